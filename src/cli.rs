@@ -1,0 +1,64 @@
+//! The command line: global flags and one subcommand per job.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "thinslice",
+    version,
+    about = "Cut asset datasets into thin slices, refactor them against a Reference Data Library, and report their quality.",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// The workspace folder (holding thinslice.yaml). Default: the current folder.
+    #[arg(
+        long,
+        short = 'w',
+        global = true,
+        value_name = "DIR",
+        env = "THINSLICE_WORKSPACE"
+    )]
+    pub workspace: Option<PathBuf>,
+
+    /// Output for people (text) or machines (json).
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Never show progress bars (they are shown only when stderr is a terminal).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+
+    /// Colour in diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The main job: cut every slice out of its source and write it.
+    Run(cmd::run::Args),
+    /// Cut slices out of their sources and write them as Parquet, with row accounts.
+    Slice(cmd::slice::Args),
+    /// Show what a source holds, column by column.
+    Profile(cmd::profile::Args),
+}

@@ -1,0 +1,78 @@
+//! One module per command: its arguments and a `run` that calls the pipeline. Commands are
+//! the only code that writes to stdout.
+
+pub mod profile;
+pub mod run;
+pub mod slice;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command, OutputFormat};
+use crate::error::{Error, Result};
+use crate::progress::{Bars, Progress, Silent};
+use crate::workspace::Workspace;
+
+/// How a command ended when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything met its thresholds: exit 0.
+    Conformant,
+    /// A threshold marked `fail` was not met, or a regression was found: exit 1.
+    BelowThreshold,
+}
+
+/// What every command gets: where the workspace is, how to print, how to show progress.
+pub struct Context {
+    pub workspace_dir: PathBuf,
+    pub format: OutputFormat,
+    pub progress: Box<dyn Progress>,
+}
+
+impl Context {
+    pub fn new(cli: &Cli, stderr_is_terminal: bool) -> Self {
+        let progress: Box<dyn Progress> = if cli.no_progress || !stderr_is_terminal {
+            Box::new(Silent)
+        } else {
+            Box::new(Bars)
+        };
+        Self {
+            workspace_dir: cli.workspace.clone().unwrap_or_else(|| PathBuf::from(".")),
+            format: cli.format,
+            progress,
+        }
+    }
+
+    pub fn workspace(&self) -> Result<Workspace> {
+        Ok(Workspace::load(&self.workspace_dir)?)
+    }
+}
+
+/// Runs the command the user asked for.
+pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
+    match &cli.command {
+        Command::Run(args) => run::run(args, ctx),
+        Command::Slice(args) => slice::run(args, ctx),
+        Command::Profile(args) => profile::run(args, ctx),
+    }
+}
+
+/// Writes to stdout, turning a failure (a closed pipe, say) into an error main can judge.
+pub(crate) fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|reason| Error::Io {
+            what: "stdout".into(),
+            reason,
+        })
+}
+
+/// JSON for machines: pretty, with a trailing newline.
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io {
+        what: "stdout".into(),
+        reason: std::io::Error::other(e),
+    })?;
+    print(&format!("{text}\n"))
+}

@@ -1,0 +1,170 @@
+//! Diagnostics plumbing: YAML files with their text (so errors can point into them),
+//! the one `load()` that parses YAML with spans, and "did you mean".
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde::de::DeserializeOwned;
+use serde_saphyr::Location;
+use thiserror::Error;
+
+/// A YAML file a user wrote, kept in memory so diagnostics can quote it.
+#[derive(Debug, Clone)]
+pub struct YamlFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// How it is named in messages: relative to the workspace where possible.
+    pub name: String,
+    pub text: Arc<str>,
+}
+
+impl YamlFile {
+    pub fn read(path: &Path, name: String) -> Result<Self, YamlError> {
+        let text = std::fs::read_to_string(path).map_err(|e| YamlError::Read {
+            name: name.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self::from_text(path.to_path_buf(), name, text))
+    }
+
+    pub fn from_text(path: PathBuf, name: String, text: impl Into<Arc<str>>) -> Self {
+        Self {
+            path,
+            name,
+            text: text.into(),
+        }
+    }
+
+    /// The file as miette source code.
+    pub fn source(&self) -> NamedSource<Arc<str>> {
+        NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("yaml")
+    }
+
+    /// The byte span of a location reported by the YAML parser.
+    pub fn span(&self, at: &Location) -> SourceSpan {
+        let span = at.span();
+        match (span.byte_offset(), span.byte_len()) {
+            (Some(offset), Some(len)) => {
+                let offset = usize::try_from(offset).unwrap_or(0).min(self.text.len());
+                let len = usize::try_from(len).unwrap_or(0);
+                (offset, len.min(self.text.len() - offset)).into()
+            }
+            _ => (0, 0).into(),
+        }
+    }
+
+    /// The span of `needle` inside the span `within`, or `within` itself when the needle is
+    /// not written there literally (escapes in a quoted scalar, say). Lets a diagnostic point
+    /// at one column name inside a SQL condition rather than at the whole condition.
+    pub fn sub_span(&self, within: SourceSpan, needle: &str) -> SourceSpan {
+        let start = within.offset();
+        let end = (start + within.len()).min(self.text.len());
+        self.text
+            .get(start..end)
+            .and_then(|raw| raw.find(needle))
+            .map(|at| (start + at, needle.len()).into())
+            .unwrap_or(within)
+    }
+
+    /// Parses the file. The only place YAML is parsed, so the parser can be swapped.
+    pub fn load<T: DeserializeOwned>(&self) -> Result<T, YamlError> {
+        let options = serde_saphyr::options! { with_snippet: false };
+        serde_saphyr::from_str_with_options(&self.text, options).map_err(|err| {
+            let span = err.location().map(|at| self.span(&at));
+            YamlError::Syntax {
+                message: describe(&err),
+                src: self.source(),
+                span: span.unwrap_or_else(|| (0, 0).into()),
+            }
+        })
+    }
+}
+
+/// The parser's message without its own "at line X column Y" suffix: miette draws the place.
+fn describe(err: &serde_saphyr::Error) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or_default().trim();
+    match first.rfind(" at line ") {
+        Some(at) => first[..at].to_string(),
+        None => first.to_string(),
+    }
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum YamlError {
+    #[error("cannot read {name}: {reason}")]
+    #[diagnostic(code(thinslice::yaml::read))]
+    Read { name: String, reason: String },
+
+    #[error("{message}")]
+    #[diagnostic(
+        code(thinslice::yaml::invalid),
+        help("see the README for the keys this file accepts")
+    )]
+    Syntax {
+        message: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+}
+
+/// The candidate closest to `name`, if one is close enough to be a plausible typo.
+pub fn closest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    let lowered = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            let score = strsim::jaro_winkler(&lowered, &candidate.to_lowercase());
+            (candidate, score)
+        })
+        .filter(|(_, score)| *score >= 0.8)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(candidate, _)| candidate)
+}
+
+/// A help line: "did you mean `X`?" when a close name exists, else the list of known names.
+pub fn suggest<'a, I>(name: &str, candidates: I, what: &str) -> String
+where
+    I: IntoIterator<Item = &'a str> + Clone,
+{
+    match closest(name, candidates.clone()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => {
+            let known: Vec<String> = candidates
+                .into_iter()
+                .take(12)
+                .map(|c| format!("`{c}`"))
+                .collect();
+            if known.is_empty() {
+                format!("there are no {what} to choose from")
+            } else {
+                format!("known {what}: {}", known.join(", "))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_finds_typos_and_ignores_strangers() {
+        let columns = ["Asset ID", "Asset Type", "Power (kW)"];
+        assert_eq!(closest("Asset Typ", columns), Some("Asset Type"));
+        assert_eq!(closest("asset id", columns), Some("Asset ID"));
+        assert_eq!(closest("Feeder", columns), None);
+    }
+
+    #[test]
+    fn suggest_lists_known_names_when_nothing_is_close() {
+        let help = suggest("zzz", ["a", "b"], "sources");
+        assert_eq!(help, "known sources: `a`, `b`");
+    }
+}

@@ -1,0 +1,92 @@
+//! The library's error: one variant per module's typed error, plus the collection of every
+//! static problem of a workspace, reported together.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::output::OutputError;
+use crate::slice::SliceError;
+use crate::source::SourceError;
+use crate::workspace::WorkspaceError;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Workspace(#[from] WorkspaceError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Source(#[from] SourceError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Slice(#[from] SliceError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Output(#[from] OutputError),
+
+    #[error("{} found before reading any data", count_problems(.problems.len()))]
+    #[diagnostic(
+        code(thinslice::problems),
+        help("fix them and run again; nothing was read or written")
+    )]
+    Problems {
+        #[related]
+        problems: Vec<Error>,
+    },
+
+    #[error("no slice named `{name}`")]
+    #[diagnostic(code(thinslice::slice::unknown), help("{help}"))]
+    UnknownSlice { name: String, help: String },
+
+    #[error("no source named `{name}` in thinslice.yaml")]
+    #[diagnostic(code(thinslice::source::unknown), help("{help}"))]
+    UnknownSource { name: String, help: String },
+
+    #[error("no slices in {dir}")]
+    #[diagnostic(
+        code(thinslice::slice::none),
+        help(
+            "add a slice file such as {dir}/pumps.yaml with `source:`, `where:`, `columns:` and `key:`"
+        )
+    )]
+    NoSlices { dir: String },
+
+    #[error("cannot write to {what}: {reason}")]
+    #[diagnostic(code(thinslice::io))]
+    Io {
+        what: String,
+        #[source]
+        reason: std::io::Error,
+    },
+}
+
+fn count_problems(n: usize) -> String {
+    if n == 1 {
+        "1 problem".to_string()
+    } else {
+        format!("{n} problems")
+    }
+}
+
+impl Error {
+    /// Many problems become one report; a single one stands alone.
+    pub fn from_problems(mut problems: Vec<Error>) -> Error {
+        if problems.len() == 1
+            && let Some(only) = problems.pop()
+        {
+            return only;
+        }
+        Error::Problems { problems }
+    }
+
+    /// Whether this is the reader of our output going away (`thinslice ... | head`), which
+    /// is not an error worth a message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { reason, .. } if reason.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

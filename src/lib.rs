@@ -1,0 +1,20 @@
+//! thinslice: cut asset datasets into thin slices, refactor each against a Reference Data
+//! Library, write the result, and report its quality conformance.
+//!
+//! Data flows one way: [`source`] → [`slice`] → (mapping → checks) → [`output`] / [`report`].
+//! The command layer ([`cli`], [`cmd`]) is the only code that prints.
+
+pub mod cli;
+pub mod cmd;
+pub mod diag;
+pub mod error;
+pub mod output;
+pub mod pipeline;
+pub mod profile;
+pub mod progress;
+pub mod report;
+pub mod slice;
+pub mod source;
+pub mod workspace;
+
+pub use error::{Error, Result};

@@ -1,0 +1,45 @@
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use thinslice::cli::{Cli, Color};
+use thinslice::cmd::{self, Context, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    install_diagnostics(cli.color, stderr_is_terminal);
+    let ctx = Context::new(&cli, stderr_is_terminal);
+    match cmd::dispatch(&cli, &ctx) {
+        Ok(Outcome::Conformant) => ExitCode::SUCCESS,
+        Ok(Outcome::BelowThreshold) => ExitCode::from(1),
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{:?}", miette::Report::new(err));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Diagnostics draw the offending line with a caret; colour only on a terminal unless asked,
+/// and a fixed width when not on a terminal so output is stable.
+fn install_diagnostics(color: Color, terminal: bool) {
+    let colored = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        let mut options = miette::MietteHandlerOpts::new()
+            .terminal_links(false)
+            .color(colored)
+            .unicode(colored);
+        if !terminal {
+            options = options.width(100);
+        }
+        if !colored {
+            options = options.graphical_theme(miette::GraphicalTheme::unicode_nocolor());
+        }
+        Box::new(options.build())
+    }));
+}

@@ -1,0 +1,188 @@
+//! The slicing job: check every slice against its source's headers (static errors before
+//! data), then read each source once and cut its slices out of it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use polars::prelude::*;
+
+use crate::diag;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::progress::Progress;
+use crate::slice::{RowAccount, Slice, SlicedRows};
+use crate::source::{Origin, ROW_COLUMN, SourceError};
+use crate::workspace::Workspace;
+
+/// The name of the origin column in slice outputs.
+pub const ORIGIN_COLUMN: &str = "_origin";
+
+/// Slices checked against their sources, ready to run.
+#[derive(Debug)]
+pub struct Plan<'w> {
+    pub workspace: &'w Workspace,
+    pub slices: Vec<Slice>,
+    /// Each used source's column names, read before any data.
+    pub headers: BTreeMap<String, Vec<String>>,
+}
+
+/// One slice cut from its source.
+#[derive(Debug)]
+pub struct SliceOutcome {
+    pub slice: String,
+    pub source: String,
+    pub key: Vec<String>,
+    pub rows: SlicedRows,
+    pub origin: Origin,
+}
+
+impl SliceOutcome {
+    pub fn account(&self) -> RowAccount {
+        self.rows.account
+    }
+}
+
+impl<'w> Plan<'w> {
+    /// Loads the slices (all, or those named in `only`) and checks each against its source,
+    /// reading headers only. Every problem found is reported together.
+    pub fn prepare(workspace: &'w Workspace, only: &[String]) -> Result<Self> {
+        let all = Slice::load_dir(&workspace.slices_dir, &workspace.root).map_err(|problems| {
+            Error::from_problems(problems.into_iter().map(Error::from).collect())
+        })?;
+        if all.is_empty() {
+            return Err(Error::NoSlices {
+                dir: workspace.display_path(&workspace.slices_dir),
+            });
+        }
+        let slices = select(all, only)?;
+
+        let mut problems: Vec<Error> = Vec::new();
+        let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut unreadable: Vec<String> = Vec::new();
+        for slice in &slices {
+            let Some(source) = workspace.sources.get(&slice.source) else {
+                problems.extend(
+                    slice
+                        .check(&workspace.sources, &[])
+                        .into_iter()
+                        .map(Error::from),
+                );
+                continue;
+            };
+            if unreadable.contains(&source.id) {
+                continue;
+            }
+            if !headers.contains_key(&source.id) {
+                match source.headers() {
+                    Ok(names) => {
+                        headers.insert(source.id.clone(), names);
+                    }
+                    Err(err) => {
+                        unreadable.push(source.id.clone());
+                        problems.push(err.into());
+                        continue;
+                    }
+                }
+            }
+            let names = &headers[&source.id];
+            problems.extend(
+                slice
+                    .check(&workspace.sources, names)
+                    .into_iter()
+                    .map(Error::from),
+            );
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
+        Ok(Self {
+            workspace,
+            slices,
+            headers,
+        })
+    }
+
+    /// Reads each source once and cuts its slices, in slice-name order.
+    pub fn cut(&self, progress: &dyn Progress) -> Result<Vec<SliceOutcome>> {
+        let mut by_source: BTreeMap<&str, Vec<&Slice>> = BTreeMap::new();
+        for slice in &self.slices {
+            by_source
+                .entry(slice.source.as_str())
+                .or_default()
+                .push(slice);
+        }
+        let mut outcomes = Vec::with_capacity(self.slices.len());
+        for (source_id, slices) in by_source {
+            let source = &self.workspace.sources[source_id];
+            let table = source.read(progress).map_err(Error::from)?;
+            for slice in slices {
+                let rows = slice.evaluate(&table)?;
+                outcomes.push(SliceOutcome {
+                    slice: slice.name.clone(),
+                    source: source_id.to_string(),
+                    key: slice.key_columns(&self.headers[source_id]),
+                    rows,
+                    origin: table.origin.clone(),
+                });
+            }
+        }
+        outcomes.sort_by(|a, b| a.slice.cmp(&b.slice));
+        Ok(outcomes)
+    }
+
+    /// Where a slice's rows are written.
+    pub fn slice_path(&self, slice: &str) -> PathBuf {
+        self.workspace
+            .output_dir
+            .join("slices")
+            .join(format!("{slice}.parquet"))
+    }
+
+    /// Writes a slice's rows as Parquet: its origin first, then its columns, in source order.
+    pub fn write_slice(&self, outcome: &SliceOutcome) -> Result<PathBuf> {
+        let mut selection = vec![outcome.origin.row_expr().alias(ORIGIN_COLUMN)];
+        selection.extend(
+            outcome
+                .rows
+                .frame
+                .get_column_names()
+                .into_iter()
+                .filter(|n| n.as_str() != ROW_COLUMN)
+                .map(|n| col(n.clone())),
+        );
+        let mut frame = outcome
+            .rows
+            .frame
+            .clone()
+            .lazy()
+            .select(selection)
+            .collect()
+            .map_err(|e| SourceError::Frame {
+                id: outcome.source.clone(),
+                path: outcome.origin.file.clone(),
+                reason: e.to_string(),
+            })?;
+        let path = self.slice_path(&outcome.slice);
+        output::write_parquet(&mut frame, &path)?;
+        Ok(path)
+    }
+}
+
+fn select(all: Vec<Slice>, only: &[String]) -> Result<Vec<Slice>> {
+    if only.is_empty() {
+        return Ok(all);
+    }
+    let mut problems = Vec::new();
+    for name in only {
+        if !all.iter().any(|s| &s.name == name) {
+            problems.push(Error::UnknownSlice {
+                name: name.clone(),
+                help: diag::suggest(name, all.iter().map(|s| s.name.as_str()), "slices"),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::from_problems(problems));
+    }
+    Ok(all.into_iter().filter(|s| only.contains(&s.name)).collect())
+}

@@ -1,0 +1,157 @@
+//! What a source holds, column by column: the type the reader inferred, how many values are
+//! missing, how many distinct values there are, the most frequent ones, and where to find
+//! an example. What an asset owner looks at before writing a mapping.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::source::{ROW_COLUMN, Source, SourceError, Table};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceProfile {
+    pub source: String,
+    pub path: String,
+    pub rows: u64,
+    pub columns: Vec<ColumnProfile>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ColumnProfile {
+    pub name: String,
+    /// integer, decimal, text, boolean, date, datetime (or the polars type for others).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub nulls: u64,
+    /// nulls / rows, 0 for an empty source.
+    pub null_share: f64,
+    /// Distinct non-null values.
+    pub distinct: u64,
+    /// The most frequent values, most frequent first, ties in value order.
+    pub top: Vec<ValueCount>,
+    /// The first non-null value and where it is.
+    pub example: Option<Example>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ValueCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Example {
+    pub value: String,
+    pub origin: String,
+}
+
+/// Profiles a table read from `source`, keeping the `top` most frequent values per column.
+pub fn profile(source: &Source, table: &Table, top: usize) -> Result<SourceProfile, SourceError> {
+    let frame_error = |e: PolarsError| SourceError::Frame {
+        id: source.id.clone(),
+        path: source.display.clone(),
+        reason: e.to_string(),
+    };
+    let rows = table.frame.height() as u64;
+    let mut columns = Vec::new();
+    for name in table.columns() {
+        let column = table.frame.column(&name).map_err(frame_error)?;
+        let nulls = column.null_count() as u64;
+        let text = column.cast(&DataType::String).map_err(frame_error)?;
+        let values = DataFrame::new(rows as usize, vec![text.with_name("value".into())])
+            .map_err(frame_error)?
+            .lazy()
+            .drop_nulls(None);
+        let counted = values
+            .clone()
+            .group_by([col("value")])
+            .agg([len().alias("count")])
+            .sort_by_exprs(
+                [col("count"), col("value")],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
+            .collect()
+            .map_err(frame_error)?;
+        let distinct = counted.height() as u64;
+        let value_column = counted
+            .column("value")
+            .map_err(frame_error)?
+            .str()
+            .map_err(frame_error)?;
+        let count_column = counted
+            .column("count")
+            .map_err(frame_error)?
+            .cast(&DataType::UInt64)
+            .map_err(frame_error)?;
+        let count_column = count_column.u64().map_err(frame_error)?;
+        let top_values = value_column
+            .iter()
+            .zip(count_column.iter())
+            .take(top)
+            .filter_map(|(v, c)| {
+                Some(ValueCount {
+                    value: v?.to_string(),
+                    count: c?,
+                })
+            })
+            .collect();
+
+        let first = table
+            .frame
+            .clone()
+            .lazy()
+            .filter(col(name.as_str()).is_not_null())
+            .select([
+                col(ROW_COLUMN),
+                col(name.as_str()).cast(DataType::String).alias("value"),
+            ])
+            .limit(1)
+            .collect()
+            .map_err(frame_error)?;
+        let example = match (first.column(ROW_COLUMN), first.column("value")) {
+            (Ok(row), Ok(value)) if first.height() == 1 => {
+                let row = row.u64().map_err(frame_error)?.get(0);
+                let value = value.str().map_err(frame_error)?.get(0);
+                match (row, value) {
+                    (Some(row), Some(value)) => Some(Example {
+                        value: value.to_string(),
+                        origin: table.origin.cell(row, &name),
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+
+        columns.push(ColumnProfile {
+            kind: kind_name(column.dtype()),
+            nulls,
+            null_share: if rows == 0 {
+                0.0
+            } else {
+                nulls as f64 / rows as f64
+            },
+            distinct,
+            top: top_values,
+            example,
+            name,
+        });
+    }
+    Ok(SourceProfile {
+        source: source.id.clone(),
+        path: source.display.clone(),
+        rows,
+        columns,
+    })
+}
+
+fn kind_name(dtype: &DataType) -> String {
+    match dtype {
+        DataType::String => "text".into(),
+        DataType::Boolean => "boolean".into(),
+        DataType::Date => "date".into(),
+        DataType::Datetime(_, _) => "datetime".into(),
+        DataType::Float32 | DataType::Float64 => "decimal".into(),
+        d if d.is_integer() => "integer".into(),
+        other => other.to_string(),
+    }
+}

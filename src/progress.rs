@@ -1,0 +1,71 @@
+//! How library code reports progress without printing: it asks a [`Progress`] for a task and
+//! advances it. The command layer decides what that looks like (indicatif bars on a terminal,
+//! nothing otherwise).
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Something that shows long work. Implementations must be cheap when hidden.
+pub trait Progress: Send + Sync {
+    /// Starts a task; `total` is in the task's own unit (bytes, rows), if known.
+    fn task(&self, label: &str, total: Option<u64>) -> Box<dyn Task>;
+}
+
+/// One piece of long work under way.
+pub trait Task: Send {
+    /// The position reached, in the unit of the task's total.
+    fn set_position(&self, position: u64);
+    /// The work is done; the task disappears.
+    fn finish(&self);
+}
+
+/// Shows nothing: for tests, `--no-progress`, and output that is not a terminal.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn task(&self, _label: &str, _total: Option<u64>) -> Box<dyn Task> {
+        Box::new(Silent)
+    }
+}
+
+impl Task for Silent {
+    fn set_position(&self, _position: u64) {}
+    fn finish(&self) {}
+}
+
+/// Progress bars on stderr, through indicatif.
+pub struct Bars;
+
+impl Progress for Bars {
+    fn task(&self, label: &str, total: Option<u64>) -> Box<dyn Task> {
+        let bar = match total {
+            Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{msg:24} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        bar.set_message(label.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Box::new(BarTask(bar))
+    }
+}
+
+struct BarTask(ProgressBar);
+
+impl Task for BarTask {
+    fn set_position(&self, position: u64) {
+        self.0.set_position(position);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

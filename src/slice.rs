@@ -1,0 +1,535 @@
+//! Slices (`slices/NAME.yaml`): which source, which rows (a SQL condition run by polars' SQL
+//! engine), which columns (optionally renamed), which key. Checked against the source's
+//! headers before any data is read; evaluated lazily over the source's frame.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use polars::prelude::*;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use thiserror::Error;
+
+use crate::diag::{self, YamlError, YamlFile};
+use crate::source::{ROW_COLUMN, Source, Table};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SliceYaml {
+    source: Spanned<String>,
+    #[serde(rename = "where")]
+    condition: Option<Spanned<String>>,
+    columns: Option<Vec<Spanned<ColumnPick>>>,
+    key: Option<Spanned<Keys>>,
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+/// A column to keep: `"Asset ID"`, or `"Power (kW)": power_kw` to rename it.
+#[derive(Debug, Clone)]
+struct ColumnPick {
+    from: String,
+    to: String,
+}
+
+impl<'de> Deserialize<'de> for ColumnPick {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PickVisitor;
+        impl<'de> Visitor<'de> for PickVisitor {
+            type Value = ColumnPick;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a column name, or `column name: new name`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ColumnPick, E> {
+                Ok(ColumnPick {
+                    from: v.to_string(),
+                    to: v.to_string(),
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ColumnPick, A::Error> {
+                let Some((from, to)) = map.next_entry::<String, String>()? else {
+                    return Err(de::Error::custom("a rename needs `column name: new name`"));
+                };
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "rename one column per list item: `- column name: new name`",
+                    ));
+                }
+                Ok(ColumnPick { from, to })
+            }
+        }
+        deserializer.deserialize_any(PickVisitor)
+    }
+}
+
+/// `key: Asset ID` or `key: [Site, Asset ID]`.
+#[derive(Debug, Clone)]
+struct Keys(Vec<String>);
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a column name or a list of column names")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Keys, E> {
+                Ok(Keys(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = seq.next_element::<String>()? {
+                    keys.push(key);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        deserializer.deserialize_any(KeysVisitor)
+    }
+}
+
+/// A column the slice keeps: its name in the source and in the slice.
+#[derive(Debug, Clone)]
+pub struct Pick {
+    pub from: String,
+    pub to: String,
+    span: SourceSpan,
+}
+
+/// A slice definition, parsed but not yet checked against its source.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub name: String,
+    pub file: YamlFile,
+    pub source: String,
+    source_span: SourceSpan,
+    /// The SQL condition as written, and where.
+    pub condition: Option<(String, SourceSpan)>,
+    /// The columns kept, in order; `None` keeps all of them under their own names.
+    pub columns: Option<Vec<Pick>>,
+    /// The columns that identify a row, as named in the slice.
+    pub key: Vec<String>,
+    key_span: Option<SourceSpan>,
+}
+
+/// How the rows of a source divide between a slice and the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowAccount {
+    pub read: u64,
+    pub in_slice: u64,
+    pub outside: u64,
+}
+
+/// The rows of a slice: [`ROW_COLUMN`] and the slice's columns.
+#[derive(Debug, Clone)]
+pub struct SlicedRows {
+    pub frame: DataFrame,
+    pub account: RowAccount,
+}
+
+impl Slice {
+    /// Loads every `*.yaml` / `*.yml` in `dir`, sorted by name. All problems are returned
+    /// together.
+    pub fn load_dir(dir: &Path, root: &Path) -> Result<Vec<Slice>, Vec<SliceError>> {
+        let mut slices = Vec::new();
+        let mut problems = Vec::new();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                return Err(vec![SliceError::Folder {
+                    dir: relative(root, dir),
+                    reason: e.to_string(),
+                }]);
+            }
+        };
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            match Slice::load(&path, relative(root, &path)) {
+                Ok(slice) => slices.push(slice),
+                Err(err) => problems.push(err),
+            }
+        }
+        if problems.is_empty() {
+            Ok(slices)
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn load(path: &Path, display: String) -> Result<Slice, SliceError> {
+        let file = YamlFile::read(path, display)?;
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        Self::from_file(name, file)
+    }
+
+    pub fn from_file(name: String, file: YamlFile) -> Result<Slice, SliceError> {
+        if !is_valid_name(&name) {
+            return Err(SliceError::BadName {
+                name,
+                file: file.name.clone(),
+            });
+        }
+        let yaml: SliceYaml = file.load()?;
+        let columns = yaml.columns.map(|picks| {
+            picks
+                .into_iter()
+                .map(|pick| Pick {
+                    span: file.span(&pick.referenced),
+                    from: pick.value.from.trim().to_string(),
+                    to: pick.value.to.trim().to_string(),
+                })
+                .collect()
+        });
+        let (key, key_span) = match yaml.key {
+            Some(keys) => (keys.value.0, Some(file.span(&keys.referenced))),
+            None => (Vec::new(), None),
+        };
+        Ok(Slice {
+            name,
+            source: yaml.source.value,
+            source_span: file.span(&yaml.source.referenced),
+            condition: yaml.condition.map(|c| (c.value, file.span(&c.referenced))),
+            columns,
+            key,
+            key_span,
+            file,
+        })
+    }
+
+    /// Checks the slice against the workspace's sources and the source's column names,
+    /// without reading data. Returns every problem found.
+    pub fn check(&self, sources: &BTreeMap<String, Source>, headers: &[String]) -> Vec<SliceError> {
+        let mut problems = Vec::new();
+        if !sources.contains_key(&self.source) {
+            problems.push(SliceError::UnknownSource {
+                source_id: self.source.clone(),
+                help: diag::suggest(&self.source, sources.keys().map(String::as_str), "sources"),
+                src: self.file.source(),
+                span: self.source_span,
+            });
+            return problems;
+        }
+        let unknown_column =
+            |name: &str, span: SourceSpan, label: &str| SliceError::UnknownColumn {
+                column: name.to_string(),
+                source_id: self.source.clone(),
+                help: diag::suggest(name, headers.iter().map(String::as_str), "columns"),
+                label: label.to_string(),
+                src: self.file.source(),
+                span,
+            };
+
+        if let Some((text, span)) = &self.condition {
+            match compile_condition(text) {
+                Ok(expr) => {
+                    for name in expr.meta().root_names() {
+                        if !headers.iter().any(|h| h == name.as_str()) {
+                            let at = self.file.sub_span(*span, name.as_str());
+                            problems.push(unknown_column(&name, at, "not a column of the source"));
+                        }
+                    }
+                }
+                Err(reason) => problems.push(SliceError::Condition {
+                    reason,
+                    src: self.file.source(),
+                    span: *span,
+                }),
+            }
+        }
+
+        let mut outputs: Vec<&str> = Vec::new();
+        for pick in self.columns.iter().flatten() {
+            if !headers.contains(&pick.from) {
+                problems.push(unknown_column(
+                    &pick.from,
+                    pick.span,
+                    "not a column of the source",
+                ));
+            }
+            if outputs.contains(&pick.to.as_str()) || pick.to == ROW_COLUMN {
+                problems.push(SliceError::DuplicateColumn {
+                    column: pick.to.clone(),
+                    src: self.file.source(),
+                    span: pick.span,
+                });
+            }
+            outputs.push(&pick.to);
+        }
+
+        let span = self.key_span.unwrap_or(self.source_span);
+        for key in &self.key {
+            if self.resolve_key(key, headers).is_none() {
+                let at = self.file.sub_span(span, key);
+                let names: Vec<String> = match &self.columns {
+                    Some(picks) => picks.iter().map(|p| p.to.clone()).collect(),
+                    None => headers.to_vec(),
+                };
+                problems.push(SliceError::UnknownKey {
+                    column: key.clone(),
+                    help: diag::suggest(key, names.iter().map(String::as_str), "slice columns"),
+                    src: self.file.source(),
+                    span: at,
+                });
+            }
+        }
+        problems
+    }
+
+    /// The slice column a key names: a slice column by its slice name, or by its source name
+    /// when it was renamed.
+    fn resolve_key(&self, key: &str, headers: &[String]) -> Option<String> {
+        match &self.columns {
+            None => headers.iter().find(|h| *h == key).cloned(),
+            Some(picks) => picks
+                .iter()
+                .find(|p| p.to == key)
+                .or_else(|| picks.iter().find(|p| p.from == key))
+                .map(|p| p.to.clone()),
+        }
+    }
+
+    /// The key columns as named in the slice's output.
+    pub fn key_columns(&self, headers: &[String]) -> Vec<String> {
+        self.key
+            .iter()
+            .filter_map(|k| self.resolve_key(k, headers))
+            .collect()
+    }
+
+    /// Cuts the slice out of its source's table.
+    pub fn evaluate(&self, table: &Table) -> Result<SlicedRows, SliceError> {
+        let read = table.frame.height() as u64;
+        let mut rows = table.frame.clone().lazy();
+        if let Some((text, span)) = &self.condition {
+            let expr = compile_condition(text).map_err(|reason| SliceError::Condition {
+                reason,
+                src: self.file.source(),
+                span: *span,
+            })?;
+            rows = rows.filter(expr);
+        }
+        let mut selection = vec![col(ROW_COLUMN)];
+        match &self.columns {
+            Some(picks) => {
+                selection.extend(
+                    picks
+                        .iter()
+                        .map(|p| col(p.from.as_str()).alias(p.to.as_str())),
+                );
+            }
+            None => selection.extend(table.columns().iter().map(|name| col(name.as_str()))),
+        }
+        let frame = rows.select(selection).collect().map_err(|e| {
+            let (span, src) = match &self.condition {
+                Some((_, span)) => (*span, self.file.source()),
+                None => (self.source_span, self.file.source()),
+            };
+            SliceError::Evaluate {
+                slice: self.name.clone(),
+                reason: e.to_string(),
+                src,
+                span,
+            }
+        })?;
+        let in_slice = frame.height() as u64;
+        Ok(SlicedRows {
+            frame,
+            account: RowAccount {
+                read,
+                in_slice,
+                outside: read - in_slice,
+            },
+        })
+    }
+}
+
+/// Parses a `where` condition with polars' SQL engine.
+fn compile_condition(text: &str) -> Result<Expr, String> {
+    match polars::sql::sql_expr(text) {
+        // `a = 1 b` parses as `a = 1` aliased to `b`: in a condition that is always a mistake.
+        Ok(Expr::Alias(_, alias)) => Err(format!(
+            "unexpected `{alias}` after the condition; join conditions with AND or OR"
+        )),
+        Ok(expr) => Ok(expr),
+        Err(e) => Err(clean_polars_message(&e)),
+    }
+}
+
+/// polars prefixes its messages with the error kind; users need the sentence.
+pub(crate) fn clean_polars_message(err: &PolarsError) -> String {
+    let text = err.to_string();
+    let text = text
+        .strip_prefix("SQLInterface: ")
+        .or_else(|| text.strip_prefix("SQLSyntax: "))
+        .unwrap_or(&text);
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum SliceError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Yaml(#[from] YamlError),
+
+    #[error("cannot list the slices folder {dir}: {reason}")]
+    #[diagnostic(
+        code(thinslice::slice::folder),
+        help(
+            "create it, or set `slices:` in thinslice.yaml to the folder holding the slice files"
+        )
+    )]
+    Folder { dir: String, reason: String },
+
+    #[error("{file}: `{name}` is not a usable slice name")]
+    #[diagnostic(
+        code(thinslice::slice::name),
+        help(
+            "slice names become file names: use letters, digits, `-`, `_` and `.`, starting with a letter or digit"
+        )
+    )]
+    BadName { name: String, file: String },
+
+    #[error("unknown source `{source_id}`")]
+    #[diagnostic(code(thinslice::slice::source), help("{help}"))]
+    UnknownSource {
+        source_id: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not declared in thinslice.yaml")]
+        span: SourceSpan,
+    },
+
+    #[error("source `{source_id}` has no column `{column}`")]
+    #[diagnostic(code(thinslice::slice::column), help("{help}"))]
+    UnknownColumn {
+        column: String,
+        source_id: String,
+        help: String,
+        label: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("{label}")]
+        span: SourceSpan,
+    },
+
+    #[error("the key names `{column}`, which is not a column of the slice")]
+    #[diagnostic(code(thinslice::slice::key), help("{help}"))]
+    UnknownKey {
+        column: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not in the slice")]
+        span: SourceSpan,
+    },
+
+    #[error("the slice has two columns named `{column}`")]
+    #[diagnostic(
+        code(thinslice::slice::duplicate_column),
+        help("rename one of them: `- \"source name\": new_name`")
+    )]
+    DuplicateColumn {
+        column: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("named twice")]
+        span: SourceSpan,
+    },
+
+    #[error("the `where` condition does not parse: {reason}")]
+    #[diagnostic(
+        code(thinslice::slice::condition),
+        help(
+            "write a SQL condition; quote column names with double quotes (\"Asset Type\") and text with single quotes ('PMP')"
+        )
+    )]
+    Condition {
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("in this condition")]
+        span: SourceSpan,
+    },
+
+    #[error("slice `{slice}` could not be evaluated: {reason}")]
+    #[diagnostic(
+        code(thinslice::slice::evaluate),
+        help(
+            "a comparison between a text column and a number is the usual cause: compare text with quoted values, or check the column's type with `thinslice profile`"
+        )
+    )]
+    Evaluate {
+        slice: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("while evaluating this")]
+        span: SourceSpan,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn slice(text: &str) -> Slice {
+        let file = YamlFile::from_text(PathBuf::from("s.yaml"), "slices/s.yaml".into(), text);
+        Slice::from_file("s".into(), file).expect("valid slice")
+    }
+
+    #[test]
+    fn conditions_compile_with_polars_sql() {
+        assert!(
+            compile_condition("\"Asset Type\" IN ('PMP', 'PUMP') AND \"Status\" <> 'x'").is_ok()
+        );
+        let err = compile_condition("\"Asset Type\" = 'PMP' AND").unwrap_err();
+        assert!(!err.is_empty());
+        let err = compile_condition("\"Asset Type\" = 'PMP' Status").unwrap_err();
+        assert!(err.contains("AND or OR"), "{err}");
+    }
+
+    #[test]
+    fn renames_and_keys_resolve_by_either_name() {
+        let s = slice(
+            "source: w\ncolumns: [\"Asset ID\", {\"Power (kW)\": power_kw}]\nkey: Asset ID\n",
+        );
+        let headers = vec!["Asset ID".to_string(), "Power (kW)".to_string()];
+        assert_eq!(s.key_columns(&headers), ["Asset ID"]);
+        let picks = s.columns.as_ref().expect("columns");
+        assert_eq!(
+            (picks[1].from.as_str(), picks[1].to.as_str()),
+            ("Power (kW)", "power_kw")
+        );
+    }
+}

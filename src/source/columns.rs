@@ -1,0 +1,264 @@
+//! Turning cells into typed polars columns, shared by the CSV and workbook readers.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use polars::prelude::*;
+
+use super::ROW_COLUMN;
+
+/// One cell as a reader saw it. Text stays text until the whole column is known.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+}
+
+impl Cell {
+    /// The cell as text, for a column whose cells are of mixed kinds.
+    fn render(&self) -> Option<String> {
+        match self {
+            Cell::Null => None,
+            Cell::Text(s) => Some(s.clone()),
+            Cell::Int(i) => Some(i.to_string()),
+            // Rust prints 75.0 as "75" and 0.1 as "0.1": the shortest text that reads back.
+            Cell::Float(f) => Some(f.to_string()),
+            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+            Cell::DateTime(dt) => Some(dt.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        }
+    }
+}
+
+/// The name each column goes by: header text trimmed; a blank header named after its
+/// position; a repeated header suffixed ` (2)`, ` (3)` so every column can be addressed.
+pub(crate) fn name_headers<F>(raw: &[String], blank_name: F) -> Vec<String>
+where
+    F: Fn(usize) -> String,
+{
+    let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    for (index, header) in raw.iter().enumerate() {
+        let base = match header.trim() {
+            "" => blank_name(index),
+            trimmed => trimmed.to_string(),
+        };
+        let mut name = base.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{base} ({n})");
+            n += 1;
+        }
+        names.push(name);
+    }
+    names
+}
+
+/// Whether a header is one thinslice keeps for itself.
+pub(crate) fn is_reserved(name: &str) -> bool {
+    name == ROW_COLUMN
+}
+
+/// Builds a typed column from its cells. Numbers, booleans and dates stay typed when every
+/// value in the column agrees; text that is all numbers becomes numeric when `infer_text`.
+pub(crate) fn build_column(name: &str, cells: Vec<Cell>, infer_text: bool) -> Column {
+    let name = PlSmallStr::from(name);
+    let kind = column_kind(&cells, infer_text);
+    match kind {
+        Kind::Int => {
+            let values: Vec<Option<i64>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Int(i) => Some(*i),
+                    Cell::Float(f) => Some(*f as i64),
+                    Cell::Text(s) => s.trim().parse().ok(),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name, values)
+        }
+        Kind::Float => {
+            let values: Vec<Option<f64>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Int(i) => Some(*i as f64),
+                    Cell::Float(f) => Some(*f),
+                    Cell::Text(s) => s.trim().parse().ok(),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name, values)
+        }
+        Kind::Bool => {
+            let values: Vec<Option<bool>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect();
+            Column::new(name, values)
+        }
+        Kind::Date => {
+            let values: Vec<Option<NaiveDate>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Date(d) => Some(*d),
+                    Cell::DateTime(dt) => Some(dt.date()),
+                    _ => None,
+                })
+                .collect();
+            let days = Int32Chunked::from_iter_options(
+                name,
+                values.into_iter().map(|d| d.map(date_to_days)),
+            );
+            days.into_date().into_column()
+        }
+        Kind::DateTime => {
+            let values: Vec<Option<i64>> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Date(d) => d
+                        .and_hms_opt(0, 0, 0)
+                        .map(|dt| dt.and_utc().timestamp_millis()),
+                    Cell::DateTime(dt) => Some(dt.and_utc().timestamp_millis()),
+                    _ => None,
+                })
+                .collect();
+            Int64Chunked::from_iter_options(name, values.into_iter())
+                .into_datetime(TimeUnit::Milliseconds, None)
+                .into_column()
+        }
+        Kind::Text => {
+            let values: Vec<Option<String>> = cells.iter().map(Cell::render).collect();
+            Column::new(name, values)
+        }
+    }
+}
+
+fn date_to_days(date: NaiveDate) -> i32 {
+    const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+    chrono::Datelike::num_days_from_ce(&date) - EPOCH_DAYS_FROM_CE
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Int,
+    Float,
+    Bool,
+    Date,
+    DateTime,
+    Text,
+}
+
+fn column_kind(cells: &[Cell], infer_text: bool) -> Kind {
+    let mut kind: Option<Kind> = None;
+    for cell in cells {
+        let this = match cell {
+            Cell::Null => continue,
+            Cell::Int(_) => Kind::Int,
+            Cell::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Kind::Int,
+            Cell::Float(_) => Kind::Float,
+            Cell::Bool(_) => Kind::Bool,
+            Cell::Date(_) => Kind::Date,
+            Cell::DateTime(dt) if dt.time() == chrono::NaiveTime::MIN => Kind::Date,
+            Cell::DateTime(_) => Kind::DateTime,
+            Cell::Text(s) if infer_text => text_kind(s),
+            Cell::Text(_) => Kind::Text,
+        };
+        kind = Some(match (kind, this) {
+            (None, k) => k,
+            (Some(a), b) if a == b => a,
+            (Some(Kind::Int | Kind::Float), Kind::Int | Kind::Float) => Kind::Float,
+            (Some(Kind::Date | Kind::DateTime), Kind::Date | Kind::DateTime) => Kind::DateTime,
+            _ => return Kind::Text,
+        });
+    }
+    kind.unwrap_or(Kind::Text)
+}
+
+/// What a text value would be as a number. Codes with leading zeros (`007`) and explicit
+/// plus signs stay text: they are identifiers, and a number would lose what they say.
+fn text_kind(text: &str) -> Kind {
+    let t = text.trim();
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if digits.is_empty() || !digits.as_bytes()[0].is_ascii_digit() {
+        return Kind::Text;
+    }
+    let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
+    if leading_zero {
+        return Kind::Text;
+    }
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        return if t.parse::<i64>().is_ok() {
+            Kind::Int
+        } else {
+            Kind::Text
+        };
+    }
+    let numeric_chars = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if numeric_chars && t.parse::<f64>().is_ok_and(f64::is_finite) {
+        Kind::Float
+    } else {
+        Kind::Text
+    }
+}
+
+/// The row-number column every table starts with.
+pub(crate) fn row_column(rows: Vec<u64>) -> Column {
+    Column::new(PlSmallStr::from(ROW_COLUMN), rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(values: &[&str]) -> Vec<Cell> {
+        values
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    Cell::Null
+                } else {
+                    Cell::Text(v.to_string())
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numeric_text_becomes_numeric_but_codes_stay_text() {
+        assert_eq!(column_kind(&text(&["1", "", "-20"]), true), Kind::Int);
+        assert_eq!(column_kind(&text(&["1", "2.5"]), true), Kind::Float);
+        assert_eq!(column_kind(&text(&["007", "12"]), true), Kind::Text);
+        assert_eq!(column_kind(&text(&["11,5"]), true), Kind::Text);
+        assert_eq!(column_kind(&text(&["1", "n"]), true), Kind::Text);
+        assert_eq!(column_kind(&text(&["1", "2"]), false), Kind::Text);
+        assert_eq!(column_kind(&text(&["inf"]), true), Kind::Text);
+        assert_eq!(column_kind(&text(&["0.5"]), true), Kind::Float);
+    }
+
+    #[test]
+    fn mixed_cells_become_text_with_iso_dates() {
+        let date = NaiveDate::from_ymd_opt(2004, 3, 12).expect("valid date");
+        let cells = vec![
+            Cell::Date(date),
+            Cell::Text("12/03/2004".into()),
+            Cell::Float(75.0),
+        ];
+        let column = build_column("Installed", cells, true);
+        let values: Vec<Option<&str>> = column.str().expect("text").into_iter().collect();
+        assert_eq!(values, [Some("2004-03-12"), Some("12/03/2004"), Some("75")]);
+    }
+
+    #[test]
+    fn headers_are_trimmed_named_and_disambiguated() {
+        let raw = vec![" Status ".to_string(), String::new(), "Status".to_string()];
+        let names = name_headers(&raw, |i| format!("column {}", i + 1));
+        assert_eq!(names, ["Status", "column 2", "Status (2)"]);
+    }
+}

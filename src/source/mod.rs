@@ -1,0 +1,495 @@
+//! Sources: the datasets a workspace reads. Each reader yields a polars frame whose rows keep
+//! their origin (file and line, sheet and row, or Parquet row), in the [`ROW_COLUMN`] column.
+
+mod columns;
+mod csv;
+mod parquet;
+mod workbook;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use polars::prelude::*;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::progress::Progress;
+use crate::workspace::ConfigSpan;
+
+/// The column that carries each row's position in its source: the line of a CSV file, the
+/// row of a sheet, the 1-based row of a Parquet file. Reserved: no source column may use it.
+pub const ROW_COLUMN: &str = "__row";
+
+/// Which reader a source needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    /// Excel (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`) and OpenDocument (`.ods`), through calamine.
+    Workbook,
+    Parquet,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Self::Csv),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Some(Self::Workbook),
+            "parquet" | "pq" => Some(Self::Parquet),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Csv => "a CSV file",
+            Self::Workbook => "a workbook",
+            Self::Parquet => "a Parquet file",
+        })
+    }
+}
+
+/// Text encodings a CSV file may be in. A UTF-8 byte-order mark is accepted either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum Encoding {
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
+    Utf8,
+    #[serde(
+        rename = "windows-1252",
+        alias = "cp1252",
+        alias = "latin1",
+        alias = "iso-8859-1"
+    )]
+    Windows1252,
+}
+
+/// Reader options, resolved from `thinslice.yaml` with their defaults.
+#[derive(Debug, Clone)]
+pub struct SourceOptions {
+    /// Workbooks: the sheet and where it is named in `thinslice.yaml`. None: the first sheet.
+    pub sheet: Option<(String, SourceSpan)>,
+    /// 1-based line (CSV) or row (workbook) of the header, and where it is set.
+    pub header_row: Option<(u32, SourceSpan)>,
+    pub delimiter: u8,
+    pub quote: u8,
+    pub encoding: Encoding,
+    /// Cell texts that mean "no value", compared after trimming.
+    pub nulls: Vec<String>,
+    pub whitespace_is_null: bool,
+    /// Whether text columns whose every value is a number become numeric columns.
+    pub infer_types: bool,
+}
+
+/// A declared source.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: String,
+    pub path: PathBuf,
+    /// The path as written in `thinslice.yaml`, for messages.
+    pub display: String,
+    pub format: Format,
+    pub options: SourceOptions,
+    pub config: ConfigSpan,
+}
+
+impl Source {
+    /// The 1-based header row, defaulting to the first.
+    pub fn header_row(&self) -> u32 {
+        self.options.header_row.as_ref().map_or(1, |h| h.0)
+    }
+
+    /// Reads the column names only: enough to check slices and mappings before data is read.
+    pub fn headers(&self) -> Result<Vec<String>, SourceError> {
+        match self.format {
+            Format::Csv => csv::headers(self),
+            Format::Workbook => workbook::headers(self),
+            Format::Parquet => parquet::headers(self),
+        }
+    }
+
+    /// Reads the whole source.
+    pub fn read(&self, progress: &dyn Progress) -> Result<Table, SourceError> {
+        let table = match self.format {
+            Format::Csv => csv::read(self, progress)?,
+            Format::Workbook => workbook::read(self, progress)?,
+            Format::Parquet => parquet::read(self)?,
+        };
+        Ok(table)
+    }
+
+    /// Whether a text cell is a null by this source's rules.
+    pub(crate) fn is_null_text(&self, text: &str) -> bool {
+        let trimmed = text.trim();
+        (self.options.whitespace_is_null && trimmed.is_empty())
+            || self.options.nulls.iter().any(|n| n == trimmed || n == text)
+    }
+
+    fn open_error(&self, reason: impl Into<String>) -> SourceError {
+        SourceError::Open {
+            id: self.id.clone(),
+            path: self.display.clone(),
+            reason: reason.into(),
+            src: self.config.src.clone(),
+            span: self.config.path,
+        }
+    }
+}
+
+/// A source read into memory.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// [`ROW_COLUMN`] first, then the source's columns in their order.
+    pub frame: DataFrame,
+    pub origin: Origin,
+}
+
+impl Table {
+    /// The source's column names, without [`ROW_COLUMN`].
+    pub fn columns(&self) -> Vec<String> {
+        self.frame
+            .get_column_names()
+            .into_iter()
+            .filter(|name| name.as_str() != ROW_COLUMN)
+            .map(|name| name.to_string())
+            .collect()
+    }
+}
+
+/// How to say where a row or a value came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The file as written in `thinslice.yaml`.
+    pub file: String,
+    pub kind: OriginKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OriginKind {
+    /// Rows are lines of a text file.
+    Lines,
+    /// Rows are rows of a sheet; each column sits in a sheet column, named by its letters.
+    Sheet {
+        sheet: String,
+        letters: Vec<(String, String)>,
+    },
+    /// Rows are numbered from 1 in file order.
+    Rows,
+}
+
+impl Origin {
+    /// Where a whole row came from: `file.csv:12`, `book.xlsx:Assets!A17:I17`, `file.parquet:5`.
+    pub fn row(&self, row: u64) -> String {
+        match &self.kind {
+            OriginKind::Sheet { sheet, letters } => {
+                let first = letters.first().map_or("A", |l| l.1.as_str());
+                let last = letters.last().map_or("A", |l| l.1.as_str());
+                format!(
+                    "{}:{}!{first}{row}:{last}{row}",
+                    self.file,
+                    sheet_ref(sheet)
+                )
+            }
+            OriginKind::Lines | OriginKind::Rows => format!("{}:{row}", self.file),
+        }
+    }
+
+    /// Where one value came from: `book.xlsx:Assets!D17` for a workbook cell, otherwise the
+    /// row's origin (a CSV value is located by its line and its column name).
+    pub fn cell(&self, row: u64, column: &str) -> String {
+        match &self.kind {
+            OriginKind::Sheet { sheet, letters } => {
+                match letters.iter().find(|(name, _)| name == column) {
+                    Some((_, letter)) => {
+                        format!("{}:{}!{letter}{row}", self.file, sheet_ref(sheet))
+                    }
+                    None => self.row(row),
+                }
+            }
+            OriginKind::Lines | OriginKind::Rows => self.row(row),
+        }
+    }
+
+    /// A polars expression giving each row's origin as [`Origin::row`] writes it, computed
+    /// from [`ROW_COLUMN`] without a per-row loop.
+    pub fn row_expr(&self) -> Expr {
+        let row = col(ROW_COLUMN).cast(DataType::String);
+        match &self.kind {
+            OriginKind::Sheet { sheet, letters } => {
+                let first = letters.first().map_or("A", |l| l.1.as_str());
+                let last = letters.last().map_or("A", |l| l.1.as_str());
+                concat_str(
+                    [
+                        lit(format!("{}:{}!{first}", self.file, sheet_ref(sheet))),
+                        row.clone(),
+                        lit(format!(":{last}")),
+                        row,
+                    ],
+                    "",
+                    false,
+                )
+            }
+            OriginKind::Lines | OriginKind::Rows => {
+                concat_str([lit(format!("{}:", self.file)), row], "", false)
+            }
+        }
+    }
+}
+
+/// A sheet name as Excel writes it in a reference: quoted when it holds anything but letters,
+/// digits and underscores.
+fn sheet_ref(sheet: &str) -> String {
+    if sheet.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        sheet.to_string()
+    } else {
+        format!("'{}'", sheet.replace('\'', "''"))
+    }
+}
+
+/// Spreadsheet column letters for a 0-based column index: 0 → A, 25 → Z, 26 → AA.
+pub fn column_letters(index: u32) -> String {
+    let mut n = index as u64 + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        letters.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum SourceError {
+    #[error("cannot read source `{id}` from {path}: {reason}")]
+    #[diagnostic(
+        code(thinslice::source::open),
+        help("check the path; relative paths are relative to the workspace folder")
+    )]
+    Open {
+        id: String,
+        path: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("declared here")]
+        span: SourceSpan,
+    },
+
+    #[error("{path} is empty")]
+    #[diagnostic(
+        code(thinslice::source::empty),
+        help("source `{id}` needs at least a header row; check that the export finished")
+    )]
+    Empty {
+        id: String,
+        path: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("declared here")]
+        span: SourceSpan,
+    },
+
+    #[error("{path}:{line}, field {field}: byte 0x{byte:02X} is not valid UTF-8")]
+    #[diagnostic(
+        code(thinslice::source::encoding),
+        help(
+            "files saved by Excel on Windows are usually Windows-1252: add `encoding: windows-1252` to source `{id}`"
+        )
+    )]
+    NotUtf8 {
+        id: String,
+        path: String,
+        line: u64,
+        field: usize,
+        byte: u8,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("source `{id}`")]
+        span: SourceSpan,
+    },
+
+    #[error(
+        "{path}:{line}: this row has {found} fields, the header on line {header_line} has {expected}"
+    )]
+    #[diagnostic(
+        code(thinslice::source::ragged),
+        help(
+            "check the delimiter (source `{id}` uses {delimiter:?}) and the quoting of line {line}: a value holding the delimiter must be quoted"
+        )
+    )]
+    Ragged {
+        id: String,
+        path: String,
+        line: u64,
+        found: usize,
+        expected: usize,
+        header_line: u64,
+        delimiter: char,
+    },
+
+    #[error("{path}:{line}: {reason}")]
+    #[diagnostic(
+        code(thinslice::source::csv),
+        help("check the quoting on that line and the source's `quote` option")
+    )]
+    Csv {
+        path: String,
+        line: u64,
+        reason: String,
+    },
+
+    #[error("{path}: no row starts on line {header_row}, so there is no header there")]
+    #[diagnostic(
+        code(thinslice::source::header_row),
+        help("the file has {last} line(s); set `header_row` to the line holding the column names")
+    )]
+    NoHeaderLine {
+        path: String,
+        header_row: u32,
+        last: u64,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("header row")]
+        span: SourceSpan,
+    },
+
+    #[error("{path}: no sheet named `{sheet}`")]
+    #[diagnostic(code(thinslice::source::sheet), help("{help}"))]
+    NoSheet {
+        path: String,
+        sheet: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not in the workbook")]
+        span: SourceSpan,
+    },
+
+    #[error(
+        "{path}: header row {header_row} is past the end of sheet `{sheet}`, whose last row is {last}"
+    )]
+    #[diagnostic(
+        code(thinslice::source::header_row),
+        help("set `header_row` to the row holding the column names")
+    )]
+    HeaderPastEnd {
+        path: String,
+        sheet: String,
+        header_row: u32,
+        last: u32,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("header row")]
+        span: SourceSpan,
+    },
+
+    #[error("{path}: header row {header_row} of sheet `{sheet}` is blank")]
+    #[diagnostic(
+        code(thinslice::source::header_row),
+        help("set `header_row` to the row holding the column names")
+    )]
+    BlankHeader {
+        path: String,
+        sheet: String,
+        header_row: u32,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("header row")]
+        span: SourceSpan,
+    },
+
+    #[error("{path} is not a workbook thinslice can read: {reason}")]
+    #[diagnostic(
+        code(thinslice::source::workbook),
+        help(
+            "save it as .xlsx, .xls or .ods; if it is really a CSV file, give it a .csv name or `format: csv`"
+        )
+    )]
+    NotWorkbook {
+        path: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("source declared here")]
+        span: SourceSpan,
+    },
+
+    #[error("{path} is not a Parquet file thinslice can read: {reason}")]
+    #[diagnostic(
+        code(thinslice::source::parquet),
+        help("check that the file is complete and really Parquet")
+    )]
+    NotParquet {
+        path: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("source declared here")]
+        span: SourceSpan,
+    },
+
+    #[error("{location}: the column name `{name}` is reserved by thinslice")]
+    #[diagnostic(
+        code(thinslice::source::reserved),
+        help("rename that column in the source")
+    )]
+    ReservedColumn { location: String, name: String },
+
+    #[error("source `{id}` ({path}): {reason}")]
+    #[diagnostic(code(thinslice::source::frame))]
+    Frame {
+        id: String,
+        path: String,
+        reason: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_letters_follow_the_spreadsheet_convention() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(3), "D");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(701), "ZZ");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn origins_name_lines_rows_and_cells() {
+        let sheet = Origin {
+            file: "book.xlsx".into(),
+            kind: OriginKind::Sheet {
+                sheet: "Assets".into(),
+                letters: vec![
+                    ("Asset ID".into(), "B".into()),
+                    ("Power".into(), "D".into()),
+                ],
+            },
+        };
+        assert_eq!(sheet.row(17), "book.xlsx:Assets!B17:D17");
+        assert_eq!(sheet.cell(17, "Power"), "book.xlsx:Assets!D17");
+        let spaced = Origin {
+            file: "b.ods".into(),
+            kind: OriginKind::Sheet {
+                sheet: "Site list".into(),
+                letters: vec![("A".into(), "A".into())],
+            },
+        };
+        assert_eq!(spaced.cell(3, "A"), "b.ods:'Site list'!A3");
+        let lines = Origin {
+            file: "s.csv".into(),
+            kind: OriginKind::Lines,
+        };
+        assert_eq!(lines.cell(12, "Name"), "s.csv:12");
+    }
+}
