@@ -139,6 +139,8 @@ fn water(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
                 17 => id.clear(),                      // a missing identifier
                 42 => id = previous_id.clone(),        // a duplicate identifier
                 63 => asset_type = "PMPX".to_string(), // an unknown type code
+                // The rows that carry a pump's defects are pumps.
+                29 | 51 | 88 | 150 => asset_type = "PMP".to_string(),
                 _ => {}
             }
             let is_pump = matches!(asset_type.as_str(), "PMP" | "PUMP" | "PMPX");
@@ -402,7 +404,9 @@ fn fixture_workbook(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
             sheet.write_string(2, c as u16, *h)?;
         }
     }
-    let rows: [(&str, f64, f64, bool, (u16, u8, u8)); 4] = [
+    // Code, count, ratio, active, since.
+    type Record<'a> = (&'a str, f64, f64, bool, (u16, u8, u8));
+    let rows: [Record; 4] = [
         ("A-001", 3.0, 0.25, true, (2004, 3, 12)),
         ("A-002", 5.0, 1.5, false, (1999, 12, 31)),
         ("n/a", 0.0, 2.0, true, (2020, 2, 29)),

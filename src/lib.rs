@@ -4,6 +4,10 @@
 //! Data flows one way: [`source`] → [`slice`] → (mapping → checks) → [`output`] / [`report`].
 //! The command layer ([`cli`], [`cmd`]) is the only code that prints.
 
+// Diagnostics carry their source text and spans so they can draw the offending line; they
+// are built once, on the way out of a failed run, so their size costs nothing that matters.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod cmd;
 pub mod diag;

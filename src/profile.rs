@@ -41,7 +41,10 @@ pub struct ValueCount {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Example {
     pub value: String,
+    /// File and place: `book.xlsx:Assets!D17`, `file.csv:12`.
     pub origin: String,
+    /// The place within the file: `Assets!D17`, `line 12`, `row 5`.
+    pub at: String,
 }
 
 /// Profiles a table read from `source`, keeping the `top` most frequent values per column.
@@ -115,6 +118,7 @@ pub fn profile(source: &Source, table: &Table, top: usize) -> Result<SourceProfi
                     (Some(row), Some(value)) => Some(Example {
                         value: value.to_string(),
                         origin: table.origin.cell(row, &name),
+                        at: table.origin.locator(row, &name),
                     }),
                     _ => None,
                 }

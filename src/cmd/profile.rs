@@ -59,10 +59,7 @@ fn render(report: &SourceProfile) -> String {
             format!("{:.1}%", c.null_share * 100.0),
             c.distinct.to_string(),
             top.join(", "),
-            c.example
-                .as_ref()
-                .map(|e| e.origin.clone())
-                .unwrap_or_default(),
+            c.example.as_ref().map(|e| e.at.clone()).unwrap_or_default(),
         ]);
     }
     format!(

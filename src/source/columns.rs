@@ -251,7 +251,7 @@ mod tests {
             Cell::Float(75.0),
         ];
         let column = build_column("Installed", cells, true);
-        let values: Vec<Option<&str>> = column.str().expect("text").into_iter().collect();
+        let values: Vec<Option<&str>> = column.str().expect("text").iter().collect();
         assert_eq!(values, [Some("2004-03-12"), Some("12/03/2004"), Some("75")]);
     }
 

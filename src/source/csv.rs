@@ -161,7 +161,6 @@ impl<'a> Scan<'a> {
             .source
             .options
             .header_row
-            .clone()
             .unwrap_or((1, self.source.config.path));
         SourceError::NoHeaderLine {
             path: self.source.display.clone(),
@@ -250,7 +249,7 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
             });
         }
         rows.push(line);
-        if rows.len() % 16_384 == 0 {
+        if rows.len().is_multiple_of(16_384) {
             task.set_position(record.position().map_or(0, |p| p.byte()));
         }
     }

@@ -215,6 +215,19 @@ impl Origin {
         }
     }
 
+    /// The place of a value within its file: `Assets!D17`, `line 12`, `row 5`.
+    pub fn locator(&self, row: u64, column: &str) -> String {
+        match &self.kind {
+            OriginKind::Sheet { sheet, letters } => match letters.iter().find(|(n, _)| n == column)
+            {
+                Some((_, letter)) => format!("{}!{letter}{row}", sheet_ref(sheet)),
+                None => format!("{} row {row}", sheet_ref(sheet)),
+            },
+            OriginKind::Lines => format!("line {row}"),
+            OriginKind::Rows => format!("row {row}"),
+        }
+    }
+
     /// A polars expression giving each row's origin as [`Origin::row`] writes it, computed
     /// from [`ROW_COLUMN`] without a per-row loop.
     pub fn row_expr(&self) -> Expr {

@@ -1,1 +1,9 @@
+//! The integration tests: one binary, one module per area. Each test builds a workspace in
+//! a temporary folder, runs the real `thinslice` binary on it, and checks exit codes,
+//! output, written files and diagnostics.
 
+mod errors;
+mod example;
+mod slices;
+mod sources;
+mod support;

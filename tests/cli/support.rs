@@ -1,0 +1,157 @@
+//! A small builder for test workspaces, and helpers to run the binary and read its outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use polars::prelude::*;
+
+/// The repository root: the example workspace, and `tests/fixtures`.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(path)
+}
+
+/// A workspace in a temporary folder, removed when dropped.
+pub struct TestWorkspace {
+    dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn expect(self, code: i32) -> Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl TestWorkspace {
+    /// An empty workspace with the given `thinslice.yaml`.
+    pub fn new(config: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("thinslice.yaml"), config).expect("write thinslice.yaml");
+        std::fs::create_dir_all(dir.path().join("slices")).expect("slices folder");
+        Self { dir }
+    }
+
+    /// A copy of the repository's example workspace.
+    pub fn example() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for item in ["thinslice.yaml", "slices", "mappings", "examples"] {
+            copy_tree(&repo().join(item), &dir.path().join(item));
+        }
+        Self { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Copies a fixture file into the workspace, under the same relative name.
+    pub fn with_fixture(self, name: &str) -> Self {
+        let target = self.path().join(name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).expect("fixture folder");
+        }
+        std::fs::copy(fixture(name), target).expect("copy fixture");
+        self
+    }
+
+    /// Writes a file (a slice, say) into the workspace.
+    pub fn with_file(self, name: &str, text: &str) -> Self {
+        let target = self.path().join(name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).expect("folder");
+        }
+        std::fs::write(target, text).expect("write file");
+        self
+    }
+
+    /// Runs `thinslice ARGS` in the workspace, without colour or progress bars.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_thinslice"))
+            .args(args)
+            .arg("--color=never")
+            .current_dir(self.path())
+            .env_remove("THINSLICE_WORKSPACE")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run thinslice");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Reads a Parquet file the run wrote.
+    pub fn parquet(&self, name: &str) -> DataFrame {
+        let file = std::fs::File::open(self.path().join(name)).expect("open output");
+        ParquetReader::new(file).finish().expect("read Parquet")
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).expect("create folder");
+        for entry in std::fs::read_dir(from).expect("list folder") {
+            let entry = entry.expect("entry");
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else if from.is_file() {
+        std::fs::copy(from, to).expect("copy file");
+    }
+}
+
+/// A text column's values.
+pub fn strings(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
+    frame
+        .column(column)
+        .unwrap_or_else(|e| panic!("column {column}: {e}"))
+        .cast(&DataType::String)
+        .expect("cast to text")
+        .str()
+        .expect("text column")
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+/// Shorthand for expected text values.
+pub fn some(values: &[&str]) -> Vec<Option<String>> {
+    values.iter().map(|v| Some(v.to_string())).collect()
+}
+
+pub fn dtype(frame: &DataFrame, column: &str) -> DataType {
+    frame
+        .column(column)
+        .unwrap_or_else(|e| panic!("column {column}: {e}"))
+        .dtype()
+        .clone()
+}
+
+/// Compares text with a snapshot file under `tests/cli/snapshots/`. `SNAPSHOTS=overwrite`
+/// rewrites the snapshot; review the diff before committing it. Paths are not normalised:
+/// diagnostics quote YAML whose backslashes must stay as written.
+#[track_caller]
+pub fn assert_snapshot(actual: &str, snapshot: snapbox::Data) {
+    snapbox::Assert::new()
+        .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
+        .normalize_paths(false)
+        .eq(actual.to_string(), snapshot);
+}
