@@ -111,6 +111,14 @@ pub enum YamlError {
     },
 }
 
+/// A path as messages show it: relative to the workspace root when it lies inside it.
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 /// The candidate closest to `name`, if one is close enough to be a plausible typo.
 pub fn closest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
 where

@@ -49,11 +49,7 @@ pub struct Example {
 
 /// Profiles a table read from `source`, keeping the `top` most frequent values per column.
 pub fn profile(source: &Source, table: &Table, top: usize) -> Result<SourceProfile, SourceError> {
-    let frame_error = |e: PolarsError| SourceError::Frame {
-        id: source.id.clone(),
-        path: source.display.clone(),
-        reason: e.to_string(),
-    };
+    let frame_error = |e: PolarsError| source.frame_error(&e);
     let rows = table.frame.height() as u64;
     let mut columns = Vec::new();
     for name in table.columns() {

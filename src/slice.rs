@@ -142,7 +142,7 @@ impl Slice {
             Ok(entries) => entries,
             Err(e) => {
                 return Err(vec![SliceError::Folder {
-                    dir: relative(root, dir),
+                    dir: diag::relative(root, dir),
                     reason: e.to_string(),
                 }]);
             }
@@ -156,7 +156,7 @@ impl Slice {
             .collect();
         paths.sort();
         for path in paths {
-            match Slice::load(&path, relative(root, &path)) {
+            match Slice::load(&path, diag::relative(root, &path)) {
                 Ok(slice) => slices.push(slice),
                 Err(err) => problems.push(err),
             }
@@ -385,13 +385,6 @@ fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-fn relative(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 #[derive(Debug, Error, Diagnostic)]

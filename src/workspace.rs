@@ -178,15 +178,8 @@ impl Workspace {
 
     /// A path relative to the workspace root, for messages; absolute paths stay as they are.
     pub fn display_path(&self, path: &Path) -> String {
-        relative_display(&self.root, path)
+        diag::relative(&self.root, path)
     }
-}
-
-fn relative_display(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 fn resolve_source(

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
-use super::ROW_COLUMN;
+use super::{Origin, OriginKind, ROW_COLUMN, Source, SourceError, Table};
 
 /// One cell as a reader saw it. Text stays text until the whole column is known.
 #[derive(Debug, Clone, PartialEq)]
@@ -208,9 +208,29 @@ fn text_kind(text: &str) -> Kind {
     }
 }
 
-/// The row-number column every table starts with.
-pub(crate) fn row_column(rows: Vec<u64>) -> Column {
-    Column::new(PlSmallStr::from(ROW_COLUMN), rows)
+/// A table from its rows' positions and its columns' cells, typed column by column.
+pub(crate) fn assemble<'a, I>(
+    source: &Source,
+    rows: Vec<u64>,
+    columns: I,
+    kind: OriginKind,
+) -> Result<Table, SourceError>
+where
+    I: IntoIterator<Item = (&'a str, Vec<Cell>)>,
+{
+    let height = rows.len();
+    let mut frame_columns = vec![Column::new(PlSmallStr::from(ROW_COLUMN), rows)];
+    for (name, cells) in columns {
+        frame_columns.push(build_column(name, cells, source.options.infer_types));
+    }
+    let frame = DataFrame::new(height, frame_columns).map_err(|e| source.frame_error(&e))?;
+    Ok(Table {
+        frame,
+        origin: Origin {
+            file: source.display.clone(),
+            kind,
+        },
+    })
 }
 
 #[cfg(test)]

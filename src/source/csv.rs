@@ -5,10 +5,8 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 
-use polars::prelude::*;
-
-use super::columns::{Cell, build_column, is_reserved, name_headers, row_column};
-use super::{Encoding, Origin, OriginKind, Source, SourceError, Table};
+use super::columns::{Cell, assemble, is_reserved, name_headers};
+use super::{Encoding, OriginKind, Source, SourceError, Table};
 use crate::progress::Progress;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -255,24 +253,8 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
     }
     task.finish();
 
-    let height = rows.len();
-    let mut frame_columns = Vec::with_capacity(width + 1);
-    frame_columns.push(row_column(rows));
-    for (name, cells) in scan.headers.iter().zip(columns) {
-        frame_columns.push(build_column(name, cells, source.options.infer_types));
-    }
-    let frame = DataFrame::new(height, frame_columns).map_err(|e| SourceError::Frame {
-        id: source.id.clone(),
-        path: source.display.clone(),
-        reason: e.to_string(),
-    })?;
-    Ok(Table {
-        frame,
-        origin: Origin {
-            file: source.display.clone(),
-            kind: OriginKind::Lines,
-        },
-    })
+    let named = scan.headers.iter().map(String::as_str).zip(columns);
+    assemble(source, rows, named, OriginKind::Lines)
 }
 
 fn empty_error(source: &Source) -> SourceError {

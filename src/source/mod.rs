@@ -130,6 +130,15 @@ impl Source {
             || self.options.nulls.iter().any(|n| n == trimmed || n == text)
     }
 
+    /// A polars failure while building or querying this source's frame.
+    pub(crate) fn frame_error(&self, err: &PolarsError) -> SourceError {
+        SourceError::Frame {
+            id: self.id.clone(),
+            path: self.display.clone(),
+            reason: err.to_string(),
+        }
+    }
+
     fn open_error(&self, reason: impl Into<String>) -> SourceError {
         SourceError::Open {
             id: self.id.clone(),

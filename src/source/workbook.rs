@@ -4,10 +4,9 @@
 
 use calamine::{Data, Range, Reader, open_workbook_auto};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use polars::prelude::*;
 
-use super::columns::{Cell, build_column, is_reserved, name_headers, row_column};
-use super::{Origin, OriginKind, Source, SourceError, Table, column_letters};
+use super::columns::{Cell, assemble, is_reserved, name_headers};
+use super::{OriginKind, Source, SourceError, Table, column_letters};
 use crate::diag;
 use crate::progress::Progress;
 
@@ -169,29 +168,21 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
     }
     task.finish();
 
-    let height = rows.len();
-    let mut frame_columns = Vec::with_capacity(sheet.columns.len() + 1);
-    frame_columns.push(row_column(rows));
-    let mut letters = Vec::with_capacity(sheet.columns.len());
-    for ((c, name), column_cells) in sheet.columns.iter().zip(cells) {
-        frame_columns.push(build_column(name, column_cells, source.options.infer_types));
-        letters.push((name.clone(), column_letters(*c)));
-    }
-    let frame = DataFrame::new(height, frame_columns).map_err(|e| SourceError::Frame {
-        id: source.id.clone(),
-        path: source.display.clone(),
-        reason: e.to_string(),
-    })?;
-    Ok(Table {
-        frame,
-        origin: Origin {
-            file: source.display.clone(),
-            kind: OriginKind::Sheet {
-                sheet: sheet.name,
-                letters,
-            },
-        },
-    })
+    let letters = sheet
+        .columns
+        .iter()
+        .map(|(c, name)| (name.clone(), column_letters(*c)))
+        .collect();
+    let named = sheet
+        .columns
+        .iter()
+        .map(|(_, name)| name.as_str())
+        .zip(cells);
+    let kind = OriginKind::Sheet {
+        sheet: sheet.name.clone(),
+        letters,
+    };
+    assemble(source, rows, named, kind)
 }
 
 fn to_cell(data: &Data, source: &Source) -> Cell {
