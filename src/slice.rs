@@ -494,6 +494,8 @@ pub enum SliceError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::{Origin, OriginKind};
+    use proptest::prelude::*;
     use std::path::PathBuf;
 
     fn slice(text: &str) -> Slice {
@@ -524,5 +526,52 @@ mod tests {
             (picks[1].from.as_str(), picks[1].to.as_str()),
             ("Power (kW)", "power_kw")
         );
+    }
+
+    proptest! {
+        /// Nothing is lost: every row read is in the slice or outside it, the slice holds
+        /// exactly the rows whose condition is true (a null is not), in source order.
+        #[test]
+        fn rows_read_are_rows_in_the_slice_plus_rows_outside(
+            values in prop::collection::vec(prop::option::of(-50i64..50), 0..200),
+            threshold in -60i64..60,
+        ) {
+            let n = values.len();
+            let rows: Vec<u64> = (1..=n as u64).collect();
+            let frame = DataFrame::new(
+                n,
+                vec![
+                    Column::new(ROW_COLUMN.into(), rows),
+                    Column::new("v".into(), values.clone()),
+                ],
+            )
+            .expect("frame");
+            let table = Table {
+                frame,
+                origin: Origin { file: "t.parquet".into(), kind: OriginKind::Rows },
+            };
+            let sliced = slice(&format!("source: t\nwhere: \"v > {threshold}\"\n"))
+                .evaluate(&table)
+                .expect("evaluate");
+            let expected: Vec<u64> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_some_and(|v| v > threshold))
+                .map(|(i, _)| i as u64 + 1)
+                .collect();
+            let account = sliced.account;
+            prop_assert_eq!(account.read, n as u64);
+            prop_assert_eq!(account.read, account.in_slice + account.outside);
+            let kept: Vec<u64> = sliced
+                .frame
+                .column(ROW_COLUMN)
+                .expect("rows")
+                .u64()
+                .expect("u64")
+                .iter()
+                .flatten()
+                .collect();
+            prop_assert_eq!(kept, expected);
+        }
     }
 }

@@ -152,6 +152,11 @@ impl Workspace {
             quality.insert(dimension, Threshold { min, severity });
         }
 
+        if problems.len() == 1
+            && let Some(only) = problems.pop()
+        {
+            return Err(only);
+        }
         if !problems.is_empty() {
             return Err(WorkspaceError::Problems {
                 count: problems.len(),
@@ -327,7 +332,7 @@ pub enum WorkspaceError {
     #[diagnostic(transparent)]
     Yaml(#[from] YamlError),
 
-    #[error("{count} problem(s) in {WORKSPACE_FILE}")]
+    #[error("{count} problems in {WORKSPACE_FILE}")]
     #[diagnostic(code(thinslice::workspace::problems))]
     Problems {
         count: usize,
@@ -448,16 +453,25 @@ mod tests {
     }
 
     #[test]
-    fn a_sheet_on_a_csv_source_is_refused() {
+    fn options_for_another_format_are_refused_all_together() {
         let err = load("sources:\n  power: { path: s.csv, sheet: Assets }\n").unwrap_err();
-        assert!(err.to_string().contains("1 problem"), "{err}");
+        assert!(
+            matches!(err, WorkspaceError::MisplacedOption { .. }),
+            "{err:?}"
+        );
+        let err = load(
+            "sources:\n  power: { path: s.csv, sheet: Assets }\n  tel: { path: t.parquet, header_row: 2 }\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "2 problems in thinslice.yaml");
         let WorkspaceError::Problems { problems, .. } = err else {
             panic!("expected a problem list")
         };
-        assert!(matches!(
-            problems[0],
-            WorkspaceError::MisplacedOption { .. }
-        ));
+        assert!(
+            problems
+                .iter()
+                .all(|p| matches!(p, WorkspaceError::MisplacedOption { .. }))
+        );
     }
 
     #[test]

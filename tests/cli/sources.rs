@@ -275,3 +275,29 @@ fn profile_counts_nulls_distinct_values_and_the_most_frequent() {
     );
     assert!(text.stdout.contains("Assets!A5"), "{}", text.stdout);
 }
+
+#[test]
+fn per_source_nulls_whitespace_and_an_explicit_format() {
+    // A CSV file with a name no reader claims, read because the source says `format: csv`.
+    let ws = TestWorkspace::new(
+        "nulls: [\"\"]\nsources:\n  src: { path: data/export.dat, format: csv, nulls: [\"#NULL#\"], whitespace_is_null: false }\n",
+    )
+    .with_file("slices/all.yaml", "source: src\n")
+    .with_file("data/export.dat", "Asset ID,Note\nP-1,#NULL#\nP-2,   \nP-3,\n");
+    ws.run(&["slice"]).expect(0);
+    let rows = ws.parquet("out/slices/all.parquet");
+    // The source's own sentinels replace the workspace's: an empty cell is text here, and so
+    // is a blank one, since whitespace is kept.
+    assert_eq!(
+        strings(&rows, "Note"),
+        [None, Some("   ".to_string()), Some(String::new())]
+    );
+    assert_eq!(
+        strings(&rows, "_origin"),
+        some(&[
+            "data/export.dat:2",
+            "data/export.dat:3",
+            "data/export.dat:4"
+        ])
+    );
+}
