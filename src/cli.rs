@@ -61,4 +61,6 @@ pub enum Command {
     Slice(cmd::slice::Args),
     /// Show what a source holds, column by column.
     Profile(cmd::profile::Args),
+    /// Check the workspace (slices, RDL, mappings) without reading data.
+    Lint(cmd::lint::Args),
 }

@@ -58,12 +58,29 @@ impl YamlFile {
     /// not written there literally (escapes in a quoted scalar, say). Lets a diagnostic point
     /// at one column name inside a SQL condition rather than at the whole condition.
     pub fn sub_span(&self, within: SourceSpan, needle: &str) -> SourceSpan {
-        let start = within.offset();
-        let end = (start + within.len()).min(self.text.len());
-        self.text
-            .get(start..end)
-            .and_then(|raw| raw.find(needle))
-            .map(|at| (start + at, needle.len()).into())
+        let text = &*self.text;
+        let start = within.offset().min(text.len());
+        let find = |from: usize, to: usize| {
+            text.get(from..to.min(text.len()))
+                .and_then(|raw| raw.find(needle))
+                .map(|at| SourceSpan::from((from + at, needle.len())))
+        };
+        if within.len() > 1 {
+            return find(start, start + within.len()).unwrap_or(within);
+        }
+        // The parser gives a mapping's position (its first character) without its length. Look on its line and
+        // the lines of its block (flow style `{ a: b }` sits on one line), then on the line
+        // before (a block mapping's key stands above its first entry).
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let block_end = text[start..]
+            .match_indices('\n')
+            .nth(30)
+            .map_or(text.len(), |(i, _)| start + i);
+        let previous_start = text[..line_start.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        find(line_start, block_end)
+            .or_else(|| find(previous_start, line_start))
             .unwrap_or(within)
     }
 
@@ -109,6 +126,18 @@ pub enum YamlError {
         #[label("here")]
         span: SourceSpan,
     },
+}
+
+/// The `*.yaml` and `*.yml` files of a folder, sorted by name.
+pub fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
 }
 
 /// A path as messages show it: relative to the workspace root when it lies inside it.

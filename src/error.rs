@@ -4,7 +4,9 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::mapping::MappingError;
 use crate::output::OutputError;
+use crate::rdl::RdlError;
 use crate::slice::SliceError;
 use crate::source::SourceError;
 use crate::workspace::WorkspaceError;
@@ -26,6 +28,32 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Output(#[from] OutputError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rdl(#[from] RdlError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Mapping(#[from] MappingError),
+
+    #[error("{mapping} and {other} both map slice `{slice}`")]
+    #[diagnostic(
+        code(thinslice::mapping::twice),
+        help("keep one mapping per slice; a second view of the same rows is a second slice")
+    )]
+    MappedTwice {
+        slice: String,
+        mapping: String,
+        other: String,
+    },
+
+    #[error("the workspace has mappings but no RDL to check them against")]
+    #[diagnostic(
+        code(thinslice::rdl::missing),
+        help("add `rdl: rdl/NAME.yaml` to thinslice.yaml")
+    )]
+    NoRdl,
 
     #[error("{} found before reading any data", count_problems(.problems.len()))]
     #[diagnostic(

@@ -46,6 +46,18 @@ impl<'w> Plan<'w> {
     /// Loads the slices (all, or those named in `only`) and checks each against its source,
     /// reading headers only. Every problem found is reported together.
     pub fn prepare(workspace: &'w Workspace, only: &[String]) -> Result<Self> {
+        let (plan, problems) = Self::survey(workspace, only)?;
+        if problems.is_empty() {
+            Ok(plan)
+        } else {
+            Err(Error::from_problems(problems))
+        }
+    }
+
+    /// Like [`Plan::prepare`], but hands back the problems with the plan so a caller can add
+    /// its own before reporting them all. Fails outright only when the slices cannot be
+    /// listed or parsed.
+    pub fn survey(workspace: &'w Workspace, only: &[String]) -> Result<(Self, Vec<Error>)> {
         let all = Slice::load_dir(&workspace.slices_dir, &workspace.root).map_err(|problems| {
             Error::from_problems(problems.into_iter().map(Error::from).collect())
         })?;
@@ -92,14 +104,24 @@ impl<'w> Plan<'w> {
                     .map(Error::from),
             );
         }
-        if !problems.is_empty() {
-            return Err(Error::from_problems(problems));
-        }
-        Ok(Self {
+        let plan = Self {
             workspace,
             slices,
             headers,
-        })
+        };
+        Ok((plan, problems))
+    }
+
+    /// Each slice's columns as named in the slice, for the slices whose source's header
+    /// could be read.
+    pub fn slice_columns(&self) -> BTreeMap<String, Vec<String>> {
+        self.slices
+            .iter()
+            .filter_map(|slice| {
+                let headers = self.headers.get(&slice.source)?;
+                Some((slice.name.clone(), slice.output_columns(headers)))
+            })
+            .collect()
     }
 
     /// Reads each source once and cuts its slices, in slice-name order.

@@ -138,8 +138,8 @@ impl Slice {
     pub fn load_dir(dir: &Path, root: &Path) -> Result<Vec<Slice>, Vec<SliceError>> {
         let mut slices = Vec::new();
         let mut problems = Vec::new();
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
+        let paths = match diag::yaml_files(dir) {
+            Ok(paths) => paths,
             Err(e) => {
                 return Err(vec![SliceError::Folder {
                     dir: diag::relative(root, dir),
@@ -147,14 +147,6 @@ impl Slice {
                 }]);
             }
         };
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-            })
-            .collect();
-        paths.sort();
         for path in paths {
             match Slice::load(&path, diag::relative(root, &path)) {
                 Ok(slice) => slices.push(slice),
@@ -301,6 +293,14 @@ impl Slice {
                 .find(|p| p.to == key)
                 .or_else(|| picks.iter().find(|p| p.from == key))
                 .map(|p| p.to.clone()),
+        }
+    }
+
+    /// The slice's columns as named in the slice.
+    pub fn output_columns(&self, headers: &[String]) -> Vec<String> {
+        match &self.columns {
+            Some(picks) => picks.iter().map(|p| p.to.clone()).collect(),
+            None => headers.to_vec(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! One module per command: its arguments and a `run` that calls the pipeline. Commands are
 //! the only code that writes to stdout.
 
+pub mod lint;
 pub mod profile;
 pub mod run;
 pub mod slice;
@@ -54,6 +55,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Run(args) => run::run(args, ctx),
         Command::Slice(args) => slice::run(args, ctx),
         Command::Profile(args) => profile::run(args, ctx),
+        Command::Lint(args) => lint::run(args, ctx),
     }
 }
 

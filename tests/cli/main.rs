@@ -4,6 +4,7 @@
 
 mod errors;
 mod example;
+mod mappings;
 mod slices;
 mod sources;
 mod support;

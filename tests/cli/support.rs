@@ -52,7 +52,7 @@ impl TestWorkspace {
     /// A copy of the repository's example workspace.
     pub fn example() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        for item in ["thinslice.yaml", "slices", "mappings", "examples"] {
+        for item in ["thinslice.yaml", "rdl", "slices", "mappings", "examples"] {
             copy_tree(&repo().join(item), &dir.path().join(item));
         }
         Self { dir }
