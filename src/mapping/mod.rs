@@ -18,7 +18,7 @@ use thiserror::Error;
 pub use template::{Template, TemplatePart};
 
 use crate::diag::{self, YamlError, YamlFile};
-use crate::rdl::{Datatype, Rdl};
+use crate::rdl::{Datatype, Property, Rdl};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -286,7 +286,7 @@ struct Checker<'a> {
     problems: Vec<MappingError>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     fn span(&self, at: &serde_saphyr::Location) -> SourceSpan {
         self.file.span(at)
     }
@@ -390,12 +390,7 @@ impl Checker<'_> {
         columns: &[String],
     ) -> Option<PropertyRule> {
         let span = self.span(&rule.referenced);
-        let key_span = self.file.sub_span(span, name);
-        let Some(property) = self.rdl.properties.get(name) else {
-            let known: Vec<&str> = self.rdl.properties.keys().map(String::as_str).collect();
-            self.unknown("property", name, key_span, known, "properties");
-            return None;
-        };
+        let (property, key_span) = self.rdl_property(name, span)?;
         let r = &rule.value;
         if property.datatype == Datatype::Link {
             self.problems.push(MappingError::LinkAsProperty {
@@ -497,6 +492,20 @@ impl Checker<'_> {
         })
     }
 
+    /// The RDL property a mapping key names, and where the key is written.
+    fn rdl_property(&mut self, name: &str, span: SourceSpan) -> Option<(&'a Property, SourceSpan)> {
+        let rdl = self.rdl;
+        let key_span = self.file.sub_span(span, name);
+        match rdl.properties.get(name) {
+            Some(property) => Some((property, key_span)),
+            None => {
+                let known: Vec<&str> = rdl.properties.keys().map(String::as_str).collect();
+                self.unknown("property", name, key_span, known, "properties");
+                None
+            }
+        }
+    }
+
     fn misfit(&mut self, key: &str, property: &str, datatype: Datatype, span: SourceSpan) -> bool {
         self.problems.push(MappingError::Misfit {
             key: key.to_string(),
@@ -546,12 +555,7 @@ impl Checker<'_> {
         slices: &[&str],
     ) -> Option<LinkRule> {
         let span = self.span(&rule.referenced);
-        let key_span = self.file.sub_span(span, name);
-        let Some(property) = self.rdl.properties.get(name) else {
-            let known: Vec<&str> = self.rdl.properties.keys().map(String::as_str).collect();
-            self.unknown("property", name, key_span, known, "properties");
-            return None;
-        };
+        let (property, key_span) = self.rdl_property(name, span)?;
         if property.datatype != Datatype::Link {
             self.problems.push(MappingError::NotALink {
                 property: name.to_string(),
