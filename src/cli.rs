@@ -61,6 +61,8 @@ pub enum Command {
     Slice(cmd::slice::Args),
     /// Show what a source holds, column by column.
     Profile(cmd::profile::Args),
+    /// Cut the slices and refactor each into things in the RDL's terms (entity tables).
+    Map(cmd::map::Args),
     /// Check the workspace (slices, RDL, mappings) without reading data.
     Lint(cmd::lint::Args),
 }

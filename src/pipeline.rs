@@ -8,8 +8,10 @@ use polars::prelude::*;
 
 use crate::diag;
 use crate::error::{Error, Result};
+use crate::mapping::{self, MappedRows, Mapping, MappingError};
 use crate::output;
 use crate::progress::Progress;
+use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
 use crate::source::{Origin, ROW_COLUMN, SourceError};
 use crate::workspace::Workspace;
@@ -190,21 +192,79 @@ impl<'w> Plan<'w> {
     }
 }
 
+/// One slice refactored into things.
+#[derive(Debug)]
+pub struct MapOutcome {
+    pub slice: String,
+    pub mapped: MappedRows,
+    pub origin: Origin,
+}
+
+/// Runs a slice's mapping over its rows.
+pub fn map_slice(mapping: &Mapping, rdl: &Rdl, outcome: &SliceOutcome) -> Result<MapOutcome> {
+    let schema = outcome.rows.frame.schema();
+    let compiled = mapping::compile(mapping, rdl, schema);
+    let mapped = mapping::run(&compiled, &outcome.rows.frame).map_err(|e| MappingError::Run {
+        mapping: mapping.file.name.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(MapOutcome {
+        slice: outcome.slice.clone(),
+        mapped,
+        origin: outcome.origin.clone(),
+    })
+}
+
+impl MapOutcome {
+    /// Writes the things as `entities/NAME.parquet` and `.csv`: id, class, label, properties
+    /// in RDL units, links, and where each came from. Returns the Parquet path.
+    pub fn write(&self, output_dir: &std::path::Path) -> Result<PathBuf> {
+        let entities = &self.mapped.entities;
+        let mut selection: Vec<Expr> = entities
+            .get_column_names()
+            .into_iter()
+            .filter(|n| n.as_str() != ROW_COLUMN)
+            .map(|n| col(n.clone()))
+            .collect();
+        selection.push(self.origin.row_expr().alias(ORIGIN_COLUMN));
+        let mut frame = entities
+            .clone()
+            .lazy()
+            .select(selection)
+            .collect()
+            .map_err(|e| MappingError::Run {
+                mapping: self.slice.clone(),
+                reason: e.to_string(),
+            })?;
+        let dir = output_dir.join("entities");
+        let parquet = dir.join(format!("{}.parquet", self.slice));
+        output::write_parquet(&mut frame, &parquet)?;
+        output::write_csv(&frame, &dir.join(format!("{}.csv", self.slice)))?;
+        Ok(parquet)
+    }
+}
+
 fn select(all: Vec<Slice>, only: &[String]) -> Result<Vec<Slice>> {
+    check_names(&all, only)?;
     if only.is_empty() {
         return Ok(all);
     }
-    let mut problems = Vec::new();
-    for name in only {
-        if !all.iter().any(|s| &s.name == name) {
-            problems.push(Error::UnknownSlice {
-                name: name.clone(),
-                help: diag::suggest(name, all.iter().map(|s| s.name.as_str()), "slices"),
-            });
-        }
-    }
-    if !problems.is_empty() {
-        return Err(Error::from_problems(problems));
-    }
     Ok(all.into_iter().filter(|s| only.contains(&s.name)).collect())
+}
+
+/// Every name in `only` must be a slice of the workspace.
+pub fn check_names(all: &[Slice], only: &[String]) -> Result<()> {
+    let problems: Vec<Error> = only
+        .iter()
+        .filter(|name| !all.iter().any(|s| &s.name == *name))
+        .map(|name| Error::UnknownSlice {
+            name: name.clone(),
+            help: diag::suggest(name, all.iter().map(|s| s.name.as_str()), "slices"),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::from_problems(problems))
+    }
 }

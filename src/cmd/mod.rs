@@ -2,6 +2,7 @@
 //! the only code that writes to stdout.
 
 pub mod lint;
+pub mod map;
 pub mod profile;
 pub mod run;
 pub mod slice;
@@ -56,6 +57,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Slice(args) => slice::run(args, ctx),
         Command::Profile(args) => profile::run(args, ctx),
         Command::Lint(args) => lint::run(args, ctx),
+        Command::Map(args) => map::run(args, ctx),
     }
 }
 

@@ -1,6 +1,9 @@
-//! `thinslice run`: the main job. For now it slices; mapping and checks join it as they land.
+//! `thinslice run`: the main job. Checks the workspace, cuts every slice, refactors each mapped
+//! slice into things, and writes slices and entity tables. Checks and reports join it next.
 
-use super::{Context, Outcome};
+use super::map::{execute, render};
+use super::{Context, Outcome, print, print_json};
+use crate::cli::OutputFormat;
 use crate::error::Result;
 
 #[derive(Debug, clap::Args)]
@@ -11,10 +14,10 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    super::slice::run(
-        &super::slice::Args {
-            slices: args.slices.clone(),
-        },
-        ctx,
-    )
+    let runs = execute(&args.slices, ctx)?;
+    match ctx.format {
+        OutputFormat::Json => print_json(&serde_json::json!({ "slices": runs }))?,
+        OutputFormat::Text => print(&render(&runs))?,
+    }
+    Ok(Outcome::Conformant)
 }

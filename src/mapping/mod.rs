@@ -2,6 +2,7 @@
 //! terms. Parsed with spans, then checked against the RDL and the slice's columns before any
 //! data is read.
 
+mod compile;
 mod template;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
+pub use compile::{CLASS, Compiled, ID, LABEL, MappedRows, compile, run};
 pub use template::{Template, TemplatePart};
 
 use crate::diag::{self, YamlError, YamlFile};
@@ -90,7 +92,7 @@ struct PropertyYaml {
     trim: bool,
     case: Option<Case>,
     default: Option<Spanned<String>>,
-    split: Option<String>,
+    split: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,7 +100,7 @@ struct PropertyYaml {
 struct LinkYaml {
     slice: Spanned<String>,
     id: Spanned<String>,
-    split: Option<String>,
+    split: Option<Spanned<String>>,
 }
 
 /// Case normalisation before a value map is applied.
@@ -456,6 +458,9 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        if let Some(split) = &r.split {
+            ok &= self.not_yet("split", self.span(&split.referenced));
+        }
         let decimal = match &r.decimal {
             None => '.',
             Some(d) if d.value == "." || d.value == "," => d.value.chars().next().unwrap_or('.'),
@@ -488,7 +493,7 @@ impl<'a> Checker<'a> {
             trim: r.trim,
             case: r.case,
             default: r.default.as_ref().map(|d| d.value.clone()),
-            split: r.split.clone(),
+            split: r.split.as_ref().map(|s| s.value.clone()),
         })
     }
 
@@ -504,6 +509,16 @@ impl<'a> Checker<'a> {
                 None
             }
         }
+    }
+
+    /// A key the file format has but thinslice does not implement yet: refused, not ignored.
+    fn not_yet(&mut self, key: &str, span: SourceSpan) -> bool {
+        self.problems.push(MappingError::NotYet {
+            key: key.to_string(),
+            src: self.file.source(),
+            span,
+        });
+        false
     }
 
     fn misfit(&mut self, key: &str, property: &str, datatype: Datatype, span: SourceSpan) -> bool {
@@ -577,13 +592,16 @@ impl<'a> Checker<'a> {
             );
             ok = false;
         }
+        if let Some(split) = &rule.value.split {
+            ok &= self.not_yet("split", self.span(&split.referenced));
+        }
         let id = self.template(&rule.value.id, columns);
         match (ok, id) {
             (true, Some(id)) => Some(LinkRule {
                 property: name.to_string(),
                 slice: target.value.clone(),
                 id,
-                split: rule.value.split.clone(),
+                split: rule.value.split.as_ref().map(|s| s.value.clone()),
             }),
             _ => None,
         }
@@ -710,6 +728,23 @@ pub enum MappingError {
         #[label("here")]
         span: SourceSpan,
     },
+
+    #[error("`{key}` is not supported yet")]
+    #[diagnostic(
+        code(thinslice::mapping::not_yet),
+        help("remove it for now; multi-valued cells are on the way")
+    )]
+    NotYet {
+        key: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not yet")]
+        span: SourceSpan,
+    },
+
+    #[error("mapping {mapping} could not be run: {reason}")]
+    #[diagnostic(code(thinslice::mapping::run))]
+    Run { mapping: String, reason: String },
 
     #[error("bad identifier template: {reason}")]
     #[diagnostic(

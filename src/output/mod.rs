@@ -67,6 +67,45 @@ pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), OutputErr
     })
 }
 
+/// Writes a frame as CSV, atomically. Text cells that a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`, so the
+/// file is safe to open; numbers are never formulas and stay as they are.
+pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
+    let fail = |e: PolarsError| OutputError::Write {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let guarded: Vec<Expr> = frame
+        .columns()
+        .iter()
+        .map(|column| {
+            let name = column.name().as_str();
+            if column.dtype() == &DataType::String {
+                let text = col(name);
+                when(text.clone().str().contains(lit(r"^[=+\-@\t\r]"), false))
+                    .then(concat_str([lit("'"), text.clone()], "", false))
+                    .otherwise(text)
+                    .alias(name)
+            } else {
+                col(name)
+            }
+        })
+        .collect();
+    let mut safe = frame
+        .clone()
+        .lazy()
+        .select(guarded)
+        .collect()
+        .map_err(fail)?;
+    write_atomic(path, |writer| {
+        CsvWriter::new(&mut *writer)
+            .include_header(true)
+            .finish(&mut safe)
+            .map_err(|e| e.to_string())?;
+        writer.flush().map_err(|e| e.to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,14 +7,14 @@ fn run_slices_every_slice_and_accounts_for_every_row() {
     let ws = TestWorkspace::example();
     let run = ws.run(&["run"]).expect(0);
     let expected = "\
-slice              source   read  in slice  outside  written to
-power-substations  power      60        58        2  out/slices/power-substations.parquet
-telecom-exchanges  telecom   120        89       31  out/slices/telecom-exchanges.parquet
-water-pumps        water     240        70      170  out/slices/water-pumps.parquet
-water-sites        sites      30        30        0  out/slices/water-sites.parquet
-water-valves       water     240        76      164  out/slices/water-valves.parquet
+slice              read  in slice  outside  things  quarantined  failed values  entities
+power-substations    60        58        2      57            1              0  out/entities/power-substations.parquet
+telecom-exchanges   120        89       31      89            0              0  out/entities/telecom-exchanges.parquet
+water-pumps         240        70      170      70            0              0  out/entities/water-pumps.parquet
+water-sites          30        30        0      30            0              0  out/entities/water-sites.parquet
+water-valves        240        76      164      76            0              0  out/entities/water-valves.parquet
 
-Every row read is in its slice or outside its condition: read = in slice + outside.
+read = in slice + outside; in slice = things + quarantined. A failed value is left out of its thing.
 ";
     assert_eq!(run.stdout, expected);
     for slice in [
@@ -82,10 +82,22 @@ fn slice_rows_keep_their_cells_and_lines() {
 #[test]
 fn outputs_are_byte_identical_on_rerun() {
     let ws = TestWorkspace::example();
+    let outputs = [
+        "out/slices/water-pumps.parquet",
+        "out/entities/water-pumps.parquet",
+        "out/entities/water-pumps.csv",
+        "out/entities/power-substations.csv",
+    ];
     ws.run(&["run"]).expect(0);
-    let first = std::fs::read(ws.path().join("out/slices/water-pumps.parquet")).expect("read");
+    let first: Vec<Vec<u8>> = outputs
+        .iter()
+        .map(|o| std::fs::read(ws.path().join(o)).expect("read"))
+        .collect();
     ws.run(&["run"]).expect(0);
-    let second = std::fs::read(ws.path().join("out/slices/water-pumps.parquet")).expect("read");
+    let second: Vec<Vec<u8>> = outputs
+        .iter()
+        .map(|o| std::fs::read(ws.path().join(o)).expect("read"))
+        .collect();
     assert_eq!(first, second);
     // No temporary files are left beside the outputs.
     let names: Vec<String> = std::fs::read_dir(ws.path().join("out/slices"))

@@ -1,6 +1,6 @@
 //! Mappings are checked against the RDL and their slice before any data is read.
 
-use crate::support::{TestWorkspace, assert_snapshot};
+use crate::support::{TestWorkspace, assert_snapshot, strings};
 
 #[test]
 fn the_example_workspace_lints_clean() {
@@ -42,4 +42,113 @@ links:
         );
     let run = ws.run(&["lint"]).expect(2);
     assert_snapshot(&run.stderr, snapbox::file!["snapshots/broken-mappings.txt"]);
+}
+
+/// The entity with `id`, as a map from column to its text.
+fn entity(
+    frame: &polars::prelude::DataFrame,
+    id: &str,
+) -> std::collections::BTreeMap<String, Option<String>> {
+    let ids = strings(frame, "id");
+    let at = ids
+        .iter()
+        .position(|i| i.as_deref() == Some(id))
+        .unwrap_or_else(|| panic!("no entity {id}"));
+    frame
+        .get_column_names()
+        .iter()
+        .map(|name| (name.to_string(), strings(frame, name)[at].clone()))
+        .collect()
+}
+
+#[test]
+fn things_get_rdl_classes_units_codes_dates_and_links() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+
+    let pumps = ws.parquet("out/entities/water-pumps.parquet");
+    // Assets!D56 says `207 kW`: the unit in the value wins, and the RDL wants watts.
+    let pump = entity(&pumps, "https://data.example.org/water/asset/WA-00163");
+    assert_eq!(pump["class"].as_deref(), Some("Pump"));
+    assert_eq!(pump["ratedPower"].as_deref(), Some("207000.0"));
+    assert_eq!(pump["installationDate"].as_deref(), Some("2012-12-15"));
+    assert_eq!(pump["operationalState"].as_deref(), Some("InService"));
+    assert_eq!(
+        pump["fedBy"].as_deref(),
+        Some("https://data.example.org/power/substation/SS-0005")
+    );
+    assert_eq!(
+        pump["_origin"].as_deref(),
+        Some("examples/water/asset-register.xlsx:Assets!A56:I56")
+    );
+
+    // Windows-1252 names, decimal commas, kV to V and MVA to VA, a code per type.
+    let substations = ws.parquet("out/entities/power-substations.parquet");
+    let first = entity(
+        &substations,
+        "https://data.example.org/power/substation/SS-0001",
+    );
+    assert_eq!(first["class"].as_deref(), Some("SecondarySubstation"));
+    assert_eq!(first["label"].as_deref(), Some("Sainte-Hélène 1"));
+    assert_eq!(first["nominalVoltage"].as_deref(), Some("6600.0"));
+    assert_eq!(first["ratedApparentPower"].as_deref(), Some("28300000.0"));
+    assert_eq!(first["commissioningDate"].as_deref(), Some("2008-12-16"));
+    // SS-0034 has type code XFMR, which the mapping does not know: quarantined, not a thing.
+    assert!(!strings(&substations, "id").contains(&Some(
+        "https://data.example.org/power/substation/SS-0034".into()
+    )));
+
+    // Hours of battery autonomy become seconds; a Parquet date stays a date.
+    let exchanges = ws.parquet("out/entities/telecom-exchanges.parquet");
+    let ids = strings(&exchanges, "id");
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "entities are sorted by id");
+    assert_eq!(
+        exchanges.column("backupAutonomy").expect("column").dtype(),
+        &polars::prelude::DataType::Float64
+    );
+}
+
+#[test]
+fn values_that_do_not_parse_are_counted_and_left_out_and_csv_is_safe() {
+    let ws = TestWorkspace::example()
+        .with_file(
+            "examples/extra/pumps.csv",
+            "id,name,kw,installed\nP1,=HYPERLINK(\"x\"),7.5,01/02/2003\nP2,Pump two,lots,31/02/2020\n,Pump three,3,\n",
+        )
+        .with_file("slices/extra-pumps.yaml", "source: extra\n")
+        .with_file(
+            "mappings/extra-pumps.yaml",
+            "slice: extra-pumps\nclass: Pump\nid: \"https://x.org/pump/{id}\"\nlabel: \"{name}\"\nproperties:\n  ratedPower: { from: kw, unit: kW }\n  installationDate: { from: installed, formats: [\"%d/%m/%Y\"] }\n  operationalState: { value: InService }\n",
+        );
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    let config = config.replace(
+        "sources:\n",
+        "sources:\n  extra: { path: examples/extra/pumps.csv }\n",
+    );
+    std::fs::write(ws.path().join("thinslice.yaml"), config).expect("write config");
+
+    let run = ws
+        .run(&["run", "--slice", "extra-pumps", "--format", "json"])
+        .expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let extra = &report["slices"][0];
+    assert_eq!(extra["rows_read"], 3);
+    assert_eq!(extra["things"], 2);
+    assert_eq!(extra["quarantined"], 1, "the row without an id");
+    assert_eq!(
+        extra["failed_values"], 2,
+        "`lots` is no power, 31/02 no date"
+    );
+
+    let things = ws.parquet("out/entities/extra-pumps.parquet");
+    let two = entity(&things, "https://x.org/pump/P2");
+    assert_eq!(two["ratedPower"], None);
+    assert_eq!(two["installationDate"], None);
+    let one = entity(&things, "https://x.org/pump/P1");
+    assert_eq!(one["ratedPower"].as_deref(), Some("7500.0"));
+
+    let csv = std::fs::read_to_string(ws.path().join("out/entities/extra-pumps.csv")).expect("csv");
+    assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{csv}");
 }

@@ -1,0 +1,572 @@
+//! A checked mapping compiled into polars expressions over its slice's rows: no per-row Rust
+//! loop. Each property becomes two expressions, the parsed value in RDL terms and the reason
+//! it failed (null when it did not), so failures are recorded, never guessed.
+
+use polars::prelude::*;
+
+use super::{
+    Case, ClassSource, Mapping, PropertyRule, Template, TemplatePart, Unmapped, ValueSource,
+};
+use crate::rdl::{Datatype, Property, Rdl};
+use crate::source::ROW_COLUMN;
+
+/// The id column of an entities table.
+pub const ID: &str = "id";
+/// The class column of an entities table: the RDL term.
+pub const CLASS: &str = "class";
+/// The label column of an entities table.
+pub const LABEL: &str = "label";
+/// Where a failure reason of property P sits while mapping: `__failure:P`.
+const FAILURE_PREFIX: &str = "__failure:";
+/// The raw text a failed value came from: `__raw:P`.
+const RAW_PREFIX: &str = "__raw:";
+
+/// A mapping ready to run: one expression per output column.
+pub struct Compiled {
+    /// (column name, expression) for id, class, label, properties and links, in order.
+    pub columns: Vec<(String, Expr)>,
+    /// (property, failure reason expression, raw text expression).
+    pub failures: Vec<(String, Expr, Expr)>,
+    /// Why a row cannot become a thing (null when it can).
+    pub quarantine: Expr,
+}
+
+/// Compiles `mapping` over a slice whose columns have the given types.
+pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
+    let mut columns = Vec::new();
+    let mut failures = Vec::new();
+
+    let id = template_expr(&mapping.id, true);
+    columns.push((ID.to_string(), id.clone()));
+    let (class, class_reason) = class_expr(&mapping.class);
+    columns.push((CLASS.to_string(), class));
+    if let Some(label) = &mapping.label {
+        columns.push((LABEL.to_string(), template_expr(label, false)));
+    }
+
+    for rule in &mapping.properties {
+        let Some(property) = rdl.properties.get(&rule.property) else {
+            continue;
+        };
+        let raw = raw_text(rule, schema);
+        let source_dtype = match &rule.source {
+            ValueSource::Column(c) => schema.get(c.as_str()).cloned().unwrap_or(DataType::String),
+            ValueSource::Constant(_) => DataType::String,
+        };
+        let (value, reason) = parse(
+            rule,
+            property,
+            rdl,
+            raw.clone(),
+            source_value(rule),
+            &source_dtype,
+        );
+        columns.push((rule.property.clone(), value));
+        failures.push((rule.property.clone(), reason, raw));
+    }
+
+    for link in &mapping.links {
+        columns.push((link.property.clone(), template_expr(&link.id, true)));
+    }
+
+    let id_columns: Vec<String> = mapping.id.columns().map(str::to_string).collect();
+    let quarantine = when(id.is_null())
+        .then(lit(format!(
+            "no identifier: {} empty",
+            id_columns
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )))
+        .otherwise(class_reason);
+    Compiled {
+        columns,
+        failures,
+        quarantine,
+    }
+}
+
+/// A template as an expression: literals and the columns' text, percent-encoded in IRIs.
+/// Null when any column is null, so a thing without its identifier is noticed.
+fn template_expr(template: &Template, iri: bool) -> Expr {
+    let parts: Vec<Expr> = template
+        .parts
+        .iter()
+        .map(|part| match part {
+            TemplatePart::Literal(text) => lit(text.clone()),
+            TemplatePart::Column(column) => {
+                let text = col(column.as_str())
+                    .cast(DataType::String)
+                    .str()
+                    .strip_chars(lit(NULL));
+                // An empty value is no value: `…/asset/` is not an identifier.
+                let text = when(text.clone().eq(lit("")))
+                    .then(lit(NULL))
+                    .otherwise(text);
+                if iri { percent_encode(text) } else { text }
+            }
+        })
+        .collect();
+    concat_str(parts, "", false)
+}
+
+/// Escapes the characters that cannot stand in an IRI path segment. `%` goes first so the
+/// escapes themselves are not escaped again.
+fn percent_encode(text: Expr) -> Expr {
+    const ESCAPES: &[(&str, &str)] = &[
+        ("%", "%25"),
+        (" ", "%20"),
+        ("\"", "%22"),
+        ("#", "%23"),
+        ("/", "%2F"),
+        ("<", "%3C"),
+        (">", "%3E"),
+        ("?", "%3F"),
+        ("\\", "%5C"),
+        ("^", "%5E"),
+        ("`", "%60"),
+        ("{", "%7B"),
+        ("|", "%7C"),
+        ("}", "%7D"),
+    ];
+    ESCAPES.iter().fold(text, |text, (from, to)| {
+        text.str().replace_all(lit(*from), lit(*to), true)
+    })
+}
+
+/// The class of each row, and why a row has none.
+fn class_expr(class: &ClassSource) -> (Expr, Expr) {
+    match class {
+        ClassSource::Fixed(class) => (lit(class.clone()), lit(NULL).cast(DataType::String)),
+        ClassSource::Column {
+            column,
+            values,
+            unmapped,
+            trim,
+        } => {
+            let mut code = col(column.as_str()).cast(DataType::String);
+            if *trim {
+                code = code.str().strip_chars(lit(NULL));
+            }
+            let fallback = match unmapped {
+                Unmapped::Quarantine => lit(NULL).cast(DataType::String),
+                Unmapped::Fallback(class) => lit(class.clone()),
+            };
+            let mapped = lookup(
+                code.clone(),
+                values.iter().map(|(k, v)| (k.clone(), v.clone())),
+                fallback,
+            );
+            let reason = when(code.clone().is_null())
+                .then(lit(format!("no class: `{column}` is empty")))
+                .when(mapped.clone().is_null())
+                .then(concat_str(
+                    [
+                        lit(format!("no class: `{column}` code `")),
+                        code,
+                        lit("` is not mapped"),
+                    ],
+                    "",
+                    false,
+                ))
+                .otherwise(lit(NULL).cast(DataType::String));
+            (mapped, reason)
+        }
+    }
+}
+
+/// `value` looked up in a small map of texts, as nested when/then; `otherwise` when it is
+/// not there.
+fn lookup<I>(value: Expr, entries: I, otherwise: Expr) -> Expr
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    lookup_exprs(
+        value,
+        entries.into_iter().map(|(k, v)| (k, lit(v))),
+        otherwise,
+    )
+}
+
+fn lookup_exprs<I>(value: Expr, entries: I, otherwise: Expr) -> Expr
+where
+    I: IntoIterator<Item = (String, Expr)>,
+{
+    let entries: Vec<(String, Expr)> = entries.into_iter().collect();
+    entries
+        .into_iter()
+        .rev()
+        .fold(otherwise, |rest, (key, target)| {
+            when(value.clone().eq(lit(key)))
+                .then(target)
+                .otherwise(rest)
+        })
+}
+
+/// The value as it stood in the source, as text: what a failure report quotes.
+fn raw_text(rule: &PropertyRule, schema: &Schema) -> Expr {
+    match &rule.source {
+        ValueSource::Column(c) if schema.get(c.as_str()).is_some() => {
+            col(c.as_str()).cast(DataType::String)
+        }
+        ValueSource::Column(_) => lit(NULL).cast(DataType::String),
+        ValueSource::Constant(v) => lit(v.clone()),
+    }
+}
+
+/// The source value, with the rule's default for a missing one.
+fn source_value(rule: &PropertyRule) -> Expr {
+    let value = match &rule.source {
+        ValueSource::Column(c) => col(c.as_str()),
+        ValueSource::Constant(v) => lit(v.clone()),
+    };
+    match &rule.default {
+        Some(default) => value.cast(DataType::String).fill_null(lit(default.clone())),
+        None => value,
+    }
+}
+
+/// Text normalised as the rule says: trimmed, case folded, empty as null.
+fn normalised_text(rule: &PropertyRule, value: Expr) -> Expr {
+    let mut text = value.cast(DataType::String);
+    if rule.trim {
+        text = text.str().strip_chars(lit(NULL));
+    }
+    text = match rule.case {
+        Some(Case::Lower) => text.str().to_lowercase(),
+        Some(Case::Upper) => text.str().to_uppercase(),
+        None => text,
+    };
+    when(text.clone().eq(lit("")))
+        .then(lit(NULL))
+        .otherwise(text)
+}
+
+fn normalise_key(rule: &PropertyRule, key: &str) -> String {
+    let key = if rule.trim { key.trim() } else { key };
+    match rule.case {
+        Some(Case::Lower) => key.to_lowercase(),
+        Some(Case::Upper) => key.to_uppercase(),
+        None => key.to_string(),
+    }
+}
+
+/// (parsed value in RDL terms, reason it failed). The reason is null where the source has no
+/// value (that is completeness, not validity) and where parsing succeeded.
+fn parse(
+    rule: &PropertyRule,
+    property: &Property,
+    rdl: &Rdl,
+    raw: Expr,
+    value: Expr,
+    source_dtype: &DataType,
+) -> (Expr, Expr) {
+    let text = normalised_text(rule, value.clone());
+    let (parsed, reason) = match property.datatype {
+        Datatype::String => (text.clone(), String::new()),
+        Datatype::Code => {
+            let allowed: Vec<(String, String)> = if rule.values.is_empty() {
+                property
+                    .values
+                    .iter()
+                    .map(|(v, _)| (v.clone(), v.clone()))
+                    .collect()
+            } else {
+                rule.values
+                    .iter()
+                    .map(|(k, v)| (normalise_key(rule, k), v.clone()))
+                    .collect()
+            };
+            (
+                lookup(text.clone(), allowed, lit(NULL).cast(DataType::String)),
+                format!("not mapped to an allowed value of `{}`", rule.property),
+            )
+        }
+        Datatype::Boolean => {
+            let lowered = text.clone().str().to_lowercase();
+            let truth = [
+                ("true", "true"),
+                ("yes", "true"),
+                ("y", "true"),
+                ("1", "true"),
+                ("false", "false"),
+                ("no", "false"),
+                ("n", "false"),
+                ("0", "false"),
+            ]
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+            (
+                lookup(lowered, truth, lit(NULL).cast(DataType::String)).cast(DataType::Boolean),
+                "not a yes/no value".to_string(),
+            )
+        }
+        Datatype::Date | Datatype::Datetime => {
+            let parsed = date_expr(
+                rule,
+                value.clone(),
+                text.clone(),
+                source_dtype,
+                property.datatype,
+            );
+            (parsed, format!("not a date in {}", describe_formats(rule)))
+        }
+        Datatype::Decimal | Datatype::Integer => {
+            let (number, reason) = number_expr(
+                rule,
+                property,
+                rdl,
+                value.clone(),
+                text.clone(),
+                source_dtype,
+            );
+            let number = if property.datatype == Datatype::Integer {
+                number.round(0, RoundMode::HalfToEven).cast(DataType::Int64)
+            } else {
+                number
+            };
+            (number, reason)
+        }
+        Datatype::Link => (
+            lit(NULL).cast(DataType::String),
+            "links are mapped under `links`".into(),
+        ),
+    };
+    let failed = when(
+        raw.is_not_null()
+            .and(text.is_not_null())
+            .and(parsed.clone().is_null()),
+    )
+    .then(lit(reason))
+    .otherwise(lit(NULL).cast(DataType::String));
+    (parsed, failed)
+}
+
+fn describe_formats(rule: &PropertyRule) -> String {
+    let mut formats: Vec<String> = rule.formats.iter().map(|f| format!("`{f}`")).collect();
+    formats.push("`%Y-%m-%d`".into());
+    formats.join(", ")
+}
+
+/// Dates from date cells, Excel serial numbers, or text in the listed formats (ISO dates are
+/// always accepted: a workbook reader writes date cells of mixed columns that way).
+fn date_expr(
+    rule: &PropertyRule,
+    value: Expr,
+    text: Expr,
+    dtype: &DataType,
+    target: Datatype,
+) -> Expr {
+    let date = match dtype {
+        DataType::Date => value,
+        DataType::Datetime(_, _) => value.cast(DataType::Date),
+        d if d.is_primitive_numeric() => {
+            // Excel's day 25569 is 1970-01-01; serials before 1900-03-01 are not dates here.
+            when(value.clone().gt_eq(lit(61)))
+                .then(
+                    (value - lit(25569))
+                        .floor()
+                        .cast(DataType::Int32)
+                        .cast(DataType::Date),
+                )
+                .otherwise(lit(NULL).cast(DataType::Date))
+        }
+        _ => {
+            let mut formats = rule.formats.clone();
+            if !formats.iter().any(|f| f == "%Y-%m-%d") {
+                formats.push("%Y-%m-%d".into());
+            }
+            let mut parsed: Option<Expr> = None;
+            for format in formats {
+                let attempt = text.clone().str().to_date(StrptimeOptions {
+                    format: Some(format.into()),
+                    strict: false,
+                    exact: true,
+                    cache: true,
+                });
+                parsed = Some(match parsed {
+                    None => attempt,
+                    Some(previous) => previous.fill_null(attempt),
+                });
+            }
+            parsed.unwrap_or_else(|| lit(NULL).cast(DataType::Date))
+        }
+    };
+    match target {
+        Datatype::Datetime => date.cast(DataType::Datetime(TimeUnit::Milliseconds, None)),
+        _ => date,
+    }
+}
+
+/// A number in the RDL property's unit, and the reason when it is not one.
+fn number_expr(
+    rule: &PropertyRule,
+    property: &Property,
+    rdl: &Rdl,
+    value: Expr,
+    text: Expr,
+    dtype: &DataType,
+) -> (Expr, String) {
+    let target = property.unit.as_deref();
+    let declared = rule.unit.as_deref().or(target);
+    let scale_of = |unit: &str| -> Option<(f64, f64)> {
+        match target {
+            Some(target) => rdl.conversion(unit, target),
+            None => Some((1.0, 0.0)),
+        }
+    };
+    let (declared_scale, declared_shift) = declared.and_then(scale_of).unwrap_or((1.0, 0.0));
+
+    if dtype.is_primitive_numeric() && !rule.unit_in_value {
+        let number = value.cast(DataType::Float64);
+        return (
+            number * lit(declared_scale) + lit(declared_shift),
+            "not a number".into(),
+        );
+    }
+
+    // `207 kW`, `1.234,5`, `-15`: the number, then an optional unit.
+    let pattern = r"^\s*([-+]?[0-9][0-9.,' ]*)\s*([^0-9\s].*?)?\s*$";
+    let number_text = text.clone().str().extract(lit(pattern), 1);
+    let cleaned = match rule.decimal {
+        ',' => number_text
+            .str()
+            .replace_all(lit("."), lit(""), true)
+            .str()
+            .replace_all(lit(" "), lit(""), true)
+            .str()
+            .replace_all(lit("'"), lit(""), true)
+            .str()
+            .replace_all(lit(","), lit("."), true),
+        _ => number_text
+            .str()
+            .replace_all(lit(","), lit(""), true)
+            .str()
+            .replace_all(lit(" "), lit(""), true)
+            .str()
+            .replace_all(lit("'"), lit(""), true),
+    };
+    let number = cleaned.cast(DataType::Float64);
+    let written_unit = text.str().extract(lit(pattern), 2);
+
+    if !rule.unit_in_value {
+        // A unit written after the number is not expected: such a value fails.
+        let number = when(written_unit.is_null())
+            .then(number)
+            .otherwise(lit(NULL).cast(DataType::Float64));
+        return (
+            number * lit(declared_scale) + lit(declared_shift),
+            "not a number".into(),
+        );
+    }
+
+    // Convert by the unit written in each value, among the units of the property's quantity.
+    let quantity = target
+        .and_then(|t| rdl.units.get(t))
+        .map(|u| u.quantity.clone());
+    let units: Vec<(&String, (f64, f64))> = rdl
+        .units
+        .iter()
+        .filter(|(_, u)| Some(&u.quantity) == quantity.as_ref())
+        .filter_map(|(symbol, _)| scale_of(symbol).map(|s| (symbol, s)))
+        .collect();
+    let unknown = || lit(NULL).cast(DataType::Float64);
+    let by_unit = |pick: fn((f64, f64)) -> f64, declared: f64| {
+        let entries = units
+            .iter()
+            .map(|(symbol, s)| (symbol.to_string(), lit(pick(*s))));
+        when(written_unit.clone().is_null())
+            .then(lit(declared))
+            .otherwise(lookup_exprs(written_unit.clone(), entries, unknown()))
+    };
+    let scale = by_unit(|s| s.0, declared_scale);
+    let shift = by_unit(|s| s.1, declared_shift);
+    let units_list = units
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    (
+        number * scale + shift,
+        format!("not a number in a known unit ({units_list})"),
+    )
+}
+
+/// A compiled mapping's result over a slice's rows.
+#[derive(Debug, Clone)]
+pub struct MappedRows {
+    /// `__row`, id, class, label, then properties and links in mapping order; only rows that
+    /// became things.
+    pub entities: DataFrame,
+    /// `__row`, id, property, value, reason: one row per value that failed to map.
+    pub failures: DataFrame,
+    /// `__row`, reason: rows that could not become things.
+    pub quarantine: DataFrame,
+}
+
+/// Runs a compiled mapping over a slice's rows.
+pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
+    const REASON: &str = "__quarantine";
+    let mut selection = vec![col(ROW_COLUMN)];
+    for (name, expr) in &compiled.columns {
+        selection.push(expr.clone().alias(name.as_str()));
+    }
+    for (property, reason, raw) in &compiled.failures {
+        selection.push(reason.clone().alias(format!("{FAILURE_PREFIX}{property}")));
+        selection.push(raw.clone().alias(format!("{RAW_PREFIX}{property}")));
+    }
+    selection.push(compiled.quarantine.clone().alias(REASON));
+    let mapped = rows.clone().lazy().select(selection).collect()?;
+
+    let quarantine = mapped
+        .clone()
+        .lazy()
+        .filter(col(REASON).is_not_null())
+        .select([col(ROW_COLUMN), col(REASON).alias("reason")])
+        .collect()?;
+    let kept = mapped.lazy().filter(col(REASON).is_null());
+
+    let mut failure_frames = Vec::new();
+    for (property, _, _) in &compiled.failures {
+        let reason = format!("{FAILURE_PREFIX}{property}");
+        failure_frames.push(
+            kept.clone()
+                .filter(col(reason.as_str()).is_not_null())
+                .select([
+                    col(ROW_COLUMN),
+                    col(ID),
+                    lit(property.clone()).alias("property"),
+                    col(format!("{RAW_PREFIX}{property}").as_str()).alias("value"),
+                    col(reason.as_str()).alias("reason"),
+                ]),
+        );
+    }
+    let failures = if failure_frames.is_empty() {
+        DataFrame::new(
+            0,
+            vec![
+                Column::new_empty(ROW_COLUMN.into(), &DataType::UInt64),
+                Column::new_empty(ID.into(), &DataType::String),
+                Column::new_empty("property".into(), &DataType::String),
+                Column::new_empty("value".into(), &DataType::String),
+                Column::new_empty("reason".into(), &DataType::String),
+            ],
+        )?
+    } else {
+        concat(failure_frames, UnionArgs::default())?
+            .sort([ROW_COLUMN, "property"], SortMultipleOptions::default())
+            .collect()?
+    };
+
+    let mut keep = vec![col(ROW_COLUMN)];
+    keep.extend(compiled.columns.iter().map(|(name, _)| col(name.as_str())));
+    let entities = kept
+        .select(keep)
+        .sort([ID, ROW_COLUMN], SortMultipleOptions::default())
+        .collect()?;
+    Ok(MappedRows {
+        entities,
+        failures,
+        quarantine,
+    })
+}
