@@ -216,6 +216,23 @@ pub fn map_slice(mapping: &Mapping, rdl: &Rdl, outcome: &SliceOutcome) -> Result
 }
 
 impl MapOutcome {
+    /// Writes the things as RDF: `rdf/NAME.nt` and `rdf/NAME.ttl`.
+    pub fn write_rdf(
+        &self,
+        mapping: &Mapping,
+        rdl: &Rdl,
+        output_dir: &std::path::Path,
+    ) -> Result<output::RdfStats> {
+        let dir = output_dir.join("rdf");
+        Ok(output::write_rdf(
+            &self.mapped.entities,
+            mapping,
+            rdl,
+            &dir.join(format!("{}.nt", self.slice)),
+            &dir.join(format!("{}.ttl", self.slice)),
+        )?)
+    }
+
     /// Writes the things as `entities/NAME.parquet` and `.csv`: id, class, label, properties
     /// in RDL units, links, and where each came from. Returns the Parquet path.
     pub fn write(&self, output_dir: &std::path::Path) -> Result<PathBuf> {

@@ -27,6 +27,7 @@ pub struct SliceRun {
     pub quarantined: Option<u64>,
     pub failed_values: Option<u64>,
     pub entities: Option<String>,
+    pub triples: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -58,10 +59,13 @@ pub fn execute(slices: &[String], ctx: &Context) -> Result<Vec<SliceRun>> {
             quarantined: None,
             failed_values: None,
             entities: None,
+            triples: None,
         };
         if let (Some(mapping), Some(rdl)) = (checked.mappings.get(&outcome.slice), &checked.rdl) {
             let mapped = map_slice(mapping, rdl, &outcome)?;
             let path = mapped.write(&workspace.output_dir)?;
+            let rdf = mapped.write_rdf(mapping, rdl, &workspace.output_dir)?;
+            run.triples = Some(rdf.triples);
             run.things = Some(mapped.mapped.entities.height() as u64);
             run.quarantined = Some(mapped.mapped.quarantine.height() as u64);
             run.failed_values = Some(mapped.mapped.failures.height() as u64);
@@ -81,6 +85,7 @@ pub fn render(runs: &[SliceRun]) -> String {
         ("things", true),
         ("quarantined", true),
         ("failed values", true),
+        ("triples", true),
         ("entities", false),
     ]);
     let or_dash = |n: Option<u64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
@@ -93,6 +98,7 @@ pub fn render(runs: &[SliceRun]) -> String {
             or_dash(r.things),
             or_dash(r.quarantined),
             or_dash(r.failed_values),
+            or_dash(r.triples),
             r.entities.clone().unwrap_or_else(|| "(no mapping)".into()),
         ]);
     }

@@ -9,6 +9,9 @@ use miette::Diagnostic;
 use polars::prelude::*;
 use thiserror::Error;
 
+mod rdf;
+pub use rdf::{RdfStats, write_rdf};
+
 #[derive(Debug, Error, Diagnostic)]
 pub enum OutputError {
     #[error("cannot write {path}: {reason}")]

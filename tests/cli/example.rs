@@ -1,29 +1,23 @@
 //! The example workspace at the repository root, run as a newcomer runs it.
 
-use crate::support::{TestWorkspace, strings};
+use crate::support::{EXAMPLE_SLICES, TestWorkspace, strings};
 
 #[test]
 fn run_slices_every_slice_and_accounts_for_every_row() {
     let ws = TestWorkspace::example();
     let run = ws.run(&["run"]).expect(0);
     let expected = "\
-slice              read  in slice  outside  things  quarantined  failed values  entities
-power-substations    60        58        2      57            1              0  out/entities/power-substations.parquet
-telecom-exchanges   120        89       31      89            0              0  out/entities/telecom-exchanges.parquet
-water-pumps         240        70      170      70            0              0  out/entities/water-pumps.parquet
-water-sites          30        30        0      30            0              0  out/entities/water-sites.parquet
-water-valves        240        76      164      76            0              0  out/entities/water-valves.parquet
+slice              read  in slice  outside  things  quarantined  failed values  triples  entities
+power-substations    60        58        2      57            1              0      454  out/entities/power-substations.parquet
+telecom-exchanges   120        89       31      89            0              0      710  out/entities/telecom-exchanges.parquet
+water-pumps         240        70      170      70            0              0      557  out/entities/water-pumps.parquet
+water-sites          30        30        0      30            0              0      150  out/entities/water-sites.parquet
+water-valves        240        76      164      76            0              0      526  out/entities/water-valves.parquet
 
 read = in slice + outside; in slice = things + quarantined. A failed value is left out of its thing.
 ";
     assert_eq!(run.stdout, expected);
-    for slice in [
-        "power-substations",
-        "telecom-exchanges",
-        "water-pumps",
-        "water-sites",
-        "water-valves",
-    ] {
+    for slice in EXAMPLE_SLICES {
         assert!(
             ws.path()
                 .join(format!("out/slices/{slice}.parquet"))
@@ -87,6 +81,8 @@ fn outputs_are_byte_identical_on_rerun() {
         "out/entities/water-pumps.parquet",
         "out/entities/water-pumps.csv",
         "out/entities/power-substations.csv",
+        "out/rdf/water-pumps.nt",
+        "out/rdf/water-pumps.ttl",
     ];
     ws.run(&["run"]).expect(0);
     let first: Vec<Vec<u8>> = outputs

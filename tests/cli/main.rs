@@ -5,6 +5,7 @@
 mod errors;
 mod example;
 mod mappings;
+mod rdf;
 mod slices;
 mod sources;
 mod support;

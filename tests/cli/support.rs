@@ -5,6 +5,15 @@ use std::process::Command;
 
 use polars::prelude::*;
 
+/// The slices of the example workspace, in name order.
+pub const EXAMPLE_SLICES: [&str; 5] = [
+    "power-substations",
+    "telecom-exchanges",
+    "water-pumps",
+    "water-sites",
+    "water-valves",
+];
+
 /// The repository root: the example workspace, and `tests/fixtures`.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

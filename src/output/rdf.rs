@@ -1,0 +1,185 @@
+//! RDF out: each thing as triples in the RDL's IRIs, written as N-Triples and Turtle in one
+//! pass. Values are turned into their lexical forms column by column (by polars), so the
+//! per-triple loop only borrows text: no allocation per triple.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use oxrdf::vocab::{rdf, rdfs, xsd};
+use oxrdf::{LiteralRef, NamedNodeRef, TermRef, TripleRef};
+use oxttl::{NTriplesSerializer, TurtleSerializer};
+use polars::prelude::*;
+
+use super::{OutputError, write_atomic};
+use crate::mapping::{CLASS, ID, LABEL, Mapping};
+use crate::rdl::{Datatype, Rdl};
+
+/// How many triples were written, and how many were left out because an identifier was not
+/// a valid IRI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RdfStats {
+    pub triples: u64,
+    pub invalid_iris: u64,
+}
+
+/// What one entities column becomes.
+enum Object {
+    /// A typed literal; `None` is a plain string.
+    Literal(Option<NamedNodeRef<'static>>),
+    /// An RDL term, through the code → IRI table.
+    Code(HashMap<String, String>),
+    /// An IRI written in the cell.
+    Iri,
+}
+
+struct Predicate {
+    iri: String,
+    column: StringChunked,
+    object: Object,
+}
+
+/// Writes `entities` (as the mapping produced them) to `nt` and `ttl`.
+pub fn write_rdf(
+    entities: &DataFrame,
+    mapping: &Mapping,
+    rdl: &Rdl,
+    nt: &Path,
+    ttl: &Path,
+) -> Result<RdfStats, OutputError> {
+    let fail = |e: PolarsError| OutputError::Write {
+        path: nt.display().to_string(),
+        reason: e.to_string(),
+    };
+    let text = |name: &str| -> Result<StringChunked, OutputError> {
+        let column = entities.column(name).map_err(fail)?;
+        let column = match column.dtype() {
+            DataType::Datetime(_, _) => entities
+                .clone()
+                .lazy()
+                .select([col(name).dt().strftime("%Y-%m-%dT%H:%M:%S")])
+                .collect()
+                .map_err(fail)?
+                .column(name)
+                .map_err(fail)?
+                .clone(),
+            _ => column.cast(&DataType::String).map_err(fail)?,
+        };
+        Ok(column.str().map_err(fail)?.clone())
+    };
+
+    let ids = text(ID)?;
+    let classes = text(CLASS)?;
+    let labels = match mapping.label {
+        Some(_) => Some(text(LABEL)?),
+        None => None,
+    };
+    let class_iris: HashMap<String, String> = rdl
+        .classes
+        .keys()
+        .map(|c| (c.clone(), rdl.iri(c)))
+        .collect();
+
+    let mut predicates = Vec::new();
+    for rule in &mapping.properties {
+        let Some(property) = rdl.properties.get(&rule.property) else {
+            continue;
+        };
+        let object = match property.datatype {
+            Datatype::String => Object::Literal(None),
+            Datatype::Integer => Object::Literal(Some(xsd::INTEGER)),
+            Datatype::Decimal => Object::Literal(Some(xsd::DECIMAL)),
+            Datatype::Boolean => Object::Literal(Some(xsd::BOOLEAN)),
+            Datatype::Date => Object::Literal(Some(xsd::DATE)),
+            Datatype::Datetime => Object::Literal(Some(xsd::DATE_TIME)),
+            Datatype::Code => Object::Code(
+                property
+                    .values
+                    .iter()
+                    .map(|(v, _)| (v.clone(), rdl.iri(v)))
+                    .collect(),
+            ),
+            Datatype::Link => Object::Iri,
+        };
+        predicates.push(Predicate {
+            iri: rdl.iri(&rule.property),
+            column: text(&rule.property)?,
+            object,
+        });
+    }
+    for link in &mapping.links {
+        predicates.push(Predicate {
+            iri: rdl.iri(&link.property),
+            column: text(&link.property)?,
+            object: Object::Iri,
+        });
+    }
+
+    let mut stats = RdfStats::default();
+    write_atomic(nt, |nt_writer| {
+        write_atomic(ttl, |ttl_writer| {
+            let mut nt_out = NTriplesSerializer::new().for_writer(&mut *nt_writer);
+            let mut ttl_out = TurtleSerializer::new()
+                .with_prefix("rdl", &rdl.namespace)
+                .and_then(|s| s.with_prefix("rdfs", "http://www.w3.org/2000/01/rdf-schema#"))
+                .and_then(|s| s.with_prefix("xsd", "http://www.w3.org/2001/XMLSchema#"))
+                .map_err(|e| e.to_string())?
+                .for_writer(&mut *ttl_writer);
+            let mut emit = |triple: TripleRef<'_>| -> Result<(), String> {
+                nt_out.serialize_triple(triple).map_err(|e| e.to_string())?;
+                ttl_out
+                    .serialize_triple(triple)
+                    .map_err(|e| e.to_string())?;
+                stats.triples += 1;
+                Ok(())
+            };
+            for row in 0..entities.height() {
+                let Some(subject) = ids.get(row).and_then(|id| NamedNodeRef::new(id).ok()) else {
+                    stats.invalid_iris += 1;
+                    continue;
+                };
+                if let Some(class) = classes.get(row).and_then(|c| class_iris.get(c)) {
+                    let class = NamedNodeRef::new_unchecked(class);
+                    emit(TripleRef::new(subject, rdf::TYPE, class))?;
+                }
+                if let Some(label) = labels.as_ref().and_then(|l| l.get(row)) {
+                    emit(TripleRef::new(
+                        subject,
+                        rdfs::LABEL,
+                        LiteralRef::new_simple_literal(label),
+                    ))?;
+                }
+                for predicate in &predicates {
+                    let Some(value) = predicate.column.get(row) else {
+                        continue;
+                    };
+                    let p = NamedNodeRef::new_unchecked(&predicate.iri);
+                    let object: TermRef<'_> = match &predicate.object {
+                        Object::Literal(None) => LiteralRef::new_simple_literal(value).into(),
+                        Object::Literal(Some(datatype)) => {
+                            LiteralRef::new_typed_literal(value, *datatype).into()
+                        }
+                        Object::Code(iris) => match iris.get(value) {
+                            Some(iri) => NamedNodeRef::new_unchecked(iri).into(),
+                            None => continue,
+                        },
+                        Object::Iri => match NamedNodeRef::new(value) {
+                            Ok(iri) => iri.into(),
+                            Err(_) => {
+                                stats.invalid_iris += 1;
+                                continue;
+                            }
+                        },
+                    };
+                    emit(TripleRef::new(subject, p, object))?;
+                }
+            }
+            nt_out.finish();
+            ttl_out.finish().map_err(|e| e.to_string())?;
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        nt_writer.flush().map_err(|e| e.to_string())
+    })?;
+    Ok(stats)
+}
