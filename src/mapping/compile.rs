@@ -286,18 +286,18 @@ fn parse(
         Datatype::Boolean => {
             let lowered = text.clone().str().to_lowercase();
             let truth = [
-                ("true", "true"),
-                ("yes", "true"),
-                ("y", "true"),
-                ("1", "true"),
-                ("false", "false"),
-                ("no", "false"),
-                ("n", "false"),
-                ("0", "false"),
+                ("true", true),
+                ("yes", true),
+                ("y", true),
+                ("1", true),
+                ("false", false),
+                ("no", false),
+                ("n", false),
+                ("0", false),
             ]
-            .map(|(k, v)| (k.to_string(), v.to_string()));
+            .map(|(k, v)| (k.to_string(), lit(v)));
             (
-                lookup(lowered, truth, lit(NULL).cast(DataType::String)).cast(DataType::Boolean),
+                lookup_exprs(lowered, truth, lit(NULL).cast(DataType::Boolean)),
                 "not a yes/no value".to_string(),
             )
         }

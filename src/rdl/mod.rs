@@ -581,6 +581,22 @@ mod tests {
         assert_eq!(rdl.conversion("hp", "W"), None);
     }
 
+    proptest::proptest! {
+        /// Converting a value to another unit of its quantity and back gives the value again.
+        #[test]
+        fn unit_conversions_round_trip(value in -1.0e6f64..1.0e6, a in 0usize..20, b in 0usize..20) {
+            let rdl = example();
+            let symbols: Vec<&String> = rdl.units.keys().collect();
+            let (from, to) = (symbols[a % symbols.len()], symbols[b % symbols.len()]);
+            if let (Some((s1, o1)), Some((s2, o2))) = (rdl.conversion(from, to), rdl.conversion(to, from)) {
+                let back = (value * s1 + o1) * s2 + o2;
+                proptest::prop_assert!((back - value).abs() <= 1e-9 * value.abs().max(1.0), "{from} -> {to}: {value} -> {back}");
+            } else {
+                proptest::prop_assert_ne!(&rdl.units[from].quantity, &rdl.units[to].quantity);
+            }
+        }
+    }
+
     #[test]
     fn every_problem_of_an_rdl_is_reported_with_a_suggestion() {
         let err = rdl(

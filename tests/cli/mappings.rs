@@ -152,3 +152,51 @@ fn values_that_do_not_parse_are_counted_and_left_out_and_csv_is_safe() {
     let csv = std::fs::read_to_string(ws.path().join("out/entities/extra-pumps.csv")).expect("csv");
     assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{csv}");
 }
+
+/// Parsing rules on a small workspace with its own RDL: booleans, Excel serial dates,
+/// thousands separators with decimal commas, units written in values (with an offset),
+/// defaults and case folding.
+#[test]
+fn values_are_parsed_by_datatype_and_converted_by_unit() {
+    let rdl = "namespace: https://r.example/#\nunits:\n  K: { quantity: temperature }\n  degC: { quantity: temperature, offset: 273.15 }\n  W: { quantity: power }\n  kW: { quantity: power, factor: 1000 }\nclasses:\n  Thing: {}\nproperties:\n  active: { datatype: boolean }\n  since: { datatype: date }\n  power: { datatype: decimal, unit: W }\n  temperature: { datatype: decimal, unit: K }\n  count: { datatype: integer }\n  state: { datatype: code, values: [On, Off] }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  s: { path: s.csv, delimiter: \";\" }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "s.csv",
+            "id;flag;serial;power;temp;n;state\na;Y;38058;1.234,5;20 degC;7;ON\nb;n;1;2,5;300 K;x;\nc;maybe;38059;abc;1 parsec;3;off\n",
+        )
+        .with_file("slices/s.yaml", "source: s\n")
+        .with_file(
+            "mappings/s.yaml",
+            "slice: s\nclass: Thing\nid: \"https://x.example/{id}\"\nproperties:\n  active: { from: flag }\n  since: { from: serial }\n  power: { from: power, unit: kW, decimal: \",\" }\n  temperature: { from: temp, unit_in_value: true }\n  count: { from: n }\n  state: { from: state, case: lower, values: { on: On, off: Off }, default: off }\n",
+        );
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    // c: `maybe`, `abc`, `1 parsec`; b: serial 1 is before 1900-03-01, `x` is no integer.
+    assert_eq!(report["slices"][0]["failed_values"], 5, "{}", run.stdout);
+    let things = ws.parquet("out/entities/s.parquet");
+    let a = entity(&things, "https://x.example/a");
+    assert_eq!(a["active"].as_deref(), Some("true"));
+    assert_eq!(a["since"].as_deref(), Some("2004-03-12"));
+    assert_eq!(a["power"].as_deref(), Some("1234500.0"));
+    assert_eq!(a["temperature"].as_deref(), Some("293.15"));
+    assert_eq!(a["count"].as_deref(), Some("7"));
+    assert_eq!(a["state"].as_deref(), Some("On"));
+    let b = entity(&things, "https://x.example/b");
+    assert_eq!(b["active"].as_deref(), Some("false"));
+    assert_eq!(b["since"], None);
+    assert_eq!(b["power"].as_deref(), Some("2500.0"));
+    assert_eq!(b["temperature"].as_deref(), Some("300.0"));
+    assert_eq!(b["count"], None);
+    assert_eq!(b["state"].as_deref(), Some("Off"), "the default");
+    let c = entity(&things, "https://x.example/c");
+    assert_eq!(
+        (
+            c["active"].as_deref(),
+            c["power"].as_deref(),
+            c["temperature"].as_deref()
+        ),
+        (None, None, None)
+    );
+    assert_eq!(c["state"].as_deref(), Some("Off"));
+}
