@@ -53,20 +53,46 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
             ValueSource::Column(c) => schema.get(c.as_str()).cloned().unwrap_or(DataType::String),
             ValueSource::Constant(_) => DataType::String,
         };
-        let (value, reason) = parse(
-            rule,
-            property,
-            rdl,
-            raw.clone(),
-            source_value(rule),
-            &source_dtype,
-        );
+        let (value, reason) = match &rule.split {
+            None => parse(
+                rule,
+                property,
+                rdl,
+                raw.clone(),
+                source_value(rule),
+                &source_dtype,
+            ),
+            Some(separator) => {
+                // Several values in one cell: each is parsed on its own; the failed ones are
+                // left out and the first failure's reason is recorded.
+                let (each, each_reason) =
+                    parse(rule, property, rdl, element(), element(), &DataType::String);
+                let values = source_value(rule)
+                    .cast(DataType::String)
+                    .str()
+                    .split(lit(separator.clone()));
+                (
+                    values.clone().list().eval(each.drop_nulls()),
+                    values.list().eval(each_reason.drop_nulls()).list().first(),
+                )
+            }
+        };
         columns.push((rule.property.clone(), value));
         failures.push((rule.property.clone(), reason, raw));
     }
 
     for link in &mapping.links {
-        columns.push((link.property.clone(), template_expr(&link.id, true)));
+        let target = match (&link.split, link.id.columns().next()) {
+            // Several targets in one cell: the template is applied to each.
+            (Some(separator), Some(column)) => col(column)
+                .cast(DataType::String)
+                .str()
+                .split(lit(separator.clone()))
+                .list()
+                .eval(template_with(&link.id, true, |_| element()).drop_nulls()),
+            _ => template_expr(&link.id, true),
+        };
+        columns.push((link.property.clone(), target));
     }
 
     let id_columns: Vec<String> = mapping.id.columns().map(str::to_string).collect();
@@ -90,13 +116,18 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
 /// A template as an expression: literals and the columns' text, percent-encoded in IRIs.
 /// Null when any column is null, so a thing without its identifier is noticed.
 fn template_expr(template: &Template, iri: bool) -> Expr {
+    template_with(template, iri, |column| col(column))
+}
+
+/// A template whose placeholders take their values from `value(column)`.
+fn template_with(template: &Template, iri: bool, value: impl Fn(&str) -> Expr) -> Expr {
     let parts: Vec<Expr> = template
         .parts
         .iter()
         .map(|part| match part {
             TemplatePart::Literal(text) => lit(text.clone()),
             TemplatePart::Column(column) => {
-                let text = col(column.as_str())
+                let text = value(column.as_str())
                     .cast(DataType::String)
                     .str()
                     .strip_chars(lit(NULL));

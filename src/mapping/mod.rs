@@ -458,9 +458,6 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if let Some(split) = &r.split {
-            ok &= self.not_yet("split", self.span(&split.referenced));
-        }
         let decimal = match &r.decimal {
             None => '.',
             Some(d) if d.value == "." || d.value == "," => d.value.chars().next().unwrap_or('.'),
@@ -509,16 +506,6 @@ impl<'a> Checker<'a> {
                 None
             }
         }
-    }
-
-    /// A key the file format has but thinslice does not implement yet: refused, not ignored.
-    fn not_yet(&mut self, key: &str, span: SourceSpan) -> bool {
-        self.problems.push(MappingError::NotYet {
-            key: key.to_string(),
-            src: self.file.source(),
-            span,
-        });
-        false
     }
 
     fn misfit(&mut self, key: &str, property: &str, datatype: Datatype, span: SourceSpan) -> bool {
@@ -592,10 +579,16 @@ impl<'a> Checker<'a> {
             );
             ok = false;
         }
-        if let Some(split) = &rule.value.split {
-            ok &= self.not_yet("split", self.span(&split.referenced));
-        }
         let id = self.template(&rule.value.id, columns);
+        if let (Some(split), Some(id)) = (&rule.value.split, &id)
+            && id.columns().count() != 1
+        {
+            self.problems.push(MappingError::SplitTemplate {
+                src: self.file.source(),
+                span: self.span(&split.referenced),
+            });
+            ok = false;
+        }
         match (ok, id) {
             (true, Some(id)) => Some(LinkRule {
                 property: name.to_string(),
@@ -729,16 +722,15 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
-    #[error("`{key}` is not supported yet")]
+    #[error("`split` on a link needs an identifier template with exactly one column")]
     #[diagnostic(
-        code(thinslice::mapping::not_yet),
-        help("remove it for now; multi-valued cells are on the way")
+        code(thinslice::mapping::split),
+        help("the column holding several targets is the one the template reads")
     )]
-    NotYet {
-        key: String,
+    SplitTemplate {
         #[source_code]
         src: NamedSource<Arc<str>>,
-        #[label("not yet")]
+        #[label("which column holds the targets?")]
         span: SourceSpan,
     },
 

@@ -70,6 +70,13 @@ pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), OutputErr
     })
 }
 
+/// A text that a spreadsheet would take for a formula, made inert with a leading `'`.
+fn guard(text: Expr) -> Expr {
+    when(text.clone().str().contains(lit(r"^[=+\-@\t\r]"), false))
+        .then(concat_str([lit("'"), text.clone()], "", false))
+        .otherwise(text)
+}
+
 /// Writes a frame as CSV, atomically. Text cells that a spreadsheet would run as a formula
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`, so the
 /// file is safe to open; numbers are never formulas and stay as they are.
@@ -83,14 +90,18 @@ pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
         .iter()
         .map(|column| {
             let name = column.name().as_str();
-            if column.dtype() == &DataType::String {
-                let text = col(name);
-                when(text.clone().str().contains(lit(r"^[=+\-@\t\r]"), false))
-                    .then(concat_str([lit("'"), text.clone()], "", false))
-                    .otherwise(text)
-                    .alias(name)
-            } else {
-                col(name)
+            match column.dtype() {
+                // Several values in one cell: joined with `|`, then guarded like any text.
+                DataType::List(_) => guard(
+                    col(name)
+                        .list()
+                        .eval(element().cast(DataType::String))
+                        .list()
+                        .join(lit("|"), true),
+                )
+                .alias(name),
+                DataType::String => guard(col(name)).alias(name),
+                _ => col(name),
             }
         })
         .collect();

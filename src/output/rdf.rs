@@ -33,9 +33,15 @@ enum Object {
     Iri,
 }
 
+/// A column's values as text: one per thing, or several (a `split` cell).
+enum Values {
+    Single(StringChunked),
+    Multi(ListChunked),
+}
+
 struct Predicate {
     iri: String,
-    column: StringChunked,
+    values: Values,
     object: Object,
 }
 
@@ -68,6 +74,25 @@ pub fn write_rdf(
         Ok(column.str().map_err(fail)?.clone())
     };
 
+    let values = |name: &str| -> Result<Values, OutputError> {
+        let column = entities.column(name).map_err(fail)?;
+        if !matches!(column.dtype(), DataType::List(_)) {
+            return text(name).map(Values::Single);
+        }
+        let lists = entities
+            .clone()
+            .lazy()
+            .select([col(name).list().eval(element().cast(DataType::String))])
+            .collect()
+            .map_err(fail)?;
+        let lists = lists
+            .column(name)
+            .map_err(fail)?
+            .list()
+            .map_err(fail)?
+            .clone();
+        Ok(Values::Multi(lists))
+    };
     let ids = text(ID)?;
     let classes = text(CLASS)?;
     let labels = match mapping.label {
@@ -103,14 +128,14 @@ pub fn write_rdf(
         };
         predicates.push(Predicate {
             iri: rdl.iri(&rule.property),
-            column: text(&rule.property)?,
+            values: values(&rule.property)?,
             object,
         });
     }
     for link in &mapping.links {
         predicates.push(Predicate {
             iri: rdl.iri(&link.property),
-            column: text(&link.property)?,
+            values: values(&link.property)?,
             object: Object::Iri,
         });
     }
@@ -150,28 +175,42 @@ pub fn write_rdf(
                     ))?;
                 }
                 for predicate in &predicates {
-                    let Some(value) = predicate.column.get(row) else {
-                        continue;
-                    };
                     let p = NamedNodeRef::new_unchecked(&predicate.iri);
-                    let object: TermRef<'_> = match &predicate.object {
-                        Object::Literal(None) => LiteralRef::new_simple_literal(value).into(),
-                        Object::Literal(Some(datatype)) => {
-                            LiteralRef::new_typed_literal(value, *datatype).into()
-                        }
-                        Object::Code(iris) => match iris.get(value) {
-                            Some(iri) => NamedNodeRef::new_unchecked(iri).into(),
-                            None => continue,
-                        },
-                        Object::Iri => match NamedNodeRef::new(value) {
-                            Ok(iri) => iri.into(),
-                            Err(_) => {
-                                stats.invalid_iris += 1;
-                                continue;
+                    let mut object_of = |value: &str| -> Result<(), String> {
+                        let object: TermRef<'_> = match &predicate.object {
+                            Object::Literal(None) => LiteralRef::new_simple_literal(value).into(),
+                            Object::Literal(Some(datatype)) => {
+                                LiteralRef::new_typed_literal(value, *datatype).into()
                             }
-                        },
+                            Object::Code(iris) => match iris.get(value) {
+                                Some(iri) => NamedNodeRef::new_unchecked(iri).into(),
+                                None => return Ok(()),
+                            },
+                            Object::Iri => match NamedNodeRef::new(value) {
+                                Ok(iri) => iri.into(),
+                                Err(_) => {
+                                    stats.invalid_iris += 1;
+                                    return Ok(());
+                                }
+                            },
+                        };
+                        emit(TripleRef::new(subject, p, object))
                     };
-                    emit(TripleRef::new(subject, p, object))?;
+                    match &predicate.values {
+                        Values::Single(column) => {
+                            if let Some(value) = column.get(row) {
+                                object_of(value)?;
+                            }
+                        }
+                        Values::Multi(lists) => {
+                            if let Some(list) = lists.get_as_series(row) {
+                                let texts = list.str().map_err(|e| e.to_string())?;
+                                for value in texts.iter().flatten() {
+                                    object_of(value)?;
+                                }
+                            }
+                        }
+                    }
                 }
             }
             nt_out.finish();

@@ -200,3 +200,45 @@ fn values_are_parsed_by_datatype_and_converted_by_unit() {
     );
     assert_eq!(c["state"].as_deref(), Some("Off"));
 }
+
+/// Cells holding several values (`A104, A101`) become several values and several links.
+#[test]
+fn multi_valued_cells_split_into_values_and_links() {
+    let rdl = "namespace: https://r.example/#\nclasses:\n  Thing: {}\n  Site: { parents: [Thing] }\nproperties:\n  rating: { datatype: integer }\n  locatedAt: { datatype: link, range: Site }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  a: { path: a.csv }\n  s: { path: s.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file("a.csv", "id,sites,ratings\nP1,\"A104, A101\",\"3, x, 5\"\nP2,A101,\nP3,,7\n")
+        .with_file("s.csv", "code\nA101\nA104\n")
+        .with_file("slices/assets.yaml", "source: a\n")
+        .with_file("slices/sites.yaml", "source: s\n")
+        .with_file(
+            "mappings/assets.yaml",
+            "slice: assets\nclass: Thing\nid: \"https://x.example/a/{id}\"\nproperties:\n  rating: { from: ratings, split: \",\" }\nlinks:\n  locatedAt: { slice: sites, id: \"https://x.example/s/{sites}\", split: \",\" }\n",
+        )
+        .with_file(
+            "mappings/sites.yaml",
+            "slice: sites\nclass: Site\nid: \"https://x.example/s/{code}\"\n",
+        );
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["slices"][0]["slice"], "assets");
+    assert_eq!(report["slices"][0]["failed_values"], 1, "`x` is no integer");
+    // P1: type, 2 ratings, 2 sites; P2: type, 1 site; P3: type, 1 rating.
+    assert_eq!(report["slices"][0]["triples"], 9);
+
+    let csv = std::fs::read_to_string(ws.path().join("out/entities/assets.csv")).expect("csv");
+    assert!(
+        csv.contains(
+            "https://x.example/a/P1,Thing,3|5,https://x.example/s/A104|https://x.example/s/A101"
+        ),
+        "{csv}"
+    );
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/assets.nt")).expect("nt");
+    assert!(
+        nt.contains(
+            "<https://x.example/a/P1> <https://r.example/#locatedAt> <https://x.example/s/A101> ."
+        ),
+        "{nt}"
+    );
+    assert!(nt.contains("<https://x.example/a/P1> <https://r.example/#rating> \"5\"^^<http://www.w3.org/2001/XMLSchema#integer> ."), "{nt}");
+}
