@@ -40,6 +40,23 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
     columns.push((ID.to_string(), id.clone()));
     let (class, class_reason) = class_expr(&mapping.class);
     columns.push((CLASS.to_string(), class));
+    // Under `unmapped: warn` a row without a class is still a thing; the missing class is
+    // recorded as a failure of the `class` column instead of quarantining the row.
+    let class_reason = match &mapping.class {
+        ClassSource::Column {
+            column,
+            unmapped: Unmapped::Warn,
+            ..
+        } => {
+            failures.push((
+                CLASS.to_string(),
+                class_reason,
+                col(column.as_str()).cast(DataType::String),
+            ));
+            lit(NULL).cast(DataType::String)
+        }
+        _ => class_reason,
+    };
     if let Some(label) = &mapping.label {
         columns.push((LABEL.to_string(), template_expr(label, false)));
     }
@@ -181,7 +198,7 @@ fn class_expr(class: &ClassSource) -> (Expr, Expr) {
                 code = code.str().strip_chars(lit(NULL));
             }
             let fallback = match unmapped {
-                Unmapped::Quarantine => lit(NULL).cast(DataType::String),
+                Unmapped::Quarantine | Unmapped::Warn => lit(NULL).cast(DataType::String),
                 Unmapped::Fallback(class) => lit(class.clone()),
             };
             let mapped = lookup(

@@ -116,6 +116,8 @@ pub enum Case {
 pub enum Unmapped {
     /// The row becomes no thing; it goes to quarantine with its reason.
     Quarantine,
+    /// The row becomes a thing without a class, and the unmapped code is recorded.
+    Warn,
     /// The row becomes a thing of this class.
     Fallback(String),
 }
@@ -348,6 +350,7 @@ impl<'a> Checker<'a> {
                 }
                 let unmapped = match map.unmapped.as_deref() {
                     None | Some("quarantine") => Unmapped::Quarantine,
+                    Some("warn") => Unmapped::Warn,
                     Some(class) => {
                         let at = self.file.sub_span(span, class);
                         ok &= self.check_class(class, at);

@@ -242,3 +242,45 @@ fn multi_valued_cells_split_into_values_and_links() {
     );
     assert!(nt.contains("<https://x.example/a/P1> <https://r.example/#rating> \"5\"^^<http://www.w3.org/2001/XMLSchema#integer> ."), "{nt}");
 }
+
+/// The three policies for a class code the map does not list, on substation SS-0034 (`XFMR`).
+#[test]
+fn unmapped_class_codes_are_quarantined_warned_or_given_a_fallback() {
+    let mapping =
+        std::fs::read_to_string(crate::support::repo().join("mappings/power-substations.yaml"))
+            .expect("mapping");
+    let outcome = |policy: &str| {
+        let ws = TestWorkspace::example().with_file(
+            "mappings/power-substations.yaml",
+            &mapping.replace("unmapped: quarantine", &format!("unmapped: {policy}")),
+        );
+        let run = ws
+            .run(&["run", "--slice", "power-substations", "--format", "json"])
+            .expect(0);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        let slice = report["slices"][0].clone();
+        let things = ws.parquet("out/entities/power-substations.parquet");
+        let ids = strings(&things, "id");
+        let class = ids
+            .iter()
+            .position(|i| i.as_deref() == Some("https://data.example.org/power/substation/SS-0034"))
+            .map(|at| strings(&things, "class")[at].clone());
+        (
+            slice["things"].clone(),
+            slice["quarantined"].clone(),
+            slice["failed_values"].clone(),
+            class,
+        )
+    };
+    assert_eq!(outcome("quarantine"), (57.into(), 1.into(), 0.into(), None));
+    assert_eq!(outcome("warn"), (58.into(), 0.into(), 1.into(), Some(None)));
+    assert_eq!(
+        outcome("Substation"),
+        (
+            58.into(),
+            0.into(),
+            0.into(),
+            Some(Some("Substation".to_string()))
+        )
+    );
+}
