@@ -99,6 +99,92 @@ fn a_thing_of_each_class_has_exactly_its_triples() {
         expected
     );
 
+    // A valve (mm to m), a site (class from its type code), an exchange (hours to seconds, a
+    // Parquet date, a link to another organisation's substation), checked against the
+    // source cells: Assets row 6, Sites row 4, exchanges.parquet row 1.
+    let check = |file: &str, subject: &str, pairs: &[(&str, String)]| {
+        let mut expected: Vec<String> = pairs
+            .iter()
+            .map(|(p, o)| format!("<{subject}> <{p}> {o} ."))
+            .collect();
+        expected.sort();
+        assert_eq!(subject_triples(file, subject), expected, "{subject}");
+    };
+    let rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+    let label = "http://www.w3.org/2000/01/rdf-schema#label";
+    let term = |t: &str| format!("<{RDL}{t}>");
+    let prop = |t: &str| format!("{RDL}{t}");
+    let typed = |v: &str, t: &str| format!("\"{v}\"^^<{XSD}{t}>");
+    let (
+        id,
+        name,
+        date,
+        diameter,
+        state,
+        located,
+        easting,
+        northing,
+        backup,
+        commissioned,
+        powered,
+    ) = (
+        prop("assetIdentifier"),
+        prop("name"),
+        prop("installationDate"),
+        prop("nominalDiameter"),
+        prop("operationalState"),
+        prop("locatedAt"),
+        prop("easting"),
+        prop("northing"),
+        prop("backupAutonomy"),
+        prop("commissioningDate"),
+        prop("poweredBy"),
+    );
+    check(
+        "out/rdf/water-valves.nt",
+        "https://data.example.org/water/asset/WA-00013",
+        &[
+            (rdf_type, term("Valve")),
+            (label, "\"Valve on Otterbridge main\"".into()),
+            (&id, "\"WA-00013\"".into()),
+            (&date, typed("1990-09-06", "date")),
+            (&diameter, typed("0.1", "decimal")),
+            (&state, term("InService")),
+            (
+                &located,
+                "<https://data.example.org/water/site/S020>".into(),
+            ),
+        ],
+    );
+    check(
+        "out/rdf/water-sites.nt",
+        "https://data.example.org/water/site/S001",
+        &[
+            (rdf_type, term("PumpingStation")),
+            (label, "\"Riverside Pumping Station\"".into()),
+            (&name, "\"Riverside Pumping Station\"".into()),
+            (&easting, typed("423392.0", "decimal")),
+            (&northing, typed("232833.0", "decimal")),
+        ],
+    );
+    check(
+        "out/rdf/telecom-exchanges.nt",
+        "https://data.example.org/telecom/exchange/NL-EX-001",
+        &[
+            (rdf_type, term("LocalExchange")),
+            (label, "\"Riverside Exchange\"".into()),
+            (&id, "\"NL-EX-001\"".into()),
+            (&name, "\"Riverside Exchange\"".into()),
+            (&backup, typed("43200.0", "decimal")),
+            (&commissioned, typed("1977-09-25", "date")),
+            (&state, term("InService")),
+            (
+                &powered,
+                "<https://data.example.org/power/substation/SS-0017>".into(),
+            ),
+        ],
+    );
+
     // Every class the mappings produce appears as an rdf:type object.
     let classes: BTreeSet<String> = EXAMPLE_SLICES
         .iter()
