@@ -48,6 +48,22 @@ pub enum Error {
         other: String,
     },
 
+    #[error(
+        "rows were lost in slice `{slice}`: {in_slice} rows in the slice, but {things} things + {quarantined} quarantined"
+    )]
+    #[diagnostic(
+        code(thinslice::accounting),
+        help(
+            "this is a bug in thinslice, not in your data: please report it with the slice and mapping"
+        )
+    )]
+    Accounting {
+        slice: String,
+        in_slice: u64,
+        things: u64,
+        quarantined: u64,
+    },
+
     #[error("the workspace has mappings but no RDL to check them against")]
     #[diagnostic(
         code(thinslice::rdl::missing),

@@ -8,6 +8,7 @@
 // are built once, on the way out of a failed run, so their size costs nothing that matters.
 #![allow(clippy::result_large_err)]
 
+pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod diag;

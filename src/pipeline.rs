@@ -216,6 +216,41 @@ pub fn map_slice(mapping: &Mapping, rdl: &Rdl, outcome: &SliceOutcome) -> Result
 }
 
 impl MapOutcome {
+    /// Writes the rows that could not become things to `quarantine/NAME.parquet` and `.csv`:
+    /// where each came from, why, and the row as the slice had it.
+    pub fn write_quarantine(&self, rows: &DataFrame, output_dir: &std::path::Path) -> Result<()> {
+        let fail = |e: PolarsError| MappingError::Run {
+            mapping: self.slice.clone(),
+            reason: e.to_string(),
+        };
+        let mut selection = vec![self.origin.row_expr().alias(ORIGIN_COLUMN), col("reason")];
+        selection.extend(
+            rows.get_column_names()
+                .into_iter()
+                .filter(|n| n.as_str() != ROW_COLUMN)
+                .map(|n| col(n.clone())),
+        );
+        let mut frame = self
+            .mapped
+            .quarantine
+            .clone()
+            .lazy()
+            .join(
+                rows.clone().lazy(),
+                [col(ROW_COLUMN)],
+                [col(ROW_COLUMN)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .sort([ROW_COLUMN], SortMultipleOptions::default())
+            .select(selection)
+            .collect()
+            .map_err(fail)?;
+        let dir = output_dir.join("quarantine");
+        output::write_parquet(&mut frame, &dir.join(format!("{}.parquet", self.slice)))?;
+        output::write_csv(&frame, &dir.join(format!("{}.csv", self.slice)))?;
+        Ok(())
+    }
+
     /// Writes the things as RDF: `rdf/NAME.nt` and `rdf/NAME.ttl`.
     pub fn write_rdf(
         &self,

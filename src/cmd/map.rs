@@ -1,13 +1,18 @@
 //! `thinslice map`: check everything, cut the slices, and refactor each mapped slice into
 //! things in the RDL's terms, written as entity tables.
 
+use std::collections::BTreeMap;
+
+use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
+use crate::checks::{self, Conformance, SliceInput, Tally};
 use crate::cli::OutputFormat;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::lint::lint;
-use crate::pipeline::{check_names, map_slice};
+use crate::mapping::{ID, MappingError};
+use crate::pipeline::{MapOutcome, check_names, map_slice};
 use crate::report::{SliceAccount, TextTable};
 
 #[derive(Debug, clap::Args)]
@@ -28,6 +33,8 @@ pub struct SliceRun {
     pub failed_values: Option<u64>,
     pub entities: Option<String>,
     pub triples: Option<u64>,
+    /// Per dimension: checks made and passed. None for a slice without a mapping.
+    pub conformance: Option<BTreeMap<&'static str, Tally>>,
 }
 
 #[derive(Serialize)]
@@ -35,18 +42,50 @@ struct MapReport {
     slices: Vec<SliceRun>,
 }
 
-/// Slices, maps and writes; shared by `map` and `run`.
-pub fn execute(slices: &[String], ctx: &Context) -> Result<Vec<SliceRun>> {
+/// Slices, maps, checks and writes; shared by `map` and `run`. Returns each slice's run and
+/// its conformance (with its located failures).
+pub fn execute(slices: &[String], ctx: &Context) -> Result<(Vec<SliceRun>, Vec<Conformance>)> {
     let workspace = ctx.workspace()?;
     let checked = lint(&workspace)?;
     let plan = &checked.plan;
     check_names(&plan.slices, slices)?;
+    let outcomes = plan.cut(ctx.progress.as_ref())?;
+
+    // Map every mapped slice first: links are checked against the things of other slices.
+    let mut mapped: BTreeMap<String, MapOutcome> = BTreeMap::new();
+    if let Some(rdl) = &checked.rdl {
+        for outcome in &outcomes {
+            if let Some(mapping) = checked.mappings.get(&outcome.slice) {
+                let result = map_slice(mapping, rdl, outcome)?;
+                let account = outcome.account();
+                let accounted = result.mapped.entities.height() + result.mapped.quarantine.height();
+                if accounted as u64 != account.in_slice {
+                    return Err(Error::Accounting {
+                        slice: outcome.slice.clone(),
+                        in_slice: account.in_slice,
+                        things: result.mapped.entities.height() as u64,
+                        quarantined: result.mapped.quarantine.height() as u64,
+                    });
+                }
+                mapped.insert(outcome.slice.clone(), result);
+            }
+        }
+    }
+    let ids: BTreeMap<String, DataFrame> = mapped
+        .iter()
+        .map(|(slice, m)| {
+            let ids = m.mapped.entities.select([ID]).unwrap_or_default();
+            (slice.clone(), ids)
+        })
+        .collect();
+
     let mut runs = Vec::new();
-    for outcome in plan.cut(ctx.progress.as_ref())? {
+    let mut conformances = Vec::new();
+    for outcome in &outcomes {
         if !slices.is_empty() && !slices.contains(&outcome.slice) {
             continue;
         }
-        let slice_path = plan.write_slice(&outcome)?;
+        let slice_path = plan.write_slice(outcome)?;
         let account = SliceAccount::new(
             &outcome.slice,
             &outcome.source,
@@ -60,20 +99,40 @@ pub fn execute(slices: &[String], ctx: &Context) -> Result<Vec<SliceRun>> {
             failed_values: None,
             entities: None,
             triples: None,
+            conformance: None,
         };
-        if let (Some(mapping), Some(rdl)) = (checked.mappings.get(&outcome.slice), &checked.rdl) {
-            let mapped = map_slice(mapping, rdl, &outcome)?;
-            let path = mapped.write(&workspace.output_dir)?;
-            let rdf = mapped.write_rdf(mapping, rdl, &workspace.output_dir)?;
+        if let (Some(result), Some(mapping), Some(rdl)) = (
+            mapped.get_mut(&outcome.slice),
+            checked.mappings.get(&outcome.slice),
+            &checked.rdl,
+        ) {
+            let input = SliceInput {
+                slice: &outcome.slice,
+                mapping,
+                rows: &outcome.rows.frame,
+                origin: &outcome.origin,
+            };
+            let conformance =
+                checks::check(&input, &mut result.mapped, rdl, &ids).map_err(|e| {
+                    MappingError::Run {
+                        mapping: mapping.file.name.clone(),
+                        reason: e.to_string(),
+                    }
+                })?;
+            let path = result.write(&workspace.output_dir)?;
+            result.write_quarantine(&outcome.rows.frame, &workspace.output_dir)?;
+            let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir)?;
             run.triples = Some(rdf.triples);
-            run.things = Some(mapped.mapped.entities.height() as u64);
-            run.quarantined = Some(mapped.mapped.quarantine.height() as u64);
-            run.failed_values = Some(mapped.mapped.failures.height() as u64);
+            run.things = Some(result.mapped.entities.height() as u64);
+            run.quarantined = Some(result.mapped.quarantine.height() as u64);
+            run.failed_values = Some(result.mapped.failures.height() as u64);
             run.entities = Some(workspace.display_path(&path));
+            run.conformance = Some(conformance.dimensions.clone());
+            conformances.push(conformance);
         }
         runs.push(run);
     }
-    Ok(runs)
+    Ok((runs, conformances))
 }
 
 pub fn render(runs: &[SliceRun]) -> String {
@@ -110,7 +169,7 @@ pub fn render(runs: &[SliceRun]) -> String {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let runs = execute(&args.slices, ctx)?;
+    let (runs, _) = execute(&args.slices, ctx)?;
     match ctx.format {
         OutputFormat::Json => print_json(&MapReport { slices: runs })?,
         OutputFormat::Text => print(&render(&runs))?,

@@ -1,10 +1,16 @@
 //! `thinslice run`: the main job. Checks the workspace, cuts every slice, refactors each mapped
-//! slice into things, and writes slices and entity tables. Checks and reports join it next.
+//! slice into things, checks their conformance, and writes slices, entity tables, quarantine
+//! and RDF. Exit 1 when a slice falls below a `fail` threshold.
 
-use super::map::{execute, render};
+use std::collections::BTreeMap;
+
+use super::map::{SliceRun, execute, render};
 use super::{Context, Outcome, print, print_json};
+use crate::checks::{Conformance, DIMENSIONS, Tally};
 use crate::cli::OutputFormat;
 use crate::error::Result;
+use crate::report::TextTable;
+use crate::workspace::{Severity, Threshold};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,11 +19,173 @@ pub struct Args {
     pub slices: Vec<String>,
 }
 
+/// How many located failures the terminal shows.
+const TOP_FAILURES: usize = 10;
+
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let runs = execute(&args.slices, ctx)?;
+    let thresholds = ctx.workspace()?.quality;
+    let (runs, conformances) = execute(&args.slices, ctx)?;
+    let below = below_thresholds(&conformances, &thresholds);
+    let outcome = if below.iter().any(|b| b.severity == Severity::Fail) {
+        Outcome::BelowThreshold
+    } else {
+        Outcome::Conformant
+    };
     match ctx.format {
-        OutputFormat::Json => print_json(&serde_json::json!({ "slices": runs }))?,
-        OutputFormat::Text => print(&render(&runs))?,
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "slices": runs,
+            "below_thresholds": below.iter().map(|b| serde_json::json!({
+                "slice": b.slice, "dimension": b.dimension, "score": b.score,
+                "min": b.min, "severity": match b.severity { Severity::Fail => "fail", Severity::Warn => "warn" },
+            })).collect::<Vec<_>>(),
+        }))?,
+        OutputFormat::Text => {
+            let mut text = render(&runs);
+            text.push('\n');
+            text.push_str(&conformance_table(&runs, &thresholds));
+            text.push_str(&failures_text(&conformances));
+            for b in &below {
+                let word = match b.severity {
+                    Severity::Fail => "FAIL",
+                    Severity::Warn => "warn",
+                };
+                text.push_str(&format!(
+                    "{word}: {} {} is {:.1}%, below the minimum {:.1}%\n",
+                    b.slice,
+                    b.dimension,
+                    b.score * 100.0,
+                    b.min * 100.0
+                ));
+            }
+            print(&text)?;
+        }
     }
-    Ok(Outcome::Conformant)
+    Ok(outcome)
+}
+
+/// A slice's dimension below its threshold.
+struct Below {
+    slice: String,
+    dimension: &'static str,
+    score: f64,
+    min: f64,
+    severity: Severity,
+}
+
+fn below_thresholds(
+    conformances: &[Conformance],
+    thresholds: &BTreeMap<String, Threshold>,
+) -> Vec<Below> {
+    let mut below = Vec::new();
+    for c in conformances {
+        for (dimension, tally) in &c.dimensions {
+            if let Some(threshold) = thresholds.get(*dimension)
+                && tally.score() < threshold.min
+            {
+                below.push(Below {
+                    slice: c.slice.clone(),
+                    dimension,
+                    score: tally.score(),
+                    min: threshold.min,
+                    severity: threshold.severity,
+                });
+            }
+        }
+    }
+    below
+}
+
+/// Scores per slice and dimension, and over all slices; `✗` below a `fail` threshold, `!`
+/// below a `warn` one.
+fn conformance_table(runs: &[SliceRun], thresholds: &BTreeMap<String, Threshold>) -> String {
+    let mut columns = vec![("conformance", false)];
+    columns.extend(DIMENSIONS.iter().map(|d| (*d, true)));
+    let mut table = TextTable::new(&columns);
+    let mut overall: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let cell = |dimension: &str, tally: &Tally| {
+        let mark = match thresholds.get(dimension) {
+            Some(t) if tally.score() < t.min && t.severity == Severity::Fail => " ✗",
+            Some(t) if tally.score() < t.min => " !",
+            _ => "  ",
+        };
+        format!("{:.1}%{mark}", tally.score() * 100.0)
+    };
+    for run in runs {
+        let Some(dimensions) = &run.conformance else {
+            continue;
+        };
+        let mut row = vec![run.account.slice.clone()];
+        for dimension in DIMENSIONS {
+            let tally = dimensions.get(dimension).copied().unwrap_or_default();
+            overall.entry(dimension).or_default().add(tally);
+            row.push(cell(dimension, &tally));
+        }
+        table.row(row);
+    }
+    let mut row = vec!["all slices".to_string()];
+    for dimension in DIMENSIONS {
+        row.push(cell(
+            dimension,
+            &overall.get(dimension).copied().unwrap_or_default(),
+        ));
+    }
+    table.row(row);
+    table.render()
+}
+
+/// The first failures, located.
+fn failures_text(conformances: &[Conformance]) -> String {
+    let total: usize = conformances.iter().map(|c| c.failures.height()).sum();
+    if total == 0 {
+        return "\nNo failed checks.\n".to_string();
+    }
+    let mut table = TextTable::new(&[
+        ("slice", false),
+        ("dimension", false),
+        ("property", false),
+        ("value", false),
+        ("rule", false),
+        ("where", false),
+    ]);
+    let mut shown = 0;
+    'slices: for c in conformances {
+        let column = |name: &str| -> Vec<String> {
+            c.failures
+                .column(name)
+                .ok()
+                .and_then(|col| col.cast(&polars::prelude::DataType::String).ok())
+                .map(|col| {
+                    col.str()
+                        .map(|s| s.iter().map(|v| v.unwrap_or("").to_string()).collect())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        };
+        let (dimensions, properties, values, rules, origins) = (
+            column("dimension"),
+            column("property"),
+            column("value"),
+            column("rule"),
+            column("origin"),
+        );
+        for i in 0..c.failures.height() {
+            if shown == TOP_FAILURES {
+                break 'slices;
+            }
+            let get = |v: &Vec<String>| v.get(i).cloned().unwrap_or_default();
+            table.row(vec![
+                c.slice.clone(),
+                get(&dimensions),
+                get(&properties),
+                get(&values),
+                get(&rules),
+                get(&origins),
+            ]);
+            shown += 1;
+        }
+    }
+    format!(
+        "\n{total} failed checks; the first {shown}:\n{}",
+        table.render()
+    )
 }

@@ -21,12 +21,26 @@ const FAILURE_PREFIX: &str = "__failure:";
 /// The raw text a failed value came from: `__raw:P`.
 const RAW_PREFIX: &str = "__raw:";
 
+/// How the values of one property (or of the class) can fail, and where they came from.
+pub struct FailureRule {
+    pub property: String,
+    /// `validity` for a value that does not parse or convert; `conformity` for a code that
+    /// is not mapped to an RDL term.
+    pub dimension: &'static str,
+    /// The source column, for locating the failed cell; None for a constant.
+    pub column: Option<String>,
+    /// The reason, null where the value did not fail.
+    pub reason: Expr,
+    /// The value as the source wrote it.
+    pub raw: Expr,
+}
+
 /// A mapping ready to run: one expression per output column.
 pub struct Compiled {
     /// (column name, expression) for id, class, label, properties and links, in order.
     pub columns: Vec<(String, Expr)>,
-    /// (property, failure reason expression, raw text expression).
-    pub failures: Vec<(String, Expr, Expr)>,
+    /// How each mapped value can fail.
+    pub failures: Vec<FailureRule>,
     /// Why a row cannot become a thing (null when it can).
     pub quarantine: Expr,
 }
@@ -48,11 +62,13 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
             unmapped: Unmapped::Warn,
             ..
         } => {
-            failures.push((
-                CLASS.to_string(),
-                class_reason,
-                col(column.as_str()).cast(DataType::String),
-            ));
+            failures.push(FailureRule {
+                property: CLASS.to_string(),
+                dimension: "conformity",
+                column: Some(column.clone()),
+                reason: class_reason,
+                raw: col(column.as_str()).cast(DataType::String),
+            });
             lit(NULL).cast(DataType::String)
         }
         _ => class_reason,
@@ -95,7 +111,20 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
             }
         };
         columns.push((rule.property.clone(), value));
-        failures.push((rule.property.clone(), reason, raw));
+        failures.push(FailureRule {
+            property: rule.property.clone(),
+            dimension: if property.datatype == Datatype::Code {
+                "conformity"
+            } else {
+                "validity"
+            },
+            column: match &rule.source {
+                ValueSource::Column(c) => Some(c.clone()),
+                ValueSource::Constant(_) => None,
+            },
+            reason,
+            raw,
+        });
     }
 
     for link in &mapping.links {
@@ -546,7 +575,8 @@ pub struct MappedRows {
     /// `__row`, id, class, label, then properties and links in mapping order; only rows that
     /// became things.
     pub entities: DataFrame,
-    /// `__row`, id, property, value, reason: one row per value that failed to map.
+    /// `__row`, id, property, column, dimension, value, reason: one row per value that
+    /// failed to map.
     pub failures: DataFrame,
     /// `__row`, reason: rows that could not become things.
     pub quarantine: DataFrame,
@@ -559,9 +589,13 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
     for (name, expr) in &compiled.columns {
         selection.push(expr.clone().alias(name.as_str()));
     }
-    for (property, reason, raw) in &compiled.failures {
-        selection.push(reason.clone().alias(format!("{FAILURE_PREFIX}{property}")));
-        selection.push(raw.clone().alias(format!("{RAW_PREFIX}{property}")));
+    for f in &compiled.failures {
+        selection.push(
+            f.reason
+                .clone()
+                .alias(format!("{FAILURE_PREFIX}{}", f.property)),
+        );
+        selection.push(f.raw.clone().alias(format!("{RAW_PREFIX}{}", f.property)));
     }
     selection.push(compiled.quarantine.clone().alias(REASON));
     let mapped = rows.clone().lazy().select(selection).collect()?;
@@ -575,16 +609,18 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
     let kept = mapped.lazy().filter(col(REASON).is_null());
 
     let mut failure_frames = Vec::new();
-    for (property, _, _) in &compiled.failures {
-        let reason = format!("{FAILURE_PREFIX}{property}");
+    for f in &compiled.failures {
+        let reason = format!("{FAILURE_PREFIX}{}", f.property);
         failure_frames.push(
             kept.clone()
                 .filter(col(reason.as_str()).is_not_null())
                 .select([
                     col(ROW_COLUMN),
                     col(ID),
-                    lit(property.clone()).alias("property"),
-                    col(format!("{RAW_PREFIX}{property}").as_str()).alias("value"),
+                    lit(f.property.clone()).alias("property"),
+                    lit(f.column.clone().unwrap_or_default()).alias("column"),
+                    lit(f.dimension).alias("dimension"),
+                    col(format!("{RAW_PREFIX}{}", f.property).as_str()).alias("value"),
                     col(reason.as_str()).alias("reason"),
                 ]),
         );
@@ -596,6 +632,8 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
                 Column::new_empty(ROW_COLUMN.into(), &DataType::UInt64),
                 Column::new_empty(ID.into(), &DataType::String),
                 Column::new_empty("property".into(), &DataType::String),
+                Column::new_empty("column".into(), &DataType::String),
+                Column::new_empty("dimension".into(), &DataType::String),
                 Column::new_empty("value".into(), &DataType::String),
                 Column::new_empty("reason".into(), &DataType::String),
             ],

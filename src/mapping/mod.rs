@@ -16,7 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
-pub use compile::{CLASS, Compiled, ID, LABEL, MappedRows, compile, run};
+pub use compile::{CLASS, Compiled, FailureRule, ID, LABEL, MappedRows, compile, run};
 pub use template::{Template, TemplatePart};
 
 use crate::diag::{self, YamlError, YamlFile};

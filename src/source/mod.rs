@@ -237,6 +237,27 @@ impl Origin {
         }
     }
 
+    /// A polars expression giving the origin of each row's value in `column`, as
+    /// [`Origin::cell`] writes it.
+    pub fn cell_expr(&self, column: &str) -> Expr {
+        match &self.kind {
+            OriginKind::Sheet { sheet, letters } => {
+                match letters.iter().find(|(name, _)| name == column) {
+                    Some((_, letter)) => concat_str(
+                        [
+                            lit(format!("{}:{}!{letter}", self.file, sheet_ref(sheet))),
+                            col(ROW_COLUMN).cast(DataType::String),
+                        ],
+                        "",
+                        false,
+                    ),
+                    None => self.row_expr(),
+                }
+            }
+            OriginKind::Lines | OriginKind::Rows => self.row_expr(),
+        }
+    }
+
     /// A polars expression giving each row's origin as [`Origin::row`] writes it, computed
     /// from [`ROW_COLUMN`] without a per-row loop.
     pub fn row_expr(&self) -> Expr {

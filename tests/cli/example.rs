@@ -1,22 +1,14 @@
 //! The example workspace at the repository root, run as a newcomer runs it.
 
-use crate::support::{EXAMPLE_SLICES, TestWorkspace, strings};
+use crate::support::{EXAMPLE_SLICES, TestWorkspace, assert_snapshot, strings};
 
 #[test]
 fn run_slices_every_slice_and_accounts_for_every_row() {
     let ws = TestWorkspace::example();
     let run = ws.run(&["run"]).expect(0);
-    let expected = "\
-slice              read  in slice  outside  things  quarantined  failed values  triples  entities
-power-substations    60        58        2      57            1              0      454  out/entities/power-substations.parquet
-telecom-exchanges   120        89       31      89            0              0      710  out/entities/telecom-exchanges.parquet
-water-pumps         240        70      170      70            0              0      557  out/entities/water-pumps.parquet
-water-sites          30        30        0      30            0              0      150  out/entities/water-sites.parquet
-water-valves        240        76      164      76            0              0      526  out/entities/water-valves.parquet
-
-read = in slice + outside; in slice = things + quarantined. A failed value is left out of its thing.
-";
-    assert_eq!(run.stdout, expected);
+    // The accounts, the conformance table and the first located failures; every number is
+    // explained in examples/README.md.
+    assert_snapshot(&run.stdout, snapbox::file!["snapshots/example-run.txt"]);
     for slice in EXAMPLE_SLICES {
         assert!(
             ws.path()
@@ -105,5 +97,62 @@ fn outputs_are_byte_identical_on_rerun() {
             .iter()
             .all(|n| n.ends_with(".parquet") && !n.starts_with('.')),
         "{names:?}"
+    );
+}
+
+#[test]
+fn a_fail_threshold_not_met_exits_1_and_names_the_dimension() {
+    let ws = TestWorkspace::example();
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    let tightened = config.replace(
+        "integrity:    { min: 0.95, severity: warn }",
+        "integrity:    { min: 0.99, severity: fail }",
+    );
+    assert_ne!(config, tightened, "the example sets an integrity threshold");
+    std::fs::write(ws.path().join("thinslice.yaml"), tightened).expect("write");
+    let run = ws.run(&["run"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("FAIL: water-pumps integrity is 96.4%, below the minimum 99.0%"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("FAIL: telecom-exchanges integrity is 95.5%"),
+        "{}",
+        run.stdout
+    );
+    // A warn threshold reports without failing the run.
+    let warned = std::fs::read_to_string(ws.path().join("thinslice.yaml"))
+        .expect("config")
+        .replace("severity: fail }\n", "severity: warn }\n");
+    std::fs::write(ws.path().join("thinslice.yaml"), warned).expect("write");
+    let run = ws.run(&["run"]).expect(0);
+    assert!(
+        run.stdout.contains("warn: water-pumps integrity is 96.4%"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn quarantined_rows_are_written_with_their_reason_and_origin() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let quarantine = ws.parquet("out/quarantine/power-substations.parquet");
+    assert_eq!(
+        strings(&quarantine, "_origin"),
+        [Some("examples/power/substations.csv:37".to_string())]
+    );
+    assert_eq!(
+        strings(&quarantine, "reason"),
+        [Some(
+            "no class: `Type` code `XFMR` is not mapped".to_string()
+        )]
+    );
+    assert_eq!(
+        strings(&quarantine, "Substation ID"),
+        [Some("SS-0034".to_string())]
     );
 }

@@ -129,10 +129,14 @@ fn values_that_do_not_parse_are_counted_and_left_out_and_csv_is_safe() {
     );
     std::fs::write(ws.path().join("thinslice.yaml"), config).expect("write config");
 
+    // P2 loses its rated power, which the RDL requires of a pump: completeness 3 of 4 checks
+    // falls below the workspace's `fail` threshold, so the run exits 1.
     let run = ws
         .run(&["run", "--slice", "extra-pumps", "--format", "json"])
-        .expect(0);
+        .expect(1);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["below_thresholds"][0]["dimension"], "completeness");
+    assert_eq!(report["below_thresholds"][0]["score"], 0.75);
     let extra = &report["slices"][0];
     assert_eq!(extra["rows_read"], 3);
     assert_eq!(extra["things"], 2);
