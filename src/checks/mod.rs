@@ -245,7 +245,14 @@ pub fn check(
     )?;
 
     conformance.failures = if failures.is_empty() {
-        DataFrame::empty()
+        let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
+        DataFrame::new(
+            0,
+            ["dimension", "id", "property", "value", "rule", "origin"]
+                .into_iter()
+                .map(text)
+                .collect(),
+        )?
     } else {
         concat(failures, UnionArgs::default())?
             .sort(

@@ -9,7 +9,9 @@ use super::{Context, Outcome, print, print_json};
 use crate::checks::{Conformance, DIMENSIONS, Tally};
 use crate::cli::OutputFormat;
 use crate::error::Result;
+use crate::output::{self, OutputError};
 use crate::report::TextTable;
+use crate::report::conformance::{self, Counts};
 use crate::workspace::{Severity, Threshold};
 
 #[derive(Debug, clap::Args)]
@@ -23,76 +25,80 @@ pub struct Args {
 const TOP_FAILURES: usize = 10;
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let thresholds = ctx.workspace()?.quality;
+    let workspace = ctx.workspace()?;
+    let thresholds = workspace.quality.clone();
     let (runs, conformances) = execute(&args.slices, ctx)?;
-    let below = below_thresholds(&conformances, &thresholds);
-    let outcome = if below.iter().any(|b| b.severity == Severity::Fail) {
-        Outcome::BelowThreshold
-    } else {
+
+    let counted: Vec<(Counts, &Conformance)> = conformances
+        .iter()
+        .filter_map(|c| {
+            let run = runs.iter().find(|r| r.account.slice == c.slice)?;
+            Some((
+                Counts {
+                    rows_read: run.account.rows_read,
+                    rows_in_slice: run.account.rows_in_slice,
+                    rows_outside: run.account.rows_outside,
+                    things: run.things.unwrap_or(0),
+                    quarantined: run.quarantined.unwrap_or(0),
+                },
+                c,
+            ))
+        })
+        .collect();
+    let report = conformance::build(&counted, &thresholds).map_err(|e| OutputError::Write {
+        path: "report.json".into(),
+        reason: e.to_string(),
+    })?;
+    let out = &workspace.output_dir;
+    for c in &conformances {
+        output::write_csv(
+            &c.failures,
+            &out.join("failures").join(format!("{}.csv", c.slice)),
+        )?;
+    }
+    let json = serde_json::to_string_pretty(&report).map_err(|e| OutputError::Write {
+        path: "report.json".into(),
+        reason: e.to_string(),
+    })?;
+    output::write_text(&out.join("report.json"), &format!("{json}\n"))?;
+    output::write_text(&out.join("junit.xml"), &conformance::junit(&report))?;
+
+    let outcome = if report.passed {
         Outcome::Conformant
+    } else {
+        Outcome::BelowThreshold
     };
     match ctx.format {
-        OutputFormat::Json => print_json(&serde_json::json!({
-            "slices": runs,
-            "below_thresholds": below.iter().map(|b| serde_json::json!({
-                "slice": b.slice, "dimension": b.dimension, "score": b.score,
-                "min": b.min, "severity": match b.severity { Severity::Fail => "fail", Severity::Warn => "warn" },
-            })).collect::<Vec<_>>(),
-        }))?,
+        OutputFormat::Json => print_json(&serde_json::json!({ "slices": runs, "report": report }))?,
         OutputFormat::Text => {
             let mut text = render(&runs);
             text.push('\n');
             text.push_str(&conformance_table(&runs, &thresholds));
             text.push_str(&failures_text(&conformances));
-            for b in &below {
-                let word = match b.severity {
-                    Severity::Fail => "FAIL",
-                    Severity::Warn => "warn",
-                };
-                text.push_str(&format!(
-                    "{word}: {} {} is {:.1}%, below the minimum {:.1}%\n",
-                    b.slice,
-                    b.dimension,
-                    b.score * 100.0,
-                    b.min * 100.0
-                ));
+            for slice in &report.slices {
+                for (dimension, score) in &slice.dimensions {
+                    let word = match score.status {
+                        "fail" => "FAIL",
+                        "warn" => "warn",
+                        _ => continue,
+                    };
+                    text.push_str(&format!(
+                        "{word}: {} {dimension} is {:.1}%, below the minimum {:.1}%\n",
+                        slice.slice,
+                        score.score * 100.0,
+                        score.min.unwrap_or_default() * 100.0
+                    ));
+                }
             }
+            text.push_str(&format!(
+                "\nreports: {}, {}\n",
+                workspace.display_path(&out.join("report.json")),
+                workspace.display_path(&out.join("junit.xml")),
+            ));
             print(&text)?;
         }
     }
     Ok(outcome)
-}
-
-/// A slice's dimension below its threshold.
-struct Below {
-    slice: String,
-    dimension: &'static str,
-    score: f64,
-    min: f64,
-    severity: Severity,
-}
-
-fn below_thresholds(
-    conformances: &[Conformance],
-    thresholds: &BTreeMap<String, Threshold>,
-) -> Vec<Below> {
-    let mut below = Vec::new();
-    for c in conformances {
-        for (dimension, tally) in &c.dimensions {
-            if let Some(threshold) = thresholds.get(*dimension)
-                && tally.score() < threshold.min
-            {
-                below.push(Below {
-                    slice: c.slice.clone(),
-                    dimension,
-                    score: tally.score(),
-                    min: threshold.min,
-                    severity: threshold.severity,
-                });
-            }
-        }
-    }
-    below
 }
 
 /// Scores per slice and dimension, and over all slices; `✗` below a `fail` threshold, `!`

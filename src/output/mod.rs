@@ -59,6 +59,13 @@ fn temporary_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
 
+/// Writes a text file, atomically.
+pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
+    write_atomic(path, |writer| {
+        writer.write_all(text.as_bytes()).map_err(|e| e.to_string())
+    })
+}
+
 /// Writes a frame as Parquet, atomically.
 pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
     write_atomic(path, |writer| {

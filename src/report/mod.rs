@@ -1,4 +1,6 @@
-//! Reports for people (aligned text tables) and machines (JSON).
+//! Reports for people (aligned text tables) and machines (JSON, JUnit).
+
+pub mod conformance;
 
 use serde::Serialize;
 

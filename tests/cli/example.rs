@@ -75,6 +75,10 @@ fn outputs_are_byte_identical_on_rerun() {
         "out/entities/power-substations.csv",
         "out/rdf/water-pumps.nt",
         "out/rdf/water-pumps.ttl",
+        "out/report.json",
+        "out/junit.xml",
+        "out/failures/water-pumps.csv",
+        "out/quarantine/power-substations.csv",
     ];
     ws.run(&["run"]).expect(0);
     let first: Vec<Vec<u8>> = outputs
@@ -154,5 +158,57 @@ fn quarantined_rows_are_written_with_their_reason_and_origin() {
     assert_eq!(
         strings(&quarantine, "Substation ID"),
         [Some("SS-0034".to_string())]
+    );
+}
+
+#[test]
+fn report_json_and_junit_carry_the_scores_and_located_failures() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("out/report.json")).expect("report"),
+    )
+    .expect("JSON");
+    assert_eq!(report["schema"], 1);
+    assert_eq!(report["passed"], true);
+    let pumps = report["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "water-pumps")
+        .expect("water-pumps");
+    // fedBy and locatedAt for 70 pumps; 5 feeders dangle.
+    assert_eq!(pumps["dimensions"]["integrity"]["checked"], 140);
+    assert_eq!(pumps["dimensions"]["integrity"]["passed"], 135);
+    assert_eq!(pumps["dimensions"]["integrity"]["status"], "pass");
+    assert_eq!(pumps["properties"]["fedBy"]["integrity"]["passed"], 65);
+    assert_eq!(pumps["failures_total"], 5);
+    assert_eq!(
+        pumps["failures"][0]["origin"],
+        "examples/water/asset-register.xlsx:Assets!I60"
+    );
+    let substations = report["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "power-substations")
+        .expect("power-substations");
+    assert_eq!(
+        substations["unmapped_codes"],
+        serde_json::json!([{ "column": "Type", "code": "XFMR", "count": 1 }])
+    );
+
+    let junit = std::fs::read_to_string(ws.path().join("out/junit.xml")).expect("junit");
+    assert_eq!(
+        junit.matches("<testcase ").count(),
+        25,
+        "5 slices x 5 dimensions"
+    );
+    assert!(junit.contains("failures=\"0\""));
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/telecom-exchanges.csv")).expect("csv");
+    assert!(
+        failures.contains("completeness,https://data.example.org/telecom/exchange/NL-EX-008,poweredBy,,required for LocalExchange,examples/telecom/exchanges.parquet:8"),
+        "{failures}"
     );
 }

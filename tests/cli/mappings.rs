@@ -135,8 +135,9 @@ fn values_that_do_not_parse_are_counted_and_left_out_and_csv_is_safe() {
         .run(&["run", "--slice", "extra-pumps", "--format", "json"])
         .expect(1);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    assert_eq!(report["below_thresholds"][0]["dimension"], "completeness");
-    assert_eq!(report["below_thresholds"][0]["score"], 0.75);
+    let completeness = &report["report"]["slices"][0]["dimensions"]["completeness"];
+    assert_eq!(completeness["score"], 0.75);
+    assert_eq!(completeness["status"], "fail");
     let extra = &report["slices"][0];
     assert_eq!(extra["rows_read"], 3);
     assert_eq!(extra["things"], 2);

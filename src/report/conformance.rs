@@ -1,0 +1,255 @@
+//! The conformance report of a run, for machines: `report.json` (schema in
+//! `docs/report-schema.md`) and `junit.xml` (one test case per slice and dimension).
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::checks::{Conformance, DIMENSIONS, Tally, UnmappedCode};
+use crate::workspace::{Severity, Threshold};
+
+/// Bumped when a field changes meaning or disappears; new fields do not bump it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How many located failures per slice `report.json` carries; all of them are in the
+/// slice's failures CSV.
+pub const FAILURES_IN_REPORT: usize = 100;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    /// Whether every `fail` threshold was met.
+    pub passed: bool,
+    pub overall: BTreeMap<&'static str, DimensionScore>,
+    pub slices: Vec<SliceReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionScore {
+    /// passed / checked, 1 when nothing was checked.
+    pub score: f64,
+    pub checked: u64,
+    pub passed: u64,
+    /// The threshold, if the workspace sets one for this dimension.
+    pub min: Option<f64>,
+    /// `pass`, `warn` (below a warn threshold) or `fail` (below a fail threshold).
+    pub status: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceReport {
+    pub slice: String,
+    pub rows_read: u64,
+    pub rows_in_slice: u64,
+    pub rows_outside: u64,
+    pub things: u64,
+    pub quarantined: u64,
+    pub dimensions: BTreeMap<&'static str, DimensionScore>,
+    /// Per property (and `class`, `id`): its scores in the dimensions it was checked in.
+    pub properties: BTreeMap<String, BTreeMap<&'static str, DimensionScore>>,
+    pub unmapped_codes: Vec<UnmappedCode>,
+    pub failures_total: u64,
+    /// The first failures, in source order.
+    pub failures: Vec<FailureRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureRecord {
+    pub dimension: String,
+    pub id: Option<String>,
+    pub property: String,
+    pub value: Option<String>,
+    pub rule: String,
+    pub origin: String,
+}
+
+/// One slice's row account, as the report needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Counts {
+    pub rows_read: u64,
+    pub rows_in_slice: u64,
+    pub rows_outside: u64,
+    pub things: u64,
+    pub quarantined: u64,
+}
+
+fn score(
+    dimension: &str,
+    tally: Tally,
+    thresholds: &BTreeMap<String, Threshold>,
+) -> DimensionScore {
+    let threshold = thresholds.get(dimension);
+    let status = match threshold {
+        Some(t) if tally.score() < t.min => match t.severity {
+            Severity::Fail => "fail",
+            Severity::Warn => "warn",
+        },
+        _ => "pass",
+    };
+    DimensionScore {
+        score: tally.score(),
+        checked: tally.checked,
+        passed: tally.passed,
+        min: threshold.map(|t| t.min),
+        status,
+    }
+}
+
+/// Builds the report of a run from each checked slice and its counts.
+pub fn build(
+    slices: &[(Counts, &Conformance)],
+    thresholds: &BTreeMap<String, Threshold>,
+) -> PolarsResult<Report> {
+    let mut overall: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let mut reports = Vec::new();
+    for (counts, c) in slices {
+        for (dimension, tally) in &c.dimensions {
+            overall.entry(dimension).or_default().add(*tally);
+        }
+        reports.push(SliceReport {
+            slice: c.slice.clone(),
+            rows_read: counts.rows_read,
+            rows_in_slice: counts.rows_in_slice,
+            rows_outside: counts.rows_outside,
+            things: counts.things,
+            quarantined: counts.quarantined,
+            dimensions: c
+                .dimensions
+                .iter()
+                .map(|(d, t)| (*d, score(d, *t, thresholds)))
+                .collect(),
+            properties: c
+                .properties
+                .iter()
+                .map(|(p, dims)| {
+                    let dims = dims
+                        .iter()
+                        .map(|(d, t)| (*d, score(d, *t, &BTreeMap::new())))
+                        .collect();
+                    (p.clone(), dims)
+                })
+                .collect(),
+            unmapped_codes: c.unmapped_codes.clone(),
+            failures_total: c.failures.height() as u64,
+            failures: records(&c.failures, FAILURES_IN_REPORT)?,
+        });
+    }
+    let overall: BTreeMap<&'static str, DimensionScore> = DIMENSIONS
+        .iter()
+        .map(|d| {
+            (
+                *d,
+                score(d, overall.get(d).copied().unwrap_or_default(), thresholds),
+            )
+        })
+        .collect();
+    let passed = reports
+        .iter()
+        .all(|s| s.dimensions.values().all(|d| d.status != "fail"));
+    Ok(Report {
+        schema: SCHEMA_VERSION,
+        passed,
+        overall,
+        slices: reports,
+    })
+}
+
+/// The first `limit` failures of a failures frame.
+pub fn records(failures: &DataFrame, limit: usize) -> PolarsResult<Vec<FailureRecord>> {
+    if failures.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let head = failures.head(Some(limit));
+    let text = |name: &str| -> PolarsResult<Vec<Option<String>>> {
+        let column = head.column(name)?.cast(&DataType::String)?;
+        Ok(column
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let (dimensions, ids, properties, values, rules, origins) = (
+        text("dimension")?,
+        text("id")?,
+        text("property")?,
+        text("value")?,
+        text("rule")?,
+        text("origin")?,
+    );
+    Ok((0..head.height())
+        .map(|i| FailureRecord {
+            dimension: dimensions[i].clone().unwrap_or_default(),
+            id: ids[i].clone(),
+            property: properties[i].clone().unwrap_or_default(),
+            value: values[i].clone(),
+            rule: rules[i].clone().unwrap_or_default(),
+            origin: origins[i].clone().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// JUnit XML: a test suite per slice, a test case per dimension; a `fail` threshold not met
+/// is a failure, a `warn` one a passing case with a message.
+pub fn junit(report: &Report) -> String {
+    let cases: usize = report.slices.iter().map(|s| s.dimensions.len()).sum();
+    let failures: usize = report
+        .slices
+        .iter()
+        .map(|s| s.dimensions.values().filter(|d| d.status == "fail").count())
+        .sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str(&format!(
+        "<testsuites name=\"thinslice conformance\" tests=\"{cases}\" failures=\"{failures}\">\n"
+    ));
+    for slice in &report.slices {
+        let failed = slice
+            .dimensions
+            .values()
+            .filter(|d| d.status == "fail")
+            .count();
+        xml.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">\n",
+            escape(&slice.slice),
+            slice.dimensions.len()
+        ));
+        for (dimension, score) in &slice.dimensions {
+            let message = format!(
+                "{dimension}: {:.1}% ({} of {} checks passed){}",
+                score.score * 100.0,
+                score.passed,
+                score.checked,
+                score
+                    .min
+                    .map(|m| format!(", minimum {:.1}%", m * 100.0))
+                    .unwrap_or_default()
+            );
+            xml.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{dimension}\">\n",
+                escape(&slice.slice)
+            ));
+            match score.status {
+                "fail" => xml.push_str(&format!(
+                    "      <failure message=\"{}\"/>\n",
+                    escape(&message)
+                )),
+                _ => xml.push_str(&format!(
+                    "      <system-out>{}</system-out>\n",
+                    escape(&message)
+                )),
+            }
+            xml.push_str("    </testcase>\n");
+        }
+        xml.push_str("  </testsuite>\n");
+    }
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
