@@ -63,6 +63,8 @@ pub enum Command {
     Profile(cmd::profile::Args),
     /// Cut the slices and refactor each into things in the RDL's terms (entity tables).
     Map(cmd::map::Args),
+    /// Slice, map and check conformance; write the reports but no data outputs.
+    Check(cmd::check::Args),
     /// Check the workspace (slices, RDL, mappings) without reading data.
     Lint(cmd::lint::Args),
 }

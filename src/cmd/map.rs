@@ -44,7 +44,13 @@ struct MapReport {
 
 /// Slices, maps, checks and writes; shared by `map` and `run`. Returns each slice's run and
 /// its conformance (with its located failures).
-pub fn execute(slices: &[String], ctx: &Context) -> Result<(Vec<SliceRun>, Vec<Conformance>)> {
+/// With `write_data` false (`check`), only the quarantine and the reports are written: no
+/// slices, entities or RDF.
+pub fn execute(
+    slices: &[String],
+    ctx: &Context,
+    write_data: bool,
+) -> Result<(Vec<SliceRun>, Vec<Conformance>)> {
     let workspace = ctx.workspace()?;
     let checked = lint(&workspace)?;
     let plan = &checked.plan;
@@ -85,12 +91,15 @@ pub fn execute(slices: &[String], ctx: &Context) -> Result<(Vec<SliceRun>, Vec<C
         if !slices.is_empty() && !slices.contains(&outcome.slice) {
             continue;
         }
-        let slice_path = plan.write_slice(outcome)?;
+        let slice_path = match write_data {
+            true => Some(workspace.display_path(&plan.write_slice(outcome)?)),
+            false => None,
+        };
         let account = SliceAccount::new(
             &outcome.slice,
             &outcome.source,
             outcome.account(),
-            Some(workspace.display_path(&slice_path)),
+            slice_path,
         );
         let mut run = SliceRun {
             account,
@@ -119,14 +128,16 @@ pub fn execute(slices: &[String], ctx: &Context) -> Result<(Vec<SliceRun>, Vec<C
                         reason: e.to_string(),
                     }
                 })?;
-            let path = result.write(&workspace.output_dir)?;
             result.write_quarantine(&outcome.rows.frame, &workspace.output_dir)?;
-            let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir)?;
-            run.triples = Some(rdf.triples);
+            if write_data {
+                let path = result.write(&workspace.output_dir)?;
+                let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir)?;
+                run.triples = Some(rdf.triples);
+                run.entities = Some(workspace.display_path(&path));
+            }
             run.things = Some(result.mapped.entities.height() as u64);
             run.quarantined = Some(result.mapped.quarantine.height() as u64);
             run.failed_values = Some(result.mapped.failures.height() as u64);
-            run.entities = Some(workspace.display_path(&path));
             run.conformance = Some(conformance.dimensions.clone());
             conformances.push(conformance);
         }
@@ -158,7 +169,14 @@ pub fn render(runs: &[SliceRun]) -> String {
             or_dash(r.quarantined),
             or_dash(r.failed_values),
             or_dash(r.triples),
-            r.entities.clone().unwrap_or_else(|| "(no mapping)".into()),
+            r.entities.clone().unwrap_or_else(|| {
+                if r.things.is_some() {
+                    "(not written)"
+                } else {
+                    "(no mapping)"
+                }
+                .into()
+            }),
         ]);
     }
     let mut text = table.render();
@@ -169,7 +187,7 @@ pub fn render(runs: &[SliceRun]) -> String {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let (runs, _) = execute(&args.slices, ctx)?;
+    let (runs, _) = execute(&args.slices, ctx, true)?;
     match ctx.format {
         OutputFormat::Json => print_json(&MapReport { slices: runs })?,
         OutputFormat::Text => print(&render(&runs))?,

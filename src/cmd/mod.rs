@@ -1,6 +1,7 @@
 //! One module per command: its arguments and a `run` that calls the pipeline. Commands are
 //! the only code that writes to stdout.
 
+pub mod check;
 pub mod lint;
 pub mod map;
 pub mod profile;
@@ -58,6 +59,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Profile(args) => profile::run(args, ctx),
         Command::Lint(args) => lint::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),
+        Command::Check(args) => check::run(args, ctx),
     }
 }
 

@@ -25,9 +25,14 @@ pub struct Args {
 const TOP_FAILURES: usize = 10;
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
+    run_and_report(&args.slices, ctx, true)
+}
+
+/// The main job, and `check` without its data outputs (`write_data` false).
+pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let thresholds = workspace.quality.clone();
-    let (runs, conformances) = execute(&args.slices, ctx)?;
+    let (runs, conformances) = execute(slices, ctx, write_data)?;
 
     let counted: Vec<(Counts, &Conformance)> = conformances
         .iter()

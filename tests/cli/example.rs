@@ -212,3 +212,24 @@ fn report_json_and_junit_carry_the_scores_and_located_failures() {
         "{failures}"
     );
 }
+
+#[test]
+fn check_writes_reports_but_no_data() {
+    let ws = TestWorkspace::example();
+    let run = ws.run(&["check"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("reports: out/report.json, out/junit.xml"),
+        "{}",
+        run.stdout
+    );
+    assert!(ws.path().join("out/report.json").is_file());
+    assert!(
+        ws.path()
+            .join("out/quarantine/power-substations.csv")
+            .is_file()
+    );
+    for data in ["out/slices", "out/entities", "out/rdf"] {
+        assert!(!ws.path().join(data).exists(), "{data} written by check");
+    }
+}
