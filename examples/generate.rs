@@ -139,8 +139,9 @@ fn water(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
                 17 => id.clear(),                      // a missing identifier
                 42 => id = previous_id.clone(),        // a duplicate identifier
                 63 => asset_type = "PMPX".to_string(), // an unknown type code
-                // The rows that carry a pump's defects are pumps.
+                // The rows that carry a pump's defects are pumps; the unknown site is a valve's.
                 29 | 51 | 88 | 150 => asset_type = "PMP".to_string(),
+                120 => asset_type = "VLV".to_string(),
                 _ => {}
             }
             let is_pump = matches!(asset_type.as_str(), "PMP" | "PUMP" | "PMPX");
@@ -188,7 +189,15 @@ fn water(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
             let status = match i {
                 // Case and spacing as typed by hand.
                 70 => "in service ".to_string(),
-                _ => rng.pick(&statuses).to_string(),
+                _ => {
+                    let drawn = rng.pick(&statuses).to_string();
+                    // The pump with a negative power is in service, so it is shared and checked.
+                    if i == 29 {
+                        "In Service".to_string()
+                    } else {
+                        drawn
+                    }
+                }
             };
             if i != 101 {
                 sheet.write_string(row, 6, &status)?;

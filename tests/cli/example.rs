@@ -117,7 +117,7 @@ fn a_fail_threshold_not_met_exits_1_and_names_the_dimension() {
     let run = ws.run(&["run"]).expect(1);
     assert!(
         run.stdout
-            .contains("FAIL: water-pumps integrity is 96.4%, below the minimum 99.0%"),
+            .contains("FAIL: water-pumps integrity is 96.5%, below the minimum 99.0%"),
         "{}",
         run.stdout
     );
@@ -134,7 +134,7 @@ fn a_fail_threshold_not_met_exits_1_and_names_the_dimension() {
     std::fs::write(ws.path().join("thinslice.yaml"), warned).expect("write");
     let run = ws.run(&["run"]).expect(0);
     assert!(
-        run.stdout.contains("warn: water-pumps integrity is 96.4%"),
+        run.stdout.contains("warn: water-pumps integrity is 96.5%"),
         "{}",
         run.stdout
     );
@@ -177,16 +177,30 @@ fn report_json_and_junit_carry_the_scores_and_located_failures() {
         .iter()
         .find(|s| s["slice"] == "water-pumps")
         .expect("water-pumps");
-    // fedBy and locatedAt for 70 pumps; 5 feeders dangle.
-    assert_eq!(pumps["dimensions"]["integrity"]["checked"], 140);
-    assert_eq!(pumps["dimensions"]["integrity"]["passed"], 135);
+    // fedBy and locatedAt for 71 pumps (72 in the slice, PMPX quarantined); 5 feeders dangle.
+    assert_eq!(pumps["dimensions"]["integrity"]["checked"], 142);
+    assert_eq!(pumps["dimensions"]["integrity"]["passed"], 137);
     assert_eq!(pumps["dimensions"]["integrity"]["status"], "pass");
-    assert_eq!(pumps["properties"]["fedBy"]["integrity"]["passed"], 65);
-    assert_eq!(pumps["failures_total"], 5);
+    assert_eq!(pumps["properties"]["fedBy"]["integrity"]["passed"], 66);
+    // -15 kW at Assets!D34 breaks ratedPower's minimum (validity), so the pump lacks the
+    // power the RDL requires (completeness); PMPX at B68 has no class (conformity).
+    assert_eq!(pumps["failures_total"], 8);
     assert_eq!(
-        pumps["failures"][0]["origin"],
-        "examples/water/asset-register.xlsx:Assets!I60"
+        pumps["failures"][1],
+        serde_json::json!({
+            "dimension": "validity",
+            "id": "https://data.example.org/water/asset/WA-00097",
+            "property": "ratedPower",
+            "value": "-15000.0",
+            "rule": "below the minimum 0 W",
+            "origin": "examples/water/asset-register.xlsx:Assets!D34"
+        })
     );
+    assert_eq!(
+        pumps["failures"][3]["origin"],
+        "examples/water/asset-register.xlsx:Assets!B68"
+    );
+    assert_eq!(pumps["dimensions"]["validity"]["status"], "pass");
     let substations = report["slices"]
         .as_array()
         .expect("slices")

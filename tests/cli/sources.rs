@@ -265,7 +265,7 @@ fn profile_counts_nulls_distinct_values_and_the_most_frequent() {
         .expect("type");
     assert_eq!(
         kinds["top"][0],
-        serde_json::json!({"value": "VLV", "count": 76})
+        serde_json::json!({"value": "VLV", "count": 77})
     );
 
     let text = ws.run(&["profile", "water"]).expect(0);
