@@ -16,6 +16,7 @@ use thiserror::Error;
 
 use crate::diag::{self, YamlError, YamlFile};
 use crate::source::{ROW_COLUMN, Source, Table};
+use crate::workspace::{Threshold, ThresholdYaml, WorkspaceError, thresholds};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +28,9 @@ struct SliceYaml {
     key: Option<Spanned<Keys>>,
     #[allow(dead_code)]
     description: Option<String>,
+    /// Thresholds for this slice, overriding the workspace's dimension by dimension.
+    #[serde(default)]
+    quality: BTreeMap<String, Spanned<ThresholdYaml>>,
 }
 
 /// A column to keep: `"Asset ID"`, or `"Power (kW)": power_kw` to rename it.
@@ -115,6 +119,8 @@ pub struct Slice {
     /// The columns that identify a row, as named in the slice.
     pub key: Vec<String>,
     key_span: Option<SourceSpan>,
+    /// This slice's thresholds, overriding the workspace's.
+    pub quality: BTreeMap<String, Threshold>,
 }
 
 /// How the rows of a source divide between a slice and the rest.
@@ -188,6 +194,11 @@ impl Slice {
                 })
                 .collect()
         });
+        let mut problems = Vec::new();
+        let quality = thresholds(&file, yaml.quality, &mut problems);
+        if let Some(problem) = problems.into_iter().next() {
+            return Err(SliceError::Quality(Box::new(problem)));
+        }
         let (key, key_span) = match yaml.key {
             Some(keys) => (keys.value.0, Some(file.span(&keys.referenced))),
             None => (Vec::new(), None),
@@ -200,6 +211,7 @@ impl Slice {
             columns,
             key,
             key_span,
+            quality,
             file,
         })
     }
@@ -392,6 +404,10 @@ pub enum SliceError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Yaml(#[from] YamlError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Quality(Box<WorkspaceError>),
 
     #[error("cannot list the slices folder {dir}: {reason}")]
     #[diagnostic(

@@ -48,9 +48,10 @@ struct SourceYaml {
     infer_types: Option<bool>,
 }
 
+/// `{ min: 0.95, severity: fail }`, as written in `thinslice.yaml` or a slice file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ThresholdYaml {
+pub(crate) struct ThresholdYaml {
     min: f64,
     #[serde(default)]
     severity: Severity,
@@ -127,30 +128,7 @@ impl Workspace {
             }
         }
 
-        let mut quality = BTreeMap::new();
-        for (dimension, threshold) in yaml.quality {
-            let span = file.span(&threshold.referenced);
-            if !DIMENSIONS.contains(&dimension.as_str()) {
-                problems.push(WorkspaceError::UnknownDimension {
-                    help: diag::suggest(&dimension, DIMENSIONS.iter().copied(), "dimensions"),
-                    dimension,
-                    src: file.source(),
-                    span,
-                });
-                continue;
-            }
-            let ThresholdYaml { min, severity } = threshold.value;
-            if !(0.0..=1.0).contains(&min) {
-                problems.push(WorkspaceError::BadThreshold {
-                    dimension,
-                    min,
-                    src: file.source(),
-                    span,
-                });
-                continue;
-            }
-            quality.insert(dimension, Threshold { min, severity });
-        }
+        let quality = thresholds(&file, yaml.quality, &mut problems);
 
         if problems.len() == 1
             && let Some(only) = problems.pop()
@@ -307,6 +285,39 @@ fn resolve_source(
             path: path_span,
         },
     })
+}
+
+/// Checks a `quality:` map: known dimensions, minimums between 0 and 1.
+pub(crate) fn thresholds(
+    file: &YamlFile,
+    yaml: BTreeMap<String, Spanned<ThresholdYaml>>,
+    problems: &mut Vec<WorkspaceError>,
+) -> BTreeMap<String, Threshold> {
+    let mut quality = BTreeMap::new();
+    for (dimension, threshold) in yaml {
+        let span = file.span(&threshold.referenced);
+        if !DIMENSIONS.contains(&dimension.as_str()) {
+            problems.push(WorkspaceError::UnknownDimension {
+                help: diag::suggest(&dimension, DIMENSIONS.iter().copied(), "dimensions"),
+                dimension,
+                src: file.source(),
+                span,
+            });
+            continue;
+        }
+        let ThresholdYaml { min, severity } = threshold.value;
+        if !(0.0..=1.0).contains(&min) {
+            problems.push(WorkspaceError::BadThreshold {
+                dimension,
+                min,
+                src: file.source(),
+                span,
+            });
+            continue;
+        }
+        quality.insert(dimension, Threshold { min, severity });
+    }
+    quality
 }
 
 /// Where a source is declared in `thinslice.yaml`, so errors found while reading its data

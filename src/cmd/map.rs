@@ -14,6 +14,7 @@ use crate::lint::lint;
 use crate::mapping::{ID, MappingError};
 use crate::pipeline::{MapOutcome, check_names, map_slice};
 use crate::report::{SliceAccount, TextTable};
+use crate::workspace::Threshold;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,6 +36,9 @@ pub struct SliceRun {
     pub triples: Option<u64>,
     /// Per dimension: checks made and passed. None for a slice without a mapping.
     pub conformance: Option<BTreeMap<&'static str, Tally>>,
+    /// The thresholds that apply: the workspace's, overridden by the slice's own.
+    #[serde(skip)]
+    pub thresholds: BTreeMap<String, Threshold>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +113,13 @@ pub fn execute(
             entities: None,
             triples: None,
             conformance: None,
+            thresholds: {
+                let mut merged = workspace.quality.clone();
+                if let Some(slice) = plan.slices.iter().find(|s| s.name == outcome.slice) {
+                    merged.extend(slice.quality.clone());
+                }
+                merged
+            },
         };
         if let (Some(result), Some(mapping), Some(rdl)) = (
             mapped.get_mut(&outcome.slice),

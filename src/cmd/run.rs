@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use super::map::{SliceRun, execute, render};
+use super::map::{execute, render};
 use super::{Context, Outcome, print, print_json};
-use crate::checks::{Conformance, DIMENSIONS, Tally};
+use crate::checks::{Conformance, DIMENSIONS};
 use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::output::{self, OutputError};
 use crate::report::TextTable;
-use crate::report::conformance::{self, Counts};
-use crate::workspace::{Severity, Threshold};
+use crate::report::conformance::{self, Counts, DimensionScore, Report};
+use crate::workspace::Threshold;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,7 +34,7 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
     let thresholds = workspace.quality.clone();
     let (runs, conformances) = execute(slices, ctx, write_data)?;
 
-    let counted: Vec<(Counts, &Conformance)> = conformances
+    let counted: Vec<(Counts, &Conformance, &BTreeMap<String, Threshold>)> = conformances
         .iter()
         .filter_map(|c| {
             let run = runs.iter().find(|r| r.account.slice == c.slice)?;
@@ -47,6 +47,7 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
                     quarantined: run.quarantined.unwrap_or(0),
                 },
                 c,
+                &run.thresholds,
             ))
         })
         .collect();
@@ -78,7 +79,7 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
         OutputFormat::Text => {
             let mut text = render(&runs);
             text.push('\n');
-            text.push_str(&conformance_table(&runs, &thresholds));
+            text.push_str(&conformance_table(&report));
             text.push_str(&failures_text(&conformances));
             for slice in &report.slices {
                 for (dimension, score) in &slice.dimensions {
@@ -108,38 +109,28 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
 
 /// Scores per slice and dimension, and over all slices; `✗` below a `fail` threshold, `!`
 /// below a `warn` one.
-fn conformance_table(runs: &[SliceRun], thresholds: &BTreeMap<String, Threshold>) -> String {
+fn conformance_table(report: &Report) -> String {
     let mut columns = vec![("conformance", false)];
     columns.extend(DIMENSIONS.iter().map(|d| (*d, true)));
     let mut table = TextTable::new(&columns);
-    let mut overall: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    let cell = |dimension: &str, tally: &Tally| {
-        let mark = match thresholds.get(dimension) {
-            Some(t) if tally.score() < t.min && t.severity == Severity::Fail => " ✗",
-            Some(t) if tally.score() < t.min => " !",
-            _ => "  ",
-        };
-        format!("{:.1}%{mark}", tally.score() * 100.0)
-    };
-    for run in runs {
-        let Some(dimensions) = &run.conformance else {
-            continue;
-        };
-        let mut row = vec![run.account.slice.clone()];
-        for dimension in DIMENSIONS {
-            let tally = dimensions.get(dimension).copied().unwrap_or_default();
-            overall.entry(dimension).or_default().add(tally);
-            row.push(cell(dimension, &tally));
+    let cell = |score: Option<&DimensionScore>| match score {
+        Some(score) => {
+            let mark = match score.status {
+                "fail" => " ✗",
+                "warn" => " !",
+                _ => "  ",
+            };
+            format!("{:.1}%{mark}", score.score * 100.0)
         }
+        None => "-".to_string(),
+    };
+    for slice in &report.slices {
+        let mut row = vec![slice.slice.clone()];
+        row.extend(DIMENSIONS.iter().map(|d| cell(slice.dimensions.get(d))));
         table.row(row);
     }
     let mut row = vec!["all slices".to_string()];
-    for dimension in DIMENSIONS {
-        row.push(cell(
-            dimension,
-            &overall.get(dimension).copied().unwrap_or_default(),
-        ));
-    }
+    row.extend(DIMENSIONS.iter().map(|d| cell(report.overall.get(d))));
     table.row(row);
     table.render()
 }

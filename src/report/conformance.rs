@@ -96,14 +96,15 @@ fn score(
     }
 }
 
-/// Builds the report of a run from each checked slice and its counts.
+/// Builds the report of a run from each checked slice, its counts and its thresholds;
+/// `thresholds` (the workspace's) judge the overall scores.
 pub fn build(
-    slices: &[(Counts, &Conformance)],
+    slices: &[(Counts, &Conformance, &BTreeMap<String, Threshold>)],
     thresholds: &BTreeMap<String, Threshold>,
 ) -> PolarsResult<Report> {
     let mut overall: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut reports = Vec::new();
-    for (counts, c) in slices {
+    for (counts, c, slice_thresholds) in slices {
         for (dimension, tally) in &c.dimensions {
             overall.entry(dimension).or_default().add(*tally);
         }
@@ -117,7 +118,7 @@ pub fn build(
             dimensions: c
                 .dimensions
                 .iter()
-                .map(|(d, t)| (*d, score(d, *t, thresholds)))
+                .map(|(d, t)| (*d, score(d, *t, slice_thresholds)))
                 .collect(),
             properties: c
                 .properties

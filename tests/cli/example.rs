@@ -247,3 +247,42 @@ fn check_writes_reports_but_no_data() {
         assert!(!ws.path().join(data).exists(), "{data} written by check");
     }
 }
+
+#[test]
+fn a_slice_can_override_a_workspace_threshold() {
+    // The workspace warns below 95% integrity; water-pumps (96.5%) asks for 99% and fails.
+    let pumps = std::fs::read_to_string(crate::support::repo().join("slices/water-pumps.yaml"))
+        .expect("slice");
+    let ws = TestWorkspace::example().with_file(
+        "slices/water-pumps.yaml",
+        &format!("{pumps}quality:\n  integrity: {{ min: 0.99, severity: fail }}\n"),
+    );
+    let run = ws.run(&["run"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("FAIL: water-pumps integrity is 96.5%, below the minimum 99.0%"),
+        "{}",
+        run.stdout
+    );
+    // telecom-exchanges (95.5%) keeps the workspace's warn threshold, which it meets.
+    assert!(
+        !run.stdout.contains("telecom-exchanges integrity is"),
+        "{}",
+        run.stdout
+    );
+    let broken = ws.with_file(
+        "slices/water-valves.yaml",
+        "source: water\nquality:\n  integrty: { min: 0.9 }\n",
+    );
+    let run = broken.run(&["lint"]).expect(2);
+    assert!(
+        run.stderr.contains("unknown quality dimension `integrty`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `integrity`?"),
+        "{}",
+        run.stderr
+    );
+}
