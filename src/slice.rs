@@ -316,6 +316,15 @@ impl Slice {
         }
     }
 
+    /// The name a source column goes by in this slice (itself when not renamed or not kept).
+    pub fn output_name(&self, column: &str) -> String {
+        self.columns
+            .iter()
+            .flatten()
+            .find(|p| p.from == column)
+            .map_or_else(|| column.to_string(), |p| p.to.clone())
+    }
+
     /// The key columns as named in the slice's output.
     pub fn key_columns(&self, headers: &[String]) -> Vec<String> {
         self.key

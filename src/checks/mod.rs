@@ -2,6 +2,8 @@
 //! derived from the RDL and the mapping; each score is checks passed / checks made (the
 //! ISO 8000-8 way), and every failure is located at its cell.
 
+pub mod digitalisation;
+
 use std::collections::BTreeMap;
 
 use polars::prelude::*;

@@ -7,6 +7,7 @@ use polars::prelude::DataFrame;
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
+use crate::checks::digitalisation::{self, ColumnLevel};
 use crate::checks::{self, Conformance, SliceInput, Tally};
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
@@ -14,6 +15,7 @@ use crate::lint::lint;
 use crate::mapping::{ID, MappingError};
 use crate::pipeline::{MapOutcome, check_names, map_slice};
 use crate::report::{SliceAccount, TextTable};
+use crate::source::ROW_COLUMN;
 use crate::workspace::Threshold;
 
 #[derive(Debug, clap::Args)]
@@ -39,6 +41,17 @@ pub struct SliceRun {
     /// The thresholds that apply: the workspace's, overridden by the slice's own.
     #[serde(skip)]
     pub thresholds: BTreeMap<String, Threshold>,
+    /// The digitalisation level each slice column reached.
+    #[serde(skip)]
+    pub levels: Vec<ColumnLevel>,
+}
+
+/// What a run produced: per slice its run and (when mapped) its conformance, and per source
+/// the level each of its columns reached in its best slice.
+pub struct Execution {
+    pub runs: Vec<SliceRun>,
+    pub conformances: Vec<Conformance>,
+    pub sources: BTreeMap<String, Vec<ColumnLevel>>,
 }
 
 #[derive(Serialize)]
@@ -50,11 +63,7 @@ struct MapReport {
 /// its conformance (with its located failures).
 /// With `write_data` false (`check`), only the quarantine and the reports are written: no
 /// slices, entities or RDF.
-pub fn execute(
-    slices: &[String],
-    ctx: &Context,
-    write_data: bool,
-) -> Result<(Vec<SliceRun>, Vec<Conformance>)> {
+pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Execution> {
     let workspace = ctx.workspace()?;
     let checked = lint(&workspace)?;
     let plan = &checked.plan;
@@ -113,6 +122,7 @@ pub fn execute(
             entities: None,
             triples: None,
             conformance: None,
+            levels: Vec::new(),
             thresholds: {
                 let mut merged = workspace.quality.clone();
                 if let Some(slice) = plan.slices.iter().find(|s| s.name == outcome.slice) {
@@ -150,11 +160,71 @@ pub fn execute(
             run.quarantined = Some(result.mapped.quarantine.height() as u64);
             run.failed_values = Some(result.mapped.failures.height() as u64);
             run.conformance = Some(conformance.dimensions.clone());
+            run.levels = digitalisation::levels(
+                &outcome
+                    .rows
+                    .frame
+                    .get_column_names()
+                    .iter()
+                    .filter(|n| n.as_str() != ROW_COLUMN)
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>(),
+                Some(mapping),
+                Some(rdl),
+                Some(&conformance),
+            );
             conformances.push(conformance);
+        } else {
+            run.levels = digitalisation::levels(
+                &outcome
+                    .rows
+                    .frame
+                    .get_column_names()
+                    .iter()
+                    .filter(|n| n.as_str() != ROW_COLUMN)
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>(),
+                None,
+                None,
+                None,
+            );
         }
         runs.push(run);
     }
-    Ok((runs, conformances))
+    // Each source column at the best level any slice raised it to; columns no slice reads
+    // stay syntactic.
+    let mut sources: BTreeMap<String, Vec<ColumnLevel>> = BTreeMap::new();
+    for (source, headers) in &plan.headers {
+        let levels = headers
+            .iter()
+            .map(|column| {
+                let best = runs
+                    .iter()
+                    .filter(|r| &r.account.source == source)
+                    .flat_map(|r| {
+                        let renamed = plan
+                            .slices
+                            .iter()
+                            .find(|s| s.name == r.account.slice)
+                            .map(|s| s.output_name(column))
+                            .unwrap_or_else(|| column.clone());
+                        r.levels.iter().filter(move |l| l.column == renamed)
+                    })
+                    .max_by_key(|l| digitalisation::rank(l.level));
+                ColumnLevel {
+                    column: column.clone(),
+                    level: best.map_or("syntactic", |b| b.level),
+                    mapped_to: best.and_then(|b| b.mapped_to.clone()),
+                }
+            })
+            .collect();
+        sources.insert(source.clone(), levels);
+    }
+    Ok(Execution {
+        runs,
+        conformances,
+        sources,
+    })
 }
 
 pub fn render(runs: &[SliceRun]) -> String {
@@ -198,7 +268,7 @@ pub fn render(runs: &[SliceRun]) -> String {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let (runs, _) = execute(&args.slices, ctx, true)?;
+    let runs = execute(&args.slices, ctx, true)?.runs;
     match ctx.format {
         OutputFormat::Json => print_json(&MapReport { slices: runs })?,
         OutputFormat::Text => print(&render(&runs))?,

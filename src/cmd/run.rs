@@ -2,8 +2,6 @@
 //! slice into things, checks their conformance, and writes slices, entity tables, quarantine
 //! and RDF. Exit 1 when a slice falls below a `fail` threshold.
 
-use std::collections::BTreeMap;
-
 use super::map::{execute, render};
 use super::{Context, Outcome, print, print_json};
 use crate::checks::{Conformance, DIMENSIONS};
@@ -11,8 +9,7 @@ use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::output::{self, OutputError};
 use crate::report::TextTable;
-use crate::report::conformance::{self, Counts, DimensionScore, Report};
-use crate::workspace::Threshold;
+use crate::report::conformance::{self, Counts, DimensionScore, Report, SliceParts};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,9 +29,10 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
 pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let thresholds = workspace.quality.clone();
-    let (runs, conformances) = execute(slices, ctx, write_data)?;
+    let execution = execute(slices, ctx, write_data)?;
+    let (runs, conformances) = (&execution.runs, &execution.conformances);
 
-    let counted: Vec<(Counts, &Conformance, &BTreeMap<String, Threshold>)> = conformances
+    let counted: Vec<SliceParts> = conformances
         .iter()
         .filter_map(|c| {
             let run = runs.iter().find(|r| r.account.slice == c.slice)?;
@@ -48,15 +46,18 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
                 },
                 c,
                 &run.thresholds,
+                run.levels.as_slice(),
             ))
         })
         .collect();
-    let report = conformance::build(&counted, &thresholds).map_err(|e| OutputError::Write {
-        path: "report.json".into(),
-        reason: e.to_string(),
+    let report = conformance::build(&counted, &thresholds, &execution.sources).map_err(|e| {
+        OutputError::Write {
+            path: "report.json".into(),
+            reason: e.to_string(),
+        }
     })?;
     let out = &workspace.output_dir;
-    for c in &conformances {
+    for c in conformances {
         output::write_csv(
             &c.failures,
             &out.join("failures").join(format!("{}.csv", c.slice)),
@@ -77,10 +78,10 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
     match ctx.format {
         OutputFormat::Json => print_json(&serde_json::json!({ "slices": runs, "report": report }))?,
         OutputFormat::Text => {
-            let mut text = render(&runs);
+            let mut text = render(runs);
             text.push('\n');
             text.push_str(&conformance_table(&report));
-            text.push_str(&failures_text(&conformances));
+            text.push_str(&failures_text(conformances));
             for slice in &report.slices {
                 for (dimension, score) in &slice.dimensions {
                     let word = match score.status {

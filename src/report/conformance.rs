@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::checks::digitalisation::ColumnLevel;
 use crate::checks::{Conformance, DIMENSIONS, Tally, UnmappedCode};
 use crate::workspace::{Severity, Threshold};
 
@@ -23,6 +24,8 @@ pub struct Report {
     pub passed: bool,
     pub overall: BTreeMap<&'static str, DimensionScore>,
     pub slices: Vec<SliceReport>,
+    /// Per source, the level each of its columns reached in its best slice.
+    pub sources: BTreeMap<String, Vec<ColumnLevel>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,6 +55,8 @@ pub struct SliceReport {
     pub failures_total: u64,
     /// The first failures, in source order.
     pub failures: Vec<FailureRecord>,
+    /// The level each slice column reached.
+    pub digitalisation: Vec<ColumnLevel>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,15 +101,24 @@ fn score(
     }
 }
 
-/// Builds the report of a run from each checked slice, its counts and its thresholds;
-/// `thresholds` (the workspace's) judge the overall scores.
+/// What the report needs of one checked slice: its counts, conformance, thresholds and the
+/// level each of its columns reached.
+pub type SliceParts<'a> = (
+    Counts,
+    &'a Conformance,
+    &'a BTreeMap<String, Threshold>,
+    &'a [ColumnLevel],
+);
+
+/// Builds the report of a run; `thresholds` (the workspace's) judge the overall scores.
 pub fn build(
-    slices: &[(Counts, &Conformance, &BTreeMap<String, Threshold>)],
+    slices: &[SliceParts],
     thresholds: &BTreeMap<String, Threshold>,
+    sources: &BTreeMap<String, Vec<ColumnLevel>>,
 ) -> PolarsResult<Report> {
     let mut overall: BTreeMap<&'static str, Tally> = BTreeMap::new();
     let mut reports = Vec::new();
-    for (counts, c, slice_thresholds) in slices {
+    for (counts, c, slice_thresholds, levels) in slices {
         for (dimension, tally) in &c.dimensions {
             overall.entry(dimension).or_default().add(*tally);
         }
@@ -134,6 +148,7 @@ pub fn build(
             unmapped_codes: c.unmapped_codes.clone(),
             failures_total: c.failures.height() as u64,
             failures: records(&c.failures, FAILURES_IN_REPORT)?,
+            digitalisation: levels.to_vec(),
         });
     }
     let overall: BTreeMap<&'static str, DimensionScore> = DIMENSIONS
@@ -153,6 +168,7 @@ pub fn build(
         passed,
         overall,
         slices: reports,
+        sources: sources.clone(),
     })
 }
 

@@ -286,3 +286,35 @@ fn a_slice_can_override_a_workspace_threshold() {
         run.stderr
     );
 }
+
+#[test]
+fn each_source_column_gets_the_digitalisation_level_its_slices_reached() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("out/report.json")).expect("report"),
+    )
+    .expect("JSON");
+    let level = |source: &str, column: &str| {
+        report["sources"][source]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .find(|c| c["column"] == column)
+            .map(|c| c["level"].as_str().unwrap_or_default().to_string())
+    };
+    // Mapped, conformant, and every class reaches Thing: grounded.
+    assert_eq!(level("water", "Installed").as_deref(), Some("grounded"));
+    assert_eq!(level("power", "Voltage (kV)").as_deref(), Some("grounded"));
+    // Mapped with failures: the -15 kW pump, the XFMR type code.
+    assert_eq!(level("water", "Power (kW)").as_deref(), Some("implicit"));
+    assert_eq!(level("power", "Type").as_deref(), Some("implicit"));
+    // Kept as free text.
+    assert_eq!(level("power", "Name").as_deref(), Some("implicit"));
+    // Read, sliced, but mapped to nothing; or not even sliced.
+    assert_eq!(level("water", "Description").as_deref(), Some("syntactic"));
+    assert_eq!(level("power", "Operator").as_deref(), Some("syntactic"));
+    // Identifiers that are unique are grounded, in whichever slice is best: Asset ID is
+    // unique among pumps and among valves.
+    assert_eq!(level("water", "Asset ID").as_deref(), Some("grounded"));
+}

@@ -1,0 +1,130 @@
+//! The level of digitalisation each data item reached, on the IMF's eight-level scale: what a
+//! thin slice does to a source column is raise it from `syntactic` (read, no meaning) towards
+//! `grounded` (an RDL term whose class chain reaches the top of the RDL).
+
+use serde::Serialize;
+
+use super::Conformance;
+use crate::mapping::{CLASS, ClassSource, Mapping, ValueSource};
+use crate::rdl::{Datatype, Rdl};
+
+/// The eight levels, lowest first. Only the last four can be reached by reading a source.
+pub const LEVELS: [&str; 8] = [
+    "unknown",
+    "brain",
+    "paper",
+    "unstructured",
+    "syntactic",
+    "implicit",
+    "explicit",
+    "grounded",
+];
+
+/// A slice column and the level it reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnLevel {
+    pub column: String,
+    pub level: &'static str,
+    /// What the mapping made of it: an RDL property, `class`, `id`, or nothing.
+    pub mapped_to: Option<String>,
+}
+
+pub fn rank(level: &str) -> usize {
+    LEVELS.iter().position(|l| *l == level).unwrap_or(0)
+}
+
+/// The level of every column of a slice.
+pub fn levels(
+    columns: &[String],
+    mapping: Option<&Mapping>,
+    rdl: Option<&Rdl>,
+    conformance: Option<&Conformance>,
+) -> Vec<ColumnLevel> {
+    columns
+        .iter()
+        .map(|column| {
+            let (level, mapped_to) = match (mapping, rdl, conformance) {
+                (Some(m), Some(r), Some(c)) => level_of(column, m, r, c),
+                _ => ("syntactic", None),
+            };
+            ColumnLevel {
+                column: column.clone(),
+                level,
+                mapped_to,
+            }
+        })
+        .collect()
+}
+
+fn level_of(
+    column: &str,
+    mapping: &Mapping,
+    rdl: &Rdl,
+    conformance: &Conformance,
+) -> (&'static str, Option<String>) {
+    // Every class the mapping gives reaches the RDL's top: the terms are grounded.
+    let roots = rdl.roots();
+    let grounded = mapping.classes().iter().all(|class| {
+        roots.contains(class)
+            || rdl
+                .ancestors(class)
+                .iter()
+                .any(|a| roots.contains(&a.as_str()))
+    });
+    let conformant = |property: &str| {
+        conformance
+            .properties
+            .get(property)
+            .is_none_or(|dims| dims.values().all(|t| t.passed == t.checked))
+    };
+    let judged = |property: &str, free_text: bool| -> &'static str {
+        if free_text || !conformant(property) {
+            "implicit"
+        } else if grounded {
+            "grounded"
+        } else {
+            "explicit"
+        }
+    };
+
+    if let ClassSource::Column { column: c, .. } = &mapping.class
+        && c == column
+    {
+        return (judged(CLASS, false), Some(CLASS.to_string()));
+    }
+    // An identifier column is what the things are named by, whatever else maps it.
+    if mapping.id.columns().any(|c| c == column) {
+        return (judged("id", false), Some("id".to_string()));
+    }
+    for rule in &mapping.properties {
+        if rule.source == ValueSource::Column(column.to_string()) {
+            let free_text = rdl
+                .properties
+                .get(&rule.property)
+                .is_some_and(|p| p.datatype == Datatype::String);
+            return (
+                judged(&rule.property, free_text),
+                Some(rule.property.clone()),
+            );
+        }
+    }
+    for link in &mapping.links {
+        if link.id.columns().any(|c| c == column) {
+            return (judged(&link.property, false), Some(link.property.clone()));
+        }
+    }
+    ("syntactic", None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_are_ordered() {
+        assert!(rank("grounded") > rank("explicit"));
+        assert!(rank("explicit") > rank("implicit"));
+        assert!(rank("implicit") > rank("syntactic"));
+        assert_eq!(rank("no such level"), 0);
+    }
+}
