@@ -131,6 +131,14 @@ pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Exe
                 merged
             },
         };
+        let columns: Vec<String> = outcome
+            .rows
+            .frame
+            .get_column_names()
+            .iter()
+            .filter(|n| n.as_str() != ROW_COLUMN)
+            .map(|n| n.to_string())
+            .collect();
         if let (Some(result), Some(mapping), Some(rdl)) = (
             mapped.get_mut(&outcome.slice),
             checked.mappings.get(&outcome.slice),
@@ -160,34 +168,11 @@ pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Exe
             run.quarantined = Some(result.mapped.quarantine.height() as u64);
             run.failed_values = Some(result.mapped.failures.height() as u64);
             run.conformance = Some(conformance.dimensions.clone());
-            run.levels = digitalisation::levels(
-                &outcome
-                    .rows
-                    .frame
-                    .get_column_names()
-                    .iter()
-                    .filter(|n| n.as_str() != ROW_COLUMN)
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>(),
-                Some(mapping),
-                Some(rdl),
-                Some(&conformance),
-            );
+            run.levels =
+                digitalisation::levels(&columns, Some(mapping), Some(rdl), Some(&conformance));
             conformances.push(conformance);
         } else {
-            run.levels = digitalisation::levels(
-                &outcome
-                    .rows
-                    .frame
-                    .get_column_names()
-                    .iter()
-                    .filter(|n| n.as_str() != ROW_COLUMN)
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>(),
-                None,
-                None,
-                None,
-            );
+            run.levels = digitalisation::levels(&columns, None, None, None);
         }
         runs.push(run);
     }
