@@ -8,8 +8,8 @@ use crate::checks::{Conformance, DIMENSIONS};
 use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::output::{self, OutputError};
-use crate::report::TextTable;
 use crate::report::conformance::{self, Counts, DimensionScore, Report, SliceParts};
+use crate::report::{TextTable, html};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -69,6 +69,7 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
     })?;
     output::write_text(&out.join("report.json"), &format!("{json}\n"))?;
     output::write_text(&out.join("junit.xml"), &conformance::junit(&report))?;
+    output::write_text(&out.join("report.html"), &html::html(&report))?;
 
     let outcome = if report.passed {
         Outcome::Conformant
@@ -98,7 +99,8 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
                 }
             }
             text.push_str(&format!(
-                "\nreports: {}, {}\n",
+                "\nreports: {}, {}, {}\n",
+                workspace.display_path(&out.join("report.html")),
                 workspace.display_path(&out.join("report.json")),
                 workspace.display_path(&out.join("junit.xml")),
             ));

@@ -1,6 +1,7 @@
-//! Reports for people (aligned text tables) and machines (JSON, JUnit).
+//! Reports for people (aligned text tables, HTML) and machines (JSON, JUnit).
 
 pub mod conformance;
+pub mod html;
 
 use serde::Serialize;
 

@@ -233,7 +233,7 @@ fn check_writes_reports_but_no_data() {
     let run = ws.run(&["check"]).expect(0);
     assert!(
         run.stdout
-            .contains("reports: out/report.json, out/junit.xml"),
+            .contains("reports: out/report.html, out/report.json, out/junit.xml"),
         "{}",
         run.stdout
     );
@@ -317,4 +317,28 @@ fn each_source_column_gets_the_digitalisation_level_its_slices_reached() {
     // Identifiers that are unique are grounded, in whichever slice is best: Asset ID is
     // unique among pumps and among valves.
     assert_eq!(level("water", "Asset ID").as_deref(), Some("grounded"));
+}
+
+#[test]
+fn report_html_is_one_self_contained_page_with_scores_levels_and_failures() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let page = std::fs::read_to_string(ws.path().join("out/report.html")).expect("report.html");
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    // Nothing is loaded from elsewhere: no external scripts, styles or images.
+    for external in ["src=", "href=", "@import", "url("] {
+        assert!(!page.contains(external), "{external} in report.html");
+    }
+    for slice in EXAMPLE_SLICES {
+        assert!(page.contains(&format!("<tr><td>{slice}</td>")), "{slice}");
+    }
+    assert!(page.contains("<td><code>examples/water/asset-register.xlsx:Assets!D34</code></td>"));
+    assert!(
+        page.contains("title=\"grounded: 5\""),
+        "the digitalisation chart"
+    );
+    assert!(
+        page.contains("id=\"search\""),
+        "the failures are searchable"
+    );
 }
