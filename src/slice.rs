@@ -381,7 +381,7 @@ impl Slice {
 }
 
 /// Parses a `where` condition with polars' SQL engine.
-fn compile_condition(text: &str) -> Result<Expr, String> {
+pub(crate) fn compile_condition(text: &str) -> Result<Expr, String> {
     match polars::sql::sql_expr(text) {
         // `a = 1 b` parses as `a = 1` aliased to `b`: in a condition that is always a mistake.
         Ok(Expr::Alias(_, alias)) => Err(format!(

@@ -245,6 +245,7 @@ pub fn check(
         &mut conformance,
         &mut failures,
     )?;
+    custom_checks(input, &mapped.entities, &mut conformance, &mut failures)?;
 
     conformance.failures = if failures.is_empty() {
         let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
@@ -533,6 +534,53 @@ fn integrity(
             col("__target").alias("value"),
             lit(rule).alias("rule"),
             cell_origin(input.origin, column).alias("origin"),
+        ]));
+    }
+    Ok(())
+}
+
+/// The mapping's own checks: a SQL condition over the slice's columns every thing satisfies.
+/// A condition that is null for a thing (a comparison with an empty cell) is not satisfied.
+fn custom_checks(
+    input: &SliceInput,
+    entities: &DataFrame,
+    conformance: &mut Conformance,
+    failures: &mut Vec<LazyFrame>,
+) -> PolarsResult<()> {
+    for check in &input.mapping.checks {
+        let condition = crate::slice::compile_condition(&check.condition)
+            .map_err(|reason| polars_err!(ComputeError: "check `{}`: {reason}", check.name))?;
+        let things = entities
+            .clone()
+            .lazy()
+            .select([col(ROW_COLUMN), col(ID)])
+            .join(
+                input.rows.clone().lazy(),
+                [col(ROW_COLUMN)],
+                [col(ROW_COLUMN)],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .with_column(condition.fill_null(lit(false)).alias("__satisfied"));
+        let checked = things.clone().collect()?.height() as u64;
+        let failing = things.filter(col("__satisfied").not());
+        let failed = failing.clone().collect()?.height() as u64;
+        let name = format!("check:{}", check.name);
+        conformance.tally(
+            check.dimension,
+            &name,
+            Tally {
+                checked,
+                passed: checked - failed,
+            },
+        );
+        failures.push(failing.select([
+            col(ROW_COLUMN),
+            lit(check.dimension).alias("dimension"),
+            col(ID).alias("id"),
+            lit(name.clone()).alias("property"),
+            lit(NULL).cast(DataType::String).alias("value"),
+            lit(check.message.clone()).alias("rule"),
+            input.origin.row_expr().alias("origin"),
         ]));
     }
     Ok(())

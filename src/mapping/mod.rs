@@ -33,6 +33,19 @@ struct MappingYaml {
     properties: BTreeMap<String, Spanned<PropertyYaml>>,
     #[serde(default)]
     links: BTreeMap<String, Spanned<LinkYaml>>,
+    #[serde(default)]
+    checks: BTreeMap<String, Spanned<CheckYaml>>,
+}
+
+/// A custom check: a SQL condition over the slice's columns every thing must satisfy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckYaml {
+    #[serde(rename = "where")]
+    condition: Spanned<String>,
+    message: String,
+    #[serde(default)]
+    dimension: Option<Spanned<String>>,
 }
 
 /// `class: Pump`, or a class read from a code column.
@@ -179,6 +192,17 @@ pub struct Mapping {
     pub label: Option<Template>,
     pub properties: Vec<PropertyRule>,
     pub links: Vec<LinkRule>,
+    /// Custom checks, by name.
+    pub checks: Vec<CustomCheck>,
+}
+
+/// A named SQL condition every thing of the slice must satisfy, scored in `dimension`.
+#[derive(Debug, Clone)]
+pub struct CustomCheck {
+    pub name: String,
+    pub condition: String,
+    pub message: String,
+    pub dimension: &'static str,
 }
 
 /// What a mapping is checked against: the RDL, its slice's columns, and the other slices.
@@ -248,6 +272,11 @@ impl Mapping {
             .iter()
             .filter_map(|(property, rule)| checker.link(property, rule, &columns, &slice_names))
             .collect();
+        let checks: Vec<CustomCheck> = yaml
+            .checks
+            .iter()
+            .filter_map(|(name, check)| checker.custom(name, check, &columns))
+            .collect();
 
         match (checker.problems.is_empty(), class, id) {
             (true, Some(class), Some(id)) => Ok(Mapping {
@@ -258,6 +287,7 @@ impl Mapping {
                 label,
                 properties,
                 links,
+                checks,
                 file,
             }),
             _ => Err(checker.problems),
@@ -497,6 +527,61 @@ impl<'a> Checker<'a> {
         })
     }
 
+    fn custom(
+        &mut self,
+        name: &str,
+        check: &Spanned<CheckYaml>,
+        columns: &[String],
+    ) -> Option<CustomCheck> {
+        let c = &check.value;
+        let span = self.span(&c.condition.referenced);
+        let mut ok = true;
+        match crate::slice::compile_condition(&c.condition.value) {
+            Ok(expr) => {
+                for column in expr.meta().root_names() {
+                    ok &= self.check_column(column.as_str(), span, columns);
+                }
+            }
+            Err(reason) => {
+                self.problems.push(MappingError::Check {
+                    reason,
+                    src: self.file.source(),
+                    span,
+                });
+                ok = false;
+            }
+        }
+        let dimension = match &c.dimension {
+            None => Some("validity"),
+            Some(d) => {
+                let known = crate::checks::DIMENSIONS
+                    .iter()
+                    .find(|k| **k == d.value)
+                    .copied();
+                if known.is_none() {
+                    let at = self.span(&d.referenced);
+                    self.unknown(
+                        "dimension",
+                        &d.value,
+                        at,
+                        crate::checks::DIMENSIONS.to_vec(),
+                        "dimensions",
+                    );
+                }
+                known
+            }
+        };
+        match (ok, dimension) {
+            (true, Some(dimension)) => Some(CustomCheck {
+                name: name.to_string(),
+                condition: c.condition.value.clone(),
+                message: c.message.clone(),
+                dimension,
+            }),
+            _ => None,
+        }
+    }
+
     /// The RDL property a mapping key names, and where the key is written.
     fn rdl_property(&mut self, name: &str, span: SourceSpan) -> Option<(&'a Property, SourceSpan)> {
         let rdl = self.rdl;
@@ -734,6 +819,19 @@ pub enum MappingError {
         #[source_code]
         src: NamedSource<Arc<str>>,
         #[label("which column holds the targets?")]
+        span: SourceSpan,
+    },
+
+    #[error("the check's condition does not parse: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::check),
+        help("write a SQL condition over the slice's columns, as in a slice's `where`")
+    )]
+    Check {
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("in this condition")]
         span: SourceSpan,
     },
 

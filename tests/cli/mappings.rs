@@ -289,3 +289,58 @@ fn unmapped_class_codes_are_quarantined_warned_or_given_a_fallback() {
         )
     );
 }
+
+/// A mapping's own check: a named SQL condition every thing must satisfy.
+#[test]
+fn custom_checks_score_and_locate_the_things_that_break_them() {
+    let mapping =
+        std::fs::read_to_string(crate::support::repo().join("mappings/power-substations.yaml"))
+            .expect("mapping");
+    let ws = TestWorkspace::example().with_file(
+        "mappings/power-substations.yaml",
+        &format!(
+            "{mapping}checks:\n  named-in-full:\n    where: \"\\\"Name\\\" NOT LIKE '%;%'\"\n    message: a substation name holds no semicolon\n    dimension: conformity\n"
+        ),
+    );
+    ws.run(&["run"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("out/report.json")).expect("report"),
+    )
+    .expect("JSON");
+    let substations = report["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "power-substations")
+        .expect("slice");
+    // SS-0013 is named `Åsgard Lane 2; North` (substations.csv:16).
+    let check = &substations["properties"]["check:named-in-full"]["conformity"];
+    assert_eq!(
+        (check["checked"].clone(), check["passed"].clone()),
+        (57.into(), 56.into())
+    );
+    let failure = substations["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .find(|f| f["property"] == "check:named-in-full")
+        .expect("the check's failure");
+    assert_eq!(failure["rule"], "a substation name holds no semicolon");
+    assert_eq!(failure["origin"], "examples/power/substations.csv:16");
+
+    let broken = ws.with_file(
+        "mappings/power-substations.yaml",
+        &format!("{mapping}checks:\n  odd:\n    where: \"Nmae = 'x'\"\n    message: m\n"),
+    );
+    let run = broken.run(&["lint"]).expect(2);
+    assert!(
+        run.stderr.contains("unknown column `Nmae`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `Name`?"),
+        "{}",
+        run.stderr
+    );
+}
