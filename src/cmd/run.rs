@@ -83,6 +83,17 @@ pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Res
             text.push('\n');
             text.push_str(&conformance_table(&report));
             text.push_str(&failures_text(conformances));
+            let unmapped: Vec<String> = conformances
+                .iter()
+                .flat_map(|c| {
+                    c.unmapped_codes.iter().map(move |u| {
+                        format!("{} `{}` {} ({})", c.slice, u.column, u.code, u.count)
+                    })
+                })
+                .collect();
+            if !unmapped.is_empty() {
+                text.push_str(&format!("unmapped codes: {}\n", unmapped.join("; ")));
+            }
             for slice in &report.slices {
                 for (dimension, score) in &slice.dimensions {
                     let word = match score.status {
