@@ -65,6 +65,8 @@ pub enum Command {
     Map(cmd::map::Args),
     /// Slice, map and check conformance; write the reports but no data outputs.
     Check(cmd::check::Args),
+    /// Compare a run with the committed expectations (expected/); --bless accepts it.
+    Test(cmd::test::Args),
     /// Check the workspace (slices, RDL, mappings) without reading data.
     Lint(cmd::lint::Args),
 }

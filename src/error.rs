@@ -64,6 +64,13 @@ pub enum Error {
         quarantined: u64,
     },
 
+    #[error("cannot read the expectations: {reason}")]
+    #[diagnostic(
+        code(thinslice::test::expectations),
+        help("regenerate them with `thinslice test --bless` and review the diff")
+    )]
+    Expectations { reason: String },
+
     #[error("the workspace has mappings but no RDL to check them against")]
     #[diagnostic(
         code(thinslice::rdl::missing),

@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod progress;
 pub mod rdl;
+pub mod regression;
 pub mod report;
 pub mod slice;
 pub mod source;

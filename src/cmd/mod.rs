@@ -7,6 +7,7 @@ pub mod map;
 pub mod profile;
 pub mod run;
 pub mod slice;
+pub mod test;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,6 +61,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Lint(args) => lint::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
+        Command::Test(args) => test::run(args, ctx),
     }
 }
 

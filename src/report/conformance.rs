@@ -1,6 +1,7 @@
 //! The conformance report of a run, for machines: `report.json` (schema in
 //! `docs/report-schema.md`) and `junit.xml` (one test case per slice and dimension).
 
+use super::escape_markup as escape;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
@@ -261,12 +262,4 @@ pub fn junit(report: &Report) -> String {
     }
     xml.push_str("</testsuites>\n");
     xml
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }

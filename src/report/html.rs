@@ -2,6 +2,7 @@
 //! inline) with score bars per slice and dimension, the digitalisation chart, the row
 //! accounts and a searchable table of located failures.
 
+use super::escape_markup as escape;
 use std::fmt::Write;
 
 use super::conformance::{DimensionScore, Report};
@@ -40,13 +41,6 @@ document.getElementById('search').addEventListener('input',function(e){
  document.querySelectorAll('#failures tbody tr').forEach(function(r){
   r.style.display=r.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});
 ";
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn colour(status: &str) -> &'static str {
     match status {

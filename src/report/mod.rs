@@ -7,6 +7,15 @@ use serde::Serialize;
 
 use crate::slice::RowAccount;
 
+/// Text made safe inside XML and HTML elements and attribute values.
+pub(crate) fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
 /// A plain text table: a header, rows, columns padded to their widest cell. Numbers are
 /// right-aligned so their digits line up.
 #[derive(Debug, Default)]

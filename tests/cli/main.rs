@@ -6,6 +6,7 @@ mod errors;
 mod example;
 mod mappings;
 mod rdf;
+mod regression;
 mod slices;
 mod sources;
 mod support;

@@ -61,7 +61,14 @@ impl TestWorkspace {
     /// A copy of the repository's example workspace.
     pub fn example() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
-        for item in ["thinslice.yaml", "rdl", "slices", "mappings", "examples"] {
+        for item in [
+            "thinslice.yaml",
+            "rdl",
+            "slices",
+            "mappings",
+            "examples",
+            "expected",
+        ] {
             copy_tree(&repo().join(item), &dir.path().join(item));
         }
         Self { dir }
