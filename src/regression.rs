@@ -205,12 +205,13 @@ fn parse_csv(bytes: &[u8], drop_origin: bool) -> Result<Things, String> {
     Ok((keep.iter().map(|i| header[*i].clone()).collect(), things))
 }
 
-/// Compares a run's canonical outputs with the expectations.
+/// Compares a run's canonical outputs with the expectations; `tolerance` says, per dimension,
+/// how far a score may fall below its baseline.
 pub fn compare(
     slice: &str,
     expected: Option<&Canonical>,
     actual: &Canonical,
-    tolerance: f64,
+    tolerance: &BTreeMap<String, f64>,
 ) -> SliceDiff {
     let Some(expected) = expected else {
         return SliceDiff {
@@ -293,7 +294,7 @@ pub fn compare(
                 dimension: dimension.to_string(),
                 old: old.score,
                 new: new.score,
-                regressed: new.score < old.score - tolerance,
+                regressed: new.score < old.score - tolerance.get(dimension).copied().unwrap_or(0.0),
             });
         }
     }
@@ -329,7 +330,8 @@ mod tests {
     fn differences_are_named_by_thing_property_and_dimension() {
         let old = canonical(&[("a", "1"), ("b", "2")], &["t1", "t2"], 1.0);
         let new = canonical(&[("a", "5"), ("c", "3")], &["t1", "t3"], 0.9);
-        let diff = compare("s", Some(&old), &new, 0.0);
+        let none = BTreeMap::new();
+        let diff = compare("s", Some(&old), &new, &none);
         assert_eq!(diff.added, ["c"]);
         assert_eq!(diff.removed, ["b"]);
         assert_eq!(
@@ -344,13 +346,13 @@ mod tests {
         assert!(diff.scores[0].regressed);
         assert!(diff.failed());
         // Within the tolerance, a lower score is no regression.
-        let tolerant = compare(
-            "s",
-            Some(&old),
-            &canonical(&[("a", "1"), ("b", "2")], &["t1", "t2"], 0.9),
-            0.2,
-        );
+        let same_things = canonical(&[("a", "1"), ("b", "2")], &["t1", "t2"], 0.9);
+        let validity = [("validity".to_string(), 0.2)].into_iter().collect();
+        let tolerant = compare("s", Some(&old), &same_things, &validity);
         assert!(!tolerant.failed(), "{tolerant:?}");
-        assert!(!compare("s", Some(&old), &old, 0.0).failed());
+        // A tolerance for another dimension does not excuse this one.
+        let other = [("integrity".to_string(), 0.2)].into_iter().collect();
+        assert!(compare("s", Some(&old), &same_things, &other).failed());
+        assert!(!compare("s", Some(&old), &old, &none).failed());
     }
 }

@@ -3,6 +3,8 @@
 //! removed, scores below their baseline. Exit 1 on any of them. `--bless` accepts the run.
 
 use crate::report::escape_markup as escape;
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::map::execute;
@@ -24,9 +26,52 @@ pub struct Args {
     /// Print every change, not only the first ones.
     #[arg(long)]
     pub all: bool,
-    /// How far a score may fall below its baseline before it counts as a regression.
-    #[arg(long, default_value_t = 0.0, value_name = "FRACTION")]
-    pub tolerance: f64,
+    /// How far a score may fall below its baseline before it counts as a regression: a
+    /// fraction for every dimension (`0.01`), or per dimension (`validity=0.02`); repeatable.
+    #[arg(long, value_name = "[DIMENSION=]FRACTION", value_parser = parse_tolerance)]
+    pub tolerance: Vec<(Option<String>, f64)>,
+}
+
+fn parse_tolerance(text: &str) -> std::result::Result<(Option<String>, f64), String> {
+    let (dimension, value) = match text.split_once('=') {
+        Some((d, v)) => {
+            if !crate::checks::DIMENSIONS.contains(&d) {
+                return Err(format!(
+                    "unknown dimension `{d}`; one of {}",
+                    crate::checks::DIMENSIONS.join(", ")
+                ));
+            }
+            (Some(d.to_string()), v)
+        }
+        None => (None, text),
+    };
+    let value: f64 = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a fraction such as 0.01"))?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!("{value} is not between 0 and 1"));
+    }
+    Ok((dimension, value))
+}
+
+/// The tolerance for each dimension: the last value naming it, else the last general one.
+fn tolerances(given: &[(Option<String>, f64)]) -> BTreeMap<String, f64> {
+    let general = given
+        .iter()
+        .rev()
+        .find(|(d, _)| d.is_none())
+        .map_or(0.0, |(_, v)| *v);
+    crate::checks::DIMENSIONS
+        .iter()
+        .map(|d| {
+            let own = given
+                .iter()
+                .rev()
+                .find(|(name, _)| name.as_deref() == Some(*d))
+                .map(|(_, v)| *v);
+            (d.to_string(), own.unwrap_or(general))
+        })
+        .collect()
 }
 
 /// How many changes the summary prints without `--all`.
@@ -68,7 +113,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             slice,
             expected.as_ref(),
             &actual,
-            args.tolerance,
+            &tolerances(&args.tolerance),
         ));
     }
     if args.bless {

@@ -94,4 +94,22 @@ fn a_lower_score_fails_naming_the_dimension_unless_tolerated() {
         .expect("a summary row");
     assert!(pumps.contains("validity 99.5% -> "), "{pumps}");
     assert!(pumps.contains("(below baseline)"), "{pumps}");
+    // Tolerating the dip in validity excuses validity only: completeness fell too (the small
+    // pumps lost the rated power the RDL requires), and 33 things changed.
+    let tolerated = ws.run(&["test", "--tolerance", "validity=1"]).expect(1);
+    let pumps = tolerated
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("water-pumps "))
+        .expect("a summary row");
+    assert!(
+        pumps.ends_with("completeness 99.3% -> 76.1% (below baseline); validity 99.5% -> 83.8%"),
+        "{pumps}"
+    );
+    let bad = ws.run(&["test", "--tolerance", "validty=0.1"]).expect(2);
+    assert!(
+        bad.stderr.contains("unknown dimension `validty`"),
+        "{}",
+        bad.stderr
+    );
 }
