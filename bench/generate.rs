@@ -2,13 +2,17 @@
 //! substations its pumps are fed by. Deterministic (same N, same bytes).
 //!
 //!     cargo run --release --example bench-generate -- ROWS DIR
+//!     cargo run --release --example bench-generate -- --xlsx ROWS DIR
+//!
+//! The first writes `assets.csv` and `substations.csv`; the second the same register as one
+//! sheet of `assets.xlsx` (numbers as numbers), for the workbook-reading comparison.
 //!
 //! About 1% of rows carry a defect: a duplicate identifier, a feeder that does not exist, a
 //! negative power, an unknown type code, a unit written into the value.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// SplitMix64: small, fast, the same everywhere.
 struct Rng(u64);
@@ -32,16 +36,121 @@ const STATUSES: [&str; 4] = ["In Service", "In Service", "OOS", "Decommissioned"
 const MATERIALS: [&str; 5] = ["DI", "PE", "PVC", "Steel", "CI"];
 const MAKERS: [&str; 6] = ["Grundfos", "KSB", "Xylem", "Wilo", "Sulzer", "Ebara"];
 
-fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let rows: u64 = args
-        .next()
-        .and_then(|n| n.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let dir = PathBuf::from(args.next().unwrap_or_else(|| "bench/data".into()));
-    std::fs::create_dir_all(&dir)?;
-    let mut rng = Rng(0xBE_7C_11);
+/// The register's columns, in order.
+const HEADER: [&str; 20] = [
+    "asset_id",
+    "asset_type",
+    "description",
+    "power_kw",
+    "diameter_mm",
+    "installed",
+    "status",
+    "site",
+    "feeder",
+    "manufacturer",
+    "model",
+    "serial",
+    "flow_ls",
+    "pressure_bar",
+    "material",
+    "zone",
+    "criticality",
+    "last_inspection",
+    "inspector",
+    "notes",
+];
 
+/// One cell of the register: text, or a number a workbook stores as a number.
+enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Self::Text(t) if t.contains(',') => format!("\"{t}\""),
+            Self::Text(t) => t.clone(),
+            Self::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// Row `i` of the register, drawing from `rng`.
+fn asset(rng: &mut Rng, i: u64) -> Vec<Cell> {
+    use Cell::{Number, Text};
+    let defect = rng.below(500);
+    let id = if defect == 0 && i > 0 { i - 1 } else { i };
+    let kind = if defect == 1 {
+        "PMPQ"
+    } else {
+        TYPES[rng.below(8) as usize]
+    };
+    let kw = 5 + rng.below(400);
+    let power = match defect {
+        2 => Text(format!("-{kw}")),
+        3 => Text(format!("{kw} kW")),
+        _ => Text(format!("{kw}.{}", rng.below(10))),
+    };
+    let feeder = if defect == 4 {
+        "SS-99999".to_string()
+    } else {
+        format!("SS-{:05}", rng.below(SUBSTATIONS))
+    };
+    let (y, m, d) = (1960 + rng.below(64), 1 + rng.below(12), 1 + rng.below(28));
+    let installed = if rng.below(2) == 0 {
+        format!("{d:02}/{m:02}/{y}")
+    } else {
+        format!("{y}-{m:02}-{d:02}")
+    };
+    let diameter = 50 * (1 + rng.below(20));
+    let status = STATUSES[rng.below(4) as usize];
+    let site = rng.below(2_000);
+    let maker = MAKERS[rng.below(6) as usize];
+    let model = rng.below(900);
+    let serial = rng.next() % 10_000_000_000;
+    let flow = rng.below(500);
+    let pressure = format!("{}.{}", rng.below(16), rng.below(10));
+    let material = MATERIALS[rng.below(5) as usize];
+    let criticality = 1 + rng.below(5);
+    let inspection = format!(
+        "{}-{:02}-{:02}",
+        2015 + rng.below(10),
+        1 + rng.below(12),
+        1 + rng.below(28)
+    );
+    let inspector = rng.below(40);
+    let notes = if rng.below(10) == 0 {
+        "checked, see log"
+    } else {
+        ""
+    };
+    vec![
+        Text(format!("WA-{id:08}")),
+        Text(kind.to_string()),
+        Text(format!("Asset {id} in zone {}", i % 97)),
+        power,
+        Number(diameter as f64),
+        Text(installed),
+        Text(status.to_string()),
+        Text(format!("S{site:04}")),
+        Text(feeder),
+        Text(maker.to_string()),
+        Text(format!("M-{model}")),
+        Text(format!("{serial:010}")),
+        Number(flow as f64),
+        Text(pressure),
+        Text(material.to_string()),
+        Text(format!("Z{}", i % 97)),
+        Number(criticality as f64),
+        Text(inspection),
+        Text(format!("inspector {inspector}")),
+        Text(notes.to_string()),
+    ]
+}
+
+fn write_csv(rows: u64, dir: &Path) -> std::io::Result<()> {
+    let mut rng = Rng(0xBE_7C_11);
     let mut out = BufWriter::with_capacity(1 << 20, File::create(dir.join("substations.csv"))?);
     writeln!(out, "substation_id,name,voltage_kv")?;
     for i in 0..SUBSTATIONS {
@@ -54,61 +163,10 @@ fn main() -> std::io::Result<()> {
     out.flush()?;
 
     let mut out = BufWriter::with_capacity(1 << 22, File::create(dir.join("assets.csv"))?);
-    writeln!(
-        out,
-        "asset_id,asset_type,description,power_kw,diameter_mm,installed,status,site,feeder,manufacturer,model,serial,flow_ls,pressure_bar,material,zone,criticality,last_inspection,inspector,notes"
-    )?;
+    writeln!(out, "{}", HEADER.join(","))?;
     for i in 0..rows {
-        let defect = rng.below(500);
-        let id = if defect == 0 && i > 0 { i - 1 } else { i };
-        let kind = if defect == 1 {
-            "PMPQ"
-        } else {
-            TYPES[rng.below(8) as usize]
-        };
-        let kw = 5 + rng.below(400);
-        let power = match defect {
-            2 => format!("-{kw}"),
-            3 => format!("{kw} kW"),
-            _ => format!("{kw}.{}", rng.below(10)),
-        };
-        let feeder = if defect == 4 {
-            "SS-99999".to_string()
-        } else {
-            format!("SS-{:05}", rng.below(SUBSTATIONS))
-        };
-        let (y, m, d) = (1960 + rng.below(64), 1 + rng.below(12), 1 + rng.below(28));
-        let installed = if rng.below(2) == 0 {
-            format!("{d:02}/{m:02}/{y}")
-        } else {
-            format!("{y}-{m:02}-{d:02}")
-        };
-        writeln!(
-            out,
-            "WA-{id:08},{kind},Asset {id} in zone {},{power},{},{installed},{},S{:04},{feeder},{},M-{},{:010},{},{}.{},{},Z{},{},{}-{:02}-{:02},inspector {},{}",
-            i % 97,
-            50 * (1 + rng.below(20)),
-            STATUSES[rng.below(4) as usize],
-            rng.below(2_000),
-            MAKERS[rng.below(6) as usize],
-            rng.below(900),
-            rng.next() % 10_000_000_000,
-            rng.below(500),
-            rng.below(16),
-            rng.below(10),
-            MATERIALS[rng.below(5) as usize],
-            i % 97,
-            1 + rng.below(5),
-            2015 + rng.below(10),
-            1 + rng.below(12),
-            1 + rng.below(28),
-            rng.below(40),
-            if rng.below(10) == 0 {
-                "\"checked, see log\""
-            } else {
-                ""
-            },
-        )?;
+        let cells: Vec<String> = asset(&mut rng, i).iter().map(Cell::csv).collect();
+        writeln!(out, "{}", cells.join(","))?;
     }
     out.flush()?;
     eprintln!(
@@ -116,4 +174,52 @@ fn main() -> std::io::Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+fn write_xlsx(rows: u64, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let mut rng = Rng(0xBE_7C_11);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Assets")?;
+    for (c, name) in HEADER.iter().enumerate() {
+        sheet.write_string(0, c as u16, *name)?;
+    }
+    for i in 0..rows {
+        let row = u32::try_from(i + 1)?;
+        for (c, cell) in asset(&mut rng, i).into_iter().enumerate() {
+            match cell {
+                Cell::Text(t) if t.is_empty() => {}
+                Cell::Text(t) => {
+                    sheet.write_string(row, c as u16, t)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(row, c as u16, n)?;
+                }
+            }
+        }
+    }
+    book.save(dir.join("assets.xlsx"))?;
+    eprintln!(
+        "wrote {rows} assets to {}",
+        dir.join("assets.xlsx").display()
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let xlsx = args.first().is_some_and(|a| a == "--xlsx");
+    if xlsx {
+        args.remove(0);
+    }
+    let rows: u64 = args
+        .first()
+        .and_then(|n| n.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = PathBuf::from(args.get(1).cloned().unwrap_or_else(|| "bench/data".into()));
+    std::fs::create_dir_all(&dir)?;
+    if xlsx {
+        write_xlsx(rows, &dir)
+    } else {
+        Ok(write_csv(rows, &dir)?)
+    }
 }

@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_progress: bool,
 
+    /// After the command, print on stderr how long each phase took (reading, cutting,
+    /// mapping, checking, writing), per source and slice.
+    #[arg(long, global = true)]
+    pub timings: bool,
+
     /// Colour in diagnostics.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,

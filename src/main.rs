@@ -10,7 +10,11 @@ fn main() -> ExitCode {
     let stderr_is_terminal = std::io::stderr().is_terminal();
     install_diagnostics(cli.color, stderr_is_terminal);
     let ctx = Context::new(&cli, stderr_is_terminal);
-    match cmd::dispatch(&cli, &ctx) {
+    let result = cmd::dispatch(&cli, &ctx);
+    if let Some(table) = ctx.timings_table() {
+        eprint!("{table}");
+    }
+    match result {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::BelowThreshold) => ExitCode::from(1),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,

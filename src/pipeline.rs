@@ -138,9 +138,21 @@ impl<'w> Plan<'w> {
         let mut outcomes = Vec::with_capacity(self.slices.len());
         for (source_id, slices) in by_source {
             let source = &self.workspace.sources[source_id];
-            let table = source.read(progress).map_err(Error::from)?;
+            // Only the columns some slice reads are kept in memory.
+            let wanted: Option<Vec<String>> = slices.iter().map(|s| s.input_columns()).try_fold(
+                Vec::new(),
+                |mut all, columns| {
+                    all.extend(columns?);
+                    Some(all)
+                },
+            );
+            let table = source
+                .read(wanted.as_deref(), progress)
+                .map_err(Error::from)?;
             for slice in slices {
+                let task = progress.task(&format!("cutting {}", slice.name), None);
                 let rows = slice.evaluate(&table)?;
+                task.finish();
                 outcomes.push(SliceOutcome {
                     slice: slice.name.clone(),
                     source: source_id.to_string(),

@@ -2,7 +2,9 @@
 //! advances it. The command layer decides what that looks like (indicatif bars on a terminal,
 //! nothing otherwise).
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -67,5 +69,69 @@ impl Task for BarTask {
     }
     fn finish(&self) {
         self.0.finish_and_clear();
+    }
+}
+
+/// How long each task took, in the order the tasks finished: what `--timings` prints.
+#[derive(Debug, Clone, Default)]
+pub struct Timings(Arc<Mutex<Vec<(String, Duration)>>>);
+
+impl Timings {
+    /// Each finished task's label and duration.
+    pub fn phases(&self) -> Vec<(String, Duration)> {
+        self.0.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, label: &str, took: Duration) {
+        if let Ok(mut phases) = self.0.lock() {
+            phases.push((label.to_string(), took));
+        }
+    }
+}
+
+/// Shows tasks through another [`Progress`] and times each into [`Timings`].
+pub struct Timed {
+    pub inner: Box<dyn Progress>,
+    pub timings: Timings,
+}
+
+impl Progress for Timed {
+    fn task(&self, label: &str, total: Option<u64>) -> Box<dyn Task> {
+        Box::new(TimedTask {
+            inner: self.inner.task(label, total),
+            label: label.to_string(),
+            started: Instant::now(),
+            timings: self.timings.clone(),
+            finished: AtomicBool::new(false),
+        })
+    }
+}
+
+struct TimedTask {
+    inner: Box<dyn Task>,
+    label: String,
+    started: Instant,
+    timings: Timings,
+    finished: AtomicBool,
+}
+
+impl Task for TimedTask {
+    fn set_position(&self, position: u64) {
+        self.inner.set_position(position);
+    }
+    fn finish(&self) {
+        if !self.finished.swap(true, Ordering::Relaxed) {
+            self.timings.record(&self.label, self.started.elapsed());
+        }
+        self.inner.finish();
+    }
+}
+
+impl Drop for TimedTask {
+    /// A task abandoned by an error still took its time.
+    fn drop(&mut self) {
+        if !self.finished.swap(true, Ordering::Relaxed) {
+            self.timings.record(&self.label, self.started.elapsed());
+        }
     }
 }

@@ -316,6 +316,21 @@ impl Slice {
         }
     }
 
+    /// The source columns this slice reads (its condition's and its picks'); None when it
+    /// keeps every column.
+    pub fn input_columns(&self) -> Option<Vec<String>> {
+        let picks = self.columns.as_ref()?;
+        let mut names: Vec<String> = picks.iter().map(|p| p.from.clone()).collect();
+        if let Some((text, _)) = &self.condition {
+            // A condition that does not compile is reported when the slice is evaluated.
+            let expr = compile_condition(text).ok()?;
+            names.extend(expr.meta().root_names().iter().map(|n| n.to_string()));
+        }
+        names.sort();
+        names.dedup();
+        Some(names)
+    }
+
     /// The name a source column goes by in this slice (itself when not renamed or not kept).
     pub fn output_name(&self, column: &str) -> String {
         self.columns

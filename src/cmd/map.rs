@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use polars::prelude::DataFrame;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
@@ -11,9 +12,12 @@ use crate::checks::digitalisation::{self, ColumnLevel};
 use crate::checks::{self, Conformance, SliceInput, Tally};
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
+use crate::lint::Checked;
 use crate::lint::lint;
+use crate::mapping::Mapping;
 use crate::mapping::{ID, MappingError};
-use crate::pipeline::{MapOutcome, check_names, map_slice};
+use crate::pipeline::{MapOutcome, Plan, SliceOutcome, check_names, map_slice};
+use crate::rdl::Rdl;
 use crate::report::{SliceAccount, TextTable};
 use crate::source::ROW_COLUMN;
 use crate::workspace::Threshold;
@@ -71,23 +75,19 @@ pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Exe
     let outcomes = plan.cut(ctx.progress.as_ref())?;
 
     // Map every mapped slice first: links are checked against the things of other slices.
+    // Slices are independent, so each step runs them side by side.
     let mut mapped: BTreeMap<String, MapOutcome> = BTreeMap::new();
     if let Some(rdl) = &checked.rdl {
-        for outcome in &outcomes {
-            if let Some(mapping) = checked.mappings.get(&outcome.slice) {
-                let result = map_slice(mapping, rdl, outcome)?;
-                let account = outcome.account();
-                let accounted = result.mapped.entities.height() + result.mapped.quarantine.height();
-                if accounted as u64 != account.in_slice {
-                    return Err(Error::Accounting {
-                        slice: outcome.slice.clone(),
-                        in_slice: account.in_slice,
-                        things: result.mapped.entities.height() as u64,
-                        quarantined: result.mapped.quarantine.height() as u64,
-                    });
-                }
-                mapped.insert(outcome.slice.clone(), result);
-            }
+        let results: Vec<Result<MapOutcome>> = outcomes
+            .par_iter()
+            .filter_map(|outcome| {
+                let mapping = checked.mappings.get(&outcome.slice)?;
+                Some(map_one(mapping, rdl, outcome, ctx))
+            })
+            .collect();
+        for result in results {
+            let result = result?;
+            mapped.insert(result.slice.clone(), result);
         }
     }
     let ids: BTreeMap<String, DataFrame> = mapped
@@ -98,83 +98,30 @@ pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Exe
         })
         .collect();
 
+    let work: Vec<(&SliceOutcome, Option<MapOutcome>)> = outcomes
+        .iter()
+        .filter(|outcome| slices.is_empty() || slices.contains(&outcome.slice))
+        .map(|outcome| (outcome, mapped.remove(&outcome.slice)))
+        .collect();
+    let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = work
+        .into_par_iter()
+        .map(|(outcome, result)| {
+            let step = Step {
+                ctx,
+                plan,
+                checked: &checked,
+                ids: &ids,
+                write_data,
+            };
+            step.finish(outcome, result)
+        })
+        .collect();
     let mut runs = Vec::new();
     let mut conformances = Vec::new();
-    for outcome in &outcomes {
-        if !slices.is_empty() && !slices.contains(&outcome.slice) {
-            continue;
-        }
-        let slice_path = match write_data {
-            true => Some(workspace.display_path(&plan.write_slice(outcome)?)),
-            false => None,
-        };
-        let account = SliceAccount::new(
-            &outcome.slice,
-            &outcome.source,
-            outcome.account(),
-            slice_path,
-        );
-        let mut run = SliceRun {
-            account,
-            things: None,
-            quarantined: None,
-            failed_values: None,
-            entities: None,
-            triples: None,
-            conformance: None,
-            levels: Vec::new(),
-            thresholds: {
-                let mut merged = workspace.quality.clone();
-                if let Some(slice) = plan.slices.iter().find(|s| s.name == outcome.slice) {
-                    merged.extend(slice.quality.clone());
-                }
-                merged
-            },
-        };
-        let columns: Vec<String> = outcome
-            .rows
-            .frame
-            .get_column_names()
-            .iter()
-            .filter(|n| n.as_str() != ROW_COLUMN)
-            .map(|n| n.to_string())
-            .collect();
-        if let (Some(result), Some(mapping), Some(rdl)) = (
-            mapped.get_mut(&outcome.slice),
-            checked.mappings.get(&outcome.slice),
-            &checked.rdl,
-        ) {
-            let input = SliceInput {
-                slice: &outcome.slice,
-                mapping,
-                rows: &outcome.rows.frame,
-                origin: &outcome.origin,
-            };
-            let conformance =
-                checks::check(&input, &mut result.mapped, rdl, &ids).map_err(|e| {
-                    MappingError::Run {
-                        mapping: mapping.file.name.clone(),
-                        reason: e.to_string(),
-                    }
-                })?;
-            result.write_quarantine(&outcome.rows.frame, &workspace.output_dir)?;
-            if write_data {
-                let path = result.write(&workspace.output_dir)?;
-                let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir)?;
-                run.triples = Some(rdf.triples);
-                run.entities = Some(workspace.display_path(&path));
-            }
-            run.things = Some(result.mapped.entities.height() as u64);
-            run.quarantined = Some(result.mapped.quarantine.height() as u64);
-            run.failed_values = Some(result.mapped.failures.height() as u64);
-            run.conformance = Some(conformance.dimensions.clone());
-            run.levels =
-                digitalisation::levels(&columns, Some(mapping), Some(rdl), Some(&conformance));
-            conformances.push(conformance);
-        } else {
-            run.levels = digitalisation::levels(&columns, None, None, None);
-        }
+    for result in finished {
+        let (run, conformance) = result?;
         runs.push(run);
+        conformances.extend(conformance);
     }
     // Each source column at the best level any slice raised it to; columns no slice reads
     // stay syntactic.
@@ -210,6 +157,143 @@ pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Exe
         conformances,
         sources,
     })
+}
+
+/// Maps one slice and checks that every row in it is accounted for.
+fn map_one(
+    mapping: &Mapping,
+    rdl: &Rdl,
+    outcome: &SliceOutcome,
+    ctx: &Context,
+) -> Result<MapOutcome> {
+    let task = ctx
+        .progress
+        .task(&format!("mapping {}", outcome.slice), None);
+    let result = map_slice(mapping, rdl, outcome)?;
+    task.finish();
+    let account = outcome.account();
+    let accounted = result.mapped.entities.height() + result.mapped.quarantine.height();
+    if accounted as u64 != account.in_slice {
+        return Err(Error::Accounting {
+            slice: outcome.slice.clone(),
+            in_slice: account.in_slice,
+            things: result.mapped.entities.height() as u64,
+            quarantined: result.mapped.quarantine.height() as u64,
+        });
+    }
+    Ok(result)
+}
+
+/// What finishing a slice needs from the run around it.
+struct Step<'a, 'w> {
+    ctx: &'a Context,
+    plan: &'a Plan<'w>,
+    checked: &'a Checked<'w>,
+    ids: &'a BTreeMap<String, DataFrame>,
+    write_data: bool,
+}
+
+impl Step<'_, '_> {
+    /// Checks a cut (and mapped) slice and writes its outputs.
+    fn finish(
+        &self,
+        outcome: &SliceOutcome,
+        mut result: Option<MapOutcome>,
+    ) -> Result<(SliceRun, Option<Conformance>)> {
+        let (ctx, plan, workspace) = (self.ctx, self.plan, self.plan.workspace);
+        let slice_path = match self.write_data {
+            true => {
+                let task = ctx
+                    .progress
+                    .task(&format!("writing slice {}", outcome.slice), None);
+                let path = plan.write_slice(outcome)?;
+                task.finish();
+                Some(workspace.display_path(&path))
+            }
+            false => None,
+        };
+        let account = SliceAccount::new(
+            &outcome.slice,
+            &outcome.source,
+            outcome.account(),
+            slice_path,
+        );
+        let mut run = SliceRun {
+            account,
+            things: None,
+            quarantined: None,
+            failed_values: None,
+            entities: None,
+            triples: None,
+            conformance: None,
+            levels: Vec::new(),
+            thresholds: {
+                let mut merged = workspace.quality.clone();
+                if let Some(slice) = plan.slices.iter().find(|s| s.name == outcome.slice) {
+                    merged.extend(slice.quality.clone());
+                }
+                merged
+            },
+        };
+        let columns: Vec<String> = outcome
+            .rows
+            .frame
+            .get_column_names()
+            .iter()
+            .filter(|n| n.as_str() != ROW_COLUMN)
+            .map(|n| n.to_string())
+            .collect();
+        let (Some(result), Some(mapping), Some(rdl)) = (
+            result.as_mut(),
+            self.checked.mappings.get(&outcome.slice),
+            &self.checked.rdl,
+        ) else {
+            run.levels = digitalisation::levels(&columns, None, None, None);
+            return Ok((run, None));
+        };
+        let input = SliceInput {
+            slice: &outcome.slice,
+            mapping,
+            rows: &outcome.rows.frame,
+            origin: &outcome.origin,
+        };
+        let task = ctx
+            .progress
+            .task(&format!("checking {}", outcome.slice), None);
+        let conformance =
+            checks::check(&input, &mut result.mapped, rdl, self.ids).map_err(|e| {
+                MappingError::Run {
+                    mapping: mapping.file.name.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
+        task.finish();
+        let task = ctx
+            .progress
+            .task(&format!("writing quarantine {}", outcome.slice), None);
+        result.write_quarantine(&outcome.rows.frame, &workspace.output_dir)?;
+        task.finish();
+        if self.write_data {
+            let task = ctx
+                .progress
+                .task(&format!("writing entities {}", outcome.slice), None);
+            let path = result.write(&workspace.output_dir)?;
+            task.finish();
+            let task = ctx
+                .progress
+                .task(&format!("writing RDF {}", outcome.slice), None);
+            let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir)?;
+            task.finish();
+            run.triples = Some(rdf.triples);
+            run.entities = Some(workspace.display_path(&path));
+        }
+        run.things = Some(result.mapped.entities.height() as u64);
+        run.quarantined = Some(result.mapped.quarantine.height() as u64);
+        run.failed_values = Some(result.mapped.failures.height() as u64);
+        run.conformance = Some(conformance.dimensions.clone());
+        run.levels = digitalisation::levels(&columns, Some(mapping), Some(rdl), Some(&conformance));
+        Ok((run, Some(conformance)))
+    }
 }
 
 pub fn render(runs: &[SliceRun]) -> String {

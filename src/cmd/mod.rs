@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::error::{Error, Result};
-use crate::progress::{Bars, Progress, Silent};
+use crate::progress::{Bars, Progress, Silent, Timed, Timings};
 use crate::workspace::Workspace;
 
 /// How a command ended when it did not fail outright.
@@ -31,6 +31,8 @@ pub struct Context {
     pub workspace_dir: PathBuf,
     pub format: OutputFormat,
     pub progress: Box<dyn Progress>,
+    /// Filled when `--timings` asked for them.
+    pub timings: Option<Timings>,
 }
 
 impl Context {
@@ -40,11 +42,41 @@ impl Context {
         } else {
             Box::new(Bars)
         };
+        let (progress, timings) = match cli.timings {
+            true => {
+                let timings = Timings::default();
+                let timed = Timed {
+                    inner: progress,
+                    timings: timings.clone(),
+                };
+                (Box::new(timed) as Box<dyn Progress>, Some(timings))
+            }
+            false => (progress, None),
+        };
         Self {
             workspace_dir: cli.workspace.clone().unwrap_or_else(|| PathBuf::from(".")),
             format: cli.format,
             progress,
+            timings,
         }
+    }
+
+    /// The phases' durations as a table for stderr, when `--timings` asked for them.
+    pub fn timings_table(&self) -> Option<String> {
+        let phases = self.timings.as_ref()?.phases();
+        let width = phases
+            .iter()
+            .map(|(label, _)| label.len())
+            .max()
+            .unwrap_or(0);
+        let mut table = String::from("timings\n");
+        for (label, took) in phases {
+            table.push_str(&format!(
+                "  {label:<width$}  {:>8.3} s\n",
+                took.as_secs_f64()
+            ));
+        }
+        Some(table)
     }
 
     pub fn workspace(&self) -> Result<Workspace> {

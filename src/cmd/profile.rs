@@ -29,7 +29,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             ),
         });
     };
-    let table = source.read(ctx.progress.as_ref())?;
+    let table = source.read(None, ctx.progress.as_ref())?;
     let report = profile(source, &table, args.top)?;
     match ctx.format {
         OutputFormat::Json => print_json(&report)?,

@@ -140,85 +140,127 @@ pub fn write_rdf(
         });
     }
 
-    let mut stats = RdfStats::default();
-    write_atomic(nt, |nt_writer| {
-        write_atomic(ttl, |ttl_writer| {
-            let mut nt_out = NTriplesSerializer::new().for_writer(&mut *nt_writer);
-            let mut ttl_out = TurtleSerializer::new()
-                .with_prefix("rdl", &rdl.namespace)
-                .and_then(|s| s.with_prefix("rdfs", "http://www.w3.org/2000/01/rdf-schema#"))
-                .and_then(|s| s.with_prefix("xsd", "http://www.w3.org/2001/XMLSchema#"))
-                .map_err(|e| e.to_string())?
-                .for_writer(&mut *ttl_writer);
-            let mut emit = |triple: TripleRef<'_>| -> Result<(), String> {
-                nt_out.serialize_triple(triple).map_err(|e| e.to_string())?;
-                ttl_out
-                    .serialize_triple(triple)
-                    .map_err(|e| e.to_string())?;
-                stats.triples += 1;
+    let triples = Triples {
+        ids,
+        classes,
+        labels,
+        class_iris,
+        predicates,
+    };
+    // The two files are written side by side, each by its own thread: serialising is the
+    // slow part, and the triples are only read.
+    let (nt_result, ttl_result) = std::thread::scope(|scope| {
+        let turtle = scope.spawn(|| {
+            write_atomic(ttl, |writer| {
+                let mut out = TurtleSerializer::new()
+                    .with_prefix("rdl", &rdl.namespace)
+                    .and_then(|s| s.with_prefix("rdfs", "http://www.w3.org/2000/01/rdf-schema#"))
+                    .and_then(|s| s.with_prefix("xsd", "http://www.w3.org/2001/XMLSchema#"))
+                    .map_err(|e| e.to_string())?
+                    .for_writer(&mut *writer);
+                triples.each(|triple| out.serialize_triple(triple).map_err(|e| e.to_string()))?;
+                out.finish().map_err(|e| e.to_string())?;
                 Ok(())
+            })
+        });
+        let mut stats = RdfStats::default();
+        let nt_result = write_atomic(nt, |writer| {
+            let mut out = NTriplesSerializer::new().for_writer(&mut *writer);
+            stats =
+                triples.each(|triple| out.serialize_triple(triple).map_err(|e| e.to_string()))?;
+            out.finish();
+            writer.flush().map_err(|e| e.to_string())
+        });
+        let ttl_result = turtle.join().unwrap_or_else(|_| {
+            Err(OutputError::Write {
+                path: ttl.display().to_string(),
+                reason: "the Turtle writer stopped unexpectedly".into(),
+            })
+        });
+        (nt_result.map(|()| stats), ttl_result)
+    });
+    ttl_result?;
+    nt_result
+}
+
+/// Every thing's triples, in row order, from columns already turned into text.
+struct Triples {
+    ids: StringChunked,
+    classes: StringChunked,
+    labels: Option<StringChunked>,
+    class_iris: HashMap<String, String>,
+    predicates: Vec<Predicate>,
+}
+
+impl Triples {
+    /// Hands each triple to `emit`; counts them and the identifiers that are not IRIs.
+    fn each<F>(&self, mut emit: F) -> Result<RdfStats, String>
+    where
+        F: FnMut(TripleRef<'_>) -> Result<(), String>,
+    {
+        let mut stats = RdfStats::default();
+        let mut emit = |triple: TripleRef<'_>| -> Result<(), String> {
+            emit(triple)?;
+            stats.triples += 1;
+            Ok(())
+        };
+        let mut invalid = 0;
+        for row in 0..self.ids.len() {
+            let Some(subject) = self.ids.get(row).and_then(|id| NamedNodeRef::new(id).ok()) else {
+                invalid += 1;
+                continue;
             };
-            for row in 0..entities.height() {
-                let Some(subject) = ids.get(row).and_then(|id| NamedNodeRef::new(id).ok()) else {
-                    stats.invalid_iris += 1;
-                    continue;
-                };
-                if let Some(class) = classes.get(row).and_then(|c| class_iris.get(c)) {
-                    let class = NamedNodeRef::new_unchecked(class);
-                    emit(TripleRef::new(subject, rdf::TYPE, class))?;
-                }
-                if let Some(label) = labels.as_ref().and_then(|l| l.get(row)) {
-                    emit(TripleRef::new(
-                        subject,
-                        rdfs::LABEL,
-                        LiteralRef::new_simple_literal(label),
-                    ))?;
-                }
-                for predicate in &predicates {
-                    let p = NamedNodeRef::new_unchecked(&predicate.iri);
-                    let mut object_of = |value: &str| -> Result<(), String> {
-                        let object: TermRef<'_> = match &predicate.object {
-                            Object::Literal(None) => LiteralRef::new_simple_literal(value).into(),
-                            Object::Literal(Some(datatype)) => {
-                                LiteralRef::new_typed_literal(value, *datatype).into()
-                            }
-                            Object::Code(iris) => match iris.get(value) {
-                                Some(iri) => NamedNodeRef::new_unchecked(iri).into(),
-                                None => return Ok(()),
-                            },
-                            Object::Iri => match NamedNodeRef::new(value) {
-                                Ok(iri) => iri.into(),
-                                Err(_) => {
-                                    stats.invalid_iris += 1;
-                                    return Ok(());
-                                }
-                            },
-                        };
-                        emit(TripleRef::new(subject, p, object))
-                    };
-                    match &predicate.values {
-                        Values::Single(column) => {
-                            if let Some(value) = column.get(row) {
-                                object_of(value)?;
-                            }
+            if let Some(class) = self.classes.get(row).and_then(|c| self.class_iris.get(c)) {
+                let class = NamedNodeRef::new_unchecked(class);
+                emit(TripleRef::new(subject, rdf::TYPE, class))?;
+            }
+            if let Some(label) = self.labels.as_ref().and_then(|l| l.get(row)) {
+                emit(TripleRef::new(
+                    subject,
+                    rdfs::LABEL,
+                    LiteralRef::new_simple_literal(label),
+                ))?;
+            }
+            for predicate in &self.predicates {
+                let p = NamedNodeRef::new_unchecked(&predicate.iri);
+                let mut object_of = |value: &str| -> Result<(), String> {
+                    let object: TermRef<'_> = match &predicate.object {
+                        Object::Literal(None) => LiteralRef::new_simple_literal(value).into(),
+                        Object::Literal(Some(datatype)) => {
+                            LiteralRef::new_typed_literal(value, *datatype).into()
                         }
-                        Values::Multi(lists) => {
-                            if let Some(list) = lists.get_as_series(row) {
-                                let texts = list.str().map_err(|e| e.to_string())?;
-                                for value in texts.iter().flatten() {
-                                    object_of(value)?;
-                                }
+                        Object::Code(iris) => match iris.get(value) {
+                            Some(iri) => NamedNodeRef::new_unchecked(iri).into(),
+                            None => return Ok(()),
+                        },
+                        Object::Iri => match NamedNodeRef::new(value) {
+                            Ok(iri) => iri.into(),
+                            Err(_) => {
+                                invalid += 1;
+                                return Ok(());
+                            }
+                        },
+                    };
+                    emit(TripleRef::new(subject, p, object))
+                };
+                match &predicate.values {
+                    Values::Single(column) => {
+                        if let Some(value) = column.get(row) {
+                            object_of(value)?;
+                        }
+                    }
+                    Values::Multi(lists) => {
+                        if let Some(list) = lists.get_as_series(row) {
+                            let texts = list.str().map_err(|e| e.to_string())?;
+                            for value in texts.iter().flatten() {
+                                object_of(value)?;
                             }
                         }
                     }
                 }
             }
-            nt_out.finish();
-            ttl_out.finish().map_err(|e| e.to_string())?;
-            Ok(())
-        })
-        .map_err(|e| e.to_string())?;
-        nt_writer.flush().map_err(|e| e.to_string())
-    })?;
-    Ok(stats)
+        }
+        stats.invalid_iris = invalid;
+        Ok(stats)
+    }
 }

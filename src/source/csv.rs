@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read;
 
-use super::columns::{Cell, assemble, is_reserved, name_headers};
+use super::columns::{TextColumn, is_reserved, name_headers, table};
 use super::{Encoding, OriginKind, Source, SourceError, Table};
 use crate::progress::Progress;
 
@@ -211,12 +211,26 @@ pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     }
 }
 
-pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, SourceError> {
+/// Reads the file; of its columns, only those named in `wanted` (all when None) are kept.
+/// Every field is still decoded, so a bad byte is reported wherever it is.
+pub(super) fn read(
+    source: &Source,
+    wanted: Option<&[String]>,
+    progress: &dyn Progress,
+) -> Result<Table, SourceError> {
     let (bytes, _) = load_bytes(source, None)?;
     let task = progress.task(&format!("reading {}", source.id), Some(bytes.len() as u64));
     let mut scan = Scan::open(source, &bytes)?;
     let width = scan.headers.len();
-    let mut columns: Vec<Vec<Cell>> = vec![Vec::new(); width];
+    let infer = source.options.infer_types;
+    let mut columns: Vec<Option<TextColumn>> = scan
+        .headers
+        .iter()
+        .map(|name| {
+            let keep = wanted.is_none_or(|w| w.iter().any(|c| c == name));
+            keep.then(|| TextColumn::new(name, infer))
+        })
+        .collect();
     let mut rows: Vec<u64> = Vec::new();
     let mut record = ::csv::ByteRecord::new();
     while let Some(line) = scan.next(&mut record)? {
@@ -240,11 +254,9 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
         for (index, column) in columns.iter_mut().enumerate() {
             let raw = record.get(index).unwrap_or_default();
             let text = scan.decode(raw, line, index)?;
-            column.push(if source.is_null_text(&text) {
-                Cell::Null
-            } else {
-                Cell::Text(text.into_owned())
-            });
+            if let Some(column) = column {
+                column.push((!source.is_null_text(&text)).then_some(&*text));
+            }
         }
         rows.push(line);
         if rows.len().is_multiple_of(16_384) {
@@ -252,9 +264,12 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
         }
     }
     task.finish();
-
-    let named = scan.headers.iter().map(String::as_str).zip(columns);
-    assemble(source, rows, named, OriginKind::Lines)
+    let built = columns
+        .into_iter()
+        .flatten()
+        .map(TextColumn::finish)
+        .collect();
+    table(source, rows, built, OriginKind::Lines)
 }
 
 fn empty_error(source: &Source) -> SourceError {

@@ -113,13 +113,26 @@ impl Source {
         }
     }
 
-    /// Reads the whole source.
-    pub fn read(&self, progress: &dyn Progress) -> Result<Table, SourceError> {
-        let table = match self.format {
-            Format::Csv => csv::read(self, progress)?,
+    /// Reads the source; of its columns, only those named in `wanted` (all when None).
+    pub fn read(
+        &self,
+        wanted: Option<&[String]>,
+        progress: &dyn Progress,
+    ) -> Result<Table, SourceError> {
+        let mut table = match self.format {
+            Format::Csv => return csv::read(self, wanted, progress),
             Format::Workbook => workbook::read(self, progress)?,
             Format::Parquet => parquet::read(self)?,
         };
+        if let Some(wanted) = wanted {
+            let names: Vec<String> = std::iter::once(ROW_COLUMN.to_string())
+                .chain(table.columns().into_iter().filter(|c| wanted.contains(c)))
+                .collect();
+            table.frame = table
+                .frame
+                .select(names)
+                .map_err(|e| self.frame_error(&e))?;
+        }
         Ok(table)
     }
 

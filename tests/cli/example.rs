@@ -342,3 +342,40 @@ fn report_html_is_one_self_contained_page_with_scores_levels_and_failures() {
         "the failures are searchable"
     );
 }
+
+#[test]
+fn timings_name_every_phase_on_stderr_and_leave_stdout_alone() {
+    let ws = TestWorkspace::example();
+    let plain = ws.run(&["run", "--format", "json"]).expect(0);
+    let timed = ws
+        .run(&["--timings", "--no-progress", "run", "--format", "json"])
+        .expect(0);
+    assert_eq!(plain.stdout, timed.stdout);
+    let mut lines = timed.stderr.lines();
+    assert_eq!(lines.next(), Some("timings"), "{}", timed.stderr);
+    let phases: Vec<(String, f64)> = lines
+        .map(|line| {
+            let (label, seconds) = line.trim().rsplit_once("  ").expect("label and time");
+            let seconds = seconds
+                .trim()
+                .trim_end_matches(" s")
+                .parse()
+                .expect("seconds");
+            (label.trim().to_string(), seconds)
+        })
+        .collect();
+    for phase in [
+        "reading water",
+        "reading power",
+        "cutting water-pumps",
+        "mapping water-pumps",
+        "checking water-pumps",
+        "writing entities water-pumps",
+        "writing RDF telecom-exchanges",
+    ] {
+        assert!(
+            phases.iter().any(|(label, s)| label == phase && *s >= 0.0),
+            "no `{phase}` in {phases:?}"
+        );
+    }
+}

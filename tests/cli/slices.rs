@@ -47,3 +47,31 @@ fn a_type_mismatch_in_a_condition_is_an_error_at_the_condition() {
     );
     assert!(run.stderr.contains("slices/odd.yaml:2:"), "{}", run.stderr);
 }
+
+#[test]
+fn slices_of_one_source_read_only_their_columns_yet_filter_on_any() {
+    // The source is read once, keeping the columns either slice needs; a condition may use
+    // a column the slice does not keep.
+    let ws = TestWorkspace::new(
+        "nulls: [\"\", N/A, \"#NULL#\"]\nsources:\n  src: { path: csv/bom-crlf.csv }\n",
+    )
+    .with_fixture("csv/bom-crlf.csv")
+    .with_file(
+        "slices/noted.yaml",
+        "source: src\nwhere: \"Note IS NOT NULL\"\ncolumns: [Asset ID]\n",
+    )
+    .with_file(
+        "slices/rated.yaml",
+        "source: src\nwhere: '\"Rated kW\" < 10'\ncolumns: [Name]\n",
+    );
+    let run = ws.run(&["slice", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["slices"][0]["rows_in_slice"], 2, "{report}");
+    assert_eq!(report["slices"][1]["rows_in_slice"], 2, "{report}");
+    let noted = ws.parquet("out/slices/noted.parquet");
+    assert_eq!(noted.get_column_names(), ["_origin", "Asset ID"]);
+    assert_eq!(strings(&noted, "Asset ID"), some(&["P-1", "P-4"]));
+    let rated = ws.parquet("out/slices/rated.parquet");
+    assert_eq!(rated.get_column_names(), ["_origin", "Name"]);
+    assert_eq!(strings(&rated, "Name"), some(&["Pump, north", "Pump west"]));
+}

@@ -1,0 +1,89 @@
+"""Prints bench/run's figures from what it measured in bench/out/, and keeps them in
+bench/out/figures.json. Standard library only: it runs without the peers' venv."""
+
+import json
+import os
+import re
+import sys
+
+rows, data, xlsx_rows, peers = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4] == "true"
+OUT = "bench/out"
+
+
+def measured(name):
+    """Wall seconds and peak resident MB of a command run under /usr/bin/time -v."""
+    text = open(os.path.join(OUT, f"{name}.time")).read()
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (.+)", text).group(1).strip()
+    seconds = 0.0
+    for part in wall.split(":"):
+        seconds = seconds * 60 + float(part)
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+    status = int(re.search(r"Exit status: (\d+)", text).group(1))
+    return seconds, rss / 1024, status
+
+
+def timings(name):
+    """The phases `thinslice --timings` printed on stderr: label -> seconds."""
+    phases = {}
+    for line in open(os.path.join(OUT, f"{name}.stderr")):
+        m = re.match(r"^  (.+?)\s{2,}([0-9.]+) s$", line.rstrip("\n"))
+        if m:
+            phases[m.group(1)] = phases.get(m.group(1), 0.0) + float(m.group(2))
+    return phases
+
+
+def row(label, value, note=""):
+    print(f"  {label:<34}{value:>16}  {note}")
+
+
+figures = {"rows": rows}
+size = os.path.getsize(os.path.join(data, "assets.csv"))
+seconds, rss, status = measured("thinslice")
+report = json.load(open(os.path.join(OUT, "thinslice.json")))
+triples = sum(s.get("triples") or 0 for s in report["slices"])
+phases = timings("thinslice")
+rdf_seconds = sum(v for k, v in phases.items() if k.startswith("writing RDF"))
+figures["thinslice"] = {
+    "seconds": seconds, "peak_rss_mb": rss, "exit": status, "triples": triples,
+    "rdf_seconds": rdf_seconds, "phases": phases,
+}
+print(f"\nthinslice run, {rows:,} rows ({size / 1e6:,.0f} MB of CSV), exit {status}")
+row("wall time", f"{seconds:,.2f} s")
+row("rows/s", f"{rows / seconds:,.0f}")
+row("triples", f"{triples:,}")
+row("triples/s (whole job)", f"{triples / seconds:,.0f}")
+if rdf_seconds:
+    row("RDF writing", f"{triples / rdf_seconds:,.0f}", f"triples/s ({rdf_seconds:.2f} s; target >= 2,000,000)")
+row("peak resident memory", f"{rss:,.0f} MB", "(target at 10M rows: <= 1,024 MB)")
+print("  phases:")
+for label, value in sorted(phases.items(), key=lambda kv: -kv[1]):
+    print(f"    {label:<40}{value:>8.2f} s")
+
+xlsx_seconds, xlsx_rss, _ = measured("xlsx")
+xlsx_read = timings("xlsx").get("reading assets", xlsx_seconds)
+figures["xlsx"] = {"rows": xlsx_rows, "read_seconds": xlsx_read, "command_seconds": xlsx_seconds}
+print(f"\nxlsx sheet, {xlsx_rows:,} rows x 20 columns")
+row("thinslice read", f"{xlsx_read:,.2f} s", f"(whole profile command {xlsx_seconds:.2f} s)")
+
+if peers:
+    print("\npeers, same machine, same data")
+    p_seconds, p_rss, p_status = measured("polars")
+    figures["polars"] = {"seconds": p_seconds, "peak_rss_mb": p_rss, "exit": p_status}
+    row("hand-written Python polars", f"{p_seconds:,.2f} s", f"peak {p_rss:,.0f} MB")
+    row("  thinslice / hand-written", f"{seconds / p_seconds:.2f}x", "(target <= 1.20x)")
+    morph = json.load(open(os.path.join(OUT, "morph.json")))
+    figures["morph_kgc"] = morph
+    row("Morph-KGC, mapping only", f"{morph['seconds']:,.2f} s",
+        f"{morph['triples']:,} triples, {morph['triples'] / morph['seconds']:,.0f} triples/s")
+    row("  Morph-KGC / thinslice whole job", f"{morph['seconds'] / seconds:.2f}x")
+    fl = json.load(open(os.path.join(OUT, "frictionless.json")))
+    figures["frictionless"] = fl
+    row("Frictionless, validation only", f"{fl['seconds']:,.2f} s", f"{fl['rows']:,} rows, {fl['errors']:,} errors")
+    row("  Frictionless / thinslice whole job", f"{fl['seconds'] / seconds:.2f}x")
+    op = json.load(open(os.path.join(OUT, "openpyxl.json")))
+    figures["openpyxl"] = op
+    row("openpyxl xlsx read", f"{op['seconds']:,.2f} s", f"{op['rows']:,} rows")
+    row("  thinslice / openpyxl", f"{xlsx_read / op['seconds']:.3f}x", "(target <= 0.100x)")
+
+with open(os.path.join(OUT, "figures.json"), "w") as f:
+    json.dump(figures, f, indent=2)
