@@ -14,7 +14,7 @@ use crate::progress::Progress;
 use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
 use crate::source::{Origin, ROW_COLUMN, SourceError};
-use crate::workspace::Workspace;
+use crate::workspace::{Outputs, Workspace};
 
 /// The name of the origin column in slice outputs.
 pub const ORIGIN_COLUMN: &str = "_origin";
@@ -230,7 +230,15 @@ pub fn map_slice(mapping: &Mapping, rdl: &Rdl, outcome: &SliceOutcome) -> Result
 impl MapOutcome {
     /// Writes the rows that could not become things to `quarantine/NAME.parquet` and `.csv`:
     /// where each came from, why, and the row as the slice had it.
-    pub fn write_quarantine(&self, rows: &DataFrame, output_dir: &std::path::Path) -> Result<()> {
+    pub fn write_quarantine(
+        &self,
+        rows: &DataFrame,
+        output_dir: &std::path::Path,
+        outputs: Outputs,
+    ) -> Result<()> {
+        if !outputs.parquet && !outputs.csv {
+            return Ok(());
+        }
         let fail = |e: PolarsError| MappingError::Run {
             mapping: self.slice.clone(),
             reason: e.to_string(),
@@ -258,31 +266,42 @@ impl MapOutcome {
             .collect()
             .map_err(fail)?;
         let dir = output_dir.join("quarantine");
-        output::write_parquet(&mut frame, &dir.join(format!("{}.parquet", self.slice)))?;
-        output::write_csv(&frame, &dir.join(format!("{}.csv", self.slice)))?;
+        if outputs.parquet {
+            output::write_parquet(&mut frame, &dir.join(format!("{}.parquet", self.slice)))?;
+        }
+        if outputs.csv {
+            output::write_csv(&frame, &dir.join(format!("{}.csv", self.slice)))?;
+        }
         Ok(())
     }
 
-    /// Writes the things as RDF: `rdf/NAME.nt` and `rdf/NAME.ttl`.
+    /// Writes the things as RDF: `rdf/NAME.nt` and `rdf/NAME.ttl`, as `outputs` asks.
     pub fn write_rdf(
         &self,
         mapping: &Mapping,
         rdl: &Rdl,
         output_dir: &std::path::Path,
+        outputs: Outputs,
     ) -> Result<output::RdfStats> {
         let dir = output_dir.join("rdf");
+        let nt = dir.join(format!("{}.nt", self.slice));
+        let ttl = dir.join(format!("{}.ttl", self.slice));
         Ok(output::write_rdf(
             &self.mapped.entities,
             mapping,
             rdl,
-            &dir.join(format!("{}.nt", self.slice)),
-            &dir.join(format!("{}.ttl", self.slice)),
+            outputs.ntriples.then_some(nt.as_path()),
+            outputs.turtle.then_some(ttl.as_path()),
         )?)
     }
 
-    /// Writes the things as `entities/NAME.parquet` and `.csv`: id, class, label, properties
-    /// in RDL units, links, and where each came from. Returns the Parquet path.
-    pub fn write(&self, output_dir: &std::path::Path) -> Result<PathBuf> {
+    /// Writes the things as `entities/NAME.parquet` and `.csv`, as `outputs` asks: id, class,
+    /// label, properties in RDL units, links, and where each came from. Returns the Parquet
+    /// path, else the CSV path; None when neither is written.
+    pub fn write(&self, output_dir: &std::path::Path, outputs: Outputs) -> Result<Option<PathBuf>> {
+        if !outputs.parquet && !outputs.csv {
+            return Ok(None);
+        }
         let entities = &self.mapped.entities;
         let mut selection: Vec<Expr> = entities
             .get_column_names()
@@ -302,9 +321,15 @@ impl MapOutcome {
             })?;
         let dir = output_dir.join("entities");
         let parquet = dir.join(format!("{}.parquet", self.slice));
-        output::write_parquet(&mut frame, &parquet)?;
-        output::write_csv(&frame, &dir.join(format!("{}.csv", self.slice)))?;
-        Ok(parquet)
+        let csv = dir.join(format!("{}.csv", self.slice));
+        if outputs.csv {
+            output::write_csv(&frame, &csv)?;
+        }
+        if outputs.parquet {
+            output::write_parquet(&mut frame, &parquet)?;
+            return Ok(Some(parquet));
+        }
+        Ok(Some(csv))
     }
 }
 

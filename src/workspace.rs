@@ -31,6 +31,7 @@ struct WorkspaceYaml {
     nulls: Option<Vec<String>>,
     #[serde(default)]
     quality: BTreeMap<String, Spanned<ThresholdYaml>>,
+    outputs: Option<Vec<FileFormat>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +67,58 @@ pub enum Severity {
     Fail,
 }
 
+/// The formats a run writes its data in (`outputs:` in `thinslice.yaml`). Reports and
+/// failure lists are always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// Slices, things and quarantined rows as Parquet.
+    Parquet,
+    /// Things and quarantined rows as CSV.
+    Csv,
+    /// Triples as N-Triples.
+    Ntriples,
+    /// Triples as Turtle.
+    Turtle,
+}
+
+/// Which data files a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outputs {
+    pub parquet: bool,
+    pub csv: bool,
+    pub ntriples: bool,
+    pub turtle: bool,
+}
+
+impl Outputs {
+    pub const ALL: Self = Self {
+        parquet: true,
+        csv: true,
+        ntriples: true,
+        turtle: true,
+    };
+    pub const NONE: Self = Self {
+        parquet: false,
+        csv: false,
+        ntriples: false,
+        turtle: false,
+    };
+
+    fn from_list(formats: &[FileFormat]) -> Self {
+        Self {
+            parquet: formats.contains(&FileFormat::Parquet),
+            csv: formats.contains(&FileFormat::Csv),
+            ntriples: formats.contains(&FileFormat::Ntriples),
+            turtle: formats.contains(&FileFormat::Turtle),
+        }
+    }
+
+    pub fn rdf(&self) -> bool {
+        self.ntriples || self.turtle
+    }
+}
+
 /// The conformance dimensions a threshold can be set on.
 pub const DIMENSIONS: &[&str] = &[
     "completeness",
@@ -93,6 +146,8 @@ pub struct Workspace {
     pub mappings_dir: PathBuf,
     pub output_dir: PathBuf,
     pub quality: BTreeMap<String, Threshold>,
+    /// The data files `run` and `map` write.
+    pub outputs: Outputs,
 }
 
 impl Workspace {
@@ -155,6 +210,10 @@ impl Workspace {
             output_dir: root.join(output),
             sources,
             quality,
+            outputs: yaml
+                .outputs
+                .as_deref()
+                .map_or(Outputs::ALL, Outputs::from_list),
             file,
         })
     }

@@ -60,16 +60,22 @@ def morph(data, out):
 def frictionless(data):
     from frictionless import Package, Resource, Schema
 
-    schema = Schema.from_descriptor(os.path.join(HERE, "schema.json"))
+    # Frictionless refuses absolute paths as unsafe: the schema is given as a dictionary and
+    # the files are named from a base path.
+    with open(os.path.join(HERE, "schema.json")) as f:
+        schema = Schema.from_descriptor(json.load(f))
     package = Package(
         resources=[
-            Resource(path=os.path.join(data, "pumps.csv"), name="pumps", schema=schema),
-            Resource(path=os.path.join(data, "substations.csv"), name="substations"),
-        ]
+            Resource(path="pumps.csv", name="pumps", schema=schema),
+            Resource(path="substations.csv", name="substations"),
+        ],
+        basepath=os.path.abspath(data),
     )
     start = time.perf_counter()
     report = package.validate(limit_errors=10**9)
     seconds = time.perf_counter() - start
+    if report.errors:
+        sys.exit(f"frictionless could not validate: {report.errors[0].message}")
     errors = sum(len(task.errors) for task in report.tasks)
     rows = sum(task.stats.get("rows", 0) or 0 for task in report.tasks)
     print(json.dumps({"tool": "frictionless", "seconds": seconds, "rows": rows, "errors": errors}))

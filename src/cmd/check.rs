@@ -12,5 +12,5 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    super::run::run_and_report(&args.slices, ctx, false)
+    super::run::run_and_report(&args.slices, ctx, super::map::Writes::Reports)
 }

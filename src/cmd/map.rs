@@ -20,13 +20,37 @@ use crate::pipeline::{MapOutcome, Plan, SliceOutcome, check_names, map_slice};
 use crate::rdl::Rdl;
 use crate::report::{SliceAccount, TextTable};
 use crate::source::ROW_COLUMN;
-use crate::workspace::Threshold;
+use crate::workspace::{Outputs, Threshold, Workspace};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only this slice (repeatable). Default: every slice in the workspace.
     #[arg(long = "slice", short = 's', value_name = "NAME")]
     pub slices: Vec<String>,
+}
+
+/// Which files a command writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// `check`: the reports and the quarantine only.
+    Reports,
+    /// `run` and `map`: also the data, in the formats the workspace's `outputs` lists.
+    Data,
+    /// `test`: the data, always including the entity CSV and N-Triples it compares.
+    Regression,
+}
+
+impl Writes {
+    fn outputs(self, workspace: &Workspace) -> Outputs {
+        match self {
+            Self::Reports | Self::Data => workspace.outputs,
+            Self::Regression => Outputs {
+                csv: true,
+                ntriples: true,
+                ..workspace.outputs
+            },
+        }
+    }
 }
 
 /// One slice's journey: rows read, in the slice, things made, rows quarantined, values failed.
@@ -65,10 +89,9 @@ struct MapReport {
 
 /// Slices, maps, checks and writes; shared by `map` and `run`. Returns each slice's run and
 /// its conformance (with its located failures).
-/// With `write_data` false (`check`), only the quarantine and the reports are written: no
-/// slices, entities or RDF.
-pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Execution> {
+pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execution> {
     let workspace = ctx.workspace()?;
+    let outputs = writes.outputs(&workspace);
     let checked = lint(&workspace)?;
     let plan = &checked.plan;
     check_names(&plan.slices, slices)?;
@@ -111,7 +134,8 @@ pub fn execute(slices: &[String], ctx: &Context, write_data: bool) -> Result<Exe
                 plan,
                 checked: &checked,
                 ids: &ids,
-                write_data,
+                write_data: writes != Writes::Reports,
+                outputs,
             };
             step.finish(outcome, result)
         })
@@ -190,7 +214,9 @@ struct Step<'a, 'w> {
     plan: &'a Plan<'w>,
     checked: &'a Checked<'w>,
     ids: &'a BTreeMap<String, DataFrame>,
+    /// Whether slices, things and triples are written (not by `check`).
     write_data: bool,
+    outputs: Outputs,
 }
 
 impl Step<'_, '_> {
@@ -201,7 +227,7 @@ impl Step<'_, '_> {
         mut result: Option<MapOutcome>,
     ) -> Result<(SliceRun, Option<Conformance>)> {
         let (ctx, plan, workspace) = (self.ctx, self.plan, self.plan.workspace);
-        let slice_path = match self.write_data {
+        let slice_path = match self.write_data && self.outputs.parquet {
             true => {
                 let task = ctx
                     .progress
@@ -271,21 +297,21 @@ impl Step<'_, '_> {
         let task = ctx
             .progress
             .task(&format!("writing quarantine {}", outcome.slice), None);
-        result.write_quarantine(&outcome.rows.frame, &workspace.output_dir)?;
+        result.write_quarantine(&outcome.rows.frame, &workspace.output_dir, self.outputs)?;
         task.finish();
         if self.write_data {
             let task = ctx
                 .progress
                 .task(&format!("writing entities {}", outcome.slice), None);
-            let path = result.write(&workspace.output_dir)?;
+            let path = result.write(&workspace.output_dir, self.outputs)?;
             task.finish();
             let task = ctx
                 .progress
                 .task(&format!("writing RDF {}", outcome.slice), None);
-            let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir)?;
+            let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir, self.outputs)?;
             task.finish();
             run.triples = Some(rdf.triples);
-            run.entities = Some(workspace.display_path(&path));
+            run.entities = path.map(|p| workspace.display_path(&p));
         }
         run.things = Some(result.mapped.entities.height() as u64);
         run.quarantined = Some(result.mapped.quarantine.height() as u64);
@@ -337,7 +363,7 @@ pub fn render(runs: &[SliceRun]) -> String {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let runs = execute(&args.slices, ctx, true)?.runs;
+    let runs = execute(&args.slices, ctx, Writes::Data)?.runs;
     match ctx.format {
         OutputFormat::Json => print_json(&MapReport { slices: runs })?,
         OutputFormat::Text => print(&render(&runs))?,

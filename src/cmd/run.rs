@@ -2,7 +2,7 @@
 //! slice into things, checks their conformance, and writes slices, entity tables, quarantine
 //! and RDF. Exit 1 when a slice falls below a `fail` threshold.
 
-use super::map::{execute, render};
+use super::map::{Writes, execute, render};
 use super::{Context, Outcome, print, print_json};
 use crate::checks::{Conformance, DIMENSIONS};
 use crate::cli::OutputFormat;
@@ -22,14 +22,14 @@ pub struct Args {
 const TOP_FAILURES: usize = 10;
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    run_and_report(&args.slices, ctx, true)
+    run_and_report(&args.slices, ctx, Writes::Data)
 }
 
-/// The main job, and `check` without its data outputs (`write_data` false).
-pub fn run_and_report(slices: &[String], ctx: &Context, write_data: bool) -> Result<Outcome> {
+/// The main job, and `check` without its data outputs ([`Writes::Reports`]).
+pub fn run_and_report(slices: &[String], ctx: &Context, writes: Writes) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let thresholds = workspace.quality.clone();
-    let execution = execute(slices, ctx, write_data)?;
+    let execution = execute(slices, ctx, writes)?;
     let (runs, conformances) = (&execution.runs, &execution.conformances);
 
     let counted: Vec<SliceParts> = conformances

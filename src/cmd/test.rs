@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::map::execute;
+use super::map::{Writes, execute};
 use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
@@ -85,7 +85,7 @@ struct TestReport<'a> {
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let execution = execute(&args.slices, ctx, true)?;
+    let execution = execute(&args.slices, ctx, Writes::Regression)?;
     let expected_root = workspace.root.join(EXPECTED_DIR);
     let mut diffs = Vec::new();
     let mut blessed = 0;

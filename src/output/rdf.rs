@@ -10,6 +10,7 @@ use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{LiteralRef, NamedNodeRef, TermRef, TripleRef};
 use oxttl::{NTriplesSerializer, TurtleSerializer};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::{OutputError, write_atomic};
 use crate::mapping::{CLASS, ID, LABEL, Mapping};
@@ -45,16 +46,20 @@ struct Predicate {
     object: Object,
 }
 
-/// Writes `entities` (as the mapping produced them) to `nt` and `ttl`.
+/// Writes `entities` (as the mapping produced them) as N-Triples to `nt` and as Turtle to
+/// `ttl`, each when given. The statistics are counted either way.
 pub fn write_rdf(
     entities: &DataFrame,
     mapping: &Mapping,
     rdl: &Rdl,
-    nt: &Path,
-    ttl: &Path,
+    nt: Option<&Path>,
+    ttl: Option<&Path>,
 ) -> Result<RdfStats, OutputError> {
+    let shown = nt
+        .or(ttl)
+        .map_or_else(String::new, |p| p.display().to_string());
     let fail = |e: PolarsError| OutputError::Write {
-        path: nt.display().to_string(),
+        path: shown.clone(),
         reason: e.to_string(),
     };
     let text = |name: &str| -> Result<StringChunked, OutputError> {
@@ -147,40 +152,93 @@ pub fn write_rdf(
         class_iris,
         predicates,
     };
-    // The two files are written side by side, each by its own thread: serialising is the
-    // slow part, and the triples are only read.
+    // Turtle is written by its own thread while the N-Triples are serialised in chunks by
+    // all cores: serialising is the slow part, and the triples are only read.
     let (nt_result, ttl_result) = std::thread::scope(|scope| {
-        let turtle = scope.spawn(|| {
-            write_atomic(ttl, |writer| {
-                let mut out = TurtleSerializer::new()
-                    .with_prefix("rdl", &rdl.namespace)
-                    .and_then(|s| s.with_prefix("rdfs", "http://www.w3.org/2000/01/rdf-schema#"))
-                    .and_then(|s| s.with_prefix("xsd", "http://www.w3.org/2001/XMLSchema#"))
-                    .map_err(|e| e.to_string())?
-                    .for_writer(&mut *writer);
-                triples.each(|triple| out.serialize_triple(triple).map_err(|e| e.to_string()))?;
-                out.finish().map_err(|e| e.to_string())?;
-                Ok(())
+        let turtle = ttl.map(|ttl| {
+            let triples = &triples;
+            scope.spawn(move || {
+                let mut stats = RdfStats::default();
+                write_atomic(ttl, |writer| {
+                    let mut out = TurtleSerializer::new()
+                        .with_prefix("rdl", &rdl.namespace)
+                        .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
+                        .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
+                        .map_err(|e| e.to_string())?
+                        .for_writer(&mut *writer);
+                    stats = triples.each(0..triples.len(), |triple| {
+                        out.serialize_triple(triple).map_err(|e| e.to_string())
+                    })?;
+                    out.finish().map_err(|e| e.to_string())?;
+                    Ok(())
+                })
+                .map(|()| stats)
             })
         });
-        let mut stats = RdfStats::default();
-        let nt_result = write_atomic(nt, |writer| {
-            let mut out = NTriplesSerializer::new().for_writer(&mut *writer);
-            stats =
-                triples.each(|triple| out.serialize_triple(triple).map_err(|e| e.to_string()))?;
-            out.finish();
-            writer.flush().map_err(|e| e.to_string())
-        });
-        let ttl_result = turtle.join().unwrap_or_else(|_| {
-            Err(OutputError::Write {
-                path: ttl.display().to_string(),
-                reason: "the Turtle writer stopped unexpectedly".into(),
+        let nt_result = match nt {
+            Some(nt) => write_ntriples(&triples, nt),
+            None => Ok(None),
+        };
+        let ttl_result = turtle.map(|handle| {
+            handle.join().unwrap_or_else(|_| {
+                Err(OutputError::Write {
+                    path: shown.clone(),
+                    reason: "the Turtle writer stopped unexpectedly".into(),
+                })
             })
         });
-        (nt_result.map(|()| stats), ttl_result)
+        (nt_result, ttl_result)
     });
-    ttl_result?;
-    nt_result
+    let ttl_stats = ttl_result.transpose()?;
+    match (nt_result?, ttl_stats) {
+        (Some(stats), _) | (None, Some(stats)) => Ok(stats),
+        // Neither file: the triples are still counted, for the report.
+        (None, None) => triples
+            .each(0..triples.len(), |_| Ok(()))
+            .map_err(|reason| OutputError::Write {
+                path: shown.clone(),
+                reason,
+            }),
+    }
+}
+
+const RDFS_NAMESPACE: &str = "http://www.w3.org/2000/01/rdf-schema#";
+const XSD_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema#";
+
+/// Things per chunk of N-Triples serialised by one core.
+const NT_CHUNK: usize = 16_384;
+
+/// Writes the N-Triples: chunks of things are serialised in parallel, a wave at a time so
+/// memory stays bounded, and written in order, so the file is the same whatever the cores.
+fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, OutputError> {
+    let mut stats = RdfStats::default();
+    let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
+        .step_by(NT_CHUNK)
+        .map(|start| start..(start + NT_CHUNK).min(triples.len()))
+        .collect();
+    let wave = rayon::current_num_threads().max(1) * 2;
+    write_atomic(path, |writer| {
+        for group in chunks.chunks(wave) {
+            let serialised: Vec<Result<(Vec<u8>, RdfStats), String>> = group
+                .par_iter()
+                .map(|rows| {
+                    let mut out = NTriplesSerializer::new().for_writer(Vec::new());
+                    let stats = triples.each(rows.clone(), |triple| {
+                        out.serialize_triple(triple).map_err(|e| e.to_string())
+                    })?;
+                    Ok((out.finish(), stats))
+                })
+                .collect();
+            for chunk in serialised {
+                let (bytes, chunk_stats) = chunk?;
+                writer.write_all(&bytes).map_err(|e| e.to_string())?;
+                stats.triples += chunk_stats.triples;
+                stats.invalid_iris += chunk_stats.invalid_iris;
+            }
+        }
+        writer.flush().map_err(|e| e.to_string())
+    })?;
+    Ok(Some(stats))
 }
 
 /// Every thing's triples, in row order, from columns already turned into text.
@@ -193,8 +251,13 @@ struct Triples {
 }
 
 impl Triples {
-    /// Hands each triple to `emit`; counts them and the identifiers that are not IRIs.
-    fn each<F>(&self, mut emit: F) -> Result<RdfStats, String>
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Hands each triple of the things in `rows` to `emit`; counts them and the identifiers
+    /// that are not IRIs.
+    fn each<F>(&self, rows: std::ops::Range<usize>, mut emit: F) -> Result<RdfStats, String>
     where
         F: FnMut(TripleRef<'_>) -> Result<(), String>,
     {
@@ -205,7 +268,7 @@ impl Triples {
             Ok(())
         };
         let mut invalid = 0;
-        for row in 0..self.ids.len() {
+        for row in rows {
             let Some(subject) = self.ids.get(row).and_then(|id| NamedNodeRef::new(id).ok()) else {
                 invalid += 1;
                 continue;

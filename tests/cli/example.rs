@@ -379,3 +379,49 @@ fn timings_name_every_phase_on_stderr_and_leave_stdout_alone() {
         );
     }
 }
+
+#[test]
+fn outputs_limit_the_data_files_but_not_what_they_hold() {
+    let all = TestWorkspace::example();
+    all.run(&["run"]).expect(0);
+    let some = TestWorkspace::example();
+    let config = std::fs::read_to_string(some.path().join("thinslice.yaml")).expect("config");
+    std::fs::write(
+        some.path().join("thinslice.yaml"),
+        format!("{config}\noutputs: [parquet, ntriples]\n"),
+    )
+    .expect("write config");
+    let run = some.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(
+        report["slices"][2]["entities"], "out/entities/water-pumps.parquet",
+        "{report}"
+    );
+    let out = some.path().join("out");
+    assert!(out.join("rdf/water-pumps.nt").is_file());
+    assert!(!out.join("rdf/water-pumps.ttl").exists());
+    assert!(!out.join("entities/water-pumps.csv").exists());
+    assert!(!out.join("quarantine/water-pumps.csv").exists());
+    assert!(out.join("quarantine/water-pumps.parquet").is_file());
+    assert!(out.join("report.json").is_file());
+    for file in ["rdf/water-pumps.nt", "entities/water-pumps.parquet"] {
+        assert_eq!(
+            std::fs::read(out.join(file)).expect("read"),
+            std::fs::read(all.path().join("out").join(file)).expect("read"),
+            "{file}"
+        );
+    }
+    // The regression test needs the CSV and N-Triples, and writes them whatever `outputs` says.
+    some.run(&["test"]).expect(0);
+    assert!(out.join("entities/water-pumps.csv").is_file());
+
+    let bad = TestWorkspace::example();
+    std::fs::write(
+        bad.path().join("thinslice.yaml"),
+        format!("{config}\noutputs: [parquet, rdfxml]\n"),
+    )
+    .expect("write config");
+    let run = bad.run(&["run"]).expect(2);
+    assert!(run.stderr.contains("rdfxml"), "{}", run.stderr);
+    assert!(run.stderr.contains("thinslice.yaml"), "{}", run.stderr);
+}
