@@ -516,6 +516,7 @@ fn number_expr(
     let number_text = text.clone().str().extract(lit(pattern), 1);
     let cleaned = match rule.decimal {
         ',' => number_text
+            .clone()
             .str()
             .replace_all(lit("."), lit(""), true)
             .str()
@@ -525,6 +526,7 @@ fn number_expr(
             .str()
             .replace_all(lit(","), lit("."), true),
         _ => number_text
+            .clone()
             .str()
             .replace_all(lit(","), lit(""), true)
             .str()
@@ -533,7 +535,17 @@ fn number_expr(
             .replace_all(lit("'"), lit(""), true),
     };
     let number = cleaned.cast(DataType::Float64);
-    let written_unit = text.str().extract(lit(pattern), 2);
+    // The unit is what follows the number: taken without a second pass of the pattern.
+    let rest = text
+        .str()
+        .strip_chars_start(lit(NULL))
+        .str()
+        .strip_prefix(number_text.clone())
+        .str()
+        .strip_chars(lit(NULL));
+    let written_unit = when(number_text.is_not_null().and(rest.clone().neq(lit(""))))
+        .then(rest)
+        .otherwise(lit(NULL).cast(DataType::String));
 
     if !rule.unit_in_value {
         // A unit written after the number is not expected: such a value fails.

@@ -209,33 +209,49 @@ const XSD_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema#";
 const NT_CHUNK: usize = 16_384;
 
 /// Writes the N-Triples: chunks of things are serialised in parallel, a wave at a time so
-/// memory stays bounded, and written in order, so the file is the same whatever the cores.
+/// memory stays bounded, while one thread writes the previous wave's chunks in order, so
+/// the file is the same whatever the cores.
 fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, OutputError> {
-    let mut stats = RdfStats::default();
+    type Chunk = Result<(Vec<u8>, RdfStats), String>;
     let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
         .step_by(NT_CHUNK)
         .map(|start| start..(start + NT_CHUNK).min(triples.len()))
         .collect();
     let wave = rayon::current_num_threads().max(1) * 2;
+    let mut stats = RdfStats::default();
     write_atomic(path, |writer| {
-        for group in chunks.chunks(wave) {
-            let serialised: Vec<Result<(Vec<u8>, RdfStats), String>> = group
-                .par_iter()
-                .map(|rows| {
-                    let mut out = NTriplesSerializer::new().for_writer(Vec::new());
-                    let stats = triples.each(rows.clone(), |triple| {
-                        out.serialize_triple(triple).map_err(|e| e.to_string())
-                    })?;
-                    Ok((out.finish(), stats))
-                })
-                .collect();
-            for chunk in serialised {
-                let (bytes, chunk_stats) = chunk?;
-                writer.write_all(&bytes).map_err(|e| e.to_string())?;
-                stats.triples += chunk_stats.triples;
-                stats.invalid_iris += chunk_stats.invalid_iris;
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Chunk>>(1);
+            let serialiser = scope.spawn(move || {
+                for group in chunks.chunks(wave) {
+                    let serialised: Vec<Chunk> = group
+                        .par_iter()
+                        .map(|rows| {
+                            let mut out = NTriplesSerializer::new().for_writer(Vec::new());
+                            let stats = triples.each(rows.clone(), |triple| {
+                                out.serialize_triple(triple).map_err(|e| e.to_string())
+                            })?;
+                            Ok((out.finish(), stats))
+                        })
+                        .collect();
+                    if send.send(serialised).is_err() {
+                        // The writer stopped on an error, which it reports.
+                        return;
+                    }
+                }
+            });
+            for wave in receive {
+                for chunk in wave {
+                    let (bytes, chunk_stats) = chunk?;
+                    writer.write_all(&bytes).map_err(|e| e.to_string())?;
+                    stats.triples += chunk_stats.triples;
+                    stats.invalid_iris += chunk_stats.invalid_iris;
+                }
             }
-        }
+            serialiser
+                .join()
+                .map_err(|_| "the N-Triples serialiser stopped unexpectedly".to_string())
+        })?;
         writer.flush().map_err(|e| e.to_string())
     })?;
     Ok(Some(stats))
