@@ -13,7 +13,7 @@ use crate::output;
 use crate::progress::Progress;
 use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
-use crate::source::{Origin, ROW_COLUMN, SourceError};
+use crate::source::{Origin, ROW_COLUMN, SourceError, Table};
 use crate::workspace::{Outputs, Workspace};
 
 /// The name of the origin column in slice outputs.
@@ -146,19 +146,34 @@ impl<'w> Plan<'w> {
                     Some(all)
                 },
             );
-            let table = source
-                .read(wanted.as_deref(), progress)
-                .map_err(Error::from)?;
-            for slice in slices {
-                let task = progress.task(&format!("cutting {}", slice.name), None);
-                let rows = slice.evaluate(&table)?;
-                task.finish();
+            // Each batch of the source is cut at once, so only the slices' rows are kept.
+            let mut cut: Vec<Option<SlicedRows>> = slices.iter().map(|_| None).collect();
+            let mut origin = None;
+            source.read_batches(wanted.as_deref(), progress, &mut |batch: Table| {
+                for (slice, rows) in slices.iter().zip(cut.iter_mut()) {
+                    let more = slice.evaluate(&batch)?;
+                    match rows {
+                        None => *rows = Some(more),
+                        Some(rows) => rows.append(more).map_err(|e| source.frame_error(&e))?,
+                    }
+                }
+                origin = Some(batch.origin);
+                Ok::<(), Error>(())
+            })?;
+            let Some(origin) = origin else {
+                continue;
+            };
+            for (slice, rows) in slices.iter().zip(cut) {
+                let Some(mut rows) = rows else {
+                    continue;
+                };
+                rows.frame.rechunk_mut_par();
                 outcomes.push(SliceOutcome {
                     slice: slice.name.clone(),
                     source: source_id.to_string(),
                     key: slice.key_columns(&self.headers[source_id]),
                     rows,
-                    origin: table.origin.clone(),
+                    origin: origin.clone(),
                 });
             }
         }

@@ -138,6 +138,17 @@ pub struct SlicedRows {
     pub account: RowAccount,
 }
 
+impl SlicedRows {
+    /// Adds the rows cut from the next batch of the source.
+    pub fn append(&mut self, more: SlicedRows) -> PolarsResult<()> {
+        self.frame.vstack_mut(&more.frame)?;
+        self.account.read += more.account.read;
+        self.account.in_slice += more.account.in_slice;
+        self.account.outside += more.account.outside;
+        Ok(())
+    }
+}
+
 impl Slice {
     /// Loads every `*.yaml` / `*.yml` in `dir`, sorted by name. All problems are returned
     /// together.

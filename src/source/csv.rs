@@ -2,8 +2,10 @@
 //! or Windows-1252, a header on any line, null sentinels. A row's origin is its first line.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Chain, Cursor, Read};
+use std::rc::Rc;
 
 use super::columns::{TextColumn, is_reserved, name_headers, table};
 use super::{Encoding, OriginKind, Source, SourceError, Table};
@@ -11,96 +13,128 @@ use crate::progress::Progress;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The bytes the CSV reader has taken from the file that [`Lines`] has not yet passed. The
+/// file is streamed, never held whole: the window is about one reader buffer long.
+#[derive(Debug, Default)]
+struct Window {
+    /// The file offset (after any byte-order mark) of `bytes[0]`.
+    base: u64,
+    bytes: Vec<u8>,
+    /// How much of `bytes` has been counted.
+    counted: usize,
+}
+
+/// A reader that copies what it reads into the shared [`Window`].
+struct Tap<R> {
+    inner: R,
+    window: Rc<RefCell<Window>>,
+}
+
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.window.borrow_mut().bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Line numbers of records. The csv crate's own positions lag behind (they point before the
 /// previous record's line terminator and any blank lines), so a record's first line is
 /// found from the bytes: skip terminators from the reported offset, count newlines before.
-struct Lines<'a> {
-    bytes: &'a [u8],
-    counted_to: usize,
+struct Lines {
+    window: Rc<RefCell<Window>>,
     newlines: u64,
 }
 
-impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            counted_to: 0,
-            newlines: 0,
-        }
-    }
-
+impl Lines {
     /// The 1-based line on which the record reported at `offset` starts. Offsets must not
     /// decrease between calls.
     fn line_of(&mut self, offset: u64) -> u64 {
-        let mut start = usize::try_from(offset)
+        let mut window = self.window.borrow_mut();
+        let window = &mut *window;
+        let len = window.bytes.len();
+        let mut start = usize::try_from(offset.saturating_sub(window.base))
             .unwrap_or(usize::MAX)
-            .min(self.bytes.len());
-        while start < self.bytes.len() && matches!(self.bytes[start], b'\r' | b'\n') {
+            .min(len);
+        while start < len && matches!(window.bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        if start > self.counted_to {
-            let newlines = self.bytes[self.counted_to..start]
+        if start > window.counted {
+            let newlines = window.bytes[window.counted..start]
                 .iter()
                 .filter(|b| **b == b'\n')
                 .count();
             self.newlines += newlines as u64;
-            self.counted_to = start;
+            window.counted = start;
+        }
+        // Counted bytes are dropped now and then, not on every record.
+        if window.counted > 1 << 20 {
+            window.bytes.drain(..window.counted);
+            window.base += window.counted as u64;
+            window.counted = 0;
         }
         self.newlines + 1
     }
-
-    fn total(&self) -> u64 {
-        let newlines = self.bytes.iter().filter(|b| **b == b'\n').count() as u64;
-        if self.bytes.last() == Some(&b'\n') {
-            newlines
-        } else {
-            newlines + 1
-        }
-    }
 }
 
-/// A CSV file's bytes, without a UTF-8 byte-order mark.
-fn load_bytes(source: &Source, limit: Option<u64>) -> Result<(Vec<u8>, bool), SourceError> {
-    let file = File::open(&source.path).map_err(|e| source.open_error(e.to_string()))?;
+/// The file, streamed without its UTF-8 byte-order mark.
+type Input = Chain<Cursor<Vec<u8>>, File>;
+
+fn open_input(source: &Source) -> Result<Input, SourceError> {
+    let mut file = File::open(&source.path).map_err(|e| source.open_error(e.to_string()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size == 0 {
         return Err(empty_error(source));
     }
-    let wanted = limit.map_or(size, |l| l.min(size));
-    let mut bytes = Vec::with_capacity(usize::try_from(wanted).unwrap_or(0));
-    file.take(wanted)
-        .read_to_end(&mut bytes)
+    let mut head = Vec::with_capacity(BOM.len());
+    (&mut file)
+        .take(BOM.len() as u64)
+        .read_to_end(&mut head)
         .map_err(|e| source.open_error(e.to_string()))?;
-    if bytes.starts_with(BOM) {
-        bytes.drain(..BOM.len());
+    if head == BOM {
+        head.clear();
     }
-    Ok((bytes, wanted < size))
+    Ok(Cursor::new(head).chain(file))
+}
+
+/// The whole file, for the rare messages that need all of it (how many lines it has).
+fn whole_file(source: &Source) -> Vec<u8> {
+    std::fs::read(&source.path).unwrap_or_default()
 }
 
 /// A CSV reader positioned after the header, and the header.
 struct Scan<'a> {
     source: &'a Source,
-    reader: ::csv::Reader<&'a [u8]>,
-    lines: Lines<'a>,
+    reader: ::csv::Reader<Tap<Input>>,
+    lines: Lines,
+    /// Whether any record was found, header or not.
+    any_record: bool,
     header_line: u64,
     headers: Vec<String>,
 }
 
 impl<'a> Scan<'a> {
-    fn open(source: &'a Source, bytes: &'a [u8]) -> Result<Self, SourceError> {
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(empty_error(source));
-        }
+    fn open(source: &'a Source) -> Result<Self, SourceError> {
+        let window = Rc::new(RefCell::new(Window::default()));
+        let input = Tap {
+            inner: open_input(source)?,
+            window: window.clone(),
+        };
         let reader = ::csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(source.options.delimiter)
             .quote(source.options.quote)
-            .from_reader(bytes);
+            .buffer_capacity(1 << 16)
+            .from_reader(input);
         let mut scan = Self {
             source,
             reader,
-            lines: Lines::new(bytes),
+            lines: Lines {
+                window,
+                newlines: 0,
+            },
+            any_record: false,
             header_line: 0,
             headers: Vec::new(),
         };
@@ -117,6 +151,7 @@ impl<'a> Scan<'a> {
         if !more {
             return Ok(None);
         }
+        self.any_record = true;
         let offset = record.position().map_or(0, |p| p.byte());
         Ok(Some(self.lines.line_of(offset)))
     }
@@ -126,6 +161,10 @@ impl<'a> Scan<'a> {
         let mut record = ::csv::ByteRecord::new();
         loop {
             let Some(line) = self.next(&mut record)? else {
+                // Blank lines are no records: a file of nothing else is empty.
+                if !self.any_record {
+                    return Err(empty_error(self.source));
+                }
                 return Err(self.no_header_line());
             };
             if line < wanted {
@@ -133,6 +172,12 @@ impl<'a> Scan<'a> {
             }
             if line > wanted {
                 return Err(self.no_header_line());
+            }
+            // A file of whitespace is empty, though its first line is a record of blanks.
+            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+                && whole_file(self.source).iter().all(u8::is_ascii_whitespace)
+            {
+                return Err(empty_error(self.source));
             }
             let mut raw = Vec::with_capacity(record.len());
             for (index, field) in record.iter().enumerate() {
@@ -163,7 +208,7 @@ impl<'a> Scan<'a> {
         SourceError::NoHeaderLine {
             path: self.source.display.clone(),
             header_row,
-            last: self.lines.total(),
+            last: line_count(&whole_file(self.source)),
             src: self.source.config.src.clone(),
             span,
         }
@@ -195,43 +240,38 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// How much of a file to read for its header; the whole file is read if the header is not
-/// complete within it.
-const HEADER_PREFIX: u64 = 1 << 20;
-
 pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
-    let (bytes, truncated) = load_bytes(source, Some(HEADER_PREFIX))?;
-    match Scan::open(source, &bytes) {
-        Ok(scan) => Ok(scan.headers),
-        Err(_) if truncated => {
-            let (bytes, _) = load_bytes(source, None)?;
-            Ok(Scan::open(source, &bytes)?.headers)
-        }
-        Err(err) => Err(err),
-    }
+    Ok(Scan::open(source)?.headers)
 }
 
 /// Reads the file; of its columns, only those named in `wanted` (all when None) are kept.
-/// Every field is still decoded, so a bad byte is reported wherever it is.
-pub(super) fn read(
+/// Every field is still decoded, so a bad byte is reported wherever it is. The rows come to
+/// `each` in tables of at most `batch` rows (all in one table when None), so a caller that
+/// keeps only some rows never holds the whole file.
+pub(super) fn read<E: From<SourceError>>(
     source: &Source,
     wanted: Option<&[String]>,
+    batch: Option<usize>,
     progress: &dyn Progress,
-) -> Result<Table, SourceError> {
-    let (bytes, _) = load_bytes(source, None)?;
-    let task = progress.task(&format!("reading {}", source.id), Some(bytes.len() as u64));
-    let mut scan = Scan::open(source, &bytes)?;
+    each: &mut dyn FnMut(Table) -> Result<(), E>,
+) -> Result<(), E> {
+    let size = std::fs::metadata(&source.path).map_or(0, |m| m.len());
+    let task = progress.task(&format!("reading {}", source.id), Some(size));
+    let mut scan = Scan::open(source)?;
     let width = scan.headers.len();
     let infer = source.options.infer_types;
-    let mut columns: Vec<Option<TextColumn>> = scan
-        .headers
-        .iter()
-        .map(|name| {
-            let keep = wanted.is_none_or(|w| w.iter().any(|c| c == name));
-            keep.then(|| TextColumn::new(name, infer))
-        })
-        .collect();
+    let new_columns = |headers: &[String]| -> Vec<Option<TextColumn>> {
+        headers
+            .iter()
+            .map(|name| {
+                let keep = wanted.is_none_or(|w| w.iter().any(|c| c == name));
+                keep.then(|| TextColumn::new(name, infer))
+            })
+            .collect()
+    };
+    let mut columns = new_columns(&scan.headers);
     let mut rows: Vec<u64> = Vec::new();
+    let mut batches = 0;
     let mut record = ::csv::ByteRecord::new();
     while let Some(line) = scan.next(&mut record)? {
         // Trailing empty fields (`a;b;c;;`, as spreadsheet exports write them) are not
@@ -249,7 +289,8 @@ pub(super) fn read(
                 expected: width,
                 header_line: scan.header_line,
                 delimiter: char::from(source.options.delimiter),
-            });
+            }
+            .into());
         }
         for (index, column) in columns.iter_mut().enumerate() {
             let raw = record.get(index).unwrap_or_default();
@@ -262,14 +303,39 @@ pub(super) fn read(
         if rows.len().is_multiple_of(16_384) {
             task.set_position(record.position().map_or(0, |p| p.byte()));
         }
+        if batch.is_some_and(|b| rows.len() >= b) {
+            let full = std::mem::replace(&mut columns, new_columns(&scan.headers));
+            let built = full.into_iter().flatten().map(TextColumn::finish).collect();
+            each(table(
+                source,
+                std::mem::take(&mut rows),
+                built,
+                OriginKind::Lines,
+            )?)?;
+            batches += 1;
+        }
+    }
+    // The last rows, or the empty table of a file without rows (its columns still count).
+    if !rows.is_empty() || batches == 0 {
+        let built = columns
+            .into_iter()
+            .flatten()
+            .map(TextColumn::finish)
+            .collect();
+        each(table(source, rows, built, OriginKind::Lines)?)?;
     }
     task.finish();
-    let built = columns
-        .into_iter()
-        .flatten()
-        .map(TextColumn::finish)
-        .collect();
-    table(source, rows, built, OriginKind::Lines)
+    Ok(())
+}
+
+/// How many lines a file has; a last line without a terminator counts.
+fn line_count(bytes: &[u8]) -> u64 {
+    let newlines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
+    if bytes.is_empty() || bytes.last() == Some(&b'\n') {
+        newlines
+    } else {
+        newlines + 1
+    }
 }
 
 fn empty_error(source: &Source) -> SourceError {
@@ -290,5 +356,66 @@ fn csv_error(source: &Source, err: &::csv::Error) -> SourceError {
             line,
             reason: err.to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use polars::prelude::*;
+
+    use crate::diag::YamlFile;
+    use crate::progress::Silent;
+    use crate::workspace::Workspace;
+
+    /// The fixture with a quoted line break, a blank line and CRLF, read with `infer`.
+    fn source(infer: bool) -> crate::source::Source {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let text = format!(
+            "nulls: [\"\", N/A, \"#NULL#\"]\nsources:\n  src: {{ path: csv/bom-crlf.csv, infer_types: {infer} }}\n"
+        );
+        let file = YamlFile::from_text(root.join("thinslice.yaml"), "thinslice.yaml".into(), text);
+        let workspace = Workspace::from_file(&root, file).expect("workspace");
+        workspace.sources["src"].clone()
+    }
+
+    fn read(infer: bool, batch: Option<usize>) -> Vec<DataFrame> {
+        let mut tables = Vec::new();
+        super::read(&source(infer), None, batch, &Silent, &mut |table| {
+            tables.push(table.frame);
+            Ok::<(), super::SourceError>(())
+        })
+        .expect("read");
+        tables
+    }
+
+    #[test]
+    fn batches_hold_the_same_rows_and_lines_as_one_table() {
+        let whole = read(false, None);
+        assert_eq!(whole.len(), 1);
+        let batches = read(false, Some(2));
+        assert_eq!(
+            batches.iter().map(DataFrame::height).collect::<Vec<_>>(),
+            [2, 2]
+        );
+        let mut joined = batches[0].clone();
+        joined.vstack_mut(&batches[1]).expect("same columns");
+        assert!(joined.equals_missing(&whole[0]));
+        let lines: Vec<Option<u64>> = whole[0]
+            .column(super::super::ROW_COLUMN)
+            .expect("rows")
+            .u64()
+            .expect("numbers")
+            .iter()
+            .collect();
+        // The first record spans lines 2 and 3; a blank line precedes the third.
+        assert_eq!(lines, [Some(2), Some(4), Some(6), Some(7)]);
+    }
+
+    #[test]
+    fn an_exact_multiple_of_the_batch_leaves_no_empty_table() {
+        assert_eq!(read(false, Some(4)).len(), 1);
+        assert_eq!(read(false, Some(1)).len(), 4);
     }
 }

@@ -22,6 +22,9 @@ use crate::workspace::ConfigSpan;
 /// row of a sheet, the 1-based row of a Parquet file. Reserved: no source column may use it.
 pub const ROW_COLUMN: &str = "__row";
 
+/// How many rows a source read in batches hands over at a time.
+pub const BATCH_ROWS: usize = 1 << 20;
+
 /// Which reader a source needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -119,8 +122,32 @@ impl Source {
         wanted: Option<&[String]>,
         progress: &dyn Progress,
     ) -> Result<Table, SourceError> {
+        let mut whole = None;
+        self.read_batches(wanted, progress, &mut |table| {
+            whole = Some(table);
+            Ok::<(), SourceError>(())
+        })?;
+        whole.ok_or_else(|| SourceError::Frame {
+            id: self.id.clone(),
+            path: self.display.clone(),
+            reason: "the reader produced no table".into(),
+        })
+    }
+
+    /// Reads the source in tables of at most [`BATCH_ROWS`] rows where it can (CSV without
+    /// type inference, whose columns' types do not depend on rows still unread), else in
+    /// one table, handing each to `each`.
+    pub fn read_batches<E: From<SourceError>>(
+        &self,
+        wanted: Option<&[String]>,
+        progress: &dyn Progress,
+        each: &mut dyn FnMut(Table) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut table = match self.format {
-            Format::Csv => return csv::read(self, wanted, progress),
+            Format::Csv => {
+                let batch = (!self.options.infer_types).then_some(BATCH_ROWS);
+                return csv::read(self, wanted, batch, progress, each);
+            }
             Format::Workbook => workbook::read(self, progress)?,
             Format::Parquet => parquet::read(self)?,
         };
@@ -133,7 +160,7 @@ impl Source {
                 .select(names)
                 .map_err(|e| self.frame_error(&e))?;
         }
-        Ok(table)
+        each(table)
     }
 
     /// Whether a text cell is a null by this source's rules.

@@ -188,3 +188,11 @@ fn every_static_problem_of_a_workspace_is_reported_together() {
     // Nothing was read, so nothing was written.
     assert!(!ws.path().join("out").exists());
 }
+
+#[test]
+fn a_file_of_blank_lines_or_spaces_is_empty_too() {
+    for (name, text) in [("blank.csv", "\n\r\n\n"), ("spaces.csv", "   \n \t \n")] {
+        let ws = with_source(&format!("{{ path: {name} }}")).with_file(name, text);
+        fails_with(ws.run(&["slice"]), &[&format!("{name} is empty")]);
+    }
+}

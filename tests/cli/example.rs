@@ -367,7 +367,6 @@ fn timings_name_every_phase_on_stderr_and_leave_stdout_alone() {
     for phase in [
         "reading water",
         "reading power",
-        "cutting water-pumps",
         "mapping water-pumps",
         "checking water-pumps",
         "writing entities water-pumps",
