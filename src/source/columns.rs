@@ -132,8 +132,18 @@ pub(crate) fn build_column(name: &str, cells: Vec<Cell>, infer_text: bool) -> Co
                 .into_column()
         }
         Kind::Text => {
-            let values: Vec<Option<String>> = cells.iter().map(Cell::render).collect();
-            Column::new(name, values)
+            let mut text = StringChunkedBuilder::new(name, cells.len());
+            for cell in cells {
+                match cell {
+                    Cell::Null => text.append_null(),
+                    Cell::Text(s) => text.append_value(s),
+                    other => match other.render() {
+                        Some(s) => text.append_value(s),
+                        None => text.append_null(),
+                    },
+                }
+            }
+            text.finish().into_column()
         }
     }
 }

@@ -166,7 +166,6 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
         }
         rows.push(u64::from(r) + 1);
     }
-    task.finish();
 
     let letters = sheet
         .columns
@@ -182,7 +181,9 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
         sheet: sheet.name.clone(),
         letters,
     };
-    assemble(source, rows, named, kind)
+    let table = assemble(source, rows, named, kind);
+    task.finish();
+    table
 }
 
 fn to_cell(data: &Data, source: &Source) -> Cell {
