@@ -5,11 +5,6 @@ use clap::Parser;
 use thinslice::cli::{Cli, Color};
 use thinslice::cmd::{self, Context, Outcome};
 
-/// polars and the readers allocate many small buffers; mimalloc serves them faster than the
-/// system allocator (measured by bench/run).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stderr_is_terminal = std::io::stderr().is_terminal();

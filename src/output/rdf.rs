@@ -222,12 +222,19 @@ fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, Ou
     write_atomic(path, |writer| {
         std::thread::scope(|scope| {
             let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Chunk>>(1);
+            // Written buffers come back to be filled again: no fresh memory per chunk.
+            let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
             let serialiser = scope.spawn(move || {
                 for group in chunks.chunks(wave) {
+                    let buffers: Vec<Vec<u8>> = group
+                        .iter()
+                        .map(|_| recycled.try_recv().unwrap_or_default())
+                        .collect();
                     let serialised: Vec<Chunk> = group
                         .par_iter()
-                        .map(|rows| {
-                            let mut out = NTriplesSerializer::new().for_writer(Vec::new());
+                        .zip(buffers)
+                        .map(|(rows, buffer)| {
+                            let mut out = NTriplesSerializer::new().for_writer(buffer);
                             let stats = triples.each(rows.clone(), |triple| {
                                 out.serialize_triple(triple).map_err(|e| e.to_string())
                             })?;
@@ -242,10 +249,13 @@ fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, Ou
             });
             for wave in receive {
                 for chunk in wave {
-                    let (bytes, chunk_stats) = chunk?;
+                    let (mut bytes, chunk_stats) = chunk?;
                     writer.write_all(&bytes).map_err(|e| e.to_string())?;
                     stats.triples += chunk_stats.triples;
                     stats.invalid_iris += chunk_stats.invalid_iris;
+                    bytes.clear();
+                    // The serialiser may be done and gone: then the buffer is just freed.
+                    let _ = recycle.send(bytes);
                 }
             }
             serialiser
