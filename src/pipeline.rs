@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::diag;
 use crate::error::{Error, Result};
@@ -135,49 +136,67 @@ impl<'w> Plan<'w> {
                 .or_default()
                 .push(slice);
         }
+        // Sources are independent: each is read and cut on its own thread.
+        let cut: Vec<Result<Vec<SliceOutcome>>> = by_source
+            .into_par_iter()
+            .map(|(source_id, slices)| self.cut_source(source_id, &slices, progress))
+            .collect();
         let mut outcomes = Vec::with_capacity(self.slices.len());
-        for (source_id, slices) in by_source {
-            let source = &self.workspace.sources[source_id];
-            // Only the columns some slice reads are kept in memory.
-            let wanted: Option<Vec<String>> = slices.iter().map(|s| s.input_columns()).try_fold(
-                Vec::new(),
-                |mut all, columns| {
-                    all.extend(columns?);
-                    Some(all)
-                },
-            );
-            // Each batch of the source is cut at once, so only the slices' rows are kept.
-            let mut cut: Vec<Option<SlicedRows>> = slices.iter().map(|_| None).collect();
-            let mut origin = None;
-            source.read_batches(wanted.as_deref(), progress, &mut |batch: Table| {
-                for (slice, rows) in slices.iter().zip(cut.iter_mut()) {
-                    let more = slice.evaluate(&batch)?;
-                    match rows {
-                        None => *rows = Some(more),
-                        Some(rows) => rows.append(more).map_err(|e| source.frame_error(&e))?,
-                    }
-                }
-                origin = Some(batch.origin);
-                Ok::<(), Error>(())
-            })?;
-            let Some(origin) = origin else {
-                continue;
-            };
-            for (slice, rows) in slices.iter().zip(cut) {
-                let Some(mut rows) = rows else {
-                    continue;
-                };
-                rows.frame.rechunk_mut_par();
-                outcomes.push(SliceOutcome {
-                    slice: slice.name.clone(),
-                    source: source_id.to_string(),
-                    key: slice.key_columns(&self.headers[source_id]),
-                    rows,
-                    origin: origin.clone(),
-                });
-            }
+        for source in cut {
+            outcomes.extend(source?);
         }
         outcomes.sort_by(|a, b| a.slice.cmp(&b.slice));
+        Ok(outcomes)
+    }
+
+    /// Reads one source and cuts its slices out of it, batch by batch.
+    fn cut_source(
+        &self,
+        source_id: &str,
+        slices: &[&Slice],
+        progress: &dyn Progress,
+    ) -> Result<Vec<SliceOutcome>> {
+        let mut outcomes = Vec::with_capacity(slices.len());
+        let source = &self.workspace.sources[source_id];
+        // Only the columns some slice reads are kept in memory.
+        let wanted: Option<Vec<String>> =
+            slices
+                .iter()
+                .map(|s| s.input_columns())
+                .try_fold(Vec::new(), |mut all, columns| {
+                    all.extend(columns?);
+                    Some(all)
+                });
+        // Each batch of the source is cut at once, so only the slices' rows are kept.
+        let mut cut: Vec<Option<SlicedRows>> = slices.iter().map(|_| None).collect();
+        let mut origin = None;
+        source.read_batches(wanted.as_deref(), progress, &mut |batch: Table| {
+            for (slice, rows) in slices.iter().zip(cut.iter_mut()) {
+                let more = slice.evaluate(&batch)?;
+                match rows {
+                    None => *rows = Some(more),
+                    Some(rows) => rows.append(more).map_err(|e| source.frame_error(&e))?,
+                }
+            }
+            origin = Some(batch.origin);
+            Ok::<(), Error>(())
+        })?;
+        let Some(origin) = origin else {
+            return Ok(outcomes);
+        };
+        for (slice, rows) in slices.iter().zip(cut) {
+            let Some(mut rows) = rows else {
+                continue;
+            };
+            rows.frame.rechunk_mut_par();
+            outcomes.push(SliceOutcome {
+                slice: slice.name.clone(),
+                source: source_id.to_string(),
+                key: slice.key_columns(&self.headers[source_id]),
+                rows,
+                origin: origin.clone(),
+            });
+        }
         Ok(outcomes)
     }
 
