@@ -7,8 +7,8 @@ use std::io::Write;
 use std::path::Path;
 
 use oxrdf::vocab::{rdf, rdfs, xsd};
-use oxrdf::{LiteralRef, NamedNodeRef, TermRef, TripleRef};
-use oxttl::{NTriplesSerializer, TurtleSerializer};
+use oxrdf::{LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef, TripleRef};
+use oxttl::TurtleSerializer;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -233,12 +233,12 @@ fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, Ou
                     let serialised: Vec<Chunk> = group
                         .par_iter()
                         .zip(buffers)
-                        .map(|(rows, buffer)| {
-                            let mut out = NTriplesSerializer::new().for_writer(buffer);
+                        .map(|(rows, mut buffer)| {
                             let stats = triples.each(rows.clone(), |triple| {
-                                out.serialize_triple(triple).map_err(|e| e.to_string())
+                                write_ntriple(&mut buffer, triple);
+                                Ok(())
                             })?;
-                            Ok((out.finish(), stats))
+                            Ok((buffer, stats))
                         })
                         .collect();
                     if send.send(serialised).is_err() {
@@ -265,6 +265,78 @@ fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, Ou
         writer.flush().map_err(|e| e.to_string())
     })?;
     Ok(Some(stats))
+}
+
+/// Appends one triple as an N-Triples line, exactly as oxttl's serialiser writes it (the
+/// tests compare the two). Written byte by byte rather than through `fmt`: on millions of
+/// triples, oxrdf's `Display` (a `write_char` per character) was the writer's main cost.
+/// The terms are oxrdf's, so IRIs were validated when they were made.
+fn write_ntriple(out: &mut Vec<u8>, triple: TripleRef<'_>) {
+    match triple.subject {
+        NamedOrBlankNodeRef::NamedNode(node) => write_iri(out, node.as_str()),
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+    out.push(b' ');
+    write_iri(out, triple.predicate.as_str());
+    out.push(b' ');
+    match triple.object {
+        TermRef::NamedNode(node) => write_iri(out, node.as_str()),
+        TermRef::Literal(literal) => {
+            write_quoted(out, literal.value());
+            if let Some(language) = literal.language() {
+                out.push(b'@');
+                out.extend_from_slice(language.as_bytes());
+            } else if literal.datatype() != xsd::STRING {
+                out.extend_from_slice(b"^^");
+                write_iri(out, literal.datatype().as_str());
+            }
+        }
+        #[allow(unreachable_patterns)]
+        other => {
+            let _ = write!(out, "{other}");
+        }
+    }
+    out.extend_from_slice(b" .\n");
+}
+
+fn write_iri(out: &mut Vec<u8>, iri: &str) {
+    out.push(b'<');
+    out.extend_from_slice(iri.as_bytes());
+    out.push(b'>');
+}
+
+/// A string literal's quoted form, with oxrdf's escapes.
+fn write_quoted(out: &mut Vec<u8>, value: &str) {
+    out.push(b'"');
+    // U+FFFE and U+FFFF are escaped too; in UTF-8 they start with 0xEF.
+    let plain = !value
+        .bytes()
+        .any(|b| b < 0x20 || matches!(b, b'"' | b'\\' | 0x7F | 0xEF));
+    if plain {
+        out.extend_from_slice(value.as_bytes());
+    } else {
+        for c in value.chars() {
+            match c {
+                '\u{8}' => out.extend_from_slice(b"\\b"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\u{C}' => out.extend_from_slice(b"\\f"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\0'..='\u{1F}' | '\u{7F}' | '\u{FFFE}' | '\u{FFFF}' => {
+                    let _ = write!(out, "\\u{:04X}", u32::from(c));
+                }
+                _ => {
+                    let mut utf8 = [0; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                }
+            }
+        }
+    }
+    out.push(b'"');
 }
 
 /// Every thing's triples, in row order, from columns already turned into text.
@@ -351,5 +423,52 @@ impl Triples {
         }
         stats.invalid_iris = invalid;
         Ok(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oxrdf::vocab::xsd;
+    use oxrdf::{BlankNodeRef, LiteralRef, NamedNodeRef, TripleRef};
+    use oxttl::NTriplesSerializer;
+
+    use super::write_ntriple;
+
+    #[test]
+    fn lines_are_those_oxttl_writes() {
+        let s = NamedNodeRef::new_unchecked("https://data.example.org/asset/P%201");
+        let p = NamedNodeRef::new_unchecked("https://rdl.example.org/region#name");
+        let texts = [
+            "plain",
+            "Sainte-Hélène 1",
+            "say \"hi\"\\ back",
+            "two\nlines\r\tand\u{8}\u{C}",
+            "nul\0 bell\u{7} del\u{7F} \u{FFFE}\u{FFFF} \u{FFFD}",
+            "",
+        ];
+        let mut objects: Vec<LiteralRef<'_>> = Vec::new();
+        for text in texts {
+            objects.push(LiteralRef::new_simple_literal(text));
+            objects.push(LiteralRef::new_typed_literal(text, xsd::DECIMAL));
+            objects.push(LiteralRef::new_typed_literal(text, xsd::STRING));
+            objects.push(LiteralRef::new_language_tagged_literal_unchecked(
+                text, "fr",
+            ));
+        }
+        let mut triples: Vec<TripleRef<'_>> =
+            objects.iter().map(|o| TripleRef::new(s, p, *o)).collect();
+        triples.push(TripleRef::new(s, p, s));
+        triples.push(TripleRef::new(BlankNodeRef::new_unchecked("b0"), p, s));
+
+        let mut ours = Vec::new();
+        let mut theirs = NTriplesSerializer::new().for_writer(Vec::new());
+        for triple in triples {
+            write_ntriple(&mut ours, triple);
+            theirs.serialize_triple(triple).expect("serialise");
+        }
+        assert_eq!(
+            String::from_utf8(ours).expect("UTF-8"),
+            String::from_utf8(theirs.finish()).expect("UTF-8")
+        );
     }
 }
