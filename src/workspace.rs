@@ -98,12 +98,6 @@ impl Outputs {
         ntriples: true,
         turtle: true,
     };
-    pub const NONE: Self = Self {
-        parquet: false,
-        csv: false,
-        ntriples: false,
-        turtle: false,
-    };
 
     fn from_list(formats: &[FileFormat]) -> Self {
         Self {
@@ -112,10 +106,6 @@ impl Outputs {
             ntriples: formats.contains(&FileFormat::Ntriples),
             turtle: formats.contains(&FileFormat::Turtle),
         }
-    }
-
-    pub fn rdf(&self) -> bool {
-        self.ntriples || self.turtle
     }
 }
 

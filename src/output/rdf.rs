@@ -175,14 +175,11 @@ pub fn write_rdf(
                 .map(|()| stats)
             })
         });
-        let nt_result = match nt {
-            Some(nt) => write_ntriples(&triples, nt),
-            None => Ok(None),
-        };
-        let ttl_result = turtle.map(|handle| {
+        let nt_result = nt.map(|nt| write_ntriples(&triples, nt));
+        let ttl_result = turtle.zip(ttl).map(|(handle, ttl)| {
             handle.join().unwrap_or_else(|_| {
                 Err(OutputError::Write {
-                    path: shown.clone(),
+                    path: ttl.display().to_string(),
                     reason: "the Turtle writer stopped unexpectedly".into(),
                 })
             })
@@ -190,7 +187,7 @@ pub fn write_rdf(
         (nt_result, ttl_result)
     });
     let ttl_stats = ttl_result.transpose()?;
-    match (nt_result?, ttl_stats) {
+    match (nt_result.transpose()?, ttl_stats) {
         (Some(stats), _) | (None, Some(stats)) => Ok(stats),
         // Neither file: the triples are still counted, for the report.
         (None, None) => triples
@@ -211,7 +208,7 @@ const NT_CHUNK: usize = 16_384;
 /// Writes the N-Triples: chunks of things are serialised in parallel, a wave at a time so
 /// memory stays bounded, while one thread writes the previous wave's chunks in order, so
 /// the file is the same whatever the cores.
-fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, OutputError> {
+fn write_ntriples(triples: &Triples, path: &Path) -> Result<RdfStats, OutputError> {
     type Chunk = Result<(Vec<u8>, RdfStats), String>;
     let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
         .step_by(NT_CHUNK)
@@ -264,7 +261,7 @@ fn write_ntriples(triples: &Triples, path: &Path) -> Result<Option<RdfStats>, Ou
         })?;
         writer.flush().map_err(|e| e.to_string())
     })?;
-    Ok(Some(stats))
+    Ok(stats)
 }
 
 /// Appends one triple as an N-Triples line, exactly as oxttl's serialiser writes it (the

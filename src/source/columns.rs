@@ -178,15 +178,24 @@ fn column_kind(cells: &[Cell], infer_text: bool) -> Kind {
             Cell::Text(s) if infer_text => text_kind(s),
             Cell::Text(_) => Kind::Text,
         };
-        kind = Some(match (kind, this) {
-            (None, k) => k,
-            (Some(a), b) if a == b => a,
-            (Some(Kind::Int | Kind::Float), Kind::Int | Kind::Float) => Kind::Float,
-            (Some(Kind::Date | Kind::DateTime), Kind::Date | Kind::DateTime) => Kind::DateTime,
-            _ => return Kind::Text,
-        });
+        match merge(kind, this) {
+            Kind::Text => return Kind::Text,
+            merged => kind = Some(merged),
+        }
     }
     kind.unwrap_or(Kind::Text)
+}
+
+/// The kind of a column whose values so far are all `seen` (None: no value yet) once it
+/// also holds a value of kind `this`.
+fn merge(seen: Option<Kind>, this: Kind) -> Kind {
+    match (seen, this) {
+        (None, k) => k,
+        (Some(a), b) if a == b => a,
+        (Some(Kind::Int | Kind::Float), Kind::Int | Kind::Float) => Kind::Float,
+        (Some(Kind::Date | Kind::DateTime), Kind::Date | Kind::DateTime) => Kind::DateTime,
+        _ => Kind::Text,
+    }
 }
 
 /// What a text value would be as a number. Codes with leading zeros (`007`) and explicit
@@ -223,8 +232,8 @@ fn text_kind(text: &str) -> Kind {
 /// instead of [`Cell`]s: one copy per value instead of three.
 pub(crate) struct TextColumn {
     builder: StringChunkedBuilder,
-    /// What the values seen so far would all be; None until a value is seen, and no longer
-    /// tracked once it is text.
+    /// What the values seen so far would all be; None until a value is seen, and always
+    /// None without inference.
     kind: Option<Kind>,
     infer: bool,
 }
@@ -243,13 +252,7 @@ impl TextColumn {
             None => self.builder.append_null(),
             Some(text) => {
                 if self.infer && self.kind != Some(Kind::Text) {
-                    let this = text_kind(text);
-                    self.kind = Some(match (self.kind, this) {
-                        (None, k) => k,
-                        (Some(a), b) if a == b => a,
-                        (Some(Kind::Int | Kind::Float), Kind::Int | Kind::Float) => Kind::Float,
-                        _ => Kind::Text,
-                    });
+                    self.kind = Some(merge(self.kind, text_kind(text)));
                 }
                 self.builder.append_value(text);
             }
@@ -258,28 +261,25 @@ impl TextColumn {
 
     /// The column: numeric when inference is on and every value is a number, else text.
     pub(crate) fn finish(self) -> Column {
-        let kind = if self.infer { self.kind } else { None };
         let text = self.builder.finish();
-        match kind {
-            Some(Kind::Int) => {
-                let name = text.name().clone();
-                Int64Chunked::from_iter_options(
-                    name,
-                    text.iter().map(|v| v.and_then(|t| t.trim().parse().ok())),
-                )
-                .into_column()
-            }
-            Some(Kind::Float) => {
-                let name = text.name().clone();
-                Float64Chunked::from_iter_options(
-                    name,
-                    text.iter().map(|v| v.and_then(|t| t.trim().parse().ok())),
-                )
-                .into_column()
-            }
+        match self.kind {
+            Some(Kind::Int) => parsed::<Int64Type>(&text).into_column(),
+            Some(Kind::Float) => parsed::<Float64Type>(&text).into_column(),
             _ => text.into_column(),
         }
     }
+}
+
+/// Each (trimmed) text parsed as a number; a text that does not parse is null.
+fn parsed<T>(text: &StringChunked) -> ChunkedArray<T>
+where
+    T: PolarsNumericType,
+    T::Native: std::str::FromStr,
+{
+    ChunkedArray::from_iter_options(
+        text.name().clone(),
+        text.iter().map(|v| v.and_then(|t| t.trim().parse().ok())),
+    )
 }
 
 /// A table from its rows' positions and its columns' cells, typed column by column.

@@ -116,14 +116,15 @@ impl Source {
         }
     }
 
-    /// Reads the source; of its columns, only those named in `wanted` (all when None).
+    /// Reads the source, in one table; of its columns, only those named in `wanted` (all
+    /// when None).
     pub fn read(
         &self,
         wanted: Option<&[String]>,
         progress: &dyn Progress,
     ) -> Result<Table, SourceError> {
         let mut whole = None;
-        self.read_batches(wanted, progress, &mut |table| {
+        self.read_in(wanted, None, progress, &mut |table| {
             whole = Some(table);
             Ok::<(), SourceError>(())
         })?;
@@ -143,11 +144,21 @@ impl Source {
         progress: &dyn Progress,
         each: &mut dyn FnMut(Table) -> Result<(), E>,
     ) -> Result<(), E> {
+        let batch = (!self.options.infer_types).then_some(BATCH_ROWS);
+        self.read_in(wanted, batch, progress, each)
+    }
+
+    /// Reads the source in tables of at most `batch` rows (CSV only; other formats and None:
+    /// one table).
+    fn read_in<E: From<SourceError>>(
+        &self,
+        wanted: Option<&[String]>,
+        batch: Option<usize>,
+        progress: &dyn Progress,
+        each: &mut dyn FnMut(Table) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut table = match self.format {
-            Format::Csv => {
-                let batch = (!self.options.infer_types).then_some(BATCH_ROWS);
-                return csv::read(self, wanted, batch, progress, each);
-            }
+            Format::Csv => return csv::read(self, wanted, batch, progress, each),
             Format::Workbook => workbook::read(self, progress)?,
             Format::Parquet => parquet::read(self)?,
         };
