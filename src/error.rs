@@ -112,6 +112,12 @@ pub enum Error {
         #[source]
         reason: std::io::Error,
     },
+
+    /// A source's reader stopped because the handler of its batches failed (whose error is
+    /// the one reported), or the reader thread itself stopped unexpectedly.
+    #[error("reading stopped before the end of the source")]
+    #[diagnostic(code(thinslice::stopped))]
+    Stopped,
 }
 
 fn count_problems(n: usize) -> String {

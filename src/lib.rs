@@ -24,6 +24,7 @@ pub mod regression;
 pub mod report;
 pub mod slice;
 pub mod source;
+pub mod stream;
 pub mod workspace;
 
 pub use error::{Error, Result};

@@ -5,17 +5,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use crate::diag;
 use crate::error::{Error, Result};
-use crate::mapping::{self, MappedRows, Mapping, MappingError};
-use crate::output;
 use crate::progress::Progress;
-use crate::rdl::Rdl;
-use crate::slice::{RowAccount, Slice, SlicedRows};
-use crate::source::{Origin, ROW_COLUMN, SourceError, Table};
-use crate::workspace::{Outputs, Workspace};
+use crate::slice::{Slice, SlicedRows};
+use crate::source::{Origin, Table};
+use crate::workspace::Workspace;
 
 /// The name of the origin column in slice outputs.
 pub const ORIGIN_COLUMN: &str = "_origin";
@@ -27,22 +23,6 @@ pub struct Plan<'w> {
     pub slices: Vec<Slice>,
     /// Each used source's column names, read before any data.
     pub headers: BTreeMap<String, Vec<String>>,
-}
-
-/// One slice cut from its source.
-#[derive(Debug)]
-pub struct SliceOutcome {
-    pub slice: String,
-    pub source: String,
-    pub key: Vec<String>,
-    pub rows: SlicedRows,
-    pub origin: Origin,
-}
-
-impl SliceOutcome {
-    pub fn account(&self) -> RowAccount {
-        self.rows.account
-    }
 }
 
 impl<'w> Plan<'w> {
@@ -127,8 +107,8 @@ impl<'w> Plan<'w> {
             .collect()
     }
 
-    /// Reads each source once and cuts its slices, in slice-name order.
-    pub fn cut(&self, progress: &dyn Progress) -> Result<Vec<SliceOutcome>> {
+    /// The slices of each source, sources by name.
+    pub fn by_source(&self) -> BTreeMap<&str, Vec<&Slice>> {
         let mut by_source: BTreeMap<&str, Vec<&Slice>> = BTreeMap::new();
         for slice in &self.slices {
             by_source
@@ -136,27 +116,61 @@ impl<'w> Plan<'w> {
                 .or_default()
                 .push(slice);
         }
-        // Sources are independent: each is read and cut on its own thread.
-        let cut: Vec<Result<Vec<SliceOutcome>>> = by_source
-            .into_par_iter()
-            .map(|(source_id, slices)| self.cut_source(source_id, &slices, progress))
-            .collect();
-        let mut outcomes = Vec::with_capacity(self.slices.len());
-        for source in cut {
-            outcomes.extend(source?);
-        }
-        outcomes.sort_by(|a, b| a.slice.cmp(&b.slice));
-        Ok(outcomes)
+        by_source
     }
 
-    /// Reads one source and cuts its slices out of it, batch by batch.
-    fn cut_source(
+    /// The sources in waves: a source comes after the sources its slices link to
+    /// (`links_of(slice)` names the slices a slice links to), so those links are checked as
+    /// its batches stream by. The sources of one wave are independent. Sources that link to
+    /// each other share the last wave, and their links are checked once all are read.
+    pub fn waves<'a>(&'a self, links_of: &dyn Fn(&str) -> Vec<&'a str>) -> Vec<Vec<&'a str>> {
+        let source_of: BTreeMap<&str, &str> = self
+            .slices
+            .iter()
+            .map(|s| (s.name.as_str(), s.source.as_str()))
+            .collect();
+        let mut needs: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for slice in &self.slices {
+            let entry = needs.entry(slice.source.as_str()).or_default();
+            for target in links_of(&slice.name) {
+                if let Some(source) = source_of.get(target)
+                    && *source != slice.source
+                {
+                    entry.push(source);
+                }
+            }
+        }
+        let mut waves: Vec<Vec<&str>> = Vec::new();
+        let mut done: Vec<&str> = Vec::new();
+        while !needs.is_empty() {
+            let mut ready: Vec<&str> = needs
+                .iter()
+                .filter(|(_, needed)| needed.iter().all(|n| done.contains(n)))
+                .map(|(source, _)| *source)
+                .collect();
+            if ready.is_empty() {
+                ready = needs.keys().copied().collect();
+            }
+            for source in &ready {
+                needs.remove(source);
+            }
+            done.extend(&ready);
+            waves.push(ready);
+        }
+        waves
+    }
+
+    /// Reads one source batch by batch and cuts `slices` out of each batch, handing each
+    /// slice's rows to `each` (with the slice's index in `slices`) as they come: only a
+    /// batch is in memory, never the source. The next batch is read while this one is
+    /// handled.
+    pub fn stream_source(
         &self,
         source_id: &str,
         slices: &[&Slice],
         progress: &dyn Progress,
-    ) -> Result<Vec<SliceOutcome>> {
-        let mut outcomes = Vec::with_capacity(slices.len());
+        each: &mut dyn FnMut(usize, SlicedRows, &Origin) -> Result<()>,
+    ) -> Result<()> {
         let source = &self.workspace.sources[source_id];
         // Only the columns some slice reads are kept in memory.
         let wanted: Option<Vec<String>> =
@@ -167,37 +181,30 @@ impl<'w> Plan<'w> {
                     all.extend(columns?);
                     Some(all)
                 });
-        // Each batch of the source is cut at once, so only the slices' rows are kept.
-        let mut cut: Vec<Option<SlicedRows>> = slices.iter().map(|_| None).collect();
-        let mut origin = None;
-        source.read_batches(wanted.as_deref(), progress, &mut |batch: Table| {
-            for (slice, rows) in slices.iter().zip(cut.iter_mut()) {
-                let more = slice.evaluate(&batch)?;
-                match rows {
-                    None => *rows = Some(more),
-                    Some(rows) => rows.append(more).map_err(|e| source.frame_error(&e))?,
-                }
-            }
-            origin = Some(batch.origin);
-            Ok::<(), Error>(())
-        })?;
-        let Some(origin) = origin else {
-            return Ok(outcomes);
-        };
-        for (slice, rows) in slices.iter().zip(cut) {
-            let Some(mut rows) = rows else {
-                continue;
-            };
-            rows.frame.rechunk_mut_par();
-            outcomes.push(SliceOutcome {
-                slice: slice.name.clone(),
-                source: source_id.to_string(),
-                key: slice.key_columns(&self.headers[source_id]),
-                rows,
-                origin: origin.clone(),
+        std::thread::scope(|scope| {
+            // One batch waits while the next is read: memory holds at most three.
+            let (send, receive) = std::sync::mpsc::sync_channel::<Table>(1);
+            let reader = scope.spawn(move || {
+                let rows = self.workspace.batch_rows;
+                source.read_batches(wanted.as_deref(), rows, progress, &mut |batch: Table| {
+                    // A closed channel means the batches' handler failed; it reports why.
+                    send.send(batch).map_err(|_| Error::Stopped)
+                })
             });
-        }
-        Ok(outcomes)
+            let handled = (|| {
+                for batch in receive {
+                    for (index, slice) in slices.iter().enumerate() {
+                        each(index, slice.evaluate(&batch)?, &batch.origin)?;
+                    }
+                }
+                Ok(())
+            })();
+            let read = reader.join().unwrap_or(Err(Error::Stopped));
+            match (handled, read) {
+                (Err(e), _) | (Ok(()), Err(e)) => Err(e),
+                (Ok(()), Ok(())) => Ok(()),
+            }
+        })
     }
 
     /// Where a slice's rows are written.
@@ -207,164 +214,14 @@ impl<'w> Plan<'w> {
             .join("slices")
             .join(format!("{slice}.parquet"))
     }
-
-    /// Writes a slice's rows as Parquet: its origin first, then its columns, in source order.
-    pub fn write_slice(&self, outcome: &SliceOutcome) -> Result<PathBuf> {
-        let mut selection = vec![outcome.origin.row_expr().alias(ORIGIN_COLUMN)];
-        selection.extend(
-            outcome
-                .rows
-                .frame
-                .get_column_names()
-                .into_iter()
-                .filter(|n| n.as_str() != ROW_COLUMN)
-                .map(|n| col(n.clone())),
-        );
-        let mut frame = outcome
-            .rows
-            .frame
-            .clone()
-            .lazy()
-            .select(selection)
-            .collect()
-            .map_err(|e| SourceError::Frame {
-                id: outcome.source.clone(),
-                path: outcome.origin.file.clone(),
-                reason: e.to_string(),
-            })?;
-        let path = self.slice_path(&outcome.slice);
-        output::write_parquet(&mut frame, &path)?;
-        Ok(path)
-    }
 }
 
-/// One slice refactored into things.
-#[derive(Debug)]
-pub struct MapOutcome {
-    pub slice: String,
-    pub mapped: MappedRows,
-    pub origin: Origin,
-}
-
-/// Runs a slice's mapping over its rows.
-pub fn map_slice(mapping: &Mapping, rdl: &Rdl, outcome: &SliceOutcome) -> Result<MapOutcome> {
-    let schema = outcome.rows.frame.schema();
-    let compiled = mapping::compile(mapping, rdl, schema);
-    let mapped = mapping::run(&compiled, &outcome.rows.frame).map_err(|e| MappingError::Run {
-        mapping: mapping.file.name.clone(),
-        reason: e.to_string(),
-    })?;
-    Ok(MapOutcome {
-        slice: outcome.slice.clone(),
-        mapped,
-        origin: outcome.origin.clone(),
-    })
-}
-
-impl MapOutcome {
-    /// Writes the rows that could not become things to `quarantine/NAME.parquet` and `.csv`:
-    /// where each came from, why, and the row as the slice had it.
-    pub fn write_quarantine(
-        &self,
-        rows: &DataFrame,
-        output_dir: &std::path::Path,
-        outputs: Outputs,
-    ) -> Result<()> {
-        if !outputs.parquet && !outputs.csv {
-            return Ok(());
-        }
-        let fail = |e: PolarsError| MappingError::Run {
-            mapping: self.slice.clone(),
-            reason: e.to_string(),
-        };
-        let mut selection = vec![self.origin.row_expr().alias(ORIGIN_COLUMN), col("reason")];
-        selection.extend(
-            rows.get_column_names()
-                .into_iter()
-                .filter(|n| n.as_str() != ROW_COLUMN)
-                .map(|n| col(n.clone())),
-        );
-        let mut frame = self
-            .mapped
-            .quarantine
-            .clone()
-            .lazy()
-            .join(
-                rows.clone().lazy(),
-                [col(ROW_COLUMN)],
-                [col(ROW_COLUMN)],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .sort([ROW_COLUMN], SortMultipleOptions::default())
-            .select(selection)
-            .collect()
-            .map_err(fail)?;
-        let dir = output_dir.join("quarantine");
-        if outputs.parquet {
-            output::write_parquet(&mut frame, &dir.join(format!("{}.parquet", self.slice)))?;
-        }
-        if outputs.csv {
-            output::write_csv(&frame, &dir.join(format!("{}.csv", self.slice)))?;
-        }
-        Ok(())
-    }
-
-    /// Writes the things as RDF: `rdf/NAME.nt` and `rdf/NAME.ttl`, as `outputs` asks.
-    pub fn write_rdf(
-        &self,
-        mapping: &Mapping,
-        rdl: &Rdl,
-        output_dir: &std::path::Path,
-        outputs: Outputs,
-    ) -> Result<output::RdfStats> {
-        let dir = output_dir.join("rdf");
-        let nt = dir.join(format!("{}.nt", self.slice));
-        let ttl = dir.join(format!("{}.ttl", self.slice));
-        Ok(output::write_rdf(
-            &self.mapped.entities,
-            mapping,
-            rdl,
-            outputs.ntriples.then_some(nt.as_path()),
-            outputs.turtle.then_some(ttl.as_path()),
-        )?)
-    }
-
-    /// Writes the things as `entities/NAME.parquet` and `.csv`, as `outputs` asks: id, class,
-    /// label, properties in RDL units, links, and where each came from. Returns the Parquet
-    /// path, else the CSV path; None when neither is written.
-    pub fn write(&self, output_dir: &std::path::Path, outputs: Outputs) -> Result<Option<PathBuf>> {
-        if !outputs.parquet && !outputs.csv {
-            return Ok(None);
-        }
-        let entities = &self.mapped.entities;
-        let mut selection: Vec<Expr> = entities
-            .get_column_names()
-            .into_iter()
-            .filter(|n| n.as_str() != ROW_COLUMN)
-            .map(|n| col(n.clone()))
-            .collect();
-        selection.push(self.origin.row_expr().alias(ORIGIN_COLUMN));
-        let mut frame = entities
-            .clone()
-            .lazy()
-            .select(selection)
-            .collect()
-            .map_err(|e| MappingError::Run {
-                mapping: self.slice.clone(),
-                reason: e.to_string(),
-            })?;
-        let dir = output_dir.join("entities");
-        let parquet = dir.join(format!("{}.parquet", self.slice));
-        let csv = dir.join(format!("{}.csv", self.slice));
-        if outputs.csv {
-            output::write_csv(&frame, &csv)?;
-        }
-        if outputs.parquet {
-            output::write_parquet(&mut frame, &parquet)?;
-            return Ok(Some(parquet));
-        }
-        Ok(Some(csv))
-    }
+/// A batch of a slice's rows as written to `slices/NAME.parquet`: its origin first, then its
+/// columns, in source order.
+pub fn slice_table(rows: &SlicedRows, origin: &Origin) -> PolarsResult<DataFrame> {
+    let mut selection = vec![origin.row_expr().alias(ORIGIN_COLUMN)];
+    selection.extend(rows.columns().into_iter().map(col));
+    rows.frame.clone().lazy().select(selection).collect()
 }
 
 fn select(all: Vec<Slice>, only: &[String]) -> Result<Vec<Slice>> {

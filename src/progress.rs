@@ -72,19 +72,23 @@ impl Task for BarTask {
     }
 }
 
-/// How long each task took, in the order the tasks finished: what `--timings` prints.
+/// How long each kind of task took, in the order each first finished: what `--timings`
+/// prints. Tasks with one label (`mapping pumps`, once per batch) add up.
 #[derive(Debug, Clone, Default)]
 pub struct Timings(Arc<Mutex<Vec<(String, Duration)>>>);
 
 impl Timings {
-    /// Each finished task's label and duration.
+    /// Each label and the time its tasks took.
     pub fn phases(&self) -> Vec<(String, Duration)> {
         self.0.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     fn record(&self, label: &str, took: Duration) {
         if let Ok(mut phases) = self.0.lock() {
-            phases.push((label.to_string(), took));
+            match phases.iter_mut().find(|(known, _)| known == label) {
+                Some((_, total)) => *total += took,
+                None => phases.push((label.to_string(), took)),
+            }
         }
     }
 }

@@ -139,13 +139,14 @@ pub struct SlicedRows {
 }
 
 impl SlicedRows {
-    /// Adds the rows cut from the next batch of the source.
-    pub fn append(&mut self, more: SlicedRows) -> PolarsResult<()> {
-        self.frame.vstack_mut(&more.frame)?;
-        self.account.read += more.account.read;
-        self.account.in_slice += more.account.in_slice;
-        self.account.outside += more.account.outside;
-        Ok(())
+    /// The slice's columns, as named in the slice, without [`ROW_COLUMN`].
+    pub fn columns(&self) -> Vec<String> {
+        self.frame
+            .get_column_names()
+            .into_iter()
+            .filter(|n| n.as_str() != ROW_COLUMN)
+            .map(|n| n.to_string())
+            .collect()
     }
 }
 

@@ -138,6 +138,8 @@ pub struct Workspace {
     pub quality: BTreeMap<String, Threshold>,
     /// The data files `run` and `map` write.
     pub outputs: Outputs,
+    /// Rows per batch when a source can be read in batches (`--batch-rows`).
+    pub batch_rows: usize,
 }
 
 impl Workspace {
@@ -204,6 +206,7 @@ impl Workspace {
                 .outputs
                 .as_deref()
                 .map_or(Outputs::ALL, Outputs::from_list),
+            batch_rows: crate::source::BATCH_ROWS,
             file,
         })
     }

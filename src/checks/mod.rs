@@ -89,190 +89,621 @@ impl Conformance {
     }
 }
 
-/// What checking one slice needs.
-pub struct SliceInput<'a> {
-    pub slice: &'a str,
-    pub mapping: &'a Mapping,
-    /// The slice's rows, as cut from the source.
-    pub rows: &'a DataFrame,
-    pub origin: &'a Origin,
+/// The identifiers of one slice's things: for its uniqueness, and for the links of other
+/// slices. Kept as 128-bit hashes, 16 bytes a thing whatever the identifier's length, so the
+/// things of a slice larger than memory fit; two different identifiers share a hash with a
+/// probability of about n²/2¹²⁹ (10⁻²⁵ for ten million things).
+#[derive(Debug, Default)]
+pub struct Things {
+    seen: PlHashMap<u128, Seen>,
 }
 
-/// Checks a mapped slice. Values that break a rule of the RDL (min, max, pattern) are taken
-/// out of `mapped.entities`: a thing is written without a value that is not valid.
-pub fn check(
-    input: &SliceInput,
-    mapped: &mut MappedRows,
-    rdl: &Rdl,
-    ids: &BTreeMap<String, DataFrame>,
-) -> PolarsResult<Conformance> {
-    let mut conformance = Conformance::new(input.slice);
-    let mut failures: Vec<LazyFrame> = Vec::new();
-    let origin = input.origin;
-    let entities = mapped.entities.clone();
+/// The first thing that used an identifier, and how many did.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    first_row: u64,
+    uses: u64,
+}
 
-    // Values that did not parse (validity) or codes without a term (conformity).
-    for rule in &input.mapping.properties {
-        let Some(property) = rdl.properties.get(&rule.property) else {
-            continue;
-        };
-        let dimension = if property.datatype == Datatype::Code {
-            CONFORMITY
-        } else {
-            VALIDITY
-        };
-        let column = match &rule.source {
-            ValueSource::Column(c) => Some(c.as_str()),
-            ValueSource::Constant(_) => None,
-        };
-        let failed = mapped
-            .failures
-            .clone()
-            .lazy()
-            .filter(col("property").eq(lit(rule.property.clone())));
-        let failed_count = failed.clone().collect()?.height() as u64;
-        let present = count_non_null(&entities, &rule.property)?;
-        conformance.tally(
-            dimension,
-            &rule.property,
-            Tally {
-                checked: present + failed_count,
-                passed: present,
-            },
-        );
-        failures.push(failed.select([
-            col(ROW_COLUMN),
-            lit(dimension).alias("dimension"),
-            col(ID).alias("id"),
-            lit(rule.property.clone()).alias("property"),
-            col("value"),
-            col("reason").alias("rule"),
-            cell_origin(origin, column).alias("origin"),
-        ]));
+impl Things {
+    fn key(id: &str) -> u128 {
+        xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+    }
 
-        // The RDL's own rules on values that parsed: range and pattern.
-        let bounds = [
-            (property.min, "below the minimum", true),
-            (property.max, "above the maximum", false),
-        ];
-        let is_list = matches!(
-            entities.column(&rule.property).map(|c| c.dtype().clone()),
-            Ok(DataType::List(_))
-        );
-        let mut broken: Vec<(Expr, String)> = Vec::new();
-        if !is_list && matches!(property.datatype, Datatype::Decimal | Datatype::Integer) {
-            for (bound, words, lower) in bounds {
-                if let Some(bound) = bound {
-                    let value = col(rule.property.as_str()).cast(DataType::Float64);
-                    let test = if lower {
-                        value.lt(lit(bound))
-                    } else {
-                        value.gt(lit(bound))
-                    };
-                    let unit = property.unit.clone().unwrap_or_default();
-                    broken.push((
-                        test,
-                        format!("{words} {bound} {unit}").trim_end().to_string(),
-                    ));
-                }
-            }
-        }
-        if let (Some(pattern), false) = (&property.pattern, is_list) {
-            let test = col(rule.property.as_str())
-                .cast(DataType::String)
-                .str()
-                .contains(lit(pattern.clone()), false)
-                .not();
-            broken.push((test, format!("does not match the pattern {pattern}")));
-        }
-        for (test, words) in broken {
-            let rows = entities
-                .clone()
-                .lazy()
-                .filter(col(rule.property.as_str()).is_not_null().and(test.clone()));
-            let count = rows.clone().collect()?.height() as u64;
-            if let Some(tally) = conformance
-                .properties
-                .get_mut(&rule.property)
-                .and_then(|p| p.get_mut(dimension))
-            {
-                tally.passed = tally.passed.saturating_sub(count);
-            }
-            if let Some(total) = conformance.dimensions.get_mut(dimension) {
-                total.passed = total.passed.saturating_sub(count);
-            }
-            failures.push(
-                rows.select([
-                    col(ROW_COLUMN),
-                    lit(dimension).alias("dimension"),
-                    col(ID).alias("id"),
-                    lit(rule.property.clone()).alias("property"),
-                    col(rule.property.as_str())
-                        .cast(DataType::String)
-                        .alias("value"),
-                    lit(words).alias("rule"),
-                    cell_origin(origin, column).alias("origin"),
-                ]),
-            );
-            mapped.entities = mapped
-                .entities
-                .clone()
-                .lazy()
-                .with_column(
-                    when(col(rule.property.as_str()).is_not_null().and(test))
-                        .then(lit(NULL))
-                        .otherwise(col(rule.property.as_str()))
-                        .cast(entities.column(&rule.property)?.dtype().clone())
-                        .alias(rule.property.as_str()),
-                )
-                .collect()?;
+    /// Whether a thing has this identifier.
+    pub fn contains(&self, id: &str) -> bool {
+        self.seen.contains_key(&Self::key(id))
+    }
+
+    /// Records the thing of `row`; true when no earlier thing used its identifier.
+    fn add(&mut self, id: &str, row: u64) -> bool {
+        let seen = self.seen.entry(Self::key(id)).or_insert(Seen {
+            first_row: row,
+            uses: 0,
+        });
+        seen.uses += 1;
+        seen.uses == 1
+    }
+
+    fn get(&self, id: &str) -> Option<Seen> {
+        self.seen.get(&Self::key(id)).copied()
+    }
+}
+
+/// The columns of a failures frame while it is built; [`ROW_COLUMN`] orders it.
+const FAILURE_COLUMNS: [&str; 6] = ["dimension", "id", "property", "value", "rule", "origin"];
+
+/// Checks one mapped slice batch by batch, carrying what spans batches: the tallies, the
+/// identifiers seen, and the links whose target slice was still being read. Values that
+/// break a rule of the RDL (min, max, pattern) are taken out of each batch's things: a thing
+/// is written without a value that is not valid.
+pub struct Checker<'a> {
+    mapping: &'a Mapping,
+    rdl: &'a Rdl,
+    origin: Origin,
+    conformance: Conformance,
+    /// Per link rule: whether its target slice has a mapping, so things to link to.
+    linkable: Vec<bool>,
+    /// Every identifier of this slice's things, until it is handed over by
+    /// [`Checker::take_things`].
+    things: Things,
+    /// Things whose identifier an earlier thing used: (row, id).
+    repeats: Vec<(u64, String)>,
+    /// Links whose target slice was not fully read yet: (link rule, [`ROW_COLUMN`], id,
+    /// `__target`), checked by [`Checker::finish`].
+    deferred: Vec<(usize, DataFrame)>,
+    unmapped: BTreeMap<String, u64>,
+    failures: Vec<DataFrame>,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker of `slice`, whose rows come from `origin`. `mapped` names every slice with
+    /// a mapping.
+    pub fn new(
+        slice: &str,
+        mapping: &'a Mapping,
+        rdl: &'a Rdl,
+        origin: Origin,
+        mapped: &dyn Fn(&str) -> bool,
+    ) -> Self {
+        Self {
+            mapping,
+            rdl,
+            origin,
+            conformance: Conformance::new(slice),
+            linkable: mapping.links.iter().map(|l| mapped(&l.slice)).collect(),
+            things: Things::default(),
+            repeats: Vec::new(),
+            deferred: Vec::new(),
+            unmapped: BTreeMap::new(),
+            failures: Vec::new(),
         }
     }
 
-    class_conformity(input, &mut conformance, &mut failures)?;
-    completeness(
-        input,
-        &mapped.entities,
-        rdl,
-        &mut conformance,
-        &mut failures,
-    )?;
-    uniqueness(&mapped.entities, origin, &mut conformance, &mut failures)?;
-    integrity(
-        input,
-        &mapped.entities,
-        ids,
-        &mut conformance,
-        &mut failures,
-    )?;
-    custom_checks(input, &mapped.entities, &mut conformance, &mut failures)?;
+    /// Checks one batch: `rows` as cut from the source, `mapped` what the mapping made of
+    /// them. `known` holds the things of the slices already read, for the links.
+    pub fn batch(
+        &mut self,
+        rows: &DataFrame,
+        mapped: &mut MappedRows,
+        known: &BTreeMap<String, Things>,
+    ) -> PolarsResult<()> {
+        let mut failures: Vec<LazyFrame> = Vec::new();
+        self.values(mapped, &mut failures)?;
+        self.class_conformity(rows, &mut failures)?;
+        self.completeness(&mapped.entities, &mut failures)?;
+        self.identifiers(&mapped.entities)?;
+        self.integrity(&mapped.entities, known, &mut failures)?;
+        self.custom_checks(rows, &mapped.entities, &mut failures)?;
+        if !failures.is_empty() {
+            let frame = concat(failures, UnionArgs::default())?.collect()?;
+            if frame.height() > 0 {
+                self.failures.push(frame);
+            }
+        }
+        Ok(())
+    }
 
-    conformance.failures = if failures.is_empty() {
-        let text = |name: &str| Column::new_empty(name.into(), &DataType::String);
-        DataFrame::new(
-            0,
-            ["dimension", "id", "property", "value", "rule", "origin"]
-                .into_iter()
-                .map(text)
-                .collect(),
-        )?
-    } else {
-        concat(failures, UnionArgs::default())?
-            .sort(
-                [ROW_COLUMN, "dimension", "property"],
-                SortMultipleOptions::default(),
-            )
-            .select([
-                col("dimension"),
-                col("id"),
-                col("property"),
+    /// Hands over the identifiers of this slice's things, once all its batches are checked,
+    /// so other slices' links can be checked against them.
+    pub fn take_things(&mut self) -> Things {
+        std::mem::take(&mut self.things)
+    }
+
+    /// The slice's conformance, once every slice is read: `known` holds the things of every
+    /// mapped slice, this one's included.
+    pub fn finish(mut self, known: &BTreeMap<String, Things>) -> PolarsResult<Conformance> {
+        let mine = std::mem::take(&mut self.things);
+        let own = known.get(&self.conformance.slice).unwrap_or(&mine);
+        let uniqueness = self.uniqueness(own)?;
+        self.failures.extend(uniqueness);
+        for (index, targets) in std::mem::take(&mut self.deferred) {
+            let dangling = self.dangling(index, targets, known)?;
+            self.failures.push(dangling.collect()?);
+        }
+        let column = match &self.mapping.class {
+            ClassSource::Column { column, .. } => column.clone(),
+            ClassSource::Fixed(_) => String::new(),
+        };
+        self.conformance.unmapped_codes = std::mem::take(&mut self.unmapped)
+            .into_iter()
+            .map(|(code, count)| UnmappedCode {
+                column: column.clone(),
+                code,
+                count,
+            })
+            .collect();
+        let frames: Vec<LazyFrame> = self.failures.into_iter().map(|f| f.lazy()).collect();
+        self.conformance.failures = if frames.is_empty() {
+            let text = |name: &&str| Column::new_empty((*name).into(), &DataType::String);
+            DataFrame::new(0, FAILURE_COLUMNS.iter().map(text).collect())?
+        } else {
+            concat(frames, UnionArgs::default())?
+                .sort(
+                    [ROW_COLUMN, "dimension", "property"],
+                    SortMultipleOptions::default().with_maintain_order(true),
+                )
+                .select(FAILURE_COLUMNS.map(col))
+                .collect()?
+        };
+        Ok(self.conformance)
+    }
+
+    /// Values that did not parse (validity) or codes without a term (conformity), then the
+    /// RDL's own rules on the values that parsed: range and pattern.
+    fn values(
+        &mut self,
+        mapped: &mut MappedRows,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        let (rdl, origin) = (self.rdl, &self.origin);
+        let entities = mapped.entities.clone();
+        for rule in &self.mapping.properties {
+            let Some(property) = rdl.properties.get(&rule.property) else {
+                continue;
+            };
+            let dimension = if property.datatype == Datatype::Code {
+                CONFORMITY
+            } else {
+                VALIDITY
+            };
+            let column = match &rule.source {
+                ValueSource::Column(c) => Some(c.as_str()),
+                ValueSource::Constant(_) => None,
+            };
+            let failed = mapped
+                .failures
+                .clone()
+                .lazy()
+                .filter(col("property").eq(lit(rule.property.clone())));
+            let failed_count = failed.clone().collect()?.height() as u64;
+            let present = count_non_null(&entities, &rule.property)?;
+            self.conformance.tally(
+                dimension,
+                &rule.property,
+                Tally {
+                    checked: present + failed_count,
+                    passed: present,
+                },
+            );
+            failures.push(failed.select([
+                col(ROW_COLUMN),
+                lit(dimension).alias("dimension"),
+                col(ID).alias("id"),
+                lit(rule.property.clone()).alias("property"),
                 col("value"),
-                col("rule"),
-                col("origin"),
+                col("reason").alias("rule"),
+                cell_origin(origin, column).alias("origin"),
+            ]));
+
+            let bounds = [
+                (property.min, "below the minimum", true),
+                (property.max, "above the maximum", false),
+            ];
+            let is_list = matches!(
+                entities.column(&rule.property).map(|c| c.dtype().clone()),
+                Ok(DataType::List(_))
+            );
+            let mut broken: Vec<(Expr, String)> = Vec::new();
+            if !is_list && matches!(property.datatype, Datatype::Decimal | Datatype::Integer) {
+                for (bound, words, lower) in bounds {
+                    if let Some(bound) = bound {
+                        let value = col(rule.property.as_str()).cast(DataType::Float64);
+                        let test = if lower {
+                            value.lt(lit(bound))
+                        } else {
+                            value.gt(lit(bound))
+                        };
+                        let unit = property.unit.clone().unwrap_or_default();
+                        broken.push((
+                            test,
+                            format!("{words} {bound} {unit}").trim_end().to_string(),
+                        ));
+                    }
+                }
+            }
+            if let (Some(pattern), false) = (&property.pattern, is_list) {
+                let test = col(rule.property.as_str())
+                    .cast(DataType::String)
+                    .str()
+                    .contains(lit(pattern.clone()), false)
+                    .not();
+                broken.push((test, format!("does not match the pattern {pattern}")));
+            }
+            for (test, words) in broken {
+                let rows = entities
+                    .clone()
+                    .lazy()
+                    .filter(col(rule.property.as_str()).is_not_null().and(test.clone()));
+                let count = rows.clone().collect()?.height() as u64;
+                if let Some(tally) = self
+                    .conformance
+                    .properties
+                    .get_mut(&rule.property)
+                    .and_then(|p| p.get_mut(dimension))
+                {
+                    tally.passed = tally.passed.saturating_sub(count);
+                }
+                if let Some(total) = self.conformance.dimensions.get_mut(dimension) {
+                    total.passed = total.passed.saturating_sub(count);
+                }
+                failures.push(
+                    rows.select([
+                        col(ROW_COLUMN),
+                        lit(dimension).alias("dimension"),
+                        col(ID).alias("id"),
+                        lit(rule.property.clone()).alias("property"),
+                        col(rule.property.as_str())
+                            .cast(DataType::String)
+                            .alias("value"),
+                        lit(words).alias("rule"),
+                        cell_origin(origin, column).alias("origin"),
+                    ]),
+                );
+                mapped.entities = mapped
+                    .entities
+                    .clone()
+                    .lazy()
+                    .with_column(
+                        when(col(rule.property.as_str()).is_not_null().and(test))
+                            .then(lit(NULL))
+                            .otherwise(col(rule.property.as_str()))
+                            .cast(entities.column(&rule.property)?.dtype().clone())
+                            .alias(rule.property.as_str()),
+                    )
+                    .collect()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every class code in the slice is mapped to an RDL class.
+    fn class_conformity(
+        &mut self,
+        rows: &DataFrame,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        let ClassSource::Column {
+            column,
+            values,
+            trim,
+            ..
+        } = &self.mapping.class
+        else {
+            return Ok(());
+        };
+        let mut code = col(column.as_str()).cast(DataType::String);
+        if *trim {
+            code = code.str().strip_chars(lit(NULL));
+        }
+        let known = Series::new("known".into(), values.keys().cloned().collect::<Vec<_>>());
+        let coded = rows
+            .clone()
+            .lazy()
+            .select([col(ROW_COLUMN), code.alias("code")])
+            .filter(col("code").is_not_null())
+            .with_column(
+                col("code")
+                    .is_in(lit(known).implode(false), false)
+                    .alias("mapped"),
+            )
+            .collect()?;
+        let checked = coded.height() as u64;
+        let unmapped = coded.lazy().filter(col("mapped").not());
+        let counts = unmapped
+            .clone()
+            .group_by([col("code")])
+            .agg([len().alias("count")])
+            .collect()?;
+        let codes = counts.column("code")?.str()?.clone();
+        let numbers = counts.column("count")?.cast(&DataType::UInt64)?;
+        let numbers = numbers.u64()?;
+        let mut missing = 0;
+        for (code, count) in codes.iter().zip(numbers.iter()) {
+            if let (Some(code), Some(count)) = (code, count) {
+                missing += count;
+                *self.unmapped.entry(code.to_string()).or_default() += count;
+            }
+        }
+        self.conformance.tally(
+            CONFORMITY,
+            CLASS,
+            Tally {
+                checked,
+                passed: checked - missing,
+            },
+        );
+        failures.push(unmapped.select([
+            col(ROW_COLUMN),
+            lit(CONFORMITY).alias("dimension"),
+            lit(NULL).cast(DataType::String).alias("id"),
+            lit(CLASS).alias("property"),
+            col("code").alias("value"),
+            lit(format!("no RDL class for this `{column}` code")).alias("rule"),
+            self.origin.cell_expr(column).alias("origin"),
+        ]));
+        Ok(())
+    }
+
+    /// Every thing has the properties the RDL requires of its class (and its ancestors).
+    fn completeness(
+        &mut self,
+        entities: &DataFrame,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        for class in self.mapping.classes() {
+            let of_class = entities.clone().lazy().filter(col(CLASS).eq(lit(class)));
+            let things = of_class.clone().collect()?.height() as u64;
+            if things == 0 {
+                continue;
+            }
+            for required in self.rdl.required(class) {
+                let has_column = entities.column(&required).is_ok();
+                let missing = if has_column {
+                    of_class.clone().filter(col(required.as_str()).is_null())
+                } else {
+                    of_class.clone()
+                };
+                let missing_count = missing.clone().collect()?.height() as u64;
+                self.conformance.tally(
+                    COMPLETENESS,
+                    &required,
+                    Tally {
+                        checked: things,
+                        passed: things - missing_count,
+                    },
+                );
+                let rule = if has_column {
+                    format!("required for {class}")
+                } else {
+                    format!("required for {class}, and the mapping does not map it")
+                };
+                let column = self
+                    .mapping
+                    .properties
+                    .iter()
+                    .find(|p| p.property == required)
+                    .and_then(|p| match &p.source {
+                        ValueSource::Column(c) => Some(c.as_str()),
+                        ValueSource::Constant(_) => None,
+                    });
+                failures.push(missing.select([
+                    col(ROW_COLUMN),
+                    lit(COMPLETENESS).alias("dimension"),
+                    col(ID).alias("id"),
+                    lit(required.clone()).alias("property"),
+                    lit(NULL).cast(DataType::String).alias("value"),
+                    lit(rule).alias("rule"),
+                    cell_origin(&self.origin, column).alias("origin"),
+                ]));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records each thing's identifier, in row order, noting those an earlier thing used.
+    fn identifiers(&mut self, entities: &DataFrame) -> PolarsResult<()> {
+        let ids = entities.column(ID)?.str()?.clone();
+        let rows = entities.column(ROW_COLUMN)?.u64()?.clone();
+        for (id, row) in ids.iter().zip(rows.iter()) {
+            if let (Some(id), Some(row)) = (id, row)
+                && !self.things.add(id, row)
+            {
+                self.repeats.push((row, id.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every identifier names one thing: each thing whose identifier another thing uses
+    /// fails, the first of them included.
+    fn uniqueness(&mut self, own: &Things) -> PolarsResult<Option<DataFrame>> {
+        let things: u64 = own.seen.values().map(|s| s.uses).sum();
+        let mut rows: Vec<u64> = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
+        let mut uses: Vec<u64> = Vec::new();
+        let mut firsts_added: PlHashSet<u64> = PlHashSet::new();
+        for (row, id) in &self.repeats {
+            let Some(seen) = own.get(id) else { continue };
+            if firsts_added.insert(seen.first_row) {
+                rows.push(seen.first_row);
+                ids.push(id.clone());
+                uses.push(seen.uses);
+            }
+            rows.push(*row);
+            ids.push(id.clone());
+            uses.push(seen.uses);
+        }
+        self.conformance.tally(
+            UNIQUENESS,
+            ID,
+            Tally {
+                checked: things,
+                passed: things - rows.len() as u64,
+            },
+        );
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let repeated = df!(
+            ROW_COLUMN => rows,
+            ID => ids,
+            "__uses" => uses,
+        )?;
+        repeated
+            .lazy()
+            .select([
+                col(ROW_COLUMN),
+                lit(UNIQUENESS).alias("dimension"),
+                col(ID).alias("id"),
+                lit(ID).alias("property"),
+                col(ID).alias("value"),
+                concat_str(
+                    [
+                        lit("identifier used by "),
+                        col("__uses").cast(DataType::String),
+                        lit(" things"),
+                    ],
+                    "",
+                    false,
+                )
+                .alias("rule"),
+                self.origin.row_expr().alias("origin"),
             ])
-            .collect()?
-    };
-    Ok(conformance)
+            .collect()
+            .map(Some)
+    }
+
+    /// Every link points at a thing of its target slice: checked now when the target slice
+    /// is read already, else kept for [`Checker::finish`].
+    fn integrity(
+        &mut self,
+        entities: &DataFrame,
+        known: &BTreeMap<String, Things>,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        for (index, link) in self.mapping.links.iter().enumerate() {
+            let name = link.property.as_str();
+            let mut targets = entities.clone().lazy().select([
+                col(ROW_COLUMN),
+                col(ID),
+                col(name).alias("__target"),
+            ]);
+            if matches!(entities.column(name)?.dtype(), DataType::List(_)) {
+                targets = targets.explode(
+                    cols(["__target"]),
+                    ExplodeOptions {
+                        empty_as_null: false,
+                        keep_nulls: false,
+                    },
+                );
+            }
+            let targets = targets.filter(col("__target").is_not_null()).collect()?;
+            if self.linkable[index] && !known.contains_key(&link.slice) {
+                self.deferred.push((index, targets));
+                continue;
+            }
+            failures.push(self.dangling(index, targets, known)?);
+        }
+        Ok(())
+    }
+
+    /// Tallies the links of rule `index` in `targets`, returning the dangling ones as
+    /// failures.
+    fn dangling(
+        &mut self,
+        index: usize,
+        targets: DataFrame,
+        known: &BTreeMap<String, Things>,
+    ) -> PolarsResult<LazyFrame> {
+        let link = &self.mapping.links[index];
+        let things = known.get(&link.slice);
+        let found: BooleanChunked = targets
+            .column("__target")?
+            .str()?
+            .iter()
+            .map(|target| match (target, things) {
+                (Some(target), Some(things)) => Some(things.contains(target)),
+                _ => Some(false),
+            })
+            .collect();
+        let dangling = targets.filter(&!&found)?;
+        let checked = targets.height() as u64;
+        self.conformance.tally(
+            INTEGRITY,
+            &link.property,
+            Tally {
+                checked,
+                passed: checked - dangling.height() as u64,
+            },
+        );
+        let rule = if self.linkable[index] {
+            format!("no thing with this id in slice `{}`", link.slice)
+        } else {
+            format!(
+                "slice `{}` has no mapping, so nothing to link to",
+                link.slice
+            )
+        };
+        let column = link.id.columns().next();
+        Ok(dangling.lazy().select([
+            col(ROW_COLUMN),
+            lit(INTEGRITY).alias("dimension"),
+            col(ID).alias("id"),
+            lit(link.property.clone()).alias("property"),
+            col("__target").alias("value"),
+            lit(rule).alias("rule"),
+            cell_origin(&self.origin, column).alias("origin"),
+        ]))
+    }
+
+    /// The mapping's own checks: a SQL condition over the slice's columns every thing
+    /// satisfies. A condition that is null for a thing (a comparison with an empty cell) is
+    /// not satisfied.
+    fn custom_checks(
+        &mut self,
+        rows: &DataFrame,
+        entities: &DataFrame,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        for check in &self.mapping.checks {
+            let condition = crate::slice::compile_condition(&check.condition)
+                .map_err(|reason| polars_err!(ComputeError: "check `{}`: {reason}", check.name))?;
+            let things = entities
+                .clone()
+                .lazy()
+                .select([col(ROW_COLUMN), col(ID)])
+                .join(
+                    rows.clone().lazy(),
+                    [col(ROW_COLUMN)],
+                    [col(ROW_COLUMN)],
+                    JoinArgs::new(JoinType::Inner),
+                )
+                .with_column(condition.fill_null(lit(false)).alias("__satisfied"));
+            let checked = things.clone().collect()?.height() as u64;
+            let failing = things.filter(col("__satisfied").not());
+            let failed = failing.clone().collect()?.height() as u64;
+            let name = format!("check:{}", check.name);
+            self.conformance.tally(
+                check.dimension,
+                &name,
+                Tally {
+                    checked,
+                    passed: checked - failed,
+                },
+            );
+            failures.push(failing.select([
+                col(ROW_COLUMN),
+                lit(check.dimension).alias("dimension"),
+                col(ID).alias("id"),
+                lit(name.clone()).alias("property"),
+                lit(NULL).cast(DataType::String).alias("value"),
+                lit(check.message.clone()).alias("rule"),
+                self.origin.row_expr().alias("origin"),
+            ]));
+        }
+        Ok(())
+    }
 }
 
 fn count_non_null(frame: &DataFrame, column: &str) -> PolarsResult<u64> {
@@ -288,300 +719,4 @@ fn cell_origin(origin: &Origin, column: Option<&str>) -> Expr {
         Some(column) => origin.cell_expr(column),
         None => origin.row_expr(),
     }
-}
-
-/// Every class code in the slice is mapped to an RDL class.
-fn class_conformity(
-    input: &SliceInput,
-    conformance: &mut Conformance,
-    failures: &mut Vec<LazyFrame>,
-) -> PolarsResult<()> {
-    let ClassSource::Column {
-        column,
-        values,
-        trim,
-        ..
-    } = &input.mapping.class
-    else {
-        return Ok(());
-    };
-    let mut code = col(column.as_str()).cast(DataType::String);
-    if *trim {
-        code = code.str().strip_chars(lit(NULL));
-    }
-    let known = Series::new("known".into(), values.keys().cloned().collect::<Vec<_>>());
-    let coded = input
-        .rows
-        .clone()
-        .lazy()
-        .select([col(ROW_COLUMN), code.alias("code")])
-        .filter(col("code").is_not_null())
-        .with_column(
-            col("code")
-                .is_in(lit(known).implode(false), false)
-                .alias("mapped"),
-        );
-    let frame = coded.clone().collect()?;
-    let checked = frame.height() as u64;
-    let unmapped = coded.clone().filter(col("mapped").not());
-    let counts = unmapped
-        .clone()
-        .group_by([col("code")])
-        .agg([len().alias("count")])
-        .sort(["code"], SortMultipleOptions::default())
-        .collect()?;
-    let codes = counts.column("code")?.str()?.clone();
-    let numbers = counts.column("count")?.cast(&DataType::UInt64)?;
-    let numbers = numbers.u64()?;
-    let mut missing = 0;
-    for (code, count) in codes.iter().zip(numbers.iter()) {
-        if let (Some(code), Some(count)) = (code, count) {
-            missing += count;
-            conformance.unmapped_codes.push(UnmappedCode {
-                column: column.clone(),
-                code: code.to_string(),
-                count,
-            });
-        }
-    }
-    conformance.tally(
-        CONFORMITY,
-        CLASS,
-        Tally {
-            checked,
-            passed: checked - missing,
-        },
-    );
-    failures.push(unmapped.select([
-        col(ROW_COLUMN),
-        lit(CONFORMITY).alias("dimension"),
-        lit(NULL).cast(DataType::String).alias("id"),
-        lit(CLASS).alias("property"),
-        col("code").alias("value"),
-        lit(format!("no RDL class for this `{column}` code")).alias("rule"),
-        input.origin.cell_expr(column).alias("origin"),
-    ]));
-    Ok(())
-}
-
-/// Every thing has the properties the RDL requires of its class (and its ancestors).
-fn completeness(
-    input: &SliceInput,
-    entities: &DataFrame,
-    rdl: &Rdl,
-    conformance: &mut Conformance,
-    failures: &mut Vec<LazyFrame>,
-) -> PolarsResult<()> {
-    for class in input.mapping.classes() {
-        let of_class = entities.clone().lazy().filter(col(CLASS).eq(lit(class)));
-        let things = of_class.clone().collect()?.height() as u64;
-        if things == 0 {
-            continue;
-        }
-        for required in rdl.required(class) {
-            let has_column = entities.column(&required).is_ok();
-            let missing = if has_column {
-                of_class.clone().filter(col(required.as_str()).is_null())
-            } else {
-                of_class.clone()
-            };
-            let missing_count = missing.clone().collect()?.height() as u64;
-            conformance.tally(
-                COMPLETENESS,
-                &required,
-                Tally {
-                    checked: things,
-                    passed: things - missing_count,
-                },
-            );
-            let rule = if has_column {
-                format!("required for {class}")
-            } else {
-                format!("required for {class}, and the mapping does not map it")
-            };
-            let column = input
-                .mapping
-                .properties
-                .iter()
-                .find(|p| p.property == required)
-                .and_then(|p| match &p.source {
-                    ValueSource::Column(c) => Some(c.as_str()),
-                    ValueSource::Constant(_) => None,
-                });
-            failures.push(missing.select([
-                col(ROW_COLUMN),
-                lit(COMPLETENESS).alias("dimension"),
-                col(ID).alias("id"),
-                lit(required.clone()).alias("property"),
-                lit(NULL).cast(DataType::String).alias("value"),
-                lit(rule).alias("rule"),
-                cell_origin(input.origin, column).alias("origin"),
-            ]));
-        }
-    }
-    Ok(())
-}
-
-/// Every identifier names one thing.
-fn uniqueness(
-    entities: &DataFrame,
-    origin: &Origin,
-    conformance: &mut Conformance,
-    failures: &mut Vec<LazyFrame>,
-) -> PolarsResult<()> {
-    let things = entities.height() as u64;
-    let counts = entities
-        .clone()
-        .lazy()
-        .group_by([col(ID)])
-        .agg([len().alias("__uses")]);
-    let repeated = entities
-        .clone()
-        .lazy()
-        .join(counts, [col(ID)], [col(ID)], JoinArgs::new(JoinType::Left))
-        .filter(col("__uses").gt(lit(1)));
-    let repeated_count = repeated.clone().collect()?.height() as u64;
-    conformance.tally(
-        UNIQUENESS,
-        ID,
-        Tally {
-            checked: things,
-            passed: things - repeated_count,
-        },
-    );
-    failures.push(
-        repeated.select([
-            col(ROW_COLUMN),
-            lit(UNIQUENESS).alias("dimension"),
-            col(ID).alias("id"),
-            lit(ID).alias("property"),
-            col(ID).alias("value"),
-            concat_str(
-                [
-                    lit("identifier used by "),
-                    col("__uses").cast(DataType::String),
-                    lit(" things"),
-                ],
-                "",
-                false,
-            )
-            .alias("rule"),
-            origin.row_expr().alias("origin"),
-        ]),
-    );
-    Ok(())
-}
-
-/// Every link points at a thing of its target slice.
-fn integrity(
-    input: &SliceInput,
-    entities: &DataFrame,
-    ids: &BTreeMap<String, DataFrame>,
-    conformance: &mut Conformance,
-    failures: &mut Vec<LazyFrame>,
-) -> PolarsResult<()> {
-    for link in &input.mapping.links {
-        let name = link.property.as_str();
-        let mut targets =
-            entities
-                .clone()
-                .lazy()
-                .select([col(ROW_COLUMN), col(ID), col(name).alias("__target")]);
-        if matches!(entities.column(name)?.dtype(), DataType::List(_)) {
-            targets = targets.explode(
-                cols(["__target"]),
-                ExplodeOptions {
-                    empty_as_null: false,
-                    keep_nulls: false,
-                },
-            );
-        }
-        let targets = targets.filter(col("__target").is_not_null());
-        let known = match ids.get(&link.slice) {
-            Some(frame) => frame.column(ID)?.as_materialized_series().clone(),
-            None => Series::new_empty(ID.into(), &DataType::String),
-        };
-        let checked_frame = targets.with_column(
-            col("__target")
-                .is_in(lit(known).implode(false), false)
-                .alias("__found"),
-        );
-        let checked = checked_frame.clone().collect()?.height() as u64;
-        let dangling = checked_frame.filter(col("__found").not());
-        let dangling_count = dangling.clone().collect()?.height() as u64;
-        conformance.tally(
-            INTEGRITY,
-            name,
-            Tally {
-                checked,
-                passed: checked - dangling_count,
-            },
-        );
-        let column = link.id.columns().next();
-        let rule = if ids.contains_key(&link.slice) {
-            format!("no thing with this id in slice `{}`", link.slice)
-        } else {
-            format!(
-                "slice `{}` has no mapping, so nothing to link to",
-                link.slice
-            )
-        };
-        failures.push(dangling.select([
-            col(ROW_COLUMN),
-            lit(INTEGRITY).alias("dimension"),
-            col(ID).alias("id"),
-            lit(link.property.clone()).alias("property"),
-            col("__target").alias("value"),
-            lit(rule).alias("rule"),
-            cell_origin(input.origin, column).alias("origin"),
-        ]));
-    }
-    Ok(())
-}
-
-/// The mapping's own checks: a SQL condition over the slice's columns every thing satisfies.
-/// A condition that is null for a thing (a comparison with an empty cell) is not satisfied.
-fn custom_checks(
-    input: &SliceInput,
-    entities: &DataFrame,
-    conformance: &mut Conformance,
-    failures: &mut Vec<LazyFrame>,
-) -> PolarsResult<()> {
-    for check in &input.mapping.checks {
-        let condition = crate::slice::compile_condition(&check.condition)
-            .map_err(|reason| polars_err!(ComputeError: "check `{}`: {reason}", check.name))?;
-        let things = entities
-            .clone()
-            .lazy()
-            .select([col(ROW_COLUMN), col(ID)])
-            .join(
-                input.rows.clone().lazy(),
-                [col(ROW_COLUMN)],
-                [col(ROW_COLUMN)],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .with_column(condition.fill_null(lit(false)).alias("__satisfied"));
-        let checked = things.clone().collect()?.height() as u64;
-        let failing = things.filter(col("__satisfied").not());
-        let failed = failing.clone().collect()?.height() as u64;
-        let name = format!("check:{}", check.name);
-        conformance.tally(
-            check.dimension,
-            &name,
-            Tally {
-                checked,
-                passed: checked - failed,
-            },
-        );
-        failures.push(failing.select([
-            col(ROW_COLUMN),
-            lit(check.dimension).alias("dimension"),
-            col(ID).alias("id"),
-            lit(name.clone()).alias("property"),
-            lit(NULL).cast(DataType::String).alias("value"),
-            lit(check.message.clone()).alias("rule"),
-            input.origin.row_expr().alias("origin"),
-        ]));
-    }
-    Ok(())
 }

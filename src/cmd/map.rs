@@ -3,23 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
 use crate::checks::digitalisation::{self, ColumnLevel};
-use crate::checks::{self, Conformance, SliceInput, Tally};
+use crate::checks::{Conformance, Tally, Things};
 use crate::cli::OutputFormat;
-use crate::error::{Error, Result};
-use crate::lint::Checked;
+use crate::error::Result;
 use crate::lint::lint;
-use crate::mapping::Mapping;
-use crate::mapping::{ID, MappingError};
-use crate::pipeline::{MapOutcome, Plan, SliceOutcome, check_names, map_slice};
+use crate::mapping::MappingError;
+use crate::pipeline::check_names;
 use crate::rdl::Rdl;
 use crate::report::{SliceAccount, TextTable};
-use crate::source::ROW_COLUMN;
+use crate::slice::Slice;
+use crate::stream::{Files, Mapped, SliceStream, Streamed, stream_source};
 use crate::workspace::{Outputs, Threshold, Workspace};
 
 #[derive(Debug, clap::Args)]
@@ -87,58 +85,96 @@ struct MapReport {
     slices: Vec<SliceRun>,
 }
 
-/// Slices, maps, checks and writes; shared by `map` and `run`. Returns each slice's run and
-/// its conformance (with its located failures).
+/// Slices, maps, checks and writes; shared by `map`, `run`, `check` and `test`. Each source
+/// is read once, batch by batch, and each batch goes through all of its slices, so memory
+/// holds a batch, not a source. Returns each slice's run and its conformance (with its
+/// located failures).
 pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execution> {
     let workspace = ctx.workspace()?;
-    let outputs = writes.outputs(&workspace);
     let checked = lint(&workspace)?;
     let plan = &checked.plan;
     check_names(&plan.slices, slices)?;
-    let outcomes = plan.cut(ctx.progress.as_ref())?;
+    let rdl = checked.rdl.as_ref();
+    let mapping_of = |slice: &str| rdl.and(checked.mappings.get(slice));
+    let links_of = |slice: &str| -> Vec<&str> {
+        mapping_of(slice).map_or_else(Vec::new, |m| {
+            m.links.iter().map(|l| l.slice.as_str()).collect()
+        })
+    };
+    let is_mapped = |slice: &str| mapping_of(slice).is_some();
+    // The slices asked for, and those their links point at: their things are needed.
+    let wanted = |slice: &Slice| {
+        slices.is_empty()
+            || slices.contains(&slice.name)
+            || slices
+                .iter()
+                .any(|asked| links_of(asked).contains(&slice.name.as_str()))
+    };
+    let files = Files {
+        output_dir: &workspace.output_dir,
+        outputs: writes.outputs(&workspace),
+        slices: writes != Writes::Reports,
+        quarantine: true,
+        things: writes != Writes::Reports,
+    };
+    let by_source = plan.by_source();
 
-    // Map every mapped slice first: links are checked against the things of other slices.
-    // Slices are independent, so each step runs them side by side.
-    let mut mapped: BTreeMap<String, MapOutcome> = BTreeMap::new();
-    if let Some(rdl) = &checked.rdl {
-        let results: Vec<Result<MapOutcome>> = outcomes
+    // Sources a wave at a time, so links are checked against slices already read; the
+    // sources of a wave are read side by side.
+    let mut known: BTreeMap<String, Things> = BTreeMap::new();
+    let mut streamed: Vec<Streamed> = Vec::new();
+    for wave in plan.waves(&links_of) {
+        let results: Vec<Result<Vec<Streamed>>> = wave
             .par_iter()
-            .filter_map(|outcome| {
-                let mapping = checked.mappings.get(&outcome.slice)?;
-                Some(map_one(mapping, rdl, outcome, ctx))
+            .map(|source| {
+                let cut: Vec<&Slice> = by_source[source]
+                    .iter()
+                    .copied()
+                    .filter(|s| wanted(s))
+                    .collect();
+                if cut.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let streams: Vec<SliceStream> = cut
+                    .iter()
+                    .map(|slice| {
+                        // A slice read only for its things writes nothing.
+                        let asked = slices.is_empty() || slices.contains(&slice.name);
+                        let mapped =
+                            mapping_of(&slice.name)
+                                .zip(rdl)
+                                .map(|(mapping, rdl)| Mapped {
+                                    mapping,
+                                    rdl,
+                                    is_mapped: &is_mapped,
+                                });
+                        let files = Files {
+                            slices: files.slices && asked,
+                            quarantine: files.quarantine && asked,
+                            things: files.things && asked,
+                            ..files
+                        };
+                        SliceStream::new(slice, mapped, files, ctx.progress.as_ref())
+                    })
+                    .collect();
+                stream_source(plan, source, streams, &known, ctx.progress.as_ref())
             })
             .collect();
         for result in results {
-            let result = result?;
-            mapped.insert(result.slice.clone(), result);
+            for mut stream in result? {
+                if let Some(mapped) = &mut stream.mapped {
+                    known.insert(stream.slice.name.clone(), mapped.checker.take_things());
+                }
+                streamed.push(stream);
+            }
         }
     }
-    let ids: BTreeMap<String, DataFrame> = mapped
-        .iter()
-        .map(|(slice, m)| {
-            let ids = m.mapped.entities.select([ID]).unwrap_or_default();
-            (slice.clone(), ids)
-        })
-        .collect();
+    streamed.retain(|s| slices.is_empty() || slices.contains(&s.slice.name));
+    streamed.sort_by(|a, b| a.slice.name.cmp(&b.slice.name));
 
-    let work: Vec<(&SliceOutcome, Option<MapOutcome>)> = outcomes
-        .iter()
-        .filter(|outcome| slices.is_empty() || slices.contains(&outcome.slice))
-        .map(|outcome| (outcome, mapped.remove(&outcome.slice)))
-        .collect();
-    let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = work
+    let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = streamed
         .into_par_iter()
-        .map(|(outcome, result)| {
-            let step = Step {
-                ctx,
-                plan,
-                checked: &checked,
-                ids: &ids,
-                write_data: writes != Writes::Reports,
-                outputs,
-            };
-            step.finish(outcome, result)
-        })
+        .map(|stream| finish(stream, &workspace, rdl, &known))
         .collect();
     let mut runs = Vec::new();
     let mut conformances = Vec::new();
@@ -183,143 +219,60 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
     })
 }
 
-/// Maps one slice and checks that every row in it is accounted for.
-fn map_one(
-    mapping: &Mapping,
-    rdl: &Rdl,
-    outcome: &SliceOutcome,
-    ctx: &Context,
-) -> Result<MapOutcome> {
-    let task = ctx
-        .progress
-        .task(&format!("mapping {}", outcome.slice), None);
-    let result = map_slice(mapping, rdl, outcome)?;
-    task.finish();
-    let account = outcome.account();
-    let accounted = result.mapped.entities.height() + result.mapped.quarantine.height();
-    if accounted as u64 != account.in_slice {
-        return Err(Error::Accounting {
-            slice: outcome.slice.clone(),
-            in_slice: account.in_slice,
-            things: result.mapped.entities.height() as u64,
-            quarantined: result.mapped.quarantine.height() as u64,
-        });
-    }
-    Ok(result)
-}
-
-/// What finishing a slice needs from the run around it.
-struct Step<'a, 'w> {
-    ctx: &'a Context,
-    plan: &'a Plan<'w>,
-    checked: &'a Checked<'w>,
-    ids: &'a BTreeMap<String, DataFrame>,
-    /// Whether slices, things and triples are written (not by `check`).
-    write_data: bool,
-    outputs: Outputs,
-}
-
-impl Step<'_, '_> {
-    /// Checks a cut (and mapped) slice and writes its outputs.
-    fn finish(
-        &self,
-        outcome: &SliceOutcome,
-        mut result: Option<MapOutcome>,
-    ) -> Result<(SliceRun, Option<Conformance>)> {
-        let (ctx, plan, workspace) = (self.ctx, self.plan, self.plan.workspace);
-        let slice_path = match self.write_data && self.outputs.parquet {
-            true => {
-                let task = ctx
-                    .progress
-                    .task(&format!("writing slice {}", outcome.slice), None);
-                let path = plan.write_slice(outcome)?;
-                task.finish();
-                Some(workspace.display_path(&path))
-            }
-            false => None,
-        };
-        let account = SliceAccount::new(
-            &outcome.slice,
-            &outcome.source,
-            outcome.account(),
-            slice_path,
-        );
-        let mut run = SliceRun {
-            account,
-            things: None,
-            quarantined: None,
-            failed_values: None,
-            entities: None,
-            triples: None,
-            conformance: None,
-            levels: Vec::new(),
-            thresholds: {
-                let mut merged = workspace.quality.clone();
-                if let Some(slice) = plan.slices.iter().find(|s| s.name == outcome.slice) {
-                    merged.extend(slice.quality.clone());
-                }
-                merged
-            },
-        };
-        let columns: Vec<String> = outcome
-            .rows
-            .frame
-            .get_column_names()
-            .iter()
-            .filter(|n| n.as_str() != ROW_COLUMN)
-            .map(|n| n.to_string())
-            .collect();
-        let (Some(result), Some(mapping), Some(rdl)) = (
-            result.as_mut(),
-            self.checked.mappings.get(&outcome.slice),
-            &self.checked.rdl,
-        ) else {
-            run.levels = digitalisation::levels(&columns, None, None, None);
-            return Ok((run, None));
-        };
-        let input = SliceInput {
-            slice: &outcome.slice,
-            mapping,
-            rows: &outcome.rows.frame,
-            origin: &outcome.origin,
-        };
-        let task = ctx
-            .progress
-            .task(&format!("checking {}", outcome.slice), None);
-        let conformance =
-            checks::check(&input, &mut result.mapped, rdl, self.ids).map_err(|e| {
-                MappingError::Run {
-                    mapping: mapping.file.name.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
-        task.finish();
-        let task = ctx
-            .progress
-            .task(&format!("writing quarantine {}", outcome.slice), None);
-        result.write_quarantine(&outcome.rows.frame, &workspace.output_dir, self.outputs)?;
-        task.finish();
-        if self.write_data {
-            let task = ctx
-                .progress
-                .task(&format!("writing entities {}", outcome.slice), None);
-            let path = result.write(&workspace.output_dir, self.outputs)?;
-            task.finish();
-            let task = ctx
-                .progress
-                .task(&format!("writing RDF {}", outcome.slice), None);
-            let rdf = result.write_rdf(mapping, rdl, &workspace.output_dir, self.outputs)?;
-            task.finish();
-            run.triples = Some(rdf.triples);
-            run.entities = path.map(|p| workspace.display_path(&p));
-        }
-        run.things = Some(result.mapped.entities.height() as u64);
-        run.quarantined = Some(result.mapped.quarantine.height() as u64);
-        run.failed_values = Some(result.mapped.failures.height() as u64);
-        run.conformance = Some(conformance.dimensions.clone());
-        run.levels = digitalisation::levels(&columns, Some(mapping), Some(rdl), Some(&conformance));
-        Ok((run, Some(conformance)))
-    }
+/// A streamed slice's run, and its conformance once every slice's things are known.
+fn finish(
+    stream: Streamed,
+    workspace: &Workspace,
+    rdl: Option<&Rdl>,
+    known: &BTreeMap<String, Things>,
+) -> Result<(SliceRun, Option<Conformance>)> {
+    let slice = stream.slice;
+    let account = SliceAccount::new(
+        &slice.name,
+        &slice.source,
+        stream.account,
+        stream.rows_path.map(|p| workspace.display_path(&p)),
+    );
+    let mut run = SliceRun {
+        account,
+        things: None,
+        quarantined: None,
+        failed_values: None,
+        entities: None,
+        triples: None,
+        conformance: None,
+        levels: Vec::new(),
+        thresholds: {
+            let mut merged = workspace.quality.clone();
+            merged.extend(slice.quality.clone());
+            merged
+        },
+    };
+    let (Some(mapped), Some(rdl)) = (stream.mapped, rdl) else {
+        run.levels = digitalisation::levels(&stream.columns, None, None, None);
+        return Ok((run, None));
+    };
+    let mapping = mapped.mapping;
+    let conformance = mapped
+        .checker
+        .finish(known)
+        .map_err(|e| MappingError::Run {
+            mapping: mapping.file.name.clone(),
+            reason: e.to_string(),
+        })?;
+    run.things = Some(mapped.things);
+    run.quarantined = Some(mapped.quarantined);
+    run.failed_values = Some(mapped.failed_values);
+    run.entities = mapped.entities.map(|p| workspace.display_path(&p));
+    run.triples = mapped.triples;
+    run.conformance = Some(conformance.dimensions.clone());
+    run.levels = digitalisation::levels(
+        &stream.columns,
+        Some(mapping),
+        Some(rdl),
+        Some(&conformance),
+    );
+    Ok((run, Some(conformance)))
 }
 
 pub fn render(runs: &[SliceRun]) -> String {

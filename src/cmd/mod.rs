@@ -33,6 +33,7 @@ pub struct Context {
     pub progress: Box<dyn Progress>,
     /// Filled when `--timings` asked for them.
     pub timings: Option<Timings>,
+    pub batch_rows: usize,
 }
 
 impl Context {
@@ -58,6 +59,7 @@ impl Context {
             format: cli.format,
             progress,
             timings,
+            batch_rows: usize::try_from(cli.batch_rows).unwrap_or(usize::MAX),
         }
     }
 
@@ -80,7 +82,9 @@ impl Context {
     }
 
     pub fn workspace(&self) -> Result<Workspace> {
-        Ok(Workspace::load(&self.workspace_dir)?)
+        let mut workspace = Workspace::load(&self.workspace_dir)?;
+        workspace.batch_rows = self.batch_rows;
+        Ok(workspace)
     }
 }
 

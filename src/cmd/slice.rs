@@ -1,6 +1,9 @@
 //! `thinslice slice`: cut slices out of their sources, write them as Parquet, and account
 //! for every row read.
 
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
@@ -8,6 +11,8 @@ use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::pipeline::Plan;
 use crate::report::{SliceAccount, accounts_table};
+use crate::stream::{Files, SliceStream, Streamed, stream_source};
+use crate::workspace::Outputs;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,17 +29,44 @@ struct SliceReport {
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let plan = Plan::prepare(&workspace, &args.slices)?;
-    let outcomes = plan.cut(ctx.progress.as_ref())?;
-    let mut accounts = Vec::with_capacity(outcomes.len());
-    for outcome in &outcomes {
-        let path = plan.write_slice(outcome)?;
-        accounts.push(SliceAccount::new(
-            &outcome.slice,
-            &outcome.source,
-            outcome.account(),
-            Some(workspace.display_path(&path)),
-        ));
+    let files = Files {
+        output_dir: &workspace.output_dir,
+        outputs: Outputs {
+            parquet: true,
+            csv: false,
+            ntriples: false,
+            turtle: false,
+        },
+        slices: true,
+        quarantine: false,
+        things: false,
+    };
+    let progress = ctx.progress.as_ref();
+    let known = BTreeMap::new();
+    // Sources are independent: each is read on its own thread.
+    let streamed: Vec<Result<Vec<Streamed>>> = plan
+        .by_source()
+        .into_par_iter()
+        .map(|(source, slices)| {
+            let streams = slices
+                .into_iter()
+                .map(|slice| SliceStream::new(slice, None, files, progress))
+                .collect();
+            stream_source(&plan, source, streams, &known, progress)
+        })
+        .collect();
+    let mut accounts = Vec::with_capacity(plan.slices.len());
+    for source in streamed {
+        for slice in source? {
+            accounts.push(SliceAccount::new(
+                &slice.slice.name,
+                &slice.slice.source,
+                slice.account,
+                slice.rows_path.map(|p| workspace.display_path(&p)),
+            ));
+        }
     }
+    accounts.sort_by(|a, b| a.slice.cmp(&b.slice));
     match ctx.format {
         OutputFormat::Json => print_json(&SliceReport { slices: accounts })?,
         OutputFormat::Text => {

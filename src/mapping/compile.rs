@@ -632,7 +632,7 @@ fn split_number(value: &str) -> Option<(&str, Option<&str>)> {
 #[derive(Debug, Clone)]
 pub struct MappedRows {
     /// `__row`, id, class, label, then properties and links in mapping order; only rows that
-    /// became things.
+    /// became things, in source order.
     pub entities: DataFrame,
     /// `__row`, id, property, column, dimension, value, reason: one row per value that
     /// failed to map.
@@ -705,10 +705,8 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
 
     let mut keep = vec![col(ROW_COLUMN)];
     keep.extend(compiled.columns.iter().map(|(name, _)| col(name.as_str())));
-    let entities = kept
-        .select(keep)
-        .sort([ID, ROW_COLUMN], SortMultipleOptions::default())
-        .collect()?;
+    // Things stay in source order, so a slice can be mapped batch by batch.
+    let entities = kept.select(keep).collect()?;
     Ok(MappedRows {
         entities,
         failures,

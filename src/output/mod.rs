@@ -10,7 +10,7 @@ use polars::prelude::*;
 use thiserror::Error;
 
 mod rdf;
-pub use rdf::{RdfStats, write_rdf};
+pub use rdf::{RdfSink, RdfStats};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum OutputError {
@@ -22,33 +22,81 @@ pub enum OutputError {
     Write { path: String, reason: String },
 }
 
+/// A file written under a temporary name beside its final path, renamed into place only by
+/// [`AtomicFile::commit`]; dropped before that, the temporary is removed. Writers that stream
+/// batch by batch keep one open for the whole run.
+pub struct AtomicFile {
+    path: PathBuf,
+    temporary: PathBuf,
+    /// A second handle on the temporary, to sync it once the writer that owns the first is
+    /// done.
+    handle: File,
+    committed: bool,
+}
+
+impl AtomicFile {
+    /// Creates the temporary (and the folder), returning it and the handle to write through.
+    pub fn create(path: &Path) -> Result<(Self, File), OutputError> {
+        let parent = path.parent().unwrap_or(Path::new("."));
+        let fail = |e: std::io::Error| write_error(path, e.to_string());
+        fs::create_dir_all(parent).map_err(fail)?;
+        let temporary = temporary_name(path);
+        let file = File::create(&temporary).map_err(fail)?;
+        let atomic = Self {
+            path: path.to_path_buf(),
+            temporary,
+            handle: file.try_clone().map_err(fail)?,
+            committed: false,
+        };
+        Ok((atomic, file))
+    }
+
+    /// The error of a failed write to this file.
+    pub fn error(&self, reason: impl Into<String>) -> OutputError {
+        write_error(&self.path, reason.into())
+    }
+
+    /// Syncs the temporary and renames it over the final path. Every writer of the file
+    /// must have flushed first.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        self.handle
+            .sync_all()
+            .and_then(|()| fs::rename(&self.temporary, &self.path))
+            .map_err(|e| self.error(e.to_string()))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Best effort: the temporary file is useless now, and its name says so.
+            let _ = fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+fn write_error(path: &Path, reason: String) -> OutputError {
+    OutputError::Write {
+        path: path.display().to_string(),
+        reason,
+    }
+}
+
 /// Writes `path` atomically: `write` fills a temporary file beside it, which is flushed,
 /// synced and renamed over `path` only when `write` succeeded.
 pub fn write_atomic<F>(path: &Path, write: F) -> Result<(), OutputError>
 where
     F: FnOnce(&mut BufWriter<File>) -> Result<(), String>,
 {
-    let fail = |reason: String| OutputError::Write {
-        path: path.display().to_string(),
-        reason,
-    };
-    let parent = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
-    let temporary = temporary_name(path);
-    let result = (|| {
-        let file = File::create(&temporary).map_err(|e| e.to_string())?;
-        let mut writer = BufWriter::new(file);
-        write(&mut writer)?;
-        let file = writer.into_inner().map_err(|e| e.error().to_string())?;
-        file.sync_all().map_err(|e| e.to_string())?;
-        fs::rename(&temporary, path).map_err(|e| e.to_string())
-    })();
-    if let Err(reason) = result {
-        // Best effort: the temporary file is useless now, and its name says so.
-        let _ = fs::remove_file(&temporary);
-        return Err(fail(reason));
-    }
-    Ok(())
+    let (atomic, file) = AtomicFile::create(path)?;
+    let mut writer = BufWriter::new(file);
+    write(&mut writer).map_err(|reason| atomic.error(reason))?;
+    writer
+        .into_inner()
+        .map_err(|e| atomic.error(e.error().to_string()))?;
+    atomic.commit()
 }
 
 fn temporary_name(path: &Path) -> PathBuf {
@@ -84,21 +132,17 @@ fn guard(text: Expr) -> Expr {
         .otherwise(text)
 }
 
-/// Writes a frame as CSV, atomically. Text cells that a spreadsheet would run as a formula
+/// The frame as CSV writes it: text cells that a spreadsheet would run as a formula
 /// (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) get a leading `'`, so the
-/// file is safe to open; numbers are never formulas and stay as they are.
-pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
-    let fail = |e: PolarsError| OutputError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
+/// file is safe to open; numbers are never formulas and stay as they are. Several values in
+/// one cell are joined with `|`.
+fn spreadsheet_safe(frame: &DataFrame) -> PolarsResult<DataFrame> {
     let guarded: Vec<Expr> = frame
         .columns()
         .iter()
         .map(|column| {
             let name = column.name().as_str();
             match column.dtype() {
-                // Several values in one cell: joined with `|`, then guarded like any text.
                 DataType::List(_) => guard(
                     col(name)
                         .list()
@@ -112,12 +156,16 @@ pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
             }
         })
         .collect();
-    let mut safe = frame
-        .clone()
-        .lazy()
-        .select(guarded)
-        .collect()
-        .map_err(fail)?;
+    let mut safe = frame.clone().lazy().select(guarded).collect()?;
+    // polars' CSV writer needs the columns' chunks aligned.
+    safe.rechunk_mut_par();
+    Ok(safe)
+}
+
+/// Writes a frame as CSV, atomically, made safe to open in a spreadsheet (see
+/// [`spreadsheet_safe`]).
+pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
+    let mut safe = spreadsheet_safe(frame).map_err(|e| write_error(path, e.to_string()))?;
     write_atomic(path, |writer| {
         CsvWriter::new(&mut *writer)
             .include_header(true)
@@ -125,6 +173,110 @@ pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
             .map_err(|e| e.to_string())?;
         writer.flush().map_err(|e| e.to_string())
     })
+}
+
+/// Rows per Parquet row group written by a [`TableSink`], as polars' own writer groups them.
+const ROW_GROUP: usize = 512 * 512;
+
+/// A table written batch by batch, as Parquet and/or CSV (made safe to open in a
+/// spreadsheet), so a table larger than memory can be written. Each file appears under its
+/// name only when [`TableSink::finish`] succeeds.
+pub struct TableSink {
+    schema: Schema,
+    parquet: Option<(AtomicFile, polars::io::parquet::write::BatchedWriter<File>)>,
+    csv: Option<(AtomicFile, polars::io::csv::write::BatchedWriter<File>)>,
+}
+
+impl TableSink {
+    /// Opens the files for a table of `schema`: Parquet at `parquet`, CSV at `csv`, each
+    /// when given. Both are written through unbuffered files: polars hands them large
+    /// blocks.
+    pub fn create(
+        schema: &Schema,
+        parquet: Option<&Path>,
+        csv: Option<&Path>,
+    ) -> Result<Self, OutputError> {
+        let parquet = match parquet {
+            Some(path) => {
+                let (atomic, file) = AtomicFile::create(path)?;
+                let writer = ParquetWriter::new(file)
+                    .batched(schema)
+                    .map_err(|e| atomic.error(e.to_string()))?;
+                Some((atomic, writer))
+            }
+            None => None,
+        };
+        let csv = match csv {
+            Some(path) => {
+                let (atomic, file) = AtomicFile::create(path)?;
+                let written = spreadsheet_safe(&DataFrame::empty_with_schema(schema))
+                    .map_err(|e| atomic.error(e.to_string()))?;
+                let writer = CsvWriter::new(file)
+                    .include_header(true)
+                    .batched(written.schema())
+                    .map_err(|e| atomic.error(e.to_string()))?;
+                Some((atomic, writer))
+            }
+            None => None,
+        };
+        Ok(Self {
+            schema: schema.clone(),
+            parquet,
+            csv,
+        })
+    }
+
+    /// Appends the rows of `frame`, whose columns are those of the sink's schema.
+    pub fn write(&mut self, frame: &DataFrame) -> Result<(), OutputError> {
+        let schema = &self.schema;
+        if let Some((atomic, writer)) = &mut self.parquet {
+            let written = conform(frame, schema).and_then(|frame| {
+                for start in (0..frame.height()).step_by(ROW_GROUP) {
+                    let mut group = frame.slice(start as i64, ROW_GROUP);
+                    group.rechunk_mut_par();
+                    writer.write_batch(&group)?;
+                }
+                Ok(())
+            });
+            written.map_err(|e| atomic.error(e.to_string()))?;
+        }
+        if let Some((atomic, writer)) = &mut self.csv {
+            let written = conform(frame, schema)
+                .and_then(|frame| spreadsheet_safe(&frame))
+                .and_then(|safe| writer.write_batch(&safe));
+            written.map_err(|e| atomic.error(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Ends the files (the Parquet footer, the CSV header of an empty table) and moves them
+    /// into place.
+    pub fn finish(self) -> Result<(), OutputError> {
+        if let Some((atomic, writer)) = self.parquet {
+            writer.finish().map_err(|e| atomic.error(e.to_string()))?;
+            drop(writer);
+            atomic.commit()?;
+        }
+        if let Some((atomic, mut writer)) = self.csv {
+            writer.finish().map_err(|e| atomic.error(e.to_string()))?;
+            drop(writer);
+            atomic.commit()?;
+        }
+        Ok(())
+    }
+}
+
+/// `frame` with the columns of `schema`, cast where a batch came out with another type (an
+/// all-null column, say).
+fn conform(frame: &DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
+    if frame.schema().as_ref() == schema {
+        return Ok(frame.clone());
+    }
+    let columns = schema
+        .iter()
+        .map(|(name, dtype)| frame.column(name)?.cast(dtype))
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(frame.height(), columns)
 }
 
 #[cfg(test)]

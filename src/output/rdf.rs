@@ -3,16 +3,18 @@
 //! per-triple loop only borrows text: no allocation per triple.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef, TripleRef};
 use oxttl::TurtleSerializer;
+use oxttl::turtle::WriterTurtleSerializer;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::{OutputError, write_atomic};
+use super::{AtomicFile, OutputError};
 use crate::mapping::{CLASS, ID, LABEL, Mapping};
 use crate::rdl::{Datatype, Rdl};
 
@@ -46,156 +48,136 @@ struct Predicate {
     object: Object,
 }
 
-/// Writes `entities` (as the mapping produced them) as N-Triples to `nt` and as Turtle to
-/// `ttl`, each when given. The statistics are counted either way.
-pub fn write_rdf(
-    entities: &DataFrame,
-    mapping: &Mapping,
-    rdl: &Rdl,
-    nt: Option<&Path>,
-    ttl: Option<&Path>,
-) -> Result<RdfStats, OutputError> {
-    let shown = nt
-        .or(ttl)
-        .map_or_else(String::new, |p| p.display().to_string());
-    let fail = |e: PolarsError| OutputError::Write {
-        path: shown.clone(),
-        reason: e.to_string(),
-    };
-    let text = |name: &str| -> Result<StringChunked, OutputError> {
-        let column = entities.column(name).map_err(fail)?;
-        let column = match column.dtype() {
-            DataType::Datetime(_, _) => entities
-                .clone()
-                .lazy()
-                .select([col(name).dt().strftime("%Y-%m-%dT%H:%M:%S")])
-                .collect()
-                .map_err(fail)?
-                .column(name)
-                .map_err(fail)?
-                .clone(),
-            _ => column.cast(&DataType::String).map_err(fail)?,
-        };
-        Ok(column.str().map_err(fail)?.clone())
-    };
+/// Things written as RDF batch by batch: N-Triples and Turtle, each when asked for, each
+/// atomically. The statistics are counted either way.
+pub struct RdfSink<'a> {
+    mapping: &'a Mapping,
+    rdl: &'a Rdl,
+    class_iris: HashMap<String, String>,
+    nt: Option<(AtomicFile, BufWriter<File>)>,
+    ttl: Option<(AtomicFile, WriterTurtleSerializer<BufWriter<File>>)>,
+    stats: RdfStats,
+    /// The file named in an error that is not one file's.
+    shown: String,
+}
 
-    let values = |name: &str| -> Result<Values, OutputError> {
-        let column = entities.column(name).map_err(fail)?;
-        if !matches!(column.dtype(), DataType::List(_)) {
-            return text(name).map(Values::Single);
-        }
-        let lists = entities
-            .clone()
-            .lazy()
-            .select([col(name).list().eval(element().cast(DataType::String))])
-            .collect()
-            .map_err(fail)?;
-        let lists = lists
-            .column(name)
-            .map_err(fail)?
-            .list()
-            .map_err(fail)?
-            .clone();
-        Ok(Values::Multi(lists))
-    };
-    let ids = text(ID)?;
-    let classes = text(CLASS)?;
-    let labels = match mapping.label {
-        Some(_) => Some(text(LABEL)?),
-        None => None,
-    };
-    let class_iris: HashMap<String, String> = rdl
-        .classes
-        .keys()
-        .map(|c| (c.clone(), rdl.iri(c)))
-        .collect();
-
-    let mut predicates = Vec::new();
-    for rule in &mapping.properties {
-        let Some(property) = rdl.properties.get(&rule.property) else {
-            continue;
+impl<'a> RdfSink<'a> {
+    /// Opens `nt` and `ttl` (each when given) for the things `mapping` makes.
+    pub fn create(
+        mapping: &'a Mapping,
+        rdl: &'a Rdl,
+        nt: Option<&Path>,
+        ttl: Option<&Path>,
+    ) -> Result<Self, OutputError> {
+        let shown = nt
+            .or(ttl)
+            .map_or_else(String::new, |p| p.display().to_string());
+        let nt = match nt {
+            Some(path) => {
+                let (atomic, file) = AtomicFile::create(path)?;
+                Some((atomic, BufWriter::new(file)))
+            }
+            None => None,
         };
-        let object = match property.datatype {
-            Datatype::String => Object::Literal(None),
-            Datatype::Integer => Object::Literal(Some(xsd::INTEGER)),
-            Datatype::Decimal => Object::Literal(Some(xsd::DECIMAL)),
-            Datatype::Boolean => Object::Literal(Some(xsd::BOOLEAN)),
-            Datatype::Date => Object::Literal(Some(xsd::DATE)),
-            Datatype::Datetime => Object::Literal(Some(xsd::DATE_TIME)),
-            Datatype::Code => Object::Code(
-                property
-                    .values
-                    .iter()
-                    .map(|(v, _)| (v.clone(), rdl.iri(v)))
-                    .collect(),
-            ),
-            Datatype::Link => Object::Iri,
+        let ttl = match ttl {
+            Some(path) => {
+                let (atomic, file) = AtomicFile::create(path)?;
+                let serializer = TurtleSerializer::new()
+                    .with_prefix("rdl", &rdl.namespace)
+                    .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
+                    .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
+                    .map_err(|e| atomic.error(e.to_string()))?
+                    .for_writer(BufWriter::new(file));
+                Some((atomic, serializer))
+            }
+            None => None,
         };
-        predicates.push(Predicate {
-            iri: rdl.iri(&rule.property),
-            values: values(&rule.property)?,
-            object,
-        });
-    }
-    for link in &mapping.links {
-        predicates.push(Predicate {
-            iri: rdl.iri(&link.property),
-            values: values(&link.property)?,
-            object: Object::Iri,
-        });
+        let class_iris = rdl
+            .classes
+            .keys()
+            .map(|c| (c.clone(), rdl.iri(c)))
+            .collect();
+        Ok(Self {
+            mapping,
+            rdl,
+            class_iris,
+            nt,
+            ttl,
+            stats: RdfStats::default(),
+            shown,
+        })
     }
 
-    let triples = Triples {
-        ids,
-        classes,
-        labels,
-        class_iris,
-        predicates,
-    };
-    // Turtle is written by its own thread while the N-Triples are serialised in chunks by
-    // all cores: serialising is the slow part, and the triples are only read.
-    let (nt_result, ttl_result) = std::thread::scope(|scope| {
-        let turtle = ttl.map(|ttl| {
-            let triples = &triples;
-            scope.spawn(move || {
-                let mut stats = RdfStats::default();
-                write_atomic(ttl, |writer| {
-                    let mut out = TurtleSerializer::new()
-                        .with_prefix("rdl", &rdl.namespace)
-                        .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
-                        .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
-                        .map_err(|e| e.to_string())?
-                        .for_writer(&mut *writer);
-                    stats = triples.each(0..triples.len(), |triple| {
+    /// Writes the triples of a batch of things (as the mapping produced them).
+    pub fn write(&mut self, entities: &DataFrame) -> Result<(), OutputError> {
+        let triples = Triples::new(entities, self.mapping, self.rdl, &self.class_iris)
+            .map_err(|e| write_error(&self.shown, e.to_string()))?;
+        let Self { nt, ttl, .. } = self;
+        // Turtle is written by its own thread while the N-Triples are serialised in chunks by
+        // all cores: serialising is the slow part, and the triples are only read.
+        let (nt_result, ttl_result) = std::thread::scope(|scope| {
+            let turtle = ttl.as_mut().map(|(_, out)| {
+                let triples = &triples;
+                scope.spawn(move || {
+                    triples.each(0..triples.len(), |triple| {
                         out.serialize_triple(triple).map_err(|e| e.to_string())
-                    })?;
-                    out.finish().map_err(|e| e.to_string())?;
-                    Ok(())
+                    })
                 })
-                .map(|()| stats)
-            })
+            });
+            let nt_result = nt
+                .as_mut()
+                .map(|(_, writer)| write_ntriples(&triples, writer));
+            let ttl_result = turtle.map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("the Turtle writer stopped unexpectedly".into()))
+            });
+            (nt_result, ttl_result)
         });
-        let nt_result = nt.map(|nt| write_ntriples(&triples, nt));
-        let ttl_result = turtle.zip(ttl).map(|(handle, ttl)| {
-            handle.join().unwrap_or_else(|_| {
-                Err(OutputError::Write {
-                    path: ttl.display().to_string(),
-                    reason: "the Turtle writer stopped unexpectedly".into(),
-                })
-            })
-        });
-        (nt_result, ttl_result)
-    });
-    let ttl_stats = ttl_result.transpose()?;
-    match (nt_result.transpose()?, ttl_stats) {
-        (Some(stats), _) | (None, Some(stats)) => Ok(stats),
-        // Neither file: the triples are still counted, for the report.
-        (None, None) => triples
-            .each(0..triples.len(), |_| Ok(()))
-            .map_err(|reason| OutputError::Write {
-                path: shown.clone(),
-                reason,
-            }),
+        let nt_stats = match (nt_result, nt.as_ref()) {
+            (Some(result), Some((atomic, _))) => Some(result.map_err(|r| atomic.error(r))?),
+            _ => None,
+        };
+        let ttl_stats = match (ttl_result, ttl.as_ref()) {
+            (Some(result), Some((atomic, _))) => Some(result.map_err(|r| atomic.error(r))?),
+            _ => None,
+        };
+        let stats = match nt_stats.or(ttl_stats) {
+            Some(stats) => stats,
+            // Neither file: the triples are still counted, for the report.
+            None => triples
+                .each(0..triples.len(), |_| Ok(()))
+                .map_err(|reason| write_error(&self.shown, reason))?,
+        };
+        self.stats.triples += stats.triples;
+        self.stats.invalid_iris += stats.invalid_iris;
+        Ok(())
+    }
+
+    /// Ends the files and moves them into place.
+    pub fn finish(self) -> Result<RdfStats, OutputError> {
+        if let Some((atomic, writer)) = self.nt {
+            writer
+                .into_inner()
+                .map_err(|e| atomic.error(e.error().to_string()))?;
+            atomic.commit()?;
+        }
+        if let Some((atomic, serializer)) = self.ttl {
+            serializer
+                .finish()
+                .map_err(|e| e.to_string())
+                .and_then(|writer| writer.into_inner().map_err(|e| e.error().to_string()))
+                .map_err(|reason| atomic.error(reason))?;
+            atomic.commit()?;
+        }
+        Ok(self.stats)
+    }
+}
+
+fn write_error(shown: &str, reason: String) -> OutputError {
+    OutputError::Write {
+        path: shown.to_string(),
+        reason,
     }
 }
 
@@ -205,10 +187,10 @@ const XSD_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema#";
 /// Things per chunk of N-Triples serialised by one core.
 const NT_CHUNK: usize = 16_384;
 
-/// Writes the N-Triples: chunks of things are serialised in parallel, a wave at a time so
-/// memory stays bounded, while one thread writes the previous wave's chunks in order, so
-/// the file is the same whatever the cores.
-fn write_ntriples(triples: &Triples, path: &Path) -> Result<RdfStats, OutputError> {
+/// Writes the N-Triples of a batch: chunks of things are serialised in parallel, a wave at a
+/// time so memory stays bounded, while this thread writes the previous wave's chunks in
+/// order, so the file is the same whatever the cores.
+fn write_ntriples(triples: &Triples, writer: &mut impl Write) -> Result<RdfStats, String> {
     type Chunk = Result<(Vec<u8>, RdfStats), String>;
     let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
         .step_by(NT_CHUNK)
@@ -216,50 +198,47 @@ fn write_ntriples(triples: &Triples, path: &Path) -> Result<RdfStats, OutputErro
         .collect();
     let wave = rayon::current_num_threads().max(1) * 2;
     let mut stats = RdfStats::default();
-    write_atomic(path, |writer| {
-        std::thread::scope(|scope| {
-            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Chunk>>(1);
-            // Written buffers come back to be filled again: no fresh memory per chunk.
-            let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
-            let serialiser = scope.spawn(move || {
-                for group in chunks.chunks(wave) {
-                    let buffers: Vec<Vec<u8>> = group
-                        .iter()
-                        .map(|_| recycled.try_recv().unwrap_or_default())
-                        .collect();
-                    let serialised: Vec<Chunk> = group
-                        .par_iter()
-                        .zip(buffers)
-                        .map(|(rows, mut buffer)| {
-                            let stats = triples.each(rows.clone(), |triple| {
-                                write_ntriple(&mut buffer, triple);
-                                Ok(())
-                            })?;
-                            Ok((buffer, stats))
-                        })
-                        .collect();
-                    if send.send(serialised).is_err() {
-                        // The writer stopped on an error, which it reports.
-                        return;
-                    }
-                }
-            });
-            for wave in receive {
-                for chunk in wave {
-                    let (mut bytes, chunk_stats) = chunk?;
-                    writer.write_all(&bytes).map_err(|e| e.to_string())?;
-                    stats.triples += chunk_stats.triples;
-                    stats.invalid_iris += chunk_stats.invalid_iris;
-                    bytes.clear();
-                    // The serialiser may be done and gone: then the buffer is just freed.
-                    let _ = recycle.send(bytes);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Chunk>>(1);
+        // Written buffers come back to be filled again: no fresh memory per chunk.
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        let serialiser = scope.spawn(move || {
+            for group in chunks.chunks(wave) {
+                let buffers: Vec<Vec<u8>> = group
+                    .iter()
+                    .map(|_| recycled.try_recv().unwrap_or_default())
+                    .collect();
+                let serialised: Vec<Chunk> = group
+                    .par_iter()
+                    .zip(buffers)
+                    .map(|(rows, mut buffer)| {
+                        let stats = triples.each(rows.clone(), |triple| {
+                            write_ntriple(&mut buffer, triple);
+                            Ok(())
+                        })?;
+                        Ok((buffer, stats))
+                    })
+                    .collect();
+                if send.send(serialised).is_err() {
+                    // The writer stopped on an error, which it reports.
+                    return;
                 }
             }
-            serialiser
-                .join()
-                .map_err(|_| "the N-Triples serialiser stopped unexpectedly".to_string())
-        })?;
-        writer.flush().map_err(|e| e.to_string())
+        });
+        for wave in receive {
+            for chunk in wave {
+                let (mut bytes, chunk_stats) = chunk?;
+                writer.write_all(&bytes).map_err(|e| e.to_string())?;
+                stats.triples += chunk_stats.triples;
+                stats.invalid_iris += chunk_stats.invalid_iris;
+                bytes.clear();
+                // The serialiser may be done and gone: then the buffer is just freed.
+                let _ = recycle.send(bytes);
+            }
+        }
+        serialiser
+            .join()
+            .map_err(|_| "the N-Triples serialiser stopped unexpectedly".to_string())
     })?;
     Ok(stats)
 }
@@ -337,15 +316,94 @@ fn write_quoted(out: &mut Vec<u8>, value: &str) {
 }
 
 /// Every thing's triples, in row order, from columns already turned into text.
-struct Triples {
+struct Triples<'a> {
     ids: StringChunked,
     classes: StringChunked,
     labels: Option<StringChunked>,
-    class_iris: HashMap<String, String>,
+    class_iris: &'a HashMap<String, String>,
     predicates: Vec<Predicate>,
 }
 
-impl Triples {
+impl<'a> Triples<'a> {
+    /// The triples of `entities` (as the mapping produced them), in the RDL's IRIs.
+    fn new(
+        entities: &DataFrame,
+        mapping: &Mapping,
+        rdl: &Rdl,
+        class_iris: &'a HashMap<String, String>,
+    ) -> PolarsResult<Self> {
+        let text = |name: &str| -> PolarsResult<StringChunked> {
+            let column = entities.column(name)?;
+            let column = match column.dtype() {
+                DataType::Datetime(_, _) => entities
+                    .clone()
+                    .lazy()
+                    .select([col(name).dt().strftime("%Y-%m-%dT%H:%M:%S")])
+                    .collect()?
+                    .column(name)?
+                    .clone(),
+                _ => column.cast(&DataType::String)?,
+            };
+            Ok(column.str()?.clone())
+        };
+        let values = |name: &str| -> PolarsResult<Values> {
+            let column = entities.column(name)?;
+            if !matches!(column.dtype(), DataType::List(_)) {
+                return text(name).map(Values::Single);
+            }
+            let lists = entities
+                .clone()
+                .lazy()
+                .select([col(name).list().eval(element().cast(DataType::String))])
+                .collect()?;
+            Ok(Values::Multi(lists.column(name)?.list()?.clone()))
+        };
+        let mut predicates = Vec::new();
+        for rule in &mapping.properties {
+            let Some(property) = rdl.properties.get(&rule.property) else {
+                continue;
+            };
+            let object = match property.datatype {
+                Datatype::String => Object::Literal(None),
+                Datatype::Integer => Object::Literal(Some(xsd::INTEGER)),
+                Datatype::Decimal => Object::Literal(Some(xsd::DECIMAL)),
+                Datatype::Boolean => Object::Literal(Some(xsd::BOOLEAN)),
+                Datatype::Date => Object::Literal(Some(xsd::DATE)),
+                Datatype::Datetime => Object::Literal(Some(xsd::DATE_TIME)),
+                Datatype::Code => Object::Code(
+                    property
+                        .values
+                        .iter()
+                        .map(|(v, _)| (v.clone(), rdl.iri(v)))
+                        .collect(),
+                ),
+                Datatype::Link => Object::Iri,
+            };
+            predicates.push(Predicate {
+                iri: rdl.iri(&rule.property),
+                values: values(&rule.property)?,
+                object,
+            });
+        }
+        for link in &mapping.links {
+            predicates.push(Predicate {
+                iri: rdl.iri(&link.property),
+                values: values(&link.property)?,
+                object: Object::Iri,
+            });
+        }
+        Ok(Self {
+            ids: text(ID)?,
+            classes: text(CLASS)?,
+            labels: match mapping.label {
+                Some(_) => Some(text(LABEL)?),
+                None => None,
+            },
+            class_iris,
+            predicates,
+        })
+    }
+
     fn len(&self) -> usize {
         self.ids.len()
     }

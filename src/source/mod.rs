@@ -135,16 +135,17 @@ impl Source {
         })
     }
 
-    /// Reads the source in tables of at most [`BATCH_ROWS`] rows where it can (CSV without
+    /// Reads the source in tables of at most `batch_rows` rows where it can (CSV without
     /// type inference, whose columns' types do not depend on rows still unread), else in
     /// one table, handing each to `each`.
     pub fn read_batches<E: From<SourceError>>(
         &self,
         wanted: Option<&[String]>,
+        batch_rows: usize,
         progress: &dyn Progress,
         each: &mut dyn FnMut(Table) -> Result<(), E>,
     ) -> Result<(), E> {
-        let batch = (!self.options.infer_types).then_some(BATCH_ROWS);
+        let batch = (!self.options.infer_types).then_some(batch_rows.max(1));
         self.read_in(wanted, batch, progress, each)
     }
 
