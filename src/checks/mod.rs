@@ -198,7 +198,7 @@ impl<'a> Checker<'a> {
         if !failures.is_empty() {
             let frame = concat(failures, UnionArgs::default())?.collect()?;
             if frame.height() > 0 {
-                self.failures.push(frame);
+                self.failures.push(detached(&frame)?);
             }
         }
         Ok(())
@@ -600,7 +600,7 @@ impl<'a> Checker<'a> {
             }
             let targets = targets.filter(col("__target").is_not_null()).collect()?;
             if self.linkable[index] && !known.contains_key(&link.slice) {
-                self.deferred.push((index, targets));
+                self.deferred.push((index, detached(&targets)?));
                 continue;
             }
             failures.push(self.dangling(index, targets, known)?);
@@ -704,6 +704,25 @@ impl<'a> Checker<'a> {
         }
         Ok(())
     }
+}
+
+/// A copy of `frame` whose texts own their bytes. polars' text columns are views into
+/// shared buffers: a few failed rows kept from a batch would otherwise keep all of that
+/// batch's text alive, and memory would grow with every batch.
+fn detached(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|column| match column.dtype() {
+            DataType::String => {
+                let texts = column.str()?;
+                let copy: StringChunked = texts.iter().collect();
+                Ok(copy.with_name(texts.name().clone()).into_column())
+            }
+            _ => Ok(column.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(frame.height(), columns)
 }
 
 fn count_non_null(frame: &DataFrame, column: &str) -> PolarsResult<u64> {

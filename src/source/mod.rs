@@ -23,7 +23,7 @@ use crate::workspace::ConfigSpan;
 pub const ROW_COLUMN: &str = "__row";
 
 /// How many rows a source read in batches hands over at a time.
-pub const BATCH_ROWS: usize = 1 << 20;
+pub const BATCH_ROWS: usize = 1 << 18;
 
 /// Which reader a source needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
