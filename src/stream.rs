@@ -301,7 +301,15 @@ impl<'a> SliceStream<'a> {
                     None => None,
                 };
                 let triples = match m.rdf {
-                    Some(sink) => Some(sink.finish()?.triples),
+                    Some(sink) => {
+                        // What is still queued for the disk is part of writing RDF.
+                        let task = self
+                            .progress
+                            .task(&format!("writing RDF {}", self.slice.name), None);
+                        let stats = sink.finish()?;
+                        task.finish();
+                        Some(stats.triples)
+                    }
                     None => None,
                 };
                 m.checker.map(|checker| MappedEnd {

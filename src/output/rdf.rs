@@ -54,7 +54,7 @@ pub struct RdfSink<'a> {
     mapping: &'a Mapping,
     rdl: &'a Rdl,
     class_iris: HashMap<String, String>,
-    nt: Option<(AtomicFile, BufWriter<File>)>,
+    nt: Option<(AtomicFile, Background)>,
     ttl: Option<(AtomicFile, WriterTurtleSerializer<BufWriter<File>>)>,
     stats: RdfStats,
     /// The file named in an error that is not one file's.
@@ -75,7 +75,7 @@ impl<'a> RdfSink<'a> {
         let nt = match nt {
             Some(path) => {
                 let (atomic, file) = AtomicFile::create(path)?;
-                Some((atomic, BufWriter::new(file)))
+                Some((atomic, Background::start(file)))
             }
             None => None,
         };
@@ -157,9 +157,7 @@ impl<'a> RdfSink<'a> {
     /// Ends the files and moves them into place.
     pub fn finish(self) -> Result<RdfStats, OutputError> {
         if let Some((atomic, writer)) = self.nt {
-            writer
-                .into_inner()
-                .map_err(|e| atomic.error(e.error().to_string()))?;
+            writer.finish().map_err(|reason| atomic.error(reason))?;
             atomic.commit()?;
         }
         if let Some((atomic, serializer)) = self.ttl {
@@ -184,62 +182,111 @@ fn write_error(shown: &str, reason: String) -> OutputError {
 const RDFS_NAMESPACE: &str = "http://www.w3.org/2000/01/rdf-schema#";
 const XSD_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema#";
 
-/// Things per chunk of N-Triples serialised by one core.
-const NT_CHUNK: usize = 16_384;
+/// Things per chunk of N-Triples serialised by one core (a few megabytes of text).
+const NT_CHUNK: usize = 4_096;
 
-/// Writes the N-Triples of a batch: chunks of things are serialised in parallel, a wave at a
-/// time so memory stays bounded, while this thread writes the previous wave's chunks in
-/// order, so the file is the same whatever the cores.
-fn write_ntriples(triples: &Triples, writer: &mut impl Write) -> Result<RdfStats, String> {
-    type Chunk = Result<(Vec<u8>, RdfStats), String>;
+/// Serialised chunks waiting to be written: the serialisers stay this far ahead of the
+/// disk at most.
+const NT_QUEUE: usize = 8;
+
+/// A file written by its own thread: chunks of bytes are handed over in order, and their
+/// buffers come back to be filled again. Copying into the page cache is a large part of
+/// writing N-Triples; on its own thread it overlaps with the rest of the job.
+struct Background {
+    send: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
+    writer: Option<std::thread::JoinHandle<Result<(), String>>>,
+}
+
+impl Background {
+    fn start(mut file: File) -> Self {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(NT_QUEUE);
+        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        let writer = std::thread::spawn(move || {
+            for mut bytes in receive {
+                file.write_all(&bytes).map_err(|e| e.to_string())?;
+                bytes.clear();
+                // The sink may be gone: then the buffer is just freed.
+                let _ = recycle.send(bytes);
+            }
+            Ok(())
+        });
+        Self {
+            send: Some(send),
+            recycled,
+            writer: Some(writer),
+        }
+    }
+
+    /// An empty buffer, recycled when one is back.
+    fn buffer(&self) -> Vec<u8> {
+        self.recycled.try_recv().unwrap_or_default()
+    }
+
+    /// Queues `bytes` to be written after what was queued before.
+    fn write(&self, bytes: Vec<u8>) -> Result<(), String> {
+        let sent = self.send.as_ref().map(|send| send.send(bytes));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The writer stopped on an error, which finishing it reports.
+            _ => Err(self.stopped()),
+        }
+    }
+
+    fn stopped(&self) -> String {
+        "the N-Triples writer stopped".to_string()
+    }
+
+    /// Waits until everything queued is written.
+    fn finish(mut self) -> Result<(), String> {
+        self.send = None;
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err(self.stopped()),
+        }
+    }
+}
+
+impl Drop for Background {
+    /// An abandoned file's writer is stopped and waited for, so no thread outlives the run.
+    fn drop(&mut self) {
+        self.send = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Serialises the N-Triples of a batch: chunks of things in parallel, a wave at a time so
+/// memory stays bounded, handed to the file's writer in order, so the file is the same
+/// whatever the cores.
+fn write_ntriples(triples: &Triples, out: &Background) -> Result<RdfStats, String> {
     let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
         .step_by(NT_CHUNK)
         .map(|start| start..(start + NT_CHUNK).min(triples.len()))
         .collect();
     let wave = rayon::current_num_threads().max(1) * 2;
     let mut stats = RdfStats::default();
-    std::thread::scope(|scope| {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Chunk>>(1);
-        // Written buffers come back to be filled again: no fresh memory per chunk.
-        let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
-        let serialiser = scope.spawn(move || {
-            for group in chunks.chunks(wave) {
-                let buffers: Vec<Vec<u8>> = group
-                    .iter()
-                    .map(|_| recycled.try_recv().unwrap_or_default())
-                    .collect();
-                let serialised: Vec<Chunk> = group
-                    .par_iter()
-                    .zip(buffers)
-                    .map(|(rows, mut buffer)| {
-                        let stats = triples.each(rows.clone(), |triple| {
-                            write_ntriple(&mut buffer, triple);
-                            Ok(())
-                        })?;
-                        Ok((buffer, stats))
-                    })
-                    .collect();
-                if send.send(serialised).is_err() {
-                    // The writer stopped on an error, which it reports.
-                    return;
-                }
-            }
-        });
-        for wave in receive {
-            for chunk in wave {
-                let (mut bytes, chunk_stats) = chunk?;
-                writer.write_all(&bytes).map_err(|e| e.to_string())?;
-                stats.triples += chunk_stats.triples;
-                stats.invalid_iris += chunk_stats.invalid_iris;
-                bytes.clear();
-                // The serialiser may be done and gone: then the buffer is just freed.
-                let _ = recycle.send(bytes);
-            }
+    for group in chunks.chunks(wave) {
+        let buffers: Vec<Vec<u8>> = group.iter().map(|_| out.buffer()).collect();
+        let serialised: Vec<Result<(Vec<u8>, RdfStats), String>> = group
+            .par_iter()
+            .zip(buffers)
+            .map(|(rows, mut buffer)| {
+                let stats = triples.each(rows.clone(), |triple| {
+                    write_ntriple(&mut buffer, triple);
+                    Ok(())
+                })?;
+                Ok((buffer, stats))
+            })
+            .collect();
+        for chunk in serialised {
+            let (bytes, chunk_stats) = chunk?;
+            out.write(bytes)?;
+            stats.triples += chunk_stats.triples;
+            stats.invalid_iris += chunk_stats.invalid_iris;
         }
-        serialiser
-            .join()
-            .map_err(|_| "the N-Triples serialiser stopped unexpectedly".to_string())
-    })?;
+    }
     Ok(stats)
 }
 
