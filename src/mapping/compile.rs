@@ -37,6 +37,9 @@ pub struct FailureRule {
 
 /// A mapping ready to run: one expression per output column.
 pub struct Compiled {
+    /// Intermediate values several expressions share, computed once as hidden columns
+    /// before `columns`: one list per level, each level using only the levels before it.
+    pub staged: Vec<Vec<(String, Expr)>>,
     /// (column name, expression) for id, class, label, properties and links, in order.
     pub columns: Vec<(String, Expr)>,
     /// How each mapped value can fail.
@@ -45,14 +48,55 @@ pub struct Compiled {
     pub quarantine: Expr,
 }
 
+/// The start of the hidden columns a mapping computes on the way; a source column may not
+/// be named so.
+pub(crate) const STAGED_PREFIX: &str = "__thinslice:";
+
+/// Where a rule's intermediate values are computed. A value several expressions use (the
+/// normalised text, a number's parts, the parsed value its failure is judged by) is
+/// computed once, as a hidden column, when the rule reads whole columns; inside a list's
+/// elements (`split`) no column can hold it, and it stays in place. polars evaluates a
+/// repeated subexpression each time it appears.
+enum Stage<'a> {
+    Columns {
+        owner: &'a str,
+        levels: &'a mut Vec<Vec<(String, Expr)>>,
+    },
+    InPlace,
+}
+
+impl Stage<'_> {
+    /// `expr`, computed once at `level` (after the levels below it) as `what` of the owner.
+    fn share(&mut self, level: usize, what: &str, expr: Expr) -> Expr {
+        match self {
+            Stage::InPlace => expr,
+            Stage::Columns { owner, levels } => {
+                let name = format!("{STAGED_PREFIX}{what}:{owner}");
+                while levels.len() <= level {
+                    levels.push(Vec::new());
+                }
+                levels[level].push((name.clone(), expr));
+                col(name)
+            }
+        }
+    }
+}
+
 /// Compiles `mapping` over a slice whose columns have the given types.
 pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
     let mut columns = Vec::new();
     let mut failures = Vec::new();
+    let mut staged = Vec::new();
 
     let id = template_expr(&mapping.id, true);
     columns.push((ID.to_string(), id.clone()));
-    let (class, class_reason) = class_expr(&mapping.class);
+    let (class, class_reason) = class_expr(
+        &mapping.class,
+        &mut Stage::Columns {
+            owner: CLASS,
+            levels: &mut staged,
+        },
+    );
     columns.push((CLASS.to_string(), class));
     // Under `unmapped: warn` a row without a class is still a thing; the missing class is
     // recorded as a failure of the `class` column instead of quarantining the row.
@@ -94,12 +138,23 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
                 raw.clone(),
                 source_value(rule),
                 &source_dtype,
+                &mut Stage::Columns {
+                    owner: &rule.property,
+                    levels: &mut staged,
+                },
             ),
             Some(separator) => {
                 // Several values in one cell: each is parsed on its own; the failed ones are
                 // left out and the first failure's reason is recorded.
-                let (each, each_reason) =
-                    parse(rule, property, rdl, element(), element(), &DataType::String);
+                let (each, each_reason) = parse(
+                    rule,
+                    property,
+                    rdl,
+                    element(),
+                    element(),
+                    &DataType::String,
+                    &mut Stage::InPlace,
+                );
                 let values = source_value(rule)
                     .cast(DataType::String)
                     .str()
@@ -153,6 +208,7 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
         )))
         .otherwise(class_reason);
     Compiled {
+        staged,
         columns,
         failures,
         quarantine,
@@ -222,7 +278,7 @@ fn escape_segment(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The class of each row, and why a row has none.
-fn class_expr(class: &ClassSource) -> (Expr, Expr) {
+fn class_expr(class: &ClassSource, stage: &mut Stage) -> (Expr, Expr) {
     match class {
         ClassSource::Fixed(class) => (lit(class.clone()), lit(NULL).cast(DataType::String)),
         ClassSource::Column {
@@ -235,14 +291,19 @@ fn class_expr(class: &ClassSource) -> (Expr, Expr) {
             if *trim {
                 code = code.str().strip_chars(lit(NULL));
             }
+            let code = stage.share(0, "code", code);
             let fallback = match unmapped {
                 Unmapped::Quarantine | Unmapped::Warn => lit(NULL).cast(DataType::String),
                 Unmapped::Fallback(class) => lit(class.clone()),
             };
-            let mapped = lookup(
-                code.clone(),
-                values.iter().map(|(k, v)| (k.clone(), v.clone())),
-                fallback,
+            let mapped = stage.share(
+                1,
+                "class",
+                lookup(
+                    code.clone(),
+                    values.iter().map(|(k, v)| (k.clone(), v.clone())),
+                    fallback,
+                ),
             );
             let reason = when(code.clone().is_null())
                 .then(lit(format!("no class: `{column}` is empty")))
@@ -347,8 +408,9 @@ fn parse(
     raw: Expr,
     value: Expr,
     source_dtype: &DataType,
+    stage: &mut Stage,
 ) -> (Expr, Expr) {
-    let text = normalised_text(rule, value.clone());
+    let text = stage.share(0, "text", normalised_text(rule, value.clone()));
     let (parsed, reason) = match property.datatype {
         Datatype::String => (text.clone(), String::new()),
         Datatype::Code => {
@@ -405,6 +467,7 @@ fn parse(
                 value.clone(),
                 text.clone(),
                 source_dtype,
+                stage,
             );
             let number = if property.datatype == Datatype::Integer {
                 number.round(0, RoundMode::HalfToEven).cast(DataType::Int64)
@@ -418,6 +481,7 @@ fn parse(
             "links are mapped under `links`".into(),
         ),
     };
+    let parsed = stage.share(2, "value", parsed);
     let failed = when(
         raw.is_not_null()
             .and(text.is_not_null())
@@ -492,6 +556,7 @@ fn number_expr(
     value: Expr,
     text: Expr,
     dtype: &DataType,
+    stage: &mut Stage,
 ) -> (Expr, String) {
     let target = property.unit.as_deref();
     let declared = rule.unit.as_deref().or(target);
@@ -512,7 +577,7 @@ fn number_expr(
     }
 
     // `207 kW`, `1.234,5`, `-15`: the number, then an optional unit.
-    let number_text = number_part(text.clone(), NumberPart::Number);
+    let number_text = stage.share(1, "number", number_part(text.clone(), NumberPart::Number));
     let cleaned = match rule.decimal {
         ',' => number_text
             .str()
@@ -532,7 +597,7 @@ fn number_expr(
             .replace_all(lit("'"), lit(""), true),
     };
     let number = cleaned.cast(DataType::Float64);
-    let written_unit = number_part(text, NumberPart::Unit);
+    let written_unit = stage.share(1, "unit", number_part(text, NumberPart::Unit));
 
     if !rule.unit_in_value {
         // A unit written after the number is not expected: such a value fails.
@@ -657,7 +722,16 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
         selection.push(f.raw.clone().alias(format!("{RAW_PREFIX}{}", f.property)));
     }
     selection.push(compiled.quarantine.clone().alias(REASON));
-    let mapped = rows.clone().lazy().select(selection).collect()?;
+    let mut staged = rows.clone().lazy();
+    for level in &compiled.staged {
+        staged = staged.with_columns(
+            level
+                .iter()
+                .map(|(name, expr)| expr.clone().alias(name.as_str()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let mapped = staged.select(selection).collect()?;
 
     let quarantine = mapped
         .clone()
@@ -665,13 +739,15 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
         .filter(col(REASON).is_not_null())
         .select([col(ROW_COLUMN), col(REASON).alias("reason")])
         .collect()?;
-    let kept = mapped.lazy().filter(col(REASON).is_null());
+    // The rows that became things, filtered once for the failures and the entities.
+    let kept = mapped.lazy().filter(col(REASON).is_null()).collect()?;
 
     let mut failure_frames = Vec::new();
     for f in &compiled.failures {
         let reason = format!("{FAILURE_PREFIX}{}", f.property);
         failure_frames.push(
             kept.clone()
+                .lazy()
                 .filter(col(reason.as_str()).is_not_null())
                 .select([
                     col(ROW_COLUMN),
@@ -706,7 +782,7 @@ pub fn run(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
     let mut keep = vec![col(ROW_COLUMN)];
     keep.extend(compiled.columns.iter().map(|(name, _)| col(name.as_str())));
     // Things stay in source order, so a slice can be mapped batch by batch.
-    let entities = kept.select(keep).collect()?;
+    let entities = kept.lazy().select(keep).collect()?;
     Ok(MappedRows {
         entities,
         failures,

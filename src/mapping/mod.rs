@@ -16,6 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
+pub(crate) use compile::STAGED_PREFIX;
 pub use compile::{CLASS, Compiled, FailureRule, ID, LABEL, MappedRows, compile, run};
 pub use template::{Template, TemplatePart};
 

@@ -58,7 +58,7 @@ where
 
 /// Whether a header is one thinslice keeps for itself.
 pub(crate) fn is_reserved(name: &str) -> bool {
-    name == ROW_COLUMN
+    name == ROW_COLUMN || name.starts_with(crate::mapping::STAGED_PREFIX)
 }
 
 /// Builds a typed column from its cells. Numbers, booleans and dates stay typed when every
