@@ -282,23 +282,6 @@ where
     )
 }
 
-/// A table from its rows' positions and its columns' cells, typed column by column.
-pub(crate) fn assemble<'a, I>(
-    source: &Source,
-    rows: Vec<u64>,
-    columns: I,
-    kind: OriginKind,
-) -> Result<Table, SourceError>
-where
-    I: IntoIterator<Item = (&'a str, Vec<Cell>)>,
-{
-    let built = columns
-        .into_iter()
-        .map(|(name, cells)| build_column(name, cells, source.options.infer_types))
-        .collect();
-    table(source, rows, built, kind)
-}
-
 /// A table from its rows' positions and its built columns.
 pub(crate) fn table(
     source: &Source,

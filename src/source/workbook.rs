@@ -2,22 +2,116 @@
 //! calamine. Typed cells stay typed, formulas give their cached values, and every value keeps
 //! its cell address.
 
-use calamine::{Data, Range, Reader, open_workbook_auto};
+use calamine::{Data, DataRef, DataType, Reader, Sheets, Xlsx, open_workbook_auto};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rayon::prelude::*;
 
-use super::columns::{Cell, assemble, is_reserved, name_headers};
+use super::columns::{Cell, build_column, is_reserved, name_headers, table};
 use super::{OriginKind, Source, SourceError, Table, column_letters};
 use crate::diag;
 use crate::progress::Progress;
 
+/// A sheet's used cells, column by column: each column's (row, cell) in row order. Rows and
+/// columns are 0-based and absolute.
+#[derive(Default)]
+struct Grid {
+    /// By absolute column.
+    columns: Vec<Vec<(u32, Cell)>>,
+    /// The first and last rows with a cell.
+    rows: Option<(u32, u32)>,
+}
+
+impl Grid {
+    /// Adds a cell; cells come in row order.
+    fn push(&mut self, row: u32, column: u32, cell: Cell) {
+        let index = column as usize;
+        if self.columns.len() <= index {
+            self.columns.resize_with(index + 1, Vec::new);
+        }
+        self.columns[index].push((row, cell));
+        self.rows = Some(match self.rows {
+            None => (row, row),
+            Some((first, last)) => (first.min(row), last.max(row)),
+        });
+    }
+
+    /// The used area: (first row, first column) and (last row, last column).
+    fn area(&self) -> Option<((u32, u32), (u32, u32))> {
+        let (first_row, last_row) = self.rows?;
+        let first_column = self.columns.iter().position(|c| !c.is_empty())?;
+        let last_column = self.columns.iter().rposition(|c| !c.is_empty())?;
+        Some((
+            (first_row, first_column as u32),
+            (last_row, last_column as u32),
+        ))
+    }
+
+    fn column(&self, column: u32) -> &[(u32, Cell)] {
+        self.columns.get(column as usize).map_or(&[], Vec::as_slice)
+    }
+
+    fn get(&self, row: u32, column: u32) -> Option<&Cell> {
+        let cells = self.column(column);
+        let at = cells.binary_search_by_key(&row, |(r, _)| *r).ok()?;
+        Some(&cells[at].1)
+    }
+}
+
 /// A sheet loaded from its workbook, with the header located.
 struct Sheet {
     name: String,
-    range: Range<Data>,
+    grid: Grid,
     /// 0-based absolute row of the header.
     header: u32,
     /// 0-based absolute columns, in sheet order, and their names.
     columns: Vec<(u32, String)>,
+}
+
+/// Cells handed from the xlsx parser to the thread that keeps them, at a time.
+const CELLS_PER_HANDOVER: usize = 1 << 14;
+
+/// Reads an xlsx sheet's cells: calamine parses the XML on one thread while this one turns
+/// the cells into ours, so a text is copied once, from the shared strings, and parsing
+/// overlaps with the rest of the work.
+fn xlsx_grid<RS>(xlsx: &mut Xlsx<RS>, name: &str, source: &Source) -> Result<Grid, String>
+where
+    RS: std::io::Read + std::io::Seek + Send,
+{
+    let mut reader = xlsx
+        .worksheet_cells_reader(name)
+        .map_err(|e| e.to_string())?;
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<calamine::Cell<DataRef<'_>>>>(4);
+        let parser = scope.spawn(move || -> Result<(), String> {
+            let mut cells = Vec::with_capacity(CELLS_PER_HANDOVER);
+            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                if cell.get_value().is_empty() {
+                    continue;
+                }
+                cells.push(cell);
+                if cells.len() == CELLS_PER_HANDOVER {
+                    let full =
+                        std::mem::replace(&mut cells, Vec::with_capacity(CELLS_PER_HANDOVER));
+                    if send.send(full).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+            let _ = send.send(cells);
+            Ok(())
+        });
+        let mut grid = Grid::default();
+        for cells in receive {
+            for cell in cells {
+                let (row, column) = cell.get_position();
+                grid.push(row, column, ref_cell(cell.get_value(), source));
+            }
+        }
+        parser
+            .join()
+            .unwrap_or_else(|_| Err("the xlsx parser stopped unexpectedly".into()))?;
+        Ok(grid)
+    })
 }
 
 fn load(source: &Source) -> Result<Sheet, SourceError> {
@@ -49,9 +143,21 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
             span: sheet_span,
         });
     }
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e| not_workbook(e.to_string()))?;
+    let grid = match &mut workbook {
+        Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source).map_err(not_workbook)?,
+        other => {
+            let range = other
+                .worksheet_range(&name)
+                .map_err(|e| not_workbook(e.to_string()))?;
+            let (first_row, first_column) = range.start().unwrap_or((0, 0));
+            let mut grid = Grid::default();
+            for (row, column, data) in range.used_cells() {
+                let (row, column) = (first_row + row as u32, first_column + column as u32);
+                grid.push(row, column, to_cell(data, source));
+            }
+            grid
+        }
+    };
 
     let header_row = source.header_row();
     let header_span = source
@@ -60,7 +166,7 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
         .as_ref()
         .map_or(source.config.path, |h| h.1);
     let header = header_row - 1;
-    let (Some(start), Some(end)) = (range.start(), range.end()) else {
+    let Some((start, end)) = grid.area() else {
         return Err(SourceError::HeaderPastEnd {
             path: source.display.clone(),
             sheet: name,
@@ -82,13 +188,10 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
     }
 
     let raw: Vec<String> = (start.1..=end.1)
-        .map(|c| {
-            let cell = range.get_value((header, c)).unwrap_or(&Data::Empty);
-            match to_cell(cell, source) {
-                Cell::Null => String::new(),
-                Cell::Text(s) => s,
-                other => render_header(&other),
-            }
+        .map(|c| match grid.get(header, c) {
+            None | Some(Cell::Null) => String::new(),
+            Some(Cell::Text(s)) => s.clone(),
+            Some(other) => render_header(other),
         })
         .collect();
     if raw.iter().all(|h| h.trim().is_empty()) {
@@ -120,19 +223,17 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
         }
         // A column with no header and no values is layout, not data.
         let blank = raw[offset].trim().is_empty()
-            && (header + 1..=end.0).all(|r| {
-                matches!(
-                    range.get_value((r, c)).map(|d| to_cell(d, source)),
-                    None | Some(Cell::Null)
-                )
-            });
+            && grid
+                .column(c)
+                .iter()
+                .all(|(row, cell)| *row <= header || *cell == Cell::Null);
         if !blank {
             columns.push((c, column));
         }
     }
     Ok(Sheet {
         name,
-        range,
+        grid,
         header,
         columns,
     })
@@ -144,72 +245,105 @@ pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
 
 pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, SourceError> {
     let task = progress.task(&format!("reading {}", source.id), None);
-    let sheet = load(source)?;
-    let end_row = sheet.range.end().map_or(sheet.header, |e| e.0);
-    let mut cells: Vec<Vec<Cell>> = vec![Vec::new(); sheet.columns.len()];
-    let mut rows = Vec::new();
-    let mut row_cells = Vec::with_capacity(sheet.columns.len());
-    for r in sheet.header + 1..=end_row {
-        row_cells.clear();
-        row_cells.extend(sheet.columns.iter().map(|(c, _)| {
-            to_cell(
-                sheet.range.get_value((r, *c)).unwrap_or(&Data::Empty),
-                source,
-            )
-        }));
-        // Blank rows separate blocks in hand-made sheets; they are not records.
-        if row_cells.iter().all(|c| *c == Cell::Null) {
-            continue;
+    let mut sheet = load(source)?;
+    let header = sheet.header;
+    // Blank rows separate blocks in hand-made sheets; they are not records.
+    let last = sheet.grid.rows.map_or(header, |(_, last)| last);
+    let mut used = vec![false; (last - header) as usize];
+    for (c, _) in &sheet.columns {
+        for (row, cell) in sheet.grid.column(*c) {
+            if *row > header && *cell != Cell::Null {
+                used[(row - header - 1) as usize] = true;
+            }
         }
-        for (column, cell) in cells.iter_mut().zip(row_cells.drain(..)) {
-            column.push(cell);
-        }
-        rows.push(u64::from(r) + 1);
     }
+    let rows: Vec<u32> = (header + 1..=last)
+        .filter(|row| used[(row - header - 1) as usize])
+        .collect();
+    // Each column laid out over those rows, and built, side by side.
+    let sparse: Vec<(String, Vec<(u32, Cell)>)> = sheet
+        .columns
+        .iter()
+        .map(|(c, name)| {
+            let cells = sheet
+                .grid
+                .columns
+                .get_mut(*c as usize)
+                .map(std::mem::take)
+                .unwrap_or_default();
+            (name.clone(), cells)
+        })
+        .collect();
+    let infer = source.options.infer_types;
+    let built = sparse
+        .into_par_iter()
+        .map(|(name, cells)| {
+            let mut dense = vec![Cell::Null; rows.len()];
+            for (row, cell) in cells {
+                if let Ok(at) = rows.binary_search(&row) {
+                    dense[at] = cell;
+                }
+            }
+            build_column(&name, dense, infer)
+        })
+        .collect();
 
     let letters = sheet
         .columns
         .iter()
         .map(|(c, name)| (name.clone(), column_letters(*c)))
         .collect();
-    let named = sheet
-        .columns
-        .iter()
-        .map(|(_, name)| name.as_str())
-        .zip(cells);
     let kind = OriginKind::Sheet {
         sheet: sheet.name.clone(),
         letters,
     };
-    let table = assemble(source, rows, named, kind);
+    let rows = rows.into_iter().map(|r| u64::from(r) + 1).collect();
+    let table = table(source, rows, built, kind);
     task.finish();
     table
 }
 
+/// A cell of the other formats' sheets, read like an xlsx cell.
 fn to_cell(data: &Data, source: &Source) -> Cell {
+    let data = match data {
+        Data::Empty => DataRef::Empty,
+        Data::Int(i) => DataRef::Int(*i),
+        Data::Float(f) => DataRef::Float(*f),
+        Data::Bool(b) => DataRef::Bool(*b),
+        Data::String(s) | Data::DurationIso(s) => DataRef::SharedString(s),
+        Data::DateTime(dt) => DataRef::DateTime(*dt),
+        Data::DateTimeIso(s) => DataRef::DateTimeIso(s.clone()),
+        Data::Error(e) => DataRef::Error(e.clone()),
+    };
+    ref_cell(&data, source)
+}
+
+/// A cell as the xlsx parser hands it over, texts still in the shared strings.
+fn ref_cell(data: &DataRef<'_>, source: &Source) -> Cell {
     match data {
-        Data::Empty => Cell::Null,
-        Data::Int(i) => Cell::Int(*i),
-        Data::Float(f) => Cell::Float(*f),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::String(s) | Data::DurationIso(s) => text_cell(s.clone(), source),
-        Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
+        DataRef::Empty => Cell::Null,
+        DataRef::Int(i) => Cell::Int(*i),
+        DataRef::Float(f) => Cell::Float(*f),
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::SharedString(s) => text_cell(s, source),
+        DataRef::String(s) | DataRef::DurationIso(s) => text_cell(s, source),
+        DataRef::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
             Some(value) => datetime_cell(value),
             None => Cell::Float(dt.as_f64()),
         },
-        Data::DateTime(dt) => Cell::Float(dt.as_f64()),
-        Data::DateTimeIso(s) => iso_cell(s).unwrap_or_else(|| text_cell(s.clone(), source)),
+        DataRef::DateTime(dt) => Cell::Float(dt.as_f64()),
+        DataRef::DateTimeIso(s) => iso_cell(s).unwrap_or_else(|| text_cell(s, source)),
         // An error cell (#N/A, #DIV/0!) is kept as its text: a mapping reports it at its cell,
         // and a workspace can list it among its null sentinels.
-        Data::Error(e) => text_cell(e.to_string(), source),
+        DataRef::Error(e) => text_cell(&e.to_string(), source),
     }
 }
 
-fn text_cell(text: String, source: &Source) -> Cell {
-    if source.is_null_text(&text) {
+fn text_cell(text: &str, source: &Source) -> Cell {
+    if source.is_null_text(text) {
         Cell::Null
     } else {
-        Cell::Text(text)
+        Cell::Text(text.to_string())
     }
 }
 
