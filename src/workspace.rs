@@ -332,6 +332,7 @@ fn resolve_source(
             whitespace_is_null: whitespace_is_null.unwrap_or(true),
             infer_types: infer_types.unwrap_or(true),
         },
+        loaded: Default::default(),
         config: ConfigSpan {
             src: file.source(),
             path: path_span,

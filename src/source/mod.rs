@@ -99,6 +99,8 @@ pub struct Source {
     pub format: Format,
     pub options: SourceOptions,
     pub config: ConfigSpan,
+    /// A workbook sheet parsed for its headers, kept for the read that follows.
+    pub(crate) loaded: workbook::Loaded,
 }
 
 impl Source {

@@ -2,6 +2,8 @@
 //! calamine. Typed cells stay typed, formulas give their cached values, and every value keeps
 //! its cell address.
 
+use std::sync::{Arc, Mutex};
+
 use calamine::{Data, DataRef, DataType, Reader, Sheets, Xlsx, open_workbook_auto};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rayon::prelude::*;
@@ -13,7 +15,7 @@ use crate::progress::Progress;
 
 /// A sheet's used cells, column by column: each column's (row, cell) in row order. Rows and
 /// columns are 0-based and absolute.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Grid {
     /// By absolute column.
     columns: Vec<Vec<(u32, Cell)>>,
@@ -57,7 +59,25 @@ impl Grid {
     }
 }
 
+/// A sheet parsed for its headers (every run checks them before reading data), kept until it
+/// is read, so a workbook is parsed once per run, not twice.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Loaded(Arc<Mutex<Option<Sheet>>>);
+
+impl Loaded {
+    fn keep(&self, sheet: Sheet) {
+        if let Ok(mut kept) = self.0.lock() {
+            *kept = Some(sheet);
+        }
+    }
+
+    fn take(&self) -> Option<Sheet> {
+        self.0.lock().ok().and_then(|mut kept| kept.take())
+    }
+}
+
 /// A sheet loaded from its workbook, with the header located.
+#[derive(Debug)]
 struct Sheet {
     name: String,
     grid: Grid,
@@ -240,12 +260,18 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
 }
 
 pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
-    Ok(load(source)?.columns.into_iter().map(|(_, n)| n).collect())
+    let sheet = load(source)?;
+    let names = sheet.columns.iter().map(|(_, n)| n.clone()).collect();
+    source.loaded.keep(sheet);
+    Ok(names)
 }
 
 pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, SourceError> {
     let task = progress.task(&format!("reading {}", source.id), None);
-    let mut sheet = load(source)?;
+    let mut sheet = match source.loaded.take() {
+        Some(sheet) => sheet,
+        None => load(source)?,
+    };
     let header = sheet.header;
     // Blank rows separate blocks in hand-made sheets; they are not records.
     let last = sheet.grid.rows.map_or(header, |(_, last)| last);
