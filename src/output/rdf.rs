@@ -224,43 +224,42 @@ impl Background {
     }
 
     /// Queues `bytes` to be written after what was queued before.
-    fn write(&self, bytes: Vec<u8>) -> Result<(), String> {
+    fn write(&mut self, bytes: Vec<u8>) -> Result<(), String> {
         let sent = self.send.as_ref().map(|send| send.send(bytes));
         match sent {
             Some(Ok(())) => Ok(()),
-            // The writer stopped on an error, which finishing it reports.
-            _ => Err(self.stopped()),
+            // The writer stopped on an error: that error is the one to report.
+            _ => self.wait().and(Err("the N-Triples writer stopped".into())),
         }
     }
 
-    fn stopped(&self) -> String {
-        "the N-Triples writer stopped".to_string()
+    /// Closes the queue and waits for the writer to write what is in it.
+    fn wait(&mut self) -> Result<(), String> {
+        self.send = None;
+        match self.writer.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err("the N-Triples writer stopped unexpectedly".into()),
+            None => Ok(()),
+        }
     }
 
     /// Waits until everything queued is written.
     fn finish(mut self) -> Result<(), String> {
-        self.send = None;
-        match self.writer.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(result)) => result,
-            _ => Err(self.stopped()),
-        }
+        self.wait()
     }
 }
 
 impl Drop for Background {
     /// An abandoned file's writer is stopped and waited for, so no thread outlives the run.
     fn drop(&mut self) {
-        self.send = None;
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
-        }
+        let _ = self.wait();
     }
 }
 
 /// Serialises the N-Triples of a batch: chunks of things in parallel, a wave at a time so
 /// memory stays bounded, handed to the file's writer in order, so the file is the same
 /// whatever the cores.
-fn write_ntriples(triples: &Triples, out: &Background) -> Result<RdfStats, String> {
+fn write_ntriples(triples: &Triples, out: &mut Background) -> Result<RdfStats, String> {
     let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
         .step_by(NT_CHUNK)
         .map(|start| start..(start + NT_CHUNK).min(triples.len()))
