@@ -227,14 +227,26 @@ fn text_kind(text: &str) -> Kind {
     }
 }
 
+/// What every text value of a column seen so far would be (`infer_types`): None until a
+/// value is seen.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Inferred(Option<Kind>);
+
+impl Inferred {
+    pub(crate) fn see(&mut self, text: &str) {
+        if self.0 != Some(Kind::Text) {
+            self.0 = Some(merge(self.0, text_kind(text)));
+        }
+    }
+}
+
 /// A text column built value by value, straight into polars' string storage, noting on the
 /// way whether every value is a number (for `infer_types`). Readers of text files use it
 /// instead of [`Cell`]s: one copy per value instead of three.
 pub(crate) struct TextColumn {
     builder: StringChunkedBuilder,
-    /// What the values seen so far would all be; None until a value is seen, and always
-    /// None without inference.
-    kind: Option<Kind>,
+    /// What the values seen so far would all be, or the type given; None without inference.
+    kind: Inferred,
     infer: bool,
 }
 
@@ -242,8 +254,16 @@ impl TextColumn {
     pub(crate) fn new(name: &str, infer: bool) -> Self {
         Self {
             builder: StringChunkedBuilder::new(PlSmallStr::from(name), 1024),
-            kind: None,
+            kind: Inferred::default(),
             infer,
+        }
+    }
+
+    /// A column whose type was inferred beforehand, from every value of the file.
+    pub(crate) fn typed(name: &str, kind: Inferred) -> Self {
+        Self {
+            kind,
+            ..Self::new(name, false)
         }
     }
 
@@ -251,18 +271,19 @@ impl TextColumn {
         match value {
             None => self.builder.append_null(),
             Some(text) => {
-                if self.infer && self.kind != Some(Kind::Text) {
-                    self.kind = Some(merge(self.kind, text_kind(text)));
+                if self.infer {
+                    self.kind.see(text);
                 }
                 self.builder.append_value(text);
             }
         }
     }
 
-    /// The column: numeric when inference is on and every value is a number, else text.
+    /// The column: numeric when every value is a number (by inference, or as typed
+    /// beforehand), else text.
     pub(crate) fn finish(self) -> Column {
         let text = self.builder.finish();
-        match self.kind {
+        match self.kind.0 {
             Some(Kind::Int) => parsed::<Int64Type>(&text).into_column(),
             Some(Kind::Float) => parsed::<Float64Type>(&text).into_column(),
             _ => text.into_column(),

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{Chain, Cursor, Read};
 use std::rc::Rc;
 
-use super::columns::{TextColumn, is_reserved, name_headers, table};
+use super::columns::{Inferred, TextColumn, is_reserved, name_headers, table};
 use super::{Encoding, OriginKind, Source, SourceError, Table};
 use crate::progress::Progress;
 
@@ -142,6 +142,44 @@ impl<'a> Scan<'a> {
         Ok(scan)
     }
 
+    /// The next data row and the line it starts on, checked against the header's width.
+    fn next_row(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, SourceError> {
+        let Some(line) = self.next(record)? else {
+            return Ok(None);
+        };
+        // Trailing empty fields (`a;b;c;;`, as spreadsheet exports write them) are not
+        // values; any other difference in width means the row was split or merged wrongly.
+        let width = self.headers.len();
+        let used = record
+            .iter()
+            .rposition(|f| !f.is_empty())
+            .map_or(0, |last| last + 1);
+        if record.len() < width || used > width {
+            return Err(SourceError::Ragged {
+                id: self.source.id.clone(),
+                path: self.source.display.clone(),
+                line,
+                found: record.len(),
+                expected: width,
+                header_line: self.header_line,
+                delimiter: char::from(self.source.options.delimiter),
+            });
+        }
+        Ok(Some(line))
+    }
+
+    /// Field `index` of a row as text; None when the source's rules make it null.
+    fn value<'r>(
+        &self,
+        record: &'r ::csv::ByteRecord,
+        line: u64,
+        index: usize,
+    ) -> Result<Option<Cow<'r, str>>, SourceError> {
+        let raw = record.get(index).unwrap_or_default();
+        let text = self.decode(raw, line, index)?;
+        Ok((!self.source.is_null_text(&text)).then_some(text))
+    }
+
     /// The next record and the line it starts on.
     fn next(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, SourceError> {
         let more = self
@@ -248,6 +286,10 @@ pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
 /// Every field is still decoded, so a bad byte is reported wherever it is. The rows come to
 /// `each` in tables of at most `batch` rows (all in one table when None), so a caller that
 /// keeps only some rows never holds the whole file.
+///
+/// Type inference (`infer_types`) needs every row of a column: a file longer than one batch
+/// is first read through for its columns' types alone, keeping nothing, then read in batches
+/// of those types. A file within one batch is read once.
 pub(super) fn read<E: From<SourceError>>(
     source: &Source,
     wanted: Option<&[String]>,
@@ -255,56 +297,85 @@ pub(super) fn read<E: From<SourceError>>(
     progress: &dyn Progress,
     each: &mut dyn FnMut(Table) -> Result<(), E>,
 ) -> Result<(), E> {
-    let size = std::fs::metadata(&source.path).map_or(0, |m| m.len());
-    let task = progress.task(&format!("reading {}", source.id), Some(size));
+    let task = progress.task(&format!("reading {}", source.id), Some(file_size(source)));
+    match read_pass(source, wanted, batch, None, task.as_ref(), each)? {
+        Pass::Done => {}
+        Pass::NeedsTypes => {
+            let types = infer_types(source, wanted, progress)?;
+            read_pass(source, wanted, batch, Some(&types), task.as_ref(), each)?;
+        }
+    }
+    task.finish();
+    Ok(())
+}
+
+fn file_size(source: &Source) -> u64 {
+    std::fs::metadata(&source.path).map_or(0, |m| m.len())
+}
+
+/// How a pass over the file ended.
+enum Pass {
+    Done,
+    /// The file is longer than a batch, and its columns' types are not known yet.
+    NeedsTypes,
+}
+
+/// Which columns are kept: those named in `wanted`, or all.
+fn kept(headers: &[String], wanted: Option<&[String]>) -> Vec<bool> {
+    headers
+        .iter()
+        .map(|name| wanted.is_none_or(|w| w.iter().any(|c| c == name)))
+        .collect()
+}
+
+/// One pass over the file's rows, in tables of at most `batch` rows. `types` are the kept
+/// columns' types when already known; without them and with inference, a file longer than
+/// a batch stops the pass.
+fn read_pass<E: From<SourceError>>(
+    source: &Source,
+    wanted: Option<&[String]>,
+    batch: Option<usize>,
+    types: Option<&[Inferred]>,
+    task: &dyn crate::progress::Task,
+    each: &mut dyn FnMut(Table) -> Result<(), E>,
+) -> Result<Pass, E> {
     let mut scan = Scan::open(source)?;
-    let width = scan.headers.len();
-    let infer = source.options.infer_types;
-    let new_columns = |headers: &[String]| -> Vec<Option<TextColumn>> {
+    let infer = source.options.infer_types && types.is_none();
+    let keep = kept(&scan.headers, wanted);
+    let headers = scan.headers.clone();
+    let new_columns = || -> Vec<Option<TextColumn>> {
+        let mut typed = types.unwrap_or_default().iter();
         headers
             .iter()
-            .map(|name| {
-                let keep = wanted.is_none_or(|w| w.iter().any(|c| c == name));
-                keep.then(|| TextColumn::new(name, infer))
+            .zip(&keep)
+            .map(|(name, keep)| {
+                keep.then(|| match typed.next() {
+                    Some(kind) => TextColumn::typed(name, *kind),
+                    None => TextColumn::new(name, infer),
+                })
             })
             .collect()
     };
-    let mut columns = new_columns(&scan.headers);
+    let mut columns = new_columns();
     let mut rows: Vec<u64> = Vec::new();
     let mut batches = 0;
     let mut record = ::csv::ByteRecord::new();
-    while let Some(line) = scan.next(&mut record)? {
-        // Trailing empty fields (`a;b;c;;`, as spreadsheet exports write them) are not
-        // values; any other difference in width means the row was split or merged wrongly.
-        let used = record
-            .iter()
-            .rposition(|f| !f.is_empty())
-            .map_or(0, |last| last + 1);
-        if record.len() < width || used > width {
-            return Err(SourceError::Ragged {
-                id: source.id.clone(),
-                path: source.display.clone(),
-                line,
-                found: record.len(),
-                expected: width,
-                header_line: scan.header_line,
-                delimiter: char::from(source.options.delimiter),
-            }
-            .into());
+    while let Some(line) = scan.next_row(&mut record)? {
+        if infer && batch.is_some_and(|b| rows.len() >= b) {
+            return Ok(Pass::NeedsTypes);
         }
         for (index, column) in columns.iter_mut().enumerate() {
-            let raw = record.get(index).unwrap_or_default();
-            let text = scan.decode(raw, line, index)?;
+            let value = scan.value(&record, line, index)?;
             if let Some(column) = column {
-                column.push((!source.is_null_text(&text)).then_some(&*text));
+                column.push(value.as_deref());
             }
         }
         rows.push(line);
         if rows.len().is_multiple_of(16_384) {
             task.set_position(record.position().map_or(0, |p| p.byte()));
         }
-        if batch.is_some_and(|b| rows.len() >= b) {
-            let full = std::mem::replace(&mut columns, new_columns(&scan.headers));
+        if !infer && batch.is_some_and(|b| rows.len() >= b) {
+            let full = std::mem::replace(&mut columns, new_columns());
             let built = full.into_iter().flatten().map(TextColumn::finish).collect();
             each(table(
                 source,
@@ -324,8 +395,41 @@ pub(super) fn read<E: From<SourceError>>(
             .collect();
         each(table(source, rows, built, OriginKind::Lines)?)?;
     }
+    Ok(Pass::Done)
+}
+
+/// The types of the kept columns, from every row of the file; nothing else is kept.
+fn infer_types(
+    source: &Source,
+    wanted: Option<&[String]>,
+    progress: &dyn Progress,
+) -> Result<Vec<Inferred>, SourceError> {
+    let task = progress.task(
+        &format!("inferring types {}", source.id),
+        Some(file_size(source)),
+    );
+    let mut scan = Scan::open(source)?;
+    let keep = kept(&scan.headers, wanted);
+    let mut types = vec![Inferred::default(); keep.len()];
+    let mut record = ::csv::ByteRecord::new();
+    let mut rows: u64 = 0;
+    while let Some(line) = scan.next_row(&mut record)? {
+        for (index, kind) in types.iter_mut().enumerate() {
+            if let Some(text) = scan.value(&record, line, index)? {
+                kind.see(&text);
+            }
+        }
+        rows += 1;
+        if rows.is_multiple_of(16_384) {
+            task.set_position(record.position().map_or(0, |p| p.byte()));
+        }
+    }
     task.finish();
-    Ok(())
+    Ok(types
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(kind, keep)| keep.then_some(kind))
+        .collect())
 }
 
 /// How many lines a file has; a last line without a terminator counts.
@@ -411,6 +515,23 @@ mod tests {
             .collect();
         // The first record spans lines 2 and 3; a blank line precedes the third.
         assert_eq!(lines, [Some(2), Some(4), Some(6), Some(7)]);
+    }
+
+    #[test]
+    fn inferred_types_hold_across_batches() {
+        let whole = read(true, None);
+        let batches = read(true, Some(3));
+        assert_eq!(batches.len(), 2);
+        for batch in &batches {
+            assert_eq!(batch.schema(), whole[0].schema());
+        }
+        assert_eq!(
+            whole[0].column("Rated kW").expect("column").dtype(),
+            &DataType::Float64
+        );
+        let mut joined = batches[0].clone();
+        joined.vstack_mut(&batches[1]).expect("same columns");
+        assert!(joined.equals_missing(&whole[0]));
     }
 
     #[test]

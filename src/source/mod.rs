@@ -137,8 +137,8 @@ impl Source {
         })
     }
 
-    /// Reads the source in tables of at most `batch_rows` rows where it can (CSV without
-    /// type inference, whose columns' types do not depend on rows still unread), else in
+    /// Reads the source in tables of at most `batch_rows` rows where it can (CSV; a CSV
+    /// source with type inference is read through once more first, for its types), else in
     /// one table, handing each to `each`.
     pub fn read_batches<E: From<SourceError>>(
         &self,
@@ -147,8 +147,7 @@ impl Source {
         progress: &dyn Progress,
         each: &mut dyn FnMut(Table) -> Result<(), E>,
     ) -> Result<(), E> {
-        let batch = (!self.options.infer_types).then_some(batch_rows.max(1));
-        self.read_in(wanted, batch, progress, each)
+        self.read_in(wanted, Some(batch_rows.max(1)), progress, each)
     }
 
     /// Reads the source in tables of at most `batch` rows (CSV only; other formats and None:

@@ -188,3 +188,29 @@ fn slicing_in_batches_accounts_for_every_row() {
     let lines = ["2", "4", "5", "7", "8"].map(|l| Some(format!("assets.csv:{l}")));
     assert_eq!(origins, lines);
 }
+
+/// With type inference (the default), a column's type depends on every row: `Count` is whole
+/// numbers in the first batch and text in the last, so it is text in every batch.
+#[test]
+fn inferred_types_do_not_depend_on_the_batch_size() {
+    let ws = TestWorkspace::new("sources:\n  things: { path: things.csv }\noutput: out\n")
+        .with_file(
+            "things.csv",
+            "Name,Count,Weight\nA,1,2\nB,2,2.5\nC,3,3\nD,many,4\nE,5,5\n",
+        )
+        .with_file("slices/all.yaml", "source: things\n");
+    ws.run(&["--no-progress", "slice"]).expect(0);
+    let whole = ws.parquet("out/slices/all.parquet");
+    ws.run(&["--no-progress", "--batch-rows", "2", "slice"])
+        .expect(0);
+    let batched = ws.parquet("out/slices/all.parquet");
+    assert_eq!(format!("{whole:?}"), format!("{batched:?}"));
+    assert_eq!(
+        crate::support::dtype(&batched, "Count"),
+        polars::prelude::DataType::String
+    );
+    assert_eq!(
+        crate::support::dtype(&batched, "Weight"),
+        polars::prelude::DataType::Float64
+    );
+}
