@@ -334,6 +334,29 @@ impl<'a> SliceStream<'a> {
     }
 }
 
+/// Runs `each` on every item, each on a thread of its own, and returns the results in
+/// order. A source's stream waits on its reader, and its reader may need rayon's workers
+/// (polars, the workbook reader): streams on those workers could leave none to run it.
+pub fn side_by_side<I, T, F>(items: I, each: F) -> Vec<Result<T>>
+where
+    I: IntoIterator,
+    I::Item: Send,
+    T: Send,
+    F: Fn(I::Item) -> Result<T> + Sync,
+{
+    let each = &each;
+    std::thread::scope(|scope| {
+        let running: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || each(item)))
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| thread.join().unwrap_or(Err(Error::Stopped)))
+            .collect()
+    })
+}
+
 /// Reads one source once, batch by batch, through the streams of its slices, and ends them.
 /// `known` holds the things of the slices already read, for the links.
 pub fn stream_source<'a>(

@@ -17,7 +17,7 @@ use crate::pipeline::check_names;
 use crate::rdl::Rdl;
 use crate::report::{SliceAccount, TextTable};
 use crate::slice::Slice;
-use crate::stream::{Files, Mapped, SliceStream, Streamed, stream_source};
+use crate::stream::{Files, Mapped, SliceStream, Streamed, side_by_side, stream_source};
 use crate::workspace::{Outputs, Threshold, Workspace};
 
 #[derive(Debug, clap::Args)]
@@ -124,42 +124,38 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
     let mut known: BTreeMap<String, Things> = BTreeMap::new();
     let mut streamed: Vec<Streamed> = Vec::new();
     for wave in plan.waves(&links_of) {
-        let results: Vec<Result<Vec<Streamed>>> = wave
-            .par_iter()
-            .map(|source| {
-                let cut: Vec<&Slice> = by_source[source]
-                    .iter()
-                    .copied()
-                    .filter(|s| wanted(s))
-                    .collect();
-                if cut.is_empty() {
-                    return Ok(Vec::new());
-                }
-                let streams: Vec<SliceStream> = cut
-                    .iter()
-                    .map(|slice| {
-                        // A slice read only for its things writes nothing.
-                        let asked = slices.is_empty() || slices.contains(&slice.name);
-                        let mapped =
-                            mapping_of(&slice.name)
-                                .zip(rdl)
-                                .map(|(mapping, rdl)| Mapped {
-                                    mapping,
-                                    rdl,
-                                    is_mapped: &is_mapped,
-                                });
-                        let files = Files {
-                            slices: files.slices && asked,
-                            quarantine: files.quarantine && asked,
-                            things: files.things && asked,
-                            ..files
-                        };
-                        SliceStream::new(slice, mapped, files, ctx.progress.as_ref())
-                    })
-                    .collect();
-                stream_source(plan, source, streams, &known, ctx.progress.as_ref())
-            })
-            .collect();
+        let results: Vec<Result<Vec<Streamed>>> = side_by_side(&wave, |source| {
+            let cut: Vec<&Slice> = by_source[source]
+                .iter()
+                .copied()
+                .filter(|s| wanted(s))
+                .collect();
+            if cut.is_empty() {
+                return Ok(Vec::new());
+            }
+            let streams: Vec<SliceStream> = cut
+                .iter()
+                .map(|slice| {
+                    // A slice read only for its things writes nothing.
+                    let asked = slices.is_empty() || slices.contains(&slice.name);
+                    let mapped = mapping_of(&slice.name)
+                        .zip(rdl)
+                        .map(|(mapping, rdl)| Mapped {
+                            mapping,
+                            rdl,
+                            is_mapped: &is_mapped,
+                        });
+                    let files = Files {
+                        slices: files.slices && asked,
+                        quarantine: files.quarantine && asked,
+                        things: files.things && asked,
+                        ..files
+                    };
+                    SliceStream::new(slice, mapped, files, ctx.progress.as_ref())
+                })
+                .collect();
+            stream_source(plan, source, streams, &known, ctx.progress.as_ref())
+        });
         for result in results {
             for mut stream in result? {
                 if let Some(mapped) = &mut stream.mapped {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
@@ -11,7 +10,7 @@ use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::pipeline::Plan;
 use crate::report::{SliceAccount, accounts_table};
-use crate::stream::{Files, SliceStream, Streamed, stream_source};
+use crate::stream::{Files, SliceStream, Streamed, side_by_side, stream_source};
 use crate::workspace::Outputs;
 
 #[derive(Debug, clap::Args)]
@@ -44,17 +43,14 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let progress = ctx.progress.as_ref();
     let known = BTreeMap::new();
     // Sources are independent: each is read on its own thread.
-    let streamed: Vec<Result<Vec<Streamed>>> = plan
-        .by_source()
-        .into_par_iter()
-        .map(|(source, slices)| {
+    let streamed: Vec<Result<Vec<Streamed>>> =
+        side_by_side(plan.by_source(), |(source, slices)| {
             let streams = slices
                 .into_iter()
                 .map(|slice| SliceStream::new(slice, None, files, progress))
                 .collect();
             stream_source(&plan, source, streams, &known, progress)
-        })
-        .collect();
+        });
     let mut accounts = Vec::with_capacity(plan.slices.len());
     for source in streamed {
         for slice in source? {

@@ -137,9 +137,9 @@ impl Source {
         })
     }
 
-    /// Reads the source in tables of at most `batch_rows` rows where it can (CSV; a CSV
-    /// source with type inference is read through once more first, for its types), else in
-    /// one table, handing each to `each`.
+    /// Reads the source in tables of at most `batch_rows` rows where it can (CSV, Parquet; a
+    /// CSV source with type inference is read through once more first, for its types), else
+    /// in one table (a workbook sheet), handing each to `each`.
     pub fn read_batches<E: From<SourceError>>(
         &self,
         wanted: Option<&[String]>,
@@ -150,8 +150,8 @@ impl Source {
         self.read_in(wanted, Some(batch_rows.max(1)), progress, each)
     }
 
-    /// Reads the source in tables of at most `batch` rows (CSV only; other formats and None:
-    /// one table).
+    /// Reads the source in tables of at most `batch` rows (CSV and Parquet; workbooks and
+    /// None: one table).
     fn read_in<E: From<SourceError>>(
         &self,
         wanted: Option<&[String]>,
@@ -162,7 +162,7 @@ impl Source {
         let mut table = match self.format {
             Format::Csv => return csv::read(self, wanted, batch, progress, each),
             Format::Workbook => workbook::read(self, progress)?,
-            Format::Parquet => parquet::read(self)?,
+            Format::Parquet => return parquet::read(self, wanted, batch, progress, each),
         };
         if let Some(wanted) = wanted {
             let names: Vec<String> = std::iter::once(ROW_COLUMN.to_string())

@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use super::columns::is_reserved;
 use super::{Origin, OriginKind, ROW_COLUMN, Source, SourceError, Table};
+use crate::progress::Progress;
 
 fn open(source: &Source) -> Result<ParquetReader<File>, SourceError> {
     let file = File::open(&source.path).map_err(|e| source.open_error(e.to_string()))?;
@@ -48,30 +49,58 @@ pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     Ok(names)
 }
 
-pub(super) fn read(source: &Source) -> Result<Table, SourceError> {
-    let mut frame = open(source)?
-        .finish()
-        .map_err(|e| not_parquet(source, &e))?;
-    let names: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.trim().to_string())
-        .collect();
+/// Reads the columns named in `wanted` (all when None) in tables of at most `batch` rows
+/// (one table when None), each read from the row groups it spans, so a file larger than
+/// memory can be read.
+pub(super) fn read<E: From<SourceError>>(
+    source: &Source,
+    wanted: Option<&[String]>,
+    batch: Option<usize>,
+    progress: &dyn Progress,
+    each: &mut dyn FnMut(Table) -> Result<(), E>,
+) -> Result<(), E> {
+    let task = progress.task(&format!("reading {}", source.id), None);
+    let fail = |e: PolarsError| not_parquet(source, &e);
+    let mut reader = open(source)?;
+    let schema = reader.schema().map_err(fail)?;
+    let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();
     check_names(source, &names)?;
-    frame
-        .set_column_names(&names)
-        .map_err(|e| not_parquet(source, &e))?;
-    let frame = frame
-        .lazy()
-        .with_row_index(ROW_COLUMN, Some(1))
-        .with_column(col(ROW_COLUMN).cast(DataType::UInt64))
-        .collect()
-        .map_err(|e| not_parquet(source, &e))?;
-    Ok(Table {
-        frame,
-        origin: Origin {
-            file: source.display.clone(),
-            kind: OriginKind::Rows,
-        },
-    })
+    // The file's own names (which may carry spaces) and the names the columns go by.
+    let (projection, kept): (Vec<String>, Vec<String>) = schema
+        .iter_names()
+        .zip(&names)
+        .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
+        .map(|(original, name)| (original.to_string(), name.clone()))
+        .unzip();
+    let rows = reader.num_rows().map_err(fail)?;
+    let step = batch.unwrap_or(rows).max(1);
+    let mut offset = 0;
+    loop {
+        let len = step.min(rows - offset);
+        let read = open(source)?
+            .with_columns((!projection.is_empty()).then(|| projection.clone()))
+            .with_slice(Some((offset, len)))
+            .finish()
+            .map_err(fail)?;
+        let positions: Vec<u64> = (offset as u64 + 1..=(offset + len) as u64).collect();
+        let mut columns = vec![Column::new(PlSmallStr::from(ROW_COLUMN), positions)];
+        for (original, name) in projection.iter().zip(&kept) {
+            let column = read.column(original).map_err(fail)?;
+            columns.push(column.clone().with_name(PlSmallStr::from(name.as_str())));
+        }
+        let frame = DataFrame::new(len, columns).map_err(fail)?;
+        each(Table {
+            frame,
+            origin: Origin {
+                file: source.display.clone(),
+                kind: OriginKind::Rows,
+            },
+        })?;
+        offset += len;
+        if offset >= rows {
+            break;
+        }
+    }
+    task.finish();
+    Ok(())
 }

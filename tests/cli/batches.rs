@@ -214,3 +214,26 @@ fn inferred_types_do_not_depend_on_the_batch_size() {
         polars::prelude::DataType::Float64
     );
 }
+
+/// The example's sources in batches of two rows: the CSV (with type inference) and the Parquet
+/// file are read in batches, the workbook whole; every slice comes out the same.
+#[test]
+fn the_example_sliced_in_batches_is_the_example() {
+    let ws = TestWorkspace::example();
+    ws.run(&["--no-progress", "slice"]).expect(0);
+    let whole = outputs(&ws.path().join("out"));
+    ws.run(&["--no-progress", "--batch-rows", "2", "slice"])
+        .expect(0);
+    let batched = outputs(&ws.path().join("out"));
+    assert_eq!(whole, batched);
+    let exchanges = ws.parquet("out/slices/telecom-exchanges.parquet");
+    let origins = crate::support::strings(&exchanges, "_origin");
+    assert!(origins.len() > 2, "more than one batch: {origins:?}");
+    assert!(
+        origins
+            .iter()
+            .flatten()
+            .all(|o| o.starts_with("examples/telecom/exchanges.parquet:")),
+        "{origins:?}"
+    );
+}
