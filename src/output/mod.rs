@@ -162,8 +162,8 @@ fn spreadsheet_safe(frame: &DataFrame) -> PolarsResult<DataFrame> {
     Ok(safe)
 }
 
-/// Writes a frame as CSV, atomically, made safe to open in a spreadsheet (see
-/// [`spreadsheet_safe`]).
+/// Writes a frame as CSV, atomically, made safe to open in a spreadsheet: a text that
+/// would run as a formula gets a leading `'`.
 pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
     let mut safe = spreadsheet_safe(frame).map_err(|e| write_error(path, e.to_string()))?;
     write_atomic(path, |writer| {
