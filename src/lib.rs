@@ -1,7 +1,7 @@
 //! thinslice: cut asset datasets into thin slices, refactor each against a Reference Data
 //! Library, write the result, and report its quality conformance.
 //!
-//! Data flows one way, a batch at a time: [`source`] → [`slice`] (cut by [`pipeline`]) →
+//! Data flows one way, a batch at a time: [`source`] → [`slice`](mod@slice) (cut by [`pipeline`]) →
 //! [`stream`] (mapping → checks → [`output`]) → [`report`].
 //! The command layer ([`cli`], [`cmd`]) is the only code that prints.
 
