@@ -10,7 +10,7 @@ use polars::prelude::*;
 use crate::checks::{Checker, Things};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
-use crate::output::{OutputError, RdfSink, TableSink};
+use crate::output::{AtomicFile, OutputError, RdfSink, TableSink};
 use crate::pipeline::{ORIGIN_COLUMN, Plan, slice_table};
 use crate::progress::Progress;
 use crate::rdl::Rdl;
@@ -93,6 +93,8 @@ pub struct Streamed<'a> {
     /// `slices/NAME.parquet`, when written.
     pub rows_path: Option<PathBuf>,
     pub mapped: Option<MappedEnd<'a>>,
+    /// The files written, to be put in place once the whole run has succeeded.
+    pub written: Vec<AtomicFile>,
 }
 
 /// What a mapped slice's stream made.
@@ -278,11 +280,12 @@ impl<'a> SliceStream<'a> {
         Ok(())
     }
 
-    /// Ends the slice's files and moves them into place.
+    /// Ends the slice's files, which [`Streamed::written`] holds until they are put in place.
     pub fn end(self) -> Result<Streamed<'a>> {
+        let mut written = Vec::new();
         let rows_path = match self.rows_sink {
             Some(sink) => {
-                sink.finish()?;
+                written.extend(sink.finish()?);
                 Some(self.files.path("slices", &self.slice.name, "parquet"))
             }
             None => None,
@@ -290,11 +293,11 @@ impl<'a> SliceStream<'a> {
         let mapped = match self.mapped {
             Some(m) => {
                 if let Some(sink) = m.quarantine {
-                    sink.finish()?;
+                    written.extend(sink.finish()?);
                 }
                 let entities = match m.entities {
                     Some(sink) => {
-                        sink.finish()?;
+                        written.extend(sink.finish()?);
                         let (parquet, csv) = self.files.table("entities", &self.slice.name);
                         parquet.or(csv)
                     }
@@ -306,7 +309,8 @@ impl<'a> SliceStream<'a> {
                         let task = self
                             .progress
                             .task(&format!("writing RDF {}", self.slice.name), None);
-                        let stats = sink.finish()?;
+                        let (stats, files) = sink.finish()?;
+                        written.extend(files);
                         task.finish();
                         Some(stats.triples)
                     }
@@ -330,6 +334,7 @@ impl<'a> SliceStream<'a> {
             columns: self.columns,
             rows_path,
             mapped,
+            written,
         })
     }
 }

@@ -13,6 +13,7 @@ use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::lint::lint;
 use crate::mapping::MappingError;
+use crate::output::{self, AtomicFile};
 use crate::pipeline::check_names;
 use crate::rdl::Rdl;
 use crate::report::{SliceAccount, TextTable};
@@ -167,6 +168,10 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
     }
     streamed.retain(|s| slices.is_empty() || slices.contains(&s.slice.name));
     streamed.sort_by(|a, b| a.slice.name.cmp(&b.slice.name));
+    let written: Vec<AtomicFile> = streamed
+        .iter_mut()
+        .flat_map(|s| std::mem::take(&mut s.written))
+        .collect();
 
     let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = streamed
         .into_par_iter()
@@ -179,6 +184,7 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
         runs.push(run);
         conformances.extend(conformance);
     }
+    output::commit_all(written)?;
     // Each source column at the best level any slice raised it to; columns no slice reads
     // stay syntactic.
     let mut sources: BTreeMap<String, Vec<ColumnLevel>> = BTreeMap::new();

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
 use crate::error::Result;
+use crate::output;
 use crate::pipeline::Plan;
 use crate::report::{SliceAccount, accounts_table};
 use crate::stream::{Files, SliceStream, Streamed, side_by_side, stream_source};
@@ -52,8 +53,10 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             stream_source(&plan, source, streams, &known, progress)
         });
     let mut accounts = Vec::with_capacity(plan.slices.len());
+    let mut written = Vec::new();
     for source in streamed {
-        for slice in source? {
+        for mut slice in source? {
+            written.append(&mut slice.written);
             accounts.push(SliceAccount::new(
                 &slice.slice.name,
                 &slice.slice.source,
@@ -62,6 +65,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             ));
         }
     }
+    output::commit_all(written)?;
     accounts.sort_by(|a, b| a.slice.cmp(&b.slice));
     match ctx.format {
         OutputFormat::Json => print_json(&SliceReport { slices: accounts })?,

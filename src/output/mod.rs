@@ -29,8 +29,8 @@ pub struct AtomicFile {
     path: PathBuf,
     temporary: PathBuf,
     /// A second handle on the temporary, to sync it once the writer that owns the first is
-    /// done.
-    handle: File,
+    /// done; None once synced.
+    handle: Option<File>,
     committed: bool,
 }
 
@@ -45,7 +45,7 @@ impl AtomicFile {
         let atomic = Self {
             path: path.to_path_buf(),
             temporary,
-            handle: file.try_clone().map_err(fail)?,
+            handle: Some(file.try_clone().map_err(fail)?),
             committed: false,
         };
         Ok((atomic, file))
@@ -56,14 +56,20 @@ impl AtomicFile {
         write_error(&self.path, reason.into())
     }
 
-    /// Syncs the temporary and renames it over the final path. Every writer of the file
-    /// must have flushed first.
-    pub fn commit(mut self) -> Result<(), OutputError> {
-        self.handle
-            .sync_all()
-            .and_then(|()| fs::rename(&self.temporary, &self.path))
-            .map_err(|e| self.error(e.to_string()))?;
-        self.committed = true;
+    /// Syncs the temporary to disk and lets go of it, so a file waiting to be committed
+    /// holds no file handle. Every writer of the file must have flushed first.
+    pub fn close(mut self) -> Result<Self, OutputError> {
+        if let Some(handle) = self.handle.take() {
+            handle.sync_all().map_err(|e| self.error(e.to_string()))?;
+        }
+        Ok(self)
+    }
+
+    /// Syncs the temporary (unless closed already) and renames it over the final path.
+    pub fn commit(self) -> Result<(), OutputError> {
+        let mut closed = self.close()?;
+        fs::rename(&closed.temporary, &closed.path).map_err(|e| closed.error(e.to_string()))?;
+        closed.committed = true;
         Ok(())
     }
 }
@@ -75,6 +81,13 @@ impl Drop for AtomicFile {
             let _ = fs::remove_file(&self.temporary);
         }
     }
+}
+
+/// Puts finished files in place. A run commits its data files only once every source was
+/// read and every slice checked, so a run that fails midway leaves the previous outputs as
+/// they were.
+pub fn commit_all(files: Vec<AtomicFile>) -> Result<(), OutputError> {
+    files.into_iter().try_for_each(AtomicFile::commit)
 }
 
 fn write_error(path: &Path, reason: String) -> OutputError {
@@ -249,20 +262,21 @@ impl TableSink {
         Ok(())
     }
 
-    /// Ends the files (the Parquet footer, the CSV header of an empty table) and moves them
-    /// into place.
-    pub fn finish(self) -> Result<(), OutputError> {
+    /// Ends the files (the Parquet footer, the CSV header of an empty table). They are put
+    /// in place by [`commit_all`], once the whole run has succeeded.
+    pub fn finish(self) -> Result<Vec<AtomicFile>, OutputError> {
+        let mut written = Vec::new();
         if let Some((atomic, writer)) = self.parquet {
             writer.finish().map_err(|e| atomic.error(e.to_string()))?;
             drop(writer);
-            atomic.commit()?;
+            written.push(atomic.close()?);
         }
         if let Some((atomic, mut writer)) = self.csv {
             writer.finish().map_err(|e| atomic.error(e.to_string()))?;
             drop(writer);
-            atomic.commit()?;
+            written.push(atomic.close()?);
         }
-        Ok(())
+        Ok(written)
     }
 }
 

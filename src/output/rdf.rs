@@ -154,11 +154,12 @@ impl<'a> RdfSink<'a> {
         Ok(())
     }
 
-    /// Ends the files and moves them into place.
-    pub fn finish(self) -> Result<RdfStats, OutputError> {
+    /// Ends the files, returning them to be put in place (see [`super::commit_all`]).
+    pub fn finish(self) -> Result<(RdfStats, Vec<AtomicFile>), OutputError> {
+        let mut written = Vec::new();
         if let Some((atomic, writer)) = self.nt {
             writer.finish().map_err(|reason| atomic.error(reason))?;
-            atomic.commit()?;
+            written.push(atomic.close()?);
         }
         if let Some((atomic, serializer)) = self.ttl {
             serializer
@@ -166,9 +167,9 @@ impl<'a> RdfSink<'a> {
                 .map_err(|e| e.to_string())
                 .and_then(|writer| writer.into_inner().map_err(|e| e.error().to_string()))
                 .map_err(|reason| atomic.error(reason))?;
-            atomic.commit()?;
+            written.push(atomic.close()?);
         }
-        Ok(self.stats)
+        Ok((self.stats, written))
     }
 }
 

@@ -237,3 +237,31 @@ fn the_example_sliced_in_batches_is_the_example() {
         "{origins:?}"
     );
 }
+
+/// Streaming writes as it reads, but puts nothing in place until every source is read: a run
+/// that fails on the last line of one source leaves the previous run's outputs as they were.
+#[test]
+fn a_run_that_fails_midway_changes_no_output() {
+    let ws = workspace();
+    ws.run(&["--no-progress", "--batch-rows", "2", "run"])
+        .expect(0);
+    let before = outputs(&ws.path().join("out"));
+    // New values for the substations (read first: the pumps link to them), and a broken
+    // last line in the pumps' source, read after.
+    std::fs::write(
+        ws.path().join("substations.csv"),
+        "Substation ID,Voltage\nS1,12 kV\nS2,33 kV\n",
+    )
+    .expect("edit");
+    let assets = std::fs::read_to_string(ws.path().join("assets.csv")).expect("assets");
+    std::fs::write(
+        ws.path().join("assets.csv"),
+        format!("{assets}P5,PUMP,1 kW,W1,S1,extra\n"),
+    )
+    .expect("break");
+    let run = ws
+        .run(&["--no-progress", "--batch-rows", "2", "run"])
+        .expect(2);
+    assert!(run.stderr.contains("assets.csv"), "{}", run.stderr);
+    assert_eq!(before, outputs(&ws.path().join("out")));
+}
