@@ -2,7 +2,6 @@
 //! data), then read each source once and cut its slices out of it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use polars::prelude::*;
 
@@ -205,14 +204,6 @@ impl<'w> Plan<'w> {
                 (Ok(()), Ok(())) => Ok(()),
             }
         })
-    }
-
-    /// Where a slice's rows are written.
-    pub fn slice_path(&self, slice: &str) -> PathBuf {
-        self.workspace
-            .output_dir
-            .join("slices")
-            .join(format!("{slice}.parquet"))
     }
 }
 

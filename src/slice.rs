@@ -141,12 +141,7 @@ pub struct SlicedRows {
 impl SlicedRows {
     /// The slice's columns, as named in the slice, without [`ROW_COLUMN`].
     pub fn columns(&self) -> Vec<String> {
-        self.frame
-            .get_column_names()
-            .into_iter()
-            .filter(|n| n.as_str() != ROW_COLUMN)
-            .map(|n| n.to_string())
-            .collect()
+        crate::source::data_columns(&self.frame)
     }
 }
 

@@ -12,10 +12,10 @@ use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
 use crate::output::{AtomicFile, OutputError, RdfSink, TableSink};
 use crate::pipeline::{ORIGIN_COLUMN, Plan, slice_table};
-use crate::progress::Progress;
+use crate::progress::{Progress, Task};
 use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
-use crate::source::{Origin, ROW_COLUMN};
+use crate::source::{Origin, ROW_COLUMN, data_columns};
 use crate::workspace::Outputs;
 
 /// Which files the streams of a job write, and where.
@@ -84,8 +84,9 @@ struct MappedStream<'a> {
     failed_values: u64,
 }
 
-/// A slice whose every batch went through: its files are in place, its conformance waits
-/// for the links to slices read after it.
+/// A slice whose every batch went through: its files are written (and wait in
+/// [`Streamed::written`] to be put in place), its conformance waits for the links to slices
+/// read after it.
 pub struct Streamed<'a> {
     pub slice: &'a Slice,
     pub account: RowAccount,
@@ -142,11 +143,6 @@ impl<'a> SliceStream<'a> {
         }
     }
 
-    fn task(&self, what: &str) -> Box<dyn crate::progress::Task> {
-        self.progress
-            .task(&format!("{what} {}", self.slice.name), None)
-    }
-
     /// Takes the slice's rows cut from one batch of its source. `known` holds the things of
     /// the slices already read, for the links.
     pub fn batch(
@@ -162,7 +158,7 @@ impl<'a> SliceStream<'a> {
         self.account.in_slice += rows.account.in_slice;
         self.account.outside += rows.account.outside;
         if self.files.slices && self.files.outputs.parquet {
-            let task = self.task("writing slice");
+            let task = phase(self.progress, "writing slice", &self.slice.name);
             let table = slice_table(&rows, origin).map_err(|e| self.frame_error(origin, &e))?;
             let path = self.files.path("slices", &self.slice.name, "parquet");
             append(&mut self.rows_sink, (Some(path), None), &table)?;
@@ -189,8 +185,8 @@ impl<'a> SliceStream<'a> {
         origin: &Origin,
         known: &BTreeMap<String, Things>,
     ) -> Result<()> {
-        let (slice, files) = (self.slice, self.files);
-        let task = self.task("mapping");
+        let (slice, files, progress) = (self.slice, self.files, self.progress);
+        let task = phase(progress, "mapping", &slice.name);
         let Some(m) = self.mapped.as_mut() else {
             return Ok(());
         };
@@ -216,9 +212,7 @@ impl<'a> SliceStream<'a> {
             });
         }
 
-        let task = self
-            .progress
-            .task(&format!("checking {}", slice.name), None);
+        let task = phase(progress, "checking", &slice.name);
         let is_mapped = m.with.is_mapped;
         let checker = m.checker.get_or_insert_with(|| {
             Checker::new(&slice.name, mapping, rdl, origin.clone(), is_mapped)
@@ -229,9 +223,7 @@ impl<'a> SliceStream<'a> {
         task.finish();
 
         if files.quarantine {
-            let task = self
-                .progress
-                .task(&format!("writing quarantine {}", slice.name), None);
+            let task = phase(progress, "writing quarantine", &slice.name);
             let table = quarantine_table(&batch, rows, origin).map_err(fail)?;
             append(
                 &mut m.quarantine,
@@ -241,9 +233,7 @@ impl<'a> SliceStream<'a> {
             task.finish();
         }
         if files.things {
-            let task = self
-                .progress
-                .task(&format!("writing entities {}", slice.name), None);
+            let task = phase(progress, "writing entities", &slice.name);
             let table = entities_table(&batch, origin).map_err(fail)?;
             append(
                 &mut m.entities,
@@ -252,9 +242,7 @@ impl<'a> SliceStream<'a> {
             )?;
             task.finish();
 
-            let task = self
-                .progress
-                .task(&format!("writing RDF {}", slice.name), None);
+            let task = phase(progress, "writing RDF", &slice.name);
             let sink = match &mut m.rdf {
                 Some(sink) => sink,
                 None => {
@@ -306,9 +294,7 @@ impl<'a> SliceStream<'a> {
                 let triples = match m.rdf {
                     Some(sink) => {
                         // What is still queued for the disk is part of writing RDF.
-                        let task = self
-                            .progress
-                            .task(&format!("writing RDF {}", self.slice.name), None);
+                        let task = phase(self.progress, "writing RDF", &self.slice.name);
                         let (stats, files) = sink.finish()?;
                         written.extend(files);
                         task.finish();
@@ -337,6 +323,11 @@ impl<'a> SliceStream<'a> {
             written,
         })
     }
+}
+
+/// A phase of one slice's work, as progress shows it and `--timings` adds it up.
+fn phase(progress: &dyn Progress, what: &str, slice: &str) -> Box<dyn Task> {
+    progress.task(&format!("{what} {slice}"), None)
 }
 
 /// Runs `each` on every item, each on a thread of its own, and returns the results in
@@ -423,13 +414,7 @@ fn quarantine_table(
 /// A batch's things as written: id, class, label, properties in RDL units, links, and where
 /// each came from.
 fn entities_table(batch: &MappedRows, origin: &Origin) -> PolarsResult<DataFrame> {
-    let mut selection: Vec<Expr> = batch
-        .entities
-        .get_column_names()
-        .into_iter()
-        .filter(|n| n.as_str() != ROW_COLUMN)
-        .map(|n| col(n.clone()))
-        .collect();
+    let mut selection: Vec<Expr> = data_columns(&batch.entities).into_iter().map(col).collect();
     selection.push(origin.row_expr().alias(ORIGIN_COLUMN));
     batch.entities.clone().lazy().select(selection).collect()
 }

@@ -103,10 +103,10 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
         })
     };
     let is_mapped = |slice: &str| mapping_of(slice).is_some();
+    let asked = |slice: &str| slices.is_empty() || slices.iter().any(|s| s == slice);
     // The slices asked for, and those their links point at: their things are needed.
     let wanted = |slice: &Slice| {
-        slices.is_empty()
-            || slices.contains(&slice.name)
+        asked(&slice.name)
             || slices
                 .iter()
                 .any(|asked| links_of(asked).contains(&slice.name.as_str()))
@@ -138,7 +138,7 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
                 .iter()
                 .map(|slice| {
                     // A slice read only for its things writes nothing.
-                    let asked = slices.is_empty() || slices.contains(&slice.name);
+                    let asked = asked(&slice.name);
                     let mapped = mapping_of(&slice.name)
                         .zip(rdl)
                         .map(|(mapping, rdl)| Mapped {
@@ -166,7 +166,7 @@ pub fn execute(slices: &[String], ctx: &Context, writes: Writes) -> Result<Execu
             }
         }
     }
-    streamed.retain(|s| slices.is_empty() || slices.contains(&s.slice.name));
+    streamed.retain(|s| asked(&s.slice.name));
     streamed.sort_by(|a, b| a.slice.name.cmp(&b.slice.name));
     let written: Vec<AtomicFile> = streamed
         .iter_mut()

@@ -193,7 +193,7 @@ const ROW_GROUP: usize = 512 * 512;
 
 /// A table written batch by batch, as Parquet and/or CSV (made safe to open in a
 /// spreadsheet), so a table larger than memory can be written. Each file appears under its
-/// name only when [`TableSink::finish`] succeeds.
+/// name only when it is committed, after [`TableSink::finish`].
 pub struct TableSink {
     schema: Schema,
     parquet: Option<(AtomicFile, polars::io::parquet::write::BatchedWriter<File>)>,
@@ -241,22 +241,23 @@ impl TableSink {
 
     /// Appends the rows of `frame`, whose columns are those of the sink's schema.
     pub fn write(&mut self, frame: &DataFrame) -> Result<(), OutputError> {
-        let schema = &self.schema;
+        let first = self.parquet.as_ref().map(|p| &p.0);
+        let Some(first) = first.or(self.csv.as_ref().map(|c| &c.0)) else {
+            return Ok(());
+        };
+        let frame = conform(frame, &self.schema).map_err(|e| first.error(e.to_string()))?;
         if let Some((atomic, writer)) = &mut self.parquet {
-            let written = conform(frame, schema).and_then(|frame| {
-                for start in (0..frame.height()).step_by(ROW_GROUP) {
+            let written = (0..frame.height())
+                .step_by(ROW_GROUP)
+                .try_for_each(|start| {
                     let mut group = frame.slice(start as i64, ROW_GROUP);
                     group.rechunk_mut_par();
-                    writer.write_batch(&group)?;
-                }
-                Ok(())
-            });
+                    writer.write_batch(&group)
+                });
             written.map_err(|e| atomic.error(e.to_string()))?;
         }
         if let Some((atomic, writer)) = &mut self.csv {
-            let written = conform(frame, schema)
-                .and_then(|frame| spreadsheet_safe(&frame))
-                .and_then(|safe| writer.write_batch(&safe));
+            let written = spreadsheet_safe(&frame).and_then(|safe| writer.write_batch(&safe));
             written.map_err(|e| atomic.error(e.to_string()))?;
         }
         Ok(())

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{LiteralRef, NamedNodeRef, NamedOrBlankNodeRef, TermRef, TripleRef};
@@ -14,7 +14,7 @@ use oxttl::turtle::WriterTurtleSerializer;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::{AtomicFile, OutputError};
+use super::{AtomicFile, OutputError, write_error};
 use crate::mapping::{CLASS, ID, LABEL, Mapping};
 use crate::rdl::{Datatype, Rdl};
 
@@ -58,7 +58,7 @@ pub struct RdfSink<'a> {
     ttl: Option<(AtomicFile, WriterTurtleSerializer<BufWriter<File>>)>,
     stats: RdfStats,
     /// The file named in an error that is not one file's.
-    shown: String,
+    shown: PathBuf,
 }
 
 impl<'a> RdfSink<'a> {
@@ -69,9 +69,7 @@ impl<'a> RdfSink<'a> {
         nt: Option<&Path>,
         ttl: Option<&Path>,
     ) -> Result<Self, OutputError> {
-        let shown = nt
-            .or(ttl)
-            .map_or_else(String::new, |p| p.display().to_string());
+        let shown = nt.or(ttl).map(Path::to_path_buf).unwrap_or_default();
         let nt = match nt {
             Some(path) => {
                 let (atomic, file) = AtomicFile::create(path)?;
@@ -170,13 +168,6 @@ impl<'a> RdfSink<'a> {
             written.push(atomic.close()?);
         }
         Ok((self.stats, written))
-    }
-}
-
-fn write_error(shown: &str, reason: String) -> OutputError {
-    OutputError::Write {
-        path: shown.to_string(),
-        reason,
     }
 }
 

@@ -214,13 +214,18 @@ pub struct Table {
 impl Table {
     /// The source's column names, without [`ROW_COLUMN`].
     pub fn columns(&self) -> Vec<String> {
-        self.frame
-            .get_column_names()
-            .into_iter()
-            .filter(|name| name.as_str() != ROW_COLUMN)
-            .map(|name| name.to_string())
-            .collect()
+        data_columns(&self.frame)
     }
+}
+
+/// A frame's column names without [`ROW_COLUMN`]: the columns that hold data.
+pub fn data_columns(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .into_iter()
+        .filter(|name| name.as_str() != ROW_COLUMN)
+        .map(|name| name.to_string())
+        .collect()
 }
 
 /// How to say where a row or a value came from.
