@@ -1,6 +1,8 @@
 //! Diagnostics plumbing: YAML files with their text (so errors can point into them),
-//! the one `load()` that parses YAML with spans, and "did you mean".
+//! the one `load()` that parses YAML with spans, several problems reported as one, and
+//! "did you mean". A leaf: every layer reports through it.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,9 +23,9 @@ pub struct YamlFile {
 
 impl YamlFile {
     pub fn read(path: &Path, name: String) -> Result<Self, YamlError> {
-        let text = std::fs::read_to_string(path).map_err(|e| YamlError::Read {
+        let text = std::fs::read_to_string(path).map_err(|source| YamlError::Read {
             name: name.clone(),
-            reason: e.to_string(),
+            source,
         })?;
         Ok(Self::from_text(path.to_path_buf(), name, text))
     }
@@ -110,9 +112,13 @@ fn describe(err: &serde_saphyr::Error) -> String {
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum YamlError {
-    #[error("cannot read {name}: {reason}")]
+    #[error("cannot read {name}")]
     #[diagnostic(code(thinslice::yaml::read))]
-    Read { name: String, reason: String },
+    Read {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
 
     #[error("{message}")]
     #[diagnostic(
@@ -126,6 +132,86 @@ pub enum YamlError {
         #[label("here")]
         span: SourceSpan,
     },
+}
+
+/// Where a declaration sits in a YAML file (a source's path in `thinslice.yaml`, say), so
+/// errors found later, while reading data, can point back at it.
+#[derive(Debug, Clone)]
+pub struct ConfigSpan {
+    pub src: NamedSource<Arc<str>>,
+    pub span: SourceSpan,
+}
+
+/// Where several problems were found: it names them in the headline and the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Where {
+    /// In `thinslice.yaml`.
+    Workspace,
+    /// In the RDL.
+    Rdl,
+    /// Anywhere in the workspace, found before any data was read.
+    BeforeData,
+}
+
+/// Several problems reported together, as one diagnostic whose related diagnostics each
+/// point at their own place. Built by [`problems`], which lets a single problem stand alone.
+#[derive(Debug)]
+pub struct Problems<E> {
+    pub found: Where,
+    pub problems: Vec<E>,
+}
+
+impl<E> fmt::Display for Problems<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = match self.problems.len() {
+            1 => "1 problem".to_string(),
+            n => format!("{n} problems"),
+        };
+        match self.found {
+            Where::Workspace => write!(f, "{count} in thinslice.yaml"),
+            Where::Rdl => write!(f, "{count} in the RDL"),
+            Where::BeforeData => write!(f, "{count} found before reading any data"),
+        }
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for Problems<E> {}
+
+impl<E: Diagnostic + 'static> Diagnostic for Problems<E> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(match self.found {
+            Where::Workspace => "thinslice::workspace::problems",
+            Where::Rdl => "thinslice::rdl::problems",
+            Where::BeforeData => "thinslice::problems",
+        }))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        match self.found {
+            Where::BeforeData => Some(Box::new(
+                "fix them and run again; nothing was read or written",
+            )),
+            Where::Workspace | Where::Rdl => None,
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
+    }
+}
+
+/// Problems as one error: a single problem stands alone, several become one report (through
+/// `many`, the error type's variant for [`Problems`]).
+pub fn problems<E>(mut found: Vec<E>, found_in: Where, many: impl FnOnce(Problems<E>) -> E) -> E {
+    if found.len() == 1
+        && let Some(only) = found.pop()
+    {
+        return only;
+    }
+    many(Problems {
+        found: found_in,
+        problems: found,
+    })
 }
 
 /// The `*.yaml` and `*.yml` files of a folder, sorted by name.

@@ -4,9 +4,11 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::diag::{self, Problems, Where};
 use crate::mapping::MappingError;
 use crate::output::OutputError;
 use crate::rdl::RdlError;
+use crate::regression::RegressionError;
 use crate::slice::SliceError;
 use crate::source::SourceError;
 use crate::workspace::WorkspaceError;
@@ -64,12 +66,16 @@ pub enum Error {
         quarantined: u64,
     },
 
-    #[error("cannot read the expectations: {reason}")]
-    #[diagnostic(
-        code(thinslice::test::expectations),
-        help("regenerate them with `thinslice test --bless` and review the diff")
-    )]
-    Expectations { reason: String },
+    #[error("the conformance report could not be built")]
+    #[diagnostic(code(thinslice::report))]
+    Report {
+        #[source]
+        source: polars::error::PolarsError,
+    },
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Regression(#[from] RegressionError),
 
     #[error("the workspace has mappings but no RDL to check them against")]
     #[diagnostic(
@@ -78,15 +84,9 @@ pub enum Error {
     )]
     NoRdl,
 
-    #[error("{} found before reading any data", count_problems(.problems.len()))]
-    #[diagnostic(
-        code(thinslice::problems),
-        help("fix them and run again; nothing was read or written")
-    )]
-    Problems {
-        #[related]
-        problems: Vec<Error>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Problems(Problems<Error>),
 
     #[error("no slice named `{name}`")]
     #[diagnostic(code(thinslice::slice::unknown), help("{help}"))]
@@ -105,12 +105,12 @@ pub enum Error {
     )]
     NoSlices { dir: String },
 
-    #[error("cannot write to {what}: {reason}")]
+    #[error("cannot write to {what}")]
     #[diagnostic(code(thinslice::io))]
     Io {
         what: String,
         #[source]
-        reason: std::io::Error,
+        source: std::io::Error,
     },
 
     /// A source's reader stopped because the handler of its batches failed (whose error is
@@ -120,29 +120,16 @@ pub enum Error {
     Stopped,
 }
 
-fn count_problems(n: usize) -> String {
-    if n == 1 {
-        "1 problem".to_string()
-    } else {
-        format!("{n} problems")
-    }
-}
-
 impl Error {
     /// Many problems become one report; a single one stands alone.
-    pub fn from_problems(mut problems: Vec<Error>) -> Error {
-        if problems.len() == 1
-            && let Some(only) = problems.pop()
-        {
-            return only;
-        }
-        Error::Problems { problems }
+    pub fn from_problems(problems: Vec<Error>) -> Error {
+        diag::problems(problems, Where::BeforeData, Error::Problems)
     }
 
     /// Whether this is the reader of our output going away (`thinslice ... | head`), which
     /// is not an error worth a message.
     pub fn is_broken_pipe(&self) -> bool {
-        matches!(self, Error::Io { reason, .. } if reason.kind() == std::io::ErrorKind::BrokenPipe)
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::Serialize;
+
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::mapping::{self, Mapping};
@@ -43,7 +45,7 @@ pub fn lint(workspace: &Workspace) -> Result<Checked<'_>> {
     if let Some(rdl) = &rdl {
         let slices = plan.slice_columns();
         let known: Vec<&str> = plan.slices.iter().map(|s| s.name.as_str()).collect();
-        let ctx = mapping::Context {
+        let scope = mapping::Scope {
             rdl,
             slices: &slices,
             known_slices: &known,
@@ -51,7 +53,7 @@ pub fn lint(workspace: &Workspace) -> Result<Checked<'_>> {
         let mut by_slice: BTreeMap<String, String> = BTreeMap::new();
         for path in files {
             let display = workspace.display_path(&path);
-            match Mapping::load(&path, display.clone(), &ctx) {
+            match Mapping::load(&path, display.clone(), &scope) {
                 Ok(m) => {
                     if let Some(other) = by_slice.insert(m.slice.clone(), display.clone()) {
                         problems.push(Error::MappedTwice {
@@ -74,6 +76,52 @@ pub fn lint(workspace: &Workspace) -> Result<Checked<'_>> {
         rdl,
         mappings,
     })
+}
+
+/// What a workspace that passed every static check holds.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub slices: usize,
+    pub mappings: usize,
+    pub classes: usize,
+    pub properties: usize,
+    /// Slices without a mapping: they are cut but not yet refactored.
+    pub unmapped_slices: Vec<String>,
+}
+
+impl Checked<'_> {
+    pub fn summary(&self) -> Summary {
+        Summary {
+            slices: self.plan.slices.len(),
+            mappings: self.mappings.len(),
+            classes: self.rdl.as_ref().map_or(0, |r| r.classes.len()),
+            properties: self.rdl.as_ref().map_or(0, |r| r.properties.len()),
+            unmapped_slices: self
+                .plan
+                .slices
+                .iter()
+                .filter(|s| !self.mappings.contains_key(&s.name))
+                .map(|s| s.name.clone())
+                .collect(),
+        }
+    }
+}
+
+impl Summary {
+    /// The summary for people.
+    pub fn text(&self) -> String {
+        let mut text = format!(
+            "ok: {} slices, {} mappings, checked against an RDL of {} classes and {} properties\n",
+            self.slices, self.mappings, self.classes, self.properties
+        );
+        if !self.unmapped_slices.is_empty() {
+            text.push_str(&format!(
+                "slices without a mapping: {}\n",
+                self.unmapped_slices.join(", ")
+            ));
+        }
+        text
+    }
 }
 
 /// The mapping files, sorted by name; a missing folder has none.

@@ -5,15 +5,13 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use crate::columns::ORIGIN_COLUMN;
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::slice::{Slice, SlicedRows};
 use crate::source::{Origin, Table};
 use crate::workspace::Workspace;
-
-/// The name of the origin column in slice outputs.
-pub const ORIGIN_COLUMN: &str = "_origin";
 
 /// Slices checked against their sources, ready to run.
 #[derive(Debug)]
@@ -163,7 +161,7 @@ impl<'w> Plan<'w> {
     /// slice's rows to `each` (with the slice's index in `slices`) as they come: only a
     /// batch is in memory, never the source. The next batch is read while this one is
     /// handled.
-    pub fn stream_source(
+    pub fn cut_source(
         &self,
         source_id: &str,
         slices: &[&Slice],

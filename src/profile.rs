@@ -5,7 +5,9 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::source::{ROW_COLUMN, Source, SourceError, Table};
+use crate::columns::ROW_COLUMN;
+use crate::report::TextTable;
+use crate::source::{Source, SourceError, Table};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SourceProfile {
@@ -49,7 +51,7 @@ pub struct Example {
 
 /// Profiles a table read from `source`, keeping the `top` most frequent values per column.
 pub fn profile(source: &Source, table: &Table, top: usize) -> Result<SourceProfile, SourceError> {
-    let frame_error = |e: PolarsError| source.frame_error(&e);
+    let frame_error = |e: PolarsError| source.frame_error(e);
     let rows = table.frame.height() as u64;
     let mut columns = Vec::new();
     for name in table.columns() {
@@ -153,5 +155,54 @@ fn kind_name(dtype: &DataType) -> String {
         DataType::Float32 | DataType::Float64 => "decimal".into(),
         d if d.is_integer() => "integer".into(),
         other => other.to_string(),
+    }
+}
+
+impl SourceProfile {
+    /// The profile for people: a row per column.
+    pub fn text(&self) -> String {
+        let report = self;
+        let mut table = TextTable::new(&[
+            ("column", false),
+            ("type", false),
+            ("nulls", true),
+            ("distinct", true),
+            ("most frequent", false),
+            ("example at", false),
+        ]);
+        for c in &report.columns {
+            let top: Vec<String> = c
+                .top
+                .iter()
+                .map(|v| format!("{} ({})", shorten(&v.value, 24), v.count))
+                .collect();
+            table.row(vec![
+                c.name.clone(),
+                c.kind.clone(),
+                format!("{:.1}%", c.null_share * 100.0),
+                c.distinct.to_string(),
+                top.join(", "),
+                c.example.as_ref().map(|e| e.at.clone()).unwrap_or_default(),
+            ]);
+        }
+        format!(
+            "source {}: {}, {} rows, {} columns\n\n{}",
+            report.source,
+            report.path,
+            report.rows,
+            report.columns.len(),
+            table.render()
+        )
+    }
+}
+
+/// Long free-text values would push the table off the screen.
+fn shorten(value: &str, max: usize) -> String {
+    let value = value.replace(['\n', '\r'], " ");
+    if value.chars().count() <= max {
+        value
+    } else {
+        let cut: String = value.chars().take(max - 1).collect();
+        format!("{cut}…")
     }
 }

@@ -7,24 +7,27 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::checks::{Checker, Things};
+use crate::checks::{Identifiers, Scorer};
+use crate::columns::{ORIGIN_COLUMN, ROW_COLUMN, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
-use crate::output::{AtomicFile, OutputError, RdfSink, TableSink};
-use crate::pipeline::{ORIGIN_COLUMN, Plan, slice_table};
+use crate::output::{
+    AtomicFile, FileFormat, Folder, Formats, Holds, OutputError, RdfSink, TableSink, data_path,
+};
+use crate::pipeline::{Plan, slice_table};
 use crate::progress::{Progress, Task};
 use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
-use crate::source::{Origin, ROW_COLUMN, data_columns};
-use crate::workspace::Outputs;
+use crate::source::Origin;
 
 /// Which files the streams of a job write, and where.
 #[derive(Debug, Clone, Copy)]
 pub struct Files<'a> {
     pub output_dir: &'a Path,
     /// The formats of the tables and the RDF.
-    pub outputs: Outputs,
-    /// `slices/NAME.parquet` (when `outputs` has Parquet).
+    pub formats: Formats,
+    /// `slices/NAME.parquet` (when `formats` has Parquet: slices are written as Parquet
+    /// only).
     pub slices: bool,
     /// `quarantine/NAME.*`.
     pub quarantine: bool,
@@ -33,20 +36,21 @@ pub struct Files<'a> {
 }
 
 impl Files<'_> {
-    fn path(&self, folder: &str, slice: &str, extension: &str) -> PathBuf {
-        self.output_dir
-            .join(folder)
-            .join(format!("{slice}.{extension}"))
+    /// The formats of `folder`'s files.
+    fn formats(&self, folder: Folder) -> Formats {
+        match folder {
+            Folder::Slices if self.formats.contains(FileFormat::Parquet) => {
+                Formats::NONE.with(FileFormat::Parquet)
+            }
+            Folder::Slices => Formats::NONE,
+            Folder::Entities | Folder::Quarantine | Folder::Rdf => self.formats,
+        }
     }
 
-    /// The Parquet and CSV paths of a table in `folder`, as `outputs` asks.
-    fn table(&self, folder: &str, slice: &str) -> (Option<PathBuf>, Option<PathBuf>) {
-        (
-            self.outputs
-                .parquet
-                .then(|| self.path(folder, slice, "parquet")),
-            self.outputs.csv.then(|| self.path(folder, slice, "csv")),
-        )
+    /// The path of the table in `folder` a report names: the Parquet file, else the CSV.
+    fn shown(&self, folder: Folder, slice: &str) -> Option<PathBuf> {
+        let format = self.formats(folder).holding(Holds::Table).next()?;
+        Some(data_path(self.output_dir, folder, slice, format))
     }
 }
 
@@ -72,10 +76,13 @@ pub struct SliceStream<'a> {
 
 /// The mapping side of a stream.
 struct MappedStream<'a> {
+    slice: &'a Slice,
+    files: Files<'a>,
+    progress: &'a dyn Progress,
     with: Mapped<'a>,
     /// Compiled against the first batch's columns; every batch has the same.
     compiled: Option<Compiled>,
-    checker: Option<Checker<'a>>,
+    scorer: Option<Scorer<'a>>,
     entities: Option<TableSink>,
     quarantine: Option<TableSink>,
     rdf: Option<RdfSink<'a>>,
@@ -101,7 +108,7 @@ pub struct Streamed<'a> {
 /// What a mapped slice's stream made.
 pub struct MappedEnd<'a> {
     pub mapping: &'a Mapping,
-    pub checker: Checker<'a>,
+    pub scorer: Scorer<'a>,
     pub things: u64,
     pub quarantined: u64,
     pub failed_values: u64,
@@ -130,9 +137,12 @@ impl<'a> SliceStream<'a> {
             columns: Vec::new(),
             rows_sink: None,
             mapped: mapped.map(|with| MappedStream {
+                slice,
+                files,
+                progress,
                 with,
                 compiled: None,
-                checker: None,
+                scorer: None,
                 entities: None,
                 quarantine: None,
                 rdf: None,
@@ -143,13 +153,13 @@ impl<'a> SliceStream<'a> {
         }
     }
 
-    /// Takes the slice's rows cut from one batch of its source. `known` holds the things of
-    /// the slices already read, for the links.
+    /// Takes the slice's rows cut from one batch of its source. `known` holds the
+    /// identifiers of the slices already read, for the links.
     pub fn batch(
         &mut self,
         rows: SlicedRows,
         origin: &Origin,
-        known: &BTreeMap<String, Things>,
+        known: &BTreeMap<String, Identifiers>,
     ) -> Result<()> {
         if self.account.read == 0 {
             self.columns = rows.columns();
@@ -157,115 +167,32 @@ impl<'a> SliceStream<'a> {
         self.account.read += rows.account.read;
         self.account.in_slice += rows.account.in_slice;
         self.account.outside += rows.account.outside;
-        if self.files.slices && self.files.outputs.parquet {
+        if self.files.slices && self.files.formats(Folder::Slices) != Formats::NONE {
             let task = phase(self.progress, "writing slice", &self.slice.name);
-            let table = slice_table(&rows, origin).map_err(|e| self.frame_error(origin, &e))?;
-            let path = self.files.path("slices", &self.slice.name, "parquet");
-            append(&mut self.rows_sink, (Some(path), None), &table)?;
+            let table = slice_table(&rows, origin).map_err(|e| self.frame_error(origin, e))?;
+            append(
+                &mut self.rows_sink,
+                &self.files,
+                Folder::Slices,
+                &self.slice.name,
+                &table,
+            )?;
             task.finish();
         }
-        if self.mapped.is_some() {
-            self.map_batch(&rows, origin, known)?;
+        if let Some(mapped) = self.mapped.as_mut() {
+            let batch = mapped.map(&rows, self.account.in_slice)?;
+            mapped.score(batch, &rows, origin, known)?;
         }
         Ok(())
     }
 
-    fn frame_error(&self, origin: &Origin, err: &PolarsError) -> Error {
+    fn frame_error(&self, origin: &Origin, source: PolarsError) -> Error {
         crate::source::SourceError::Frame {
             id: self.slice.source.clone(),
             path: origin.file.clone(),
-            reason: err.to_string(),
+            source,
         }
         .into()
-    }
-
-    fn map_batch(
-        &mut self,
-        rows: &SlicedRows,
-        origin: &Origin,
-        known: &BTreeMap<String, Things>,
-    ) -> Result<()> {
-        let (slice, files, progress) = (self.slice, self.files, self.progress);
-        let task = phase(progress, "mapping", &slice.name);
-        let Some(m) = self.mapped.as_mut() else {
-            return Ok(());
-        };
-        let (mapping, rdl) = (m.with.mapping, m.with.rdl);
-        let fail = |e: PolarsError| MappingError::Run {
-            mapping: mapping.file.name.clone(),
-            reason: e.to_string(),
-        };
-        let compiled = m
-            .compiled
-            .get_or_insert_with(|| mapping::compile(mapping, rdl, rows.frame.schema()));
-        let mut batch = mapping::run(compiled, &rows.frame).map_err(fail)?;
-        task.finish();
-        m.things += batch.entities.height() as u64;
-        m.quarantined += batch.quarantine.height() as u64;
-        m.failed_values += batch.failures.height() as u64;
-        if m.things + m.quarantined != self.account.in_slice {
-            return Err(Error::Accounting {
-                slice: slice.name.clone(),
-                in_slice: self.account.in_slice,
-                things: m.things,
-                quarantined: m.quarantined,
-            });
-        }
-
-        let task = phase(progress, "checking", &slice.name);
-        let is_mapped = m.with.is_mapped;
-        let checker = m.checker.get_or_insert_with(|| {
-            Checker::new(&slice.name, mapping, rdl, origin.clone(), is_mapped)
-        });
-        checker
-            .batch(&rows.frame, &mut batch, known)
-            .map_err(fail)?;
-        task.finish();
-
-        if files.quarantine {
-            let task = phase(progress, "writing quarantine", &slice.name);
-            let table = quarantine_table(&batch, rows, origin).map_err(fail)?;
-            append(
-                &mut m.quarantine,
-                files.table("quarantine", &slice.name),
-                &table,
-            )?;
-            task.finish();
-        }
-        if files.things {
-            let task = phase(progress, "writing entities", &slice.name);
-            let table = entities_table(&batch, origin).map_err(fail)?;
-            append(
-                &mut m.entities,
-                files.table("entities", &slice.name),
-                &table,
-            )?;
-            task.finish();
-
-            let task = phase(progress, "writing RDF", &slice.name);
-            let sink = match &mut m.rdf {
-                Some(sink) => sink,
-                None => {
-                    let nt = files
-                        .outputs
-                        .ntriples
-                        .then(|| files.path("rdf", &slice.name, "nt"));
-                    let ttl = files
-                        .outputs
-                        .turtle
-                        .then(|| files.path("rdf", &slice.name, "ttl"));
-                    m.rdf.insert(RdfSink::create(
-                        mapping,
-                        rdl,
-                        nt.as_deref(),
-                        ttl.as_deref(),
-                    )?)
-                }
-            };
-            sink.write(&batch.entities)?;
-            task.finish();
-        }
-        Ok(())
     }
 
     /// Ends the slice's files, which [`Streamed::written`] holds until they are put in place.
@@ -274,44 +201,12 @@ impl<'a> SliceStream<'a> {
         let rows_path = match self.rows_sink {
             Some(sink) => {
                 written.extend(sink.finish()?);
-                Some(self.files.path("slices", &self.slice.name, "parquet"))
+                self.files.shown(Folder::Slices, &self.slice.name)
             }
             None => None,
         };
         let mapped = match self.mapped {
-            Some(m) => {
-                if let Some(sink) = m.quarantine {
-                    written.extend(sink.finish()?);
-                }
-                let entities = match m.entities {
-                    Some(sink) => {
-                        written.extend(sink.finish()?);
-                        let (parquet, csv) = self.files.table("entities", &self.slice.name);
-                        parquet.or(csv)
-                    }
-                    None => None,
-                };
-                let triples = match m.rdf {
-                    Some(sink) => {
-                        // What is still queued for the disk is part of writing RDF.
-                        let task = phase(self.progress, "writing RDF", &self.slice.name);
-                        let (stats, files) = sink.finish()?;
-                        written.extend(files);
-                        task.finish();
-                        Some(stats.triples)
-                    }
-                    None => None,
-                };
-                m.checker.map(|checker| MappedEnd {
-                    mapping: m.with.mapping,
-                    checker,
-                    things: m.things,
-                    quarantined: m.quarantined,
-                    failed_values: m.failed_values,
-                    entities,
-                    triples,
-                })
-            }
+            Some(m) => m.end(&mut written)?,
             None => None,
         };
         Ok(Streamed {
@@ -322,6 +217,137 @@ impl<'a> SliceStream<'a> {
             mapped,
             written,
         })
+    }
+}
+
+impl<'a> MappedStream<'a> {
+    /// Maps one batch of the slice's rows, checking that every row in the slice so far
+    /// became a thing or was quarantined.
+    fn map(&mut self, rows: &SlicedRows, in_slice: u64) -> Result<MappedRows> {
+        let slice = self.slice;
+        let task = phase(self.progress, "mapping", &slice.name);
+        let (mapping, rdl) = (self.with.mapping, self.with.rdl);
+        let compiled = self
+            .compiled
+            .get_or_insert_with(|| mapping::compile(mapping, rdl, rows.frame.schema()));
+        let batch = mapping::apply(compiled, &rows.frame).map_err(|e| run_error(mapping, e))?;
+        task.finish();
+        self.things += batch.entities.height() as u64;
+        self.quarantined += batch.quarantine.height() as u64;
+        self.failed_values += batch.failures.height() as u64;
+        if self.things + self.quarantined != in_slice {
+            return Err(Error::Accounting {
+                slice: slice.name.clone(),
+                in_slice,
+                things: self.things,
+                quarantined: self.quarantined,
+            });
+        }
+        Ok(batch)
+    }
+
+    /// Checks a mapped batch, then writes its quarantined rows, its things and their
+    /// triples (as `files` asks).
+    fn score(
+        &mut self,
+        mut batch: MappedRows,
+        rows: &SlicedRows,
+        origin: &Origin,
+        known: &BTreeMap<String, Identifiers>,
+    ) -> Result<()> {
+        let (slice, files, progress) = (self.slice, self.files, self.progress);
+        let (mapping, rdl) = (self.with.mapping, self.with.rdl);
+        let fail = |e: PolarsError| run_error(mapping, e);
+        let task = phase(progress, "checking", &slice.name);
+        let is_mapped = self.with.is_mapped;
+        let scorer = self.scorer.get_or_insert_with(|| {
+            Scorer::new(&slice.name, mapping, rdl, origin.clone(), is_mapped)
+        });
+        scorer.batch(&rows.frame, &mut batch, known).map_err(fail)?;
+        task.finish();
+
+        if files.quarantine {
+            let task = phase(progress, "writing quarantine", &slice.name);
+            let table = quarantine_table(&batch, rows, origin).map_err(fail)?;
+            append(
+                &mut self.quarantine,
+                &files,
+                Folder::Quarantine,
+                &slice.name,
+                &table,
+            )?;
+            task.finish();
+        }
+        if files.things {
+            let task = phase(progress, "writing entities", &slice.name);
+            let table = entities_table(&batch, origin).map_err(fail)?;
+            append(
+                &mut self.entities,
+                &files,
+                Folder::Entities,
+                &slice.name,
+                &table,
+            )?;
+            task.finish();
+
+            let task = phase(progress, "writing RDF", &slice.name);
+            let sink = match &mut self.rdf {
+                Some(sink) => sink,
+                None => self.rdf.insert(RdfSink::create(
+                    mapping,
+                    rdl,
+                    files.output_dir,
+                    &slice.name,
+                    files.formats(Folder::Rdf),
+                )?),
+            };
+            sink.write(&batch.entities)?;
+            task.finish();
+        }
+        Ok(())
+    }
+
+    /// Ends the mapped slice's files (into `written`), and hands over its scorer.
+    fn end(self, written: &mut Vec<AtomicFile>) -> Result<Option<MappedEnd<'a>>> {
+        let (slice, files, progress) = (self.slice, self.files, self.progress);
+        if let Some(sink) = self.quarantine {
+            written.extend(sink.finish()?);
+        }
+        let entities = match self.entities {
+            Some(sink) => {
+                written.extend(sink.finish()?);
+                files.shown(Folder::Entities, &slice.name)
+            }
+            None => None,
+        };
+        let triples = match self.rdf {
+            Some(sink) => {
+                // What is still queued for the disk is part of writing RDF.
+                let task = phase(progress, "writing RDF", &slice.name);
+                let (stats, files) = sink.finish()?;
+                written.extend(files);
+                task.finish();
+                Some(stats.triples)
+            }
+            None => None,
+        };
+        Ok(self.scorer.map(|scorer| MappedEnd {
+            mapping: self.with.mapping,
+            scorer,
+            things: self.things,
+            quarantined: self.quarantined,
+            failed_values: self.failed_values,
+            entities,
+            triples,
+        }))
+    }
+}
+
+/// A polars failure while running `mapping`.
+fn run_error(mapping: &Mapping, source: PolarsError) -> MappingError {
+    MappingError::Run {
+        mapping: mapping.file.name.clone(),
+        source,
     }
 }
 
@@ -354,34 +380,38 @@ where
 }
 
 /// Reads one source once, batch by batch, through the streams of its slices, and ends them.
-/// `known` holds the things of the slices already read, for the links.
+/// `known` holds the identifiers of the slices already read, for the links.
 pub fn stream_source<'a>(
     plan: &Plan,
     source: &str,
     mut streams: Vec<SliceStream<'a>>,
-    known: &BTreeMap<String, Things>,
+    known: &BTreeMap<String, Identifiers>,
     progress: &dyn Progress,
 ) -> Result<Vec<Streamed<'a>>> {
     let slices: Vec<&Slice> = streams.iter().map(|s| s.slice).collect();
-    plan.stream_source(source, &slices, progress, &mut |index, rows, origin| {
+    plan.cut_source(source, &slices, progress, &mut |index, rows, origin| {
         streams[index].batch(rows, origin, known)
     })?;
     streams.into_iter().map(SliceStream::end).collect()
 }
 
-/// Appends `table` to a table's files, opening them (Parquet, CSV: each when given) on the
-/// first batch, whose columns the table keeps.
+/// Appends `table` to `slice`'s table in `folder`, opening its files on the first batch,
+/// whose columns the table keeps.
 fn append(
     sink: &mut Option<TableSink>,
-    (parquet, csv): (Option<PathBuf>, Option<PathBuf>),
+    files: &Files,
+    folder: Folder,
+    slice: &str,
     table: &DataFrame,
 ) -> Result<(), OutputError> {
     let sink = match sink {
         Some(sink) => sink,
         None => sink.insert(TableSink::create(
             table.schema(),
-            parquet.as_deref(),
-            csv.as_deref(),
+            files.output_dir,
+            folder,
+            slice,
+            files.formats(folder),
         )?),
     };
     sink.write(table)

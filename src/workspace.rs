@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
-use crate::diag::{self, YamlError, YamlFile};
+use crate::diag::{self, ConfigSpan, Problems, Where, YamlError, YamlFile};
+use crate::output::{FileFormat, Formats};
+use crate::quality::{self, QualityError, ThresholdYaml, Thresholds};
 use crate::source::{Encoding, Format, Source, SourceOptions};
 
 /// The file that makes a folder a workspace.
@@ -49,81 +51,6 @@ struct SourceYaml {
     infer_types: Option<bool>,
 }
 
-/// `{ min: 0.95, severity: fail }`, as written in `thinslice.yaml` or a slice file.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ThresholdYaml {
-    min: f64,
-    #[serde(default)]
-    severity: Severity,
-}
-
-/// What falling below a quality threshold means for the run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warn,
-    #[default]
-    Fail,
-}
-
-/// The formats a run writes its data in (`outputs:` in `thinslice.yaml`). Reports and
-/// failure lists are always written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileFormat {
-    /// Slices, things and quarantined rows as Parquet.
-    Parquet,
-    /// Things and quarantined rows as CSV.
-    Csv,
-    /// Triples as N-Triples.
-    Ntriples,
-    /// Triples as Turtle.
-    Turtle,
-}
-
-/// Which data files a run writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Outputs {
-    pub parquet: bool,
-    pub csv: bool,
-    pub ntriples: bool,
-    pub turtle: bool,
-}
-
-impl Outputs {
-    pub const ALL: Self = Self {
-        parquet: true,
-        csv: true,
-        ntriples: true,
-        turtle: true,
-    };
-
-    fn from_list(formats: &[FileFormat]) -> Self {
-        Self {
-            parquet: formats.contains(&FileFormat::Parquet),
-            csv: formats.contains(&FileFormat::Csv),
-            ntriples: formats.contains(&FileFormat::Ntriples),
-            turtle: formats.contains(&FileFormat::Turtle),
-        }
-    }
-}
-
-/// The conformance dimensions a threshold can be set on.
-pub const DIMENSIONS: &[&str] = &[
-    "completeness",
-    "validity",
-    "conformity",
-    "uniqueness",
-    "integrity",
-];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Threshold {
-    pub min: f64,
-    pub severity: Severity,
-}
-
 /// A loaded, checked workspace.
 #[derive(Debug)]
 pub struct Workspace {
@@ -135,9 +62,9 @@ pub struct Workspace {
     pub slices_dir: PathBuf,
     pub mappings_dir: PathBuf,
     pub output_dir: PathBuf,
-    pub quality: BTreeMap<String, Threshold>,
-    /// The data files `run` and `map` write.
-    pub outputs: Outputs,
+    pub quality: Thresholds,
+    /// The formats `run` and `map` write data in.
+    pub outputs: Formats,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
     pub batch_rows: usize,
 }
@@ -175,18 +102,16 @@ impl Workspace {
             }
         }
 
-        let quality = thresholds(&file, yaml.quality, &mut problems);
-
-        if problems.len() == 1
-            && let Some(only) = problems.pop()
-        {
-            return Err(only);
-        }
+        let quality = quality::thresholds(&file, yaml.quality).unwrap_or_else(|found| {
+            problems.extend(found.into_iter().map(WorkspaceError::from));
+            Thresholds::new()
+        });
         if !problems.is_empty() {
-            return Err(WorkspaceError::Problems {
-                count: problems.len(),
+            return Err(diag::problems(
                 problems,
-            });
+                Where::Workspace,
+                WorkspaceError::Problems,
+            ));
         }
 
         let output = yaml
@@ -202,10 +127,7 @@ impl Workspace {
             output_dir: root.join(output),
             sources,
             quality,
-            outputs: yaml
-                .outputs
-                .as_deref()
-                .map_or(Outputs::ALL, Outputs::from_list),
+            outputs: yaml.outputs.as_deref().map_or(Formats::ALL, Formats::of),
             batch_rows: crate::source::BATCH_ROWS,
             file,
         })
@@ -335,50 +257,9 @@ fn resolve_source(
         loaded: Default::default(),
         config: ConfigSpan {
             src: file.source(),
-            path: path_span,
+            span: path_span,
         },
     })
-}
-
-/// Checks a `quality:` map: known dimensions, minimums between 0 and 1.
-pub(crate) fn thresholds(
-    file: &YamlFile,
-    yaml: BTreeMap<String, Spanned<ThresholdYaml>>,
-    problems: &mut Vec<WorkspaceError>,
-) -> BTreeMap<String, Threshold> {
-    let mut quality = BTreeMap::new();
-    for (dimension, threshold) in yaml {
-        let span = file.span(&threshold.referenced);
-        if !DIMENSIONS.contains(&dimension.as_str()) {
-            problems.push(WorkspaceError::UnknownDimension {
-                help: diag::suggest(&dimension, DIMENSIONS.iter().copied(), "dimensions"),
-                dimension,
-                src: file.source(),
-                span,
-            });
-            continue;
-        }
-        let ThresholdYaml { min, severity } = threshold.value;
-        if !(0.0..=1.0).contains(&min) {
-            problems.push(WorkspaceError::BadThreshold {
-                dimension,
-                min,
-                src: file.source(),
-                span,
-            });
-            continue;
-        }
-        quality.insert(dimension, Threshold { min, severity });
-    }
-    quality
-}
-
-/// Where a source is declared in `thinslice.yaml`, so errors found while reading its data
-/// can also point at the declaration.
-#[derive(Debug, Clone)]
-pub struct ConfigSpan {
-    pub src: NamedSource<Arc<str>>,
-    pub path: SourceSpan,
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -387,7 +268,7 @@ pub enum WorkspaceError {
     #[diagnostic(
         code(thinslice::workspace::not_found),
         help(
-            "run thinslice in a workspace folder, or name one with --workspace DIR; `thinslice init` will scaffold one"
+            "run thinslice in a workspace folder (one holding {WORKSPACE_FILE}), or name one with --workspace DIR"
         )
     )]
     NotFound { dir: String },
@@ -396,13 +277,13 @@ pub enum WorkspaceError {
     #[diagnostic(transparent)]
     Yaml(#[from] YamlError),
 
-    #[error("{count} problems in {WORKSPACE_FILE}")]
-    #[diagnostic(code(thinslice::workspace::problems))]
-    Problems {
-        count: usize,
-        #[related]
-        problems: Vec<WorkspaceError>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Problems(Problems<WorkspaceError>),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Quality(#[from] QualityError),
 
     #[error("cannot tell the format of source `{id}` from its file name `{path}`")]
     #[diagnostic(
@@ -459,31 +340,6 @@ pub enum WorkspaceError {
         #[label("row 0 does not exist")]
         span: SourceSpan,
     },
-
-    #[error("unknown quality dimension `{dimension}`")]
-    #[diagnostic(code(thinslice::workspace::dimension), help("{help}"))]
-    UnknownDimension {
-        dimension: String,
-        help: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("not a dimension")]
-        span: SourceSpan,
-    },
-
-    #[error("the `{dimension}` threshold must lie between 0 and 1, not {min}")]
-    #[diagnostic(
-        code(thinslice::workspace::threshold),
-        help("a score is the share of checks passed: 0.95 means 95%")
-    )]
-    BadThreshold {
-        dimension: String,
-        min: f64,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("out of range")]
-        span: SourceSpan,
-    },
 }
 
 #[cfg(test)]
@@ -528,7 +384,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.to_string(), "2 problems in thinslice.yaml");
-        let WorkspaceError::Problems { problems, .. } = err else {
+        let WorkspaceError::Problems(Problems { problems, .. }) = err else {
             panic!("expected a problem list")
         };
         assert!(

@@ -5,32 +5,18 @@
 use serde::Serialize;
 
 use super::Conformance;
-use crate::mapping::{CLASS, ClassSource, Mapping, ValueSource};
+use crate::columns::{CLASS, ID};
+use crate::mapping::{ClassSource, Mapping, ValueSource};
+use crate::quality::Level;
 use crate::rdl::{Datatype, Rdl};
-
-/// The eight levels, lowest first. Only the last four can be reached by reading a source.
-pub const LEVELS: [&str; 8] = [
-    "unknown",
-    "brain",
-    "paper",
-    "unstructured",
-    "syntactic",
-    "implicit",
-    "explicit",
-    "grounded",
-];
 
 /// A slice column and the level it reached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ColumnLevel {
     pub column: String,
-    pub level: &'static str,
+    pub level: Level,
     /// What the mapping made of it: an RDL property, `class`, `id`, or nothing.
     pub mapped_to: Option<String>,
-}
-
-pub fn rank(level: &str) -> usize {
-    LEVELS.iter().position(|l| *l == level).unwrap_or(0)
 }
 
 /// The level of every column of a slice.
@@ -45,7 +31,7 @@ pub fn levels(
         .map(|column| {
             let (level, mapped_to) = match (mapping, rdl, conformance) {
                 (Some(m), Some(r), Some(c)) => level_of(column, m, r, c),
-                _ => ("syntactic", None),
+                _ => (Level::Syntactic, None),
             };
             ColumnLevel {
                 column: column.clone(),
@@ -61,7 +47,7 @@ fn level_of(
     mapping: &Mapping,
     rdl: &Rdl,
     conformance: &Conformance,
-) -> (&'static str, Option<String>) {
+) -> (Level, Option<String>) {
     // Every class the mapping gives reaches the RDL's top: the terms are grounded.
     let roots = rdl.roots();
     let grounded = mapping.classes().iter().all(|class| {
@@ -77,13 +63,13 @@ fn level_of(
             .get(property)
             .is_none_or(|dims| dims.values().all(|t| t.passed == t.checked))
     };
-    let judged = |property: &str, free_text: bool| -> &'static str {
+    let judged = |property: &str, free_text: bool| -> Level {
         if free_text || !conformant(property) {
-            "implicit"
+            Level::Implicit
         } else if grounded {
-            "grounded"
+            Level::Grounded
         } else {
-            "explicit"
+            Level::Explicit
         }
     };
 
@@ -94,7 +80,7 @@ fn level_of(
     }
     // An identifier column is what the things are named by, whatever else maps it.
     if mapping.id.columns().any(|c| c == column) {
-        return (judged("id", false), Some("id".to_string()));
+        return (judged(ID, false), Some(ID.to_string()));
     }
     for rule in &mapping.properties {
         if rule.source == ValueSource::Column(column.to_string()) {
@@ -113,18 +99,5 @@ fn level_of(
             return (judged(&link.property, false), Some(link.property.clone()));
         }
     }
-    ("syntactic", None)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn levels_are_ordered() {
-        assert!(rank("grounded") > rank("explicit"));
-        assert!(rank("explicit") > rank("implicit"));
-        assert!(rank("implicit") > rank("syntactic"));
-        assert_eq!(rank("no such level"), 0);
-    }
+    (Level::Syntactic, None)
 }

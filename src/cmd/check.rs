@@ -1,8 +1,9 @@
 //! `thinslice check`: slice, map and check, and write the conformance reports (and the
 //! quarantine), but not the slices, entities or RDF. Exit 1 below a `fail` threshold.
 
-use super::{Context, Outcome};
+use super::{Context, Outcome, print_checked_run};
 use crate::error::Result;
+use crate::job::{self, Writes};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -12,5 +13,12 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    super::run::run_and_report(&args.slices, ctx, super::map::Writes::Reports)
+    let workspace = ctx.workspace()?;
+    let (execution, report) = job::run(
+        &workspace,
+        &args.slices,
+        Writes::Reports,
+        ctx.progress.as_ref(),
+    )?;
+    print_checked_run(ctx, &workspace, &execution, &report)
 }

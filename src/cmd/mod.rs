@@ -1,5 +1,5 @@
-//! One module per command: its arguments and a `run` that calls the pipeline. Commands are
-//! the only code that writes to stdout.
+//! One module per command: its arguments and a `run` that loads the workspace, calls the
+//! library and prints. Commands are the only code that writes to stdout.
 
 pub mod check;
 pub mod lint;
@@ -14,7 +14,10 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::error::{Error, Result};
+use crate::job::Execution;
 use crate::progress::{Bars, Progress, Silent, Timed, Timings};
+use crate::report::conformance::Report;
+use crate::report::text;
 use crate::workspace::Workspace;
 
 /// How a command ended when it did not fail outright.
@@ -101,14 +104,46 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
     }
 }
 
+/// Prints a checked run (`run`, `check`): the account of every row, the scores and the
+/// first failures for people, or all of it as JSON; exit 1 below a `fail` threshold.
+fn print_checked_run(
+    ctx: &Context,
+    workspace: &Workspace,
+    execution: &Execution,
+    report: &Report,
+) -> Result<Outcome> {
+    match ctx.format {
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "slices": execution.runs,
+            "report": report,
+        }))?,
+        OutputFormat::Text => {
+            let mut summary = text::run_summary(&execution.runs, report, &execution.conformances);
+            let shown = |name: &str| workspace.display_path(&workspace.output_dir.join(name));
+            summary.push_str(&format!(
+                "\nreports: {}, {}, {}\n",
+                shown("report.html"),
+                shown("report.json"),
+                shown("junit.xml"),
+            ));
+            print(&summary)?;
+        }
+    }
+    Ok(if report.passed {
+        Outcome::Conformant
+    } else {
+        Outcome::BelowThreshold
+    })
+}
+
 /// Writes to stdout, turning a failure (a closed pipe, say) into an error main can judge.
 pub(crate) fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|reason| Error::Io {
+        .map_err(|source| Error::Io {
             what: "stdout".into(),
-            reason,
+            source,
         })
 }
 
@@ -116,7 +151,7 @@ pub(crate) fn print(text: &str) -> Result<()> {
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io {
         what: "stdout".into(),
-        reason: std::io::Error::other(e),
+        source: std::io::Error::other(e),
     })?;
     print(&format!("{text}\n"))
 }

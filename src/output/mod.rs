@@ -1,5 +1,6 @@
 //! Writers. Every file is written under a temporary name in its final folder and renamed
-//! into place, so a crash never leaves a half-written file that looks complete.
+//! into place, so a crash never leaves a half-written file that looks complete. Each
+//! [`FileFormat`] is written by its sink: tables by [`TableSink`], triples by [`RdfSink`].
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -9,17 +10,71 @@ use miette::Diagnostic;
 use polars::prelude::*;
 use thiserror::Error;
 
+mod format;
 mod rdf;
-pub use rdf::{RdfSink, RdfStats};
+
+pub use format::{FileFormat, Formats, Holds};
+pub use rdf::RdfSink;
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum OutputError {
-    #[error("cannot write {path}: {reason}")]
+    #[error("cannot write {path}")]
     #[diagnostic(
         code(thinslice::output::write),
         help("check that the output folder is writable and the disk has room")
     )]
-    Write { path: String, reason: String },
+    Write {
+        path: String,
+        #[source]
+        source: Cause,
+    },
+}
+
+/// Why a file could not be written.
+#[derive(Debug, Error)]
+pub enum Cause {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Polars(#[from] PolarsError),
+    #[error(transparent)]
+    Csv(#[from] ::csv::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A writer's thread stopped before it was done.
+    #[error("the {0} writer stopped unexpectedly")]
+    Stopped(&'static str),
+}
+
+/// The folders of the output folder that hold a slice's data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    /// The slice's rows as cut (`slices/NAME.parquet`).
+    Slices,
+    /// Its things (`entities/NAME.*`).
+    Entities,
+    /// Its rows that became no thing, with the reason (`quarantine/NAME.*`).
+    Quarantine,
+    /// Its things as triples (`rdf/NAME.*`).
+    Rdf,
+}
+
+impl Folder {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Slices => "slices",
+            Self::Entities => "entities",
+            Self::Quarantine => "quarantine",
+            Self::Rdf => "rdf",
+        }
+    }
+}
+
+/// Where `slice`'s file of `format` in `folder` goes: `OUT/entities/NAME.parquet`.
+pub fn data_path(output_dir: &Path, folder: Folder, slice: &str, format: FileFormat) -> PathBuf {
+    output_dir
+        .join(folder.name())
+        .join(format!("{slice}.{}", format.extension()))
 }
 
 /// A file written under a temporary name beside its final path, renamed into place only by
@@ -38,7 +93,7 @@ impl AtomicFile {
     /// Creates the temporary (and the folder), returning it and the handle to write through.
     pub fn create(path: &Path) -> Result<(Self, File), OutputError> {
         let parent = path.parent().unwrap_or(Path::new("."));
-        let fail = |e: std::io::Error| write_error(path, e.to_string());
+        let fail = |e: std::io::Error| write_error(path, e);
         fs::create_dir_all(parent).map_err(fail)?;
         let temporary = temporary_name(path);
         let file = File::create(&temporary).map_err(fail)?;
@@ -52,15 +107,15 @@ impl AtomicFile {
     }
 
     /// The error of a failed write to this file.
-    pub fn error(&self, reason: impl Into<String>) -> OutputError {
-        write_error(&self.path, reason.into())
+    pub fn error(&self, cause: impl Into<Cause>) -> OutputError {
+        write_error(&self.path, cause)
     }
 
     /// Syncs the temporary to disk and lets go of it, so a file waiting to be committed
     /// holds no file handle. Every writer of the file must have flushed first.
     pub fn close(mut self) -> Result<Self, OutputError> {
         if let Some(handle) = self.handle.take() {
-            handle.sync_all().map_err(|e| self.error(e.to_string()))?;
+            handle.sync_all().map_err(|e| self.error(e))?;
         }
         Ok(self)
     }
@@ -68,7 +123,7 @@ impl AtomicFile {
     /// Syncs the temporary (unless closed already) and renames it over the final path.
     pub fn commit(self) -> Result<(), OutputError> {
         let mut closed = self.close()?;
-        fs::rename(&closed.temporary, &closed.path).map_err(|e| closed.error(e.to_string()))?;
+        fs::rename(&closed.temporary, &closed.path).map_err(|e| closed.error(e))?;
         closed.committed = true;
         Ok(())
     }
@@ -90,10 +145,10 @@ pub fn commit_all(files: Vec<AtomicFile>) -> Result<(), OutputError> {
     files.into_iter().try_for_each(AtomicFile::commit)
 }
 
-fn write_error(path: &Path, reason: String) -> OutputError {
+fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
     OutputError::Write {
         path: path.display().to_string(),
-        reason,
+        source: cause.into(),
     }
 }
 
@@ -101,14 +156,14 @@ fn write_error(path: &Path, reason: String) -> OutputError {
 /// synced and renamed over `path` only when `write` succeeded.
 pub fn write_atomic<F>(path: &Path, write: F) -> Result<(), OutputError>
 where
-    F: FnOnce(&mut BufWriter<File>) -> Result<(), String>,
+    F: FnOnce(&mut BufWriter<File>) -> Result<(), Cause>,
 {
     let (atomic, file) = AtomicFile::create(path)?;
     let mut writer = BufWriter::new(file);
-    write(&mut writer).map_err(|reason| atomic.error(reason))?;
+    write(&mut writer).map_err(|cause| atomic.error(cause))?;
     writer
         .into_inner()
-        .map_err(|e| atomic.error(e.error().to_string()))?;
+        .map_err(|e| atomic.error(e.into_error()))?;
     atomic.commit()
 }
 
@@ -122,20 +177,7 @@ fn temporary_name(path: &Path) -> PathBuf {
 
 /// Writes a text file, atomically.
 pub fn write_text(path: &Path, text: &str) -> Result<(), OutputError> {
-    write_atomic(path, |writer| {
-        writer.write_all(text.as_bytes()).map_err(|e| e.to_string())
-    })
-}
-
-/// Writes a frame as Parquet, atomically.
-pub fn write_parquet(frame: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
-    write_atomic(path, |writer| {
-        ParquetWriter::new(&mut *writer)
-            .finish(frame)
-            .map(|_| ())
-            .map_err(|e| e.to_string())?;
-        writer.flush().map_err(|e| e.to_string())
-    })
+    write_atomic(path, |writer| Ok(writer.write_all(text.as_bytes())?))
 }
 
 /// A text that a spreadsheet would take for a formula, made inert with a leading `'`.
@@ -178,103 +220,120 @@ fn spreadsheet_safe(frame: &DataFrame) -> PolarsResult<DataFrame> {
 /// Writes a frame as CSV, atomically, made safe to open in a spreadsheet: a text that
 /// would run as a formula gets a leading `'`.
 pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
-    let mut safe = spreadsheet_safe(frame).map_err(|e| write_error(path, e.to_string()))?;
+    let mut safe = spreadsheet_safe(frame).map_err(|e| write_error(path, e))?;
     write_atomic(path, |writer| {
         CsvWriter::new(&mut *writer)
             .include_header(true)
-            .finish(&mut safe)
-            .map_err(|e| e.to_string())?;
-        writer.flush().map_err(|e| e.to_string())
+            .finish(&mut safe)?;
+        Ok(writer.flush()?)
     })
 }
 
 /// Rows per Parquet row group written by a [`TableSink`], as polars' own writer groups them.
 const ROW_GROUP: usize = 512 * 512;
 
-/// A table written batch by batch, as Parquet and/or CSV (made safe to open in a
-/// spreadsheet), so a table larger than memory can be written. Each file appears under its
-/// name only when it is committed, after [`TableSink::finish`].
-pub struct TableSink {
-    schema: Schema,
-    parquet: Option<(AtomicFile, polars::io::parquet::write::BatchedWriter<File>)>,
-    csv: Option<(AtomicFile, polars::io::csv::write::BatchedWriter<File>)>,
+/// One table file being written batch by batch.
+enum TableFile {
+    /// Boxed: polars' Parquet writer is several times the size of its CSV writer.
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
+    /// Written made safe to open in a spreadsheet.
+    Csv(polars::io::csv::write::BatchedWriter<File>),
 }
 
-impl TableSink {
-    /// Opens the files for a table of `schema`: Parquet at `parquet`, CSV at `csv`, each
-    /// when given. Both are written through unbuffered files: polars hands them large
+impl TableFile {
+    /// Opens the writer of `format` for a table of `schema`: the one place a table format
+    /// meets its writer. Both are written through unbuffered files: polars hands them large
     /// blocks.
-    pub fn create(
-        schema: &Schema,
-        parquet: Option<&Path>,
-        csv: Option<&Path>,
-    ) -> Result<Self, OutputError> {
-        let parquet = match parquet {
-            Some(path) => {
-                let (atomic, file) = AtomicFile::create(path)?;
-                let writer = ParquetWriter::new(file)
-                    .batched(schema)
-                    .map_err(|e| atomic.error(e.to_string()))?;
-                Some((atomic, writer))
+    fn open(format: FileFormat, file: File, schema: &Schema) -> PolarsResult<Option<Self>> {
+        Ok(match format {
+            FileFormat::Parquet => Some(Self::Parquet(Box::new(
+                ParquetWriter::new(file).batched(schema)?,
+            ))),
+            FileFormat::Csv => {
+                let written = spreadsheet_safe(&DataFrame::empty_with_schema(schema))?;
+                Some(Self::Csv(
+                    CsvWriter::new(file)
+                        .include_header(true)
+                        .batched(written.schema())?,
+                ))
             }
-            None => None,
-        };
-        let csv = match csv {
-            Some(path) => {
-                let (atomic, file) = AtomicFile::create(path)?;
-                let written = spreadsheet_safe(&DataFrame::empty_with_schema(schema))
-                    .map_err(|e| atomic.error(e.to_string()))?;
-                let writer = CsvWriter::new(file)
-                    .include_header(true)
-                    .batched(written.schema())
-                    .map_err(|e| atomic.error(e.to_string()))?;
-                Some((atomic, writer))
-            }
-            None => None,
-        };
-        Ok(Self {
-            schema: schema.clone(),
-            parquet,
-            csv,
+            FileFormat::Ntriples | FileFormat::Turtle => None,
         })
     }
 
-    /// Appends the rows of `frame`, whose columns are those of the sink's schema.
-    pub fn write(&mut self, frame: &DataFrame) -> Result<(), OutputError> {
-        let first = self.parquet.as_ref().map(|p| &p.0);
-        let Some(first) = first.or(self.csv.as_ref().map(|c| &c.0)) else {
-            return Ok(());
-        };
-        let frame = conform(frame, &self.schema).map_err(|e| first.error(e.to_string()))?;
-        if let Some((atomic, writer)) = &mut self.parquet {
-            let written = (0..frame.height())
+    fn write(&mut self, frame: &DataFrame) -> PolarsResult<()> {
+        match self {
+            Self::Parquet(writer) => (0..frame.height())
                 .step_by(ROW_GROUP)
                 .try_for_each(|start| {
                     let mut group = frame.slice(start as i64, ROW_GROUP);
                     group.rechunk_mut_par();
                     writer.write_batch(&group)
-                });
-            written.map_err(|e| atomic.error(e.to_string()))?;
+                }),
+            Self::Csv(writer) => writer.write_batch(&spreadsheet_safe(frame)?),
         }
-        if let Some((atomic, writer)) = &mut self.csv {
-            let written = spreadsheet_safe(&frame).and_then(|safe| writer.write_batch(&safe));
-            written.map_err(|e| atomic.error(e.to_string()))?;
+    }
+
+    /// Ends the file: the Parquet footer, the CSV header of an empty table.
+    fn finish(self) -> PolarsResult<()> {
+        match self {
+            Self::Parquet(writer) => writer.finish().map(|_| ()),
+            Self::Csv(mut writer) => writer.finish(),
+        }
+    }
+}
+
+/// A table written batch by batch in the table formats asked for (Parquet, CSV), so a table
+/// larger than memory can be written. Each file appears under its name only when it is
+/// committed, after [`TableSink::finish`].
+pub struct TableSink {
+    schema: Schema,
+    files: Vec<(AtomicFile, TableFile)>,
+}
+
+impl TableSink {
+    /// Opens `slice`'s files in `folder`, one per table format of `formats`, for a table of
+    /// `schema`.
+    pub fn create(
+        schema: &Schema,
+        output_dir: &Path,
+        folder: Folder,
+        slice: &str,
+        formats: Formats,
+    ) -> Result<Self, OutputError> {
+        let mut files = Vec::new();
+        for format in formats.holding(Holds::Table) {
+            let (atomic, file) = AtomicFile::create(&data_path(output_dir, folder, slice, format))?;
+            match TableFile::open(format, file, schema) {
+                Ok(Some(writer)) => files.push((atomic, writer)),
+                Ok(None) => {}
+                Err(e) => return Err(atomic.error(e)),
+            }
+        }
+        Ok(Self {
+            schema: schema.clone(),
+            files,
+        })
+    }
+
+    /// Appends the rows of `frame`, whose columns are those of the sink's schema.
+    pub fn write(&mut self, frame: &DataFrame) -> Result<(), OutputError> {
+        let Some((first, _)) = self.files.first() else {
+            return Ok(());
+        };
+        let frame = conform(frame, &self.schema).map_err(|e| first.error(e))?;
+        for (atomic, writer) in &mut self.files {
+            writer.write(&frame).map_err(|e| atomic.error(e))?;
         }
         Ok(())
     }
 
-    /// Ends the files (the Parquet footer, the CSV header of an empty table). They are put
-    /// in place by [`commit_all`], once the whole run has succeeded.
+    /// Ends the files. They are put in place by [`commit_all`], once the whole run has
+    /// succeeded.
     pub fn finish(self) -> Result<Vec<AtomicFile>, OutputError> {
         let mut written = Vec::new();
-        if let Some((atomic, writer)) = self.parquet {
-            writer.finish().map_err(|e| atomic.error(e.to_string()))?;
-            drop(writer);
-            written.push(atomic.close()?);
-        }
-        if let Some((atomic, mut writer)) = self.csv {
-            writer.finish().map_err(|e| atomic.error(e.to_string()))?;
-            drop(writer);
+        for (atomic, writer) in self.files {
+            writer.finish().map_err(|e| atomic.error(e))?;
             written.push(atomic.close()?);
         }
         Ok(written)
@@ -303,8 +362,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary folder");
         let path = dir.path().join("x.parquet");
         let result = write_atomic(&path, |w| {
-            w.write_all(b"half").map_err(|e| e.to_string())?;
-            Err("interrupted".into())
+            w.write_all(b"half")?;
+            Err(Cause::Stopped("test"))
         });
         assert!(result.is_err());
         let left: Vec<_> = fs::read_dir(dir.path()).expect("listing").collect();
@@ -316,7 +375,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary folder");
         let path = dir.path().join("x.txt");
         fs::write(&path, "old").expect("seed");
-        write_atomic(&path, |w| w.write_all(b"new").map_err(|e| e.to_string())).expect("write");
+        write_atomic(&path, |w| Ok(w.write_all(b"new")?)).expect("write");
         assert_eq!(fs::read_to_string(&path).expect("read"), "new");
     }
 }

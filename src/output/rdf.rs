@@ -14,8 +14,11 @@ use oxttl::turtle::WriterTurtleSerializer;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::{AtomicFile, OutputError, write_error};
-use crate::mapping::{CLASS, ID, LABEL, Mapping};
+use super::{
+    AtomicFile, Cause, FileFormat, Folder, Formats, Holds, OutputError, data_path, write_error,
+};
+use crate::columns::{CLASS, ID, LABEL};
+use crate::mapping::Mapping;
 use crate::rdl::{Datatype, Rdl};
 
 /// How many triples were written, and how many were left out because an identifier was not
@@ -62,34 +65,35 @@ pub struct RdfSink<'a> {
 }
 
 impl<'a> RdfSink<'a> {
-    /// Opens `nt` and `ttl` (each when given) for the things `mapping` makes.
+    /// Opens `slice`'s RDF files, one per triple format of `formats`, for the things
+    /// `mapping` makes. With none, the triples are still counted.
     pub fn create(
         mapping: &'a Mapping,
         rdl: &'a Rdl,
-        nt: Option<&Path>,
-        ttl: Option<&Path>,
+        output_dir: &Path,
+        slice: &str,
+        formats: Formats,
     ) -> Result<Self, OutputError> {
-        let shown = nt.or(ttl).map(Path::to_path_buf).unwrap_or_default();
-        let nt = match nt {
-            Some(path) => {
-                let (atomic, file) = AtomicFile::create(path)?;
-                Some((atomic, Background::start(file)))
+        let path = |format| data_path(output_dir, Folder::Rdf, slice, format);
+        let shown = path(FileFormat::Ntriples);
+        let (mut nt, mut ttl) = (None, None);
+        // The one place a triple format meets its writer.
+        for format in formats.holding(Holds::Triples) {
+            let (atomic, file) = AtomicFile::create(&path(format))?;
+            match format {
+                FileFormat::Ntriples => nt = Some((atomic, Background::start(file))),
+                FileFormat::Turtle => {
+                    let serializer = TurtleSerializer::new()
+                        .with_prefix("rdl", &rdl.namespace)
+                        .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
+                        .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
+                        .map_err(|e| atomic.error(std::io::Error::other(e)))?
+                        .for_writer(BufWriter::new(file));
+                    ttl = Some((atomic, serializer));
+                }
+                FileFormat::Parquet | FileFormat::Csv => {}
             }
-            None => None,
-        };
-        let ttl = match ttl {
-            Some(path) => {
-                let (atomic, file) = AtomicFile::create(path)?;
-                let serializer = TurtleSerializer::new()
-                    .with_prefix("rdl", &rdl.namespace)
-                    .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
-                    .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
-                    .map_err(|e| atomic.error(e.to_string()))?
-                    .for_writer(BufWriter::new(file));
-                Some((atomic, serializer))
-            }
-            None => None,
-        };
+        }
         let class_iris = rdl
             .classes
             .keys()
@@ -109,7 +113,7 @@ impl<'a> RdfSink<'a> {
     /// Writes the triples of a batch of things (as the mapping produced them).
     pub fn write(&mut self, entities: &DataFrame) -> Result<(), OutputError> {
         let triples = Triples::new(entities, self.mapping, self.rdl, &self.class_iris)
-            .map_err(|e| write_error(&self.shown, e.to_string()))?;
+            .map_err(|e| write_error(&self.shown, e))?;
         let Self { nt, ttl, .. } = self;
         // Turtle is written by its own thread while the N-Triples are serialised in chunks by
         // all cores: serialising is the slow part, and the triples are only read.
@@ -118,18 +122,15 @@ impl<'a> RdfSink<'a> {
                 let triples = &triples;
                 scope.spawn(move || {
                     triples.each(0..triples.len(), |triple| {
-                        out.serialize_triple(triple).map_err(|e| e.to_string())
+                        out.serialize_triple(triple).map_err(Cause::from)
                     })
                 })
             });
             let nt_result = nt
                 .as_mut()
                 .map(|(_, writer)| write_ntriples(&triples, writer));
-            let ttl_result = turtle.map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err("the Turtle writer stopped unexpectedly".into()))
-            });
+            let ttl_result =
+                turtle.map(|handle| handle.join().unwrap_or(Err(Cause::Stopped("Turtle"))));
             (nt_result, ttl_result)
         });
         let nt_stats = match (nt_result, nt.as_ref()) {
@@ -145,7 +146,7 @@ impl<'a> RdfSink<'a> {
             // Neither file: the triples are still counted, for the report.
             None => triples
                 .each(0..triples.len(), |_| Ok(()))
-                .map_err(|reason| write_error(&self.shown, reason))?,
+                .map_err(|cause| write_error(&self.shown, cause))?,
         };
         self.stats.triples += stats.triples;
         self.stats.invalid_iris += stats.invalid_iris;
@@ -156,15 +157,14 @@ impl<'a> RdfSink<'a> {
     pub fn finish(self) -> Result<(RdfStats, Vec<AtomicFile>), OutputError> {
         let mut written = Vec::new();
         if let Some((atomic, writer)) = self.nt {
-            writer.finish().map_err(|reason| atomic.error(reason))?;
+            writer.finish().map_err(|cause| atomic.error(cause))?;
             written.push(atomic.close()?);
         }
         if let Some((atomic, serializer)) = self.ttl {
             serializer
                 .finish()
-                .map_err(|e| e.to_string())
-                .and_then(|writer| writer.into_inner().map_err(|e| e.error().to_string()))
-                .map_err(|reason| atomic.error(reason))?;
+                .and_then(|writer| writer.into_inner().map_err(|e| e.into_error()))
+                .map_err(|e| atomic.error(e))?;
             written.push(atomic.close()?);
         }
         Ok((self.stats, written))
@@ -187,7 +187,7 @@ const NT_QUEUE: usize = 8;
 struct Background {
     send: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     recycled: std::sync::mpsc::Receiver<Vec<u8>>,
-    writer: Option<std::thread::JoinHandle<Result<(), String>>>,
+    writer: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Background {
@@ -196,7 +196,7 @@ impl Background {
         let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
         let writer = std::thread::spawn(move || {
             for mut bytes in receive {
-                file.write_all(&bytes).map_err(|e| e.to_string())?;
+                file.write_all(&bytes)?;
                 bytes.clear();
                 // The sink may be gone: then the buffer is just freed.
                 let _ = recycle.send(bytes);
@@ -216,27 +216,27 @@ impl Background {
     }
 
     /// Queues `bytes` to be written after what was queued before.
-    fn write(&mut self, bytes: Vec<u8>) -> Result<(), String> {
+    fn write(&mut self, bytes: Vec<u8>) -> Result<(), Cause> {
         let sent = self.send.as_ref().map(|send| send.send(bytes));
         match sent {
             Some(Ok(())) => Ok(()),
             // The writer stopped on an error: that error is the one to report.
-            _ => self.wait().and(Err("the N-Triples writer stopped".into())),
+            _ => self.wait().and(Err(Cause::Stopped("N-Triples"))),
         }
     }
 
     /// Closes the queue and waits for the writer to write what is in it.
-    fn wait(&mut self) -> Result<(), String> {
+    fn wait(&mut self) -> Result<(), Cause> {
         self.send = None;
         match self.writer.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err("the N-Triples writer stopped unexpectedly".into()),
+            Some(Ok(result)) => Ok(result?),
+            Some(Err(_)) => Err(Cause::Stopped("N-Triples")),
             None => Ok(()),
         }
     }
 
     /// Waits until everything queued is written.
-    fn finish(mut self) -> Result<(), String> {
+    fn finish(mut self) -> Result<(), Cause> {
         self.wait()
     }
 }
@@ -251,7 +251,7 @@ impl Drop for Background {
 /// Serialises the N-Triples of a batch: chunks of things in parallel, a wave at a time so
 /// memory stays bounded, handed to the file's writer in order, so the file is the same
 /// whatever the cores.
-fn write_ntriples(triples: &Triples, out: &mut Background) -> Result<RdfStats, String> {
+fn write_ntriples(triples: &Triples, out: &mut Background) -> Result<RdfStats, Cause> {
     let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
         .step_by(NT_CHUNK)
         .map(|start| start..(start + NT_CHUNK).min(triples.len()))
@@ -260,7 +260,7 @@ fn write_ntriples(triples: &Triples, out: &mut Background) -> Result<RdfStats, S
     let mut stats = RdfStats::default();
     for group in chunks.chunks(wave) {
         let buffers: Vec<Vec<u8>> = group.iter().map(|_| out.buffer()).collect();
-        let serialised: Vec<Result<(Vec<u8>, RdfStats), String>> = group
+        let serialised: Vec<Result<(Vec<u8>, RdfStats), Cause>> = group
             .par_iter()
             .zip(buffers)
             .map(|(rows, mut buffer)| {
@@ -448,12 +448,12 @@ impl<'a> Triples<'a> {
 
     /// Hands each triple of the things in `rows` to `emit`; counts them and the identifiers
     /// that are not IRIs.
-    fn each<F>(&self, rows: std::ops::Range<usize>, mut emit: F) -> Result<RdfStats, String>
+    fn each<F>(&self, rows: std::ops::Range<usize>, mut emit: F) -> Result<RdfStats, Cause>
     where
-        F: FnMut(TripleRef<'_>) -> Result<(), String>,
+        F: FnMut(TripleRef<'_>) -> Result<(), Cause>,
     {
         let mut stats = RdfStats::default();
-        let mut emit = |triple: TripleRef<'_>| -> Result<(), String> {
+        let mut emit = |triple: TripleRef<'_>| -> Result<(), Cause> {
             emit(triple)?;
             stats.triples += 1;
             Ok(())
@@ -477,7 +477,7 @@ impl<'a> Triples<'a> {
             }
             for predicate in &self.predicates {
                 let p = NamedNodeRef::new_unchecked(&predicate.iri);
-                let mut object_of = |value: &str| -> Result<(), String> {
+                let mut object_of = |value: &str| -> Result<(), Cause> {
                     let object: TermRef<'_> = match &predicate.object {
                         Object::Literal(None) => LiteralRef::new_simple_literal(value).into(),
                         Object::Literal(Some(datatype)) => {
@@ -505,7 +505,7 @@ impl<'a> Triples<'a> {
                     }
                     Values::Multi(lists) => {
                         if let Some(list) = lists.get_as_series(row) {
-                            let texts = list.str().map_err(|e| e.to_string())?;
+                            let texts = list.str()?;
                             for value in texts.iter().flatten() {
                                 object_of(value)?;
                             }

@@ -1,15 +1,16 @@
 //! The conformance report of a run, for machines: `report.json` (schema in
 //! `docs/report-schema.md`) and `junit.xml` (one test case per slice and dimension).
 
-use super::escape_markup as escape;
 use std::collections::BTreeMap;
 
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::SliceRun;
+use super::escape_markup as escape;
 use crate::checks::digitalisation::ColumnLevel;
-use crate::checks::{Conformance, DIMENSIONS, Tally, UnmappedCode};
-use crate::workspace::{Severity, Threshold};
+use crate::checks::{Conformance, UnmappedCode};
+use crate::quality::{Dimension, Status, Tally, Thresholds};
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -23,7 +24,7 @@ pub struct Report {
     pub schema: u32,
     /// Whether every `fail` threshold was met.
     pub passed: bool,
-    pub overall: BTreeMap<&'static str, DimensionScore>,
+    pub overall: BTreeMap<Dimension, DimensionScore>,
     pub slices: Vec<SliceReport>,
     /// Per source, the level each of its columns reached in its best slice.
     pub sources: BTreeMap<String, Vec<ColumnLevel>>,
@@ -38,7 +39,7 @@ pub struct DimensionScore {
     /// The threshold, if the workspace sets one for this dimension.
     pub min: Option<f64>,
     /// `pass`, `warn` (below a warn threshold) or `fail` (below a fail threshold).
-    pub status: &'static str,
+    pub status: Status,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,9 +50,9 @@ pub struct SliceReport {
     pub rows_outside: u64,
     pub things: u64,
     pub quarantined: u64,
-    pub dimensions: BTreeMap<&'static str, DimensionScore>,
+    pub dimensions: BTreeMap<Dimension, DimensionScore>,
     /// Per property (and `class`, `id`): its scores in the dimensions it was checked in.
-    pub properties: BTreeMap<String, BTreeMap<&'static str, DimensionScore>>,
+    pub properties: BTreeMap<String, BTreeMap<Dimension, DimensionScore>>,
     pub unmapped_codes: Vec<UnmappedCode>,
     pub failures_total: u64,
     /// The first failures, in source order.
@@ -70,106 +71,85 @@ pub struct FailureRecord {
     pub origin: String,
 }
 
-/// One slice's row account, as the report needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct Counts {
-    pub rows_read: u64,
-    pub rows_in_slice: u64,
-    pub rows_outside: u64,
-    pub things: u64,
-    pub quarantined: u64,
-}
-
-fn score(
-    dimension: &str,
-    tally: Tally,
-    thresholds: &BTreeMap<String, Threshold>,
-) -> DimensionScore {
-    let threshold = thresholds.get(dimension);
-    let status = match threshold {
-        Some(t) if tally.score() < t.min => match t.severity {
-            Severity::Fail => "fail",
-            Severity::Warn => "warn",
-        },
-        _ => "pass",
-    };
+fn score(dimension: Dimension, tally: Tally, thresholds: &Thresholds) -> DimensionScore {
+    let threshold = thresholds.get(&dimension);
     DimensionScore {
         score: tally.score(),
         checked: tally.checked,
         passed: tally.passed,
         min: threshold.map(|t| t.min),
-        status,
+        status: Status::of(tally.score(), threshold),
     }
 }
 
-/// What the report needs of one checked slice: its counts, conformance, thresholds and the
-/// level each of its columns reached.
-pub type SliceParts<'a> = (
-    Counts,
-    &'a Conformance,
-    &'a BTreeMap<String, Threshold>,
-    &'a [ColumnLevel],
-);
-
-/// Builds the report of a run; `thresholds` (the workspace's) judge the overall scores.
+/// Builds the report of a run from each mapped slice's run and conformance;
+/// `thresholds` (the workspace's) judge the overall scores.
 pub fn build(
-    slices: &[SliceParts],
-    thresholds: &BTreeMap<String, Threshold>,
+    runs: &[SliceRun],
+    conformances: &[Conformance],
+    thresholds: &Thresholds,
     sources: &BTreeMap<String, Vec<ColumnLevel>>,
 ) -> PolarsResult<Report> {
-    let mut overall: BTreeMap<&'static str, Tally> = BTreeMap::new();
+    let mut overall: BTreeMap<Dimension, Tally> = BTreeMap::new();
     let mut reports = Vec::new();
-    for (counts, c, slice_thresholds, levels) in slices {
+    for c in conformances {
+        let Some(run) = runs.iter().find(|r| r.account.slice == c.slice) else {
+            continue;
+        };
         for (dimension, tally) in &c.dimensions {
-            overall.entry(dimension).or_default().add(*tally);
+            overall.entry(*dimension).or_default().add(*tally);
         }
-        reports.push(SliceReport {
-            slice: c.slice.clone(),
-            rows_read: counts.rows_read,
-            rows_in_slice: counts.rows_in_slice,
-            rows_outside: counts.rows_outside,
-            things: counts.things,
-            quarantined: counts.quarantined,
-            dimensions: c
-                .dimensions
-                .iter()
-                .map(|(d, t)| (*d, score(d, *t, slice_thresholds)))
-                .collect(),
-            properties: c
-                .properties
-                .iter()
-                .map(|(p, dims)| {
-                    let dims = dims
-                        .iter()
-                        .map(|(d, t)| (*d, score(d, *t, &BTreeMap::new())))
-                        .collect();
-                    (p.clone(), dims)
-                })
-                .collect(),
-            unmapped_codes: c.unmapped_codes.clone(),
-            failures_total: c.failures.height() as u64,
-            failures: records(&c.failures, FAILURES_IN_REPORT)?,
-            digitalisation: levels.to_vec(),
-        });
+        reports.push(slice_report(run, c)?);
     }
-    let overall: BTreeMap<&'static str, DimensionScore> = DIMENSIONS
+    let overall: BTreeMap<Dimension, DimensionScore> = Dimension::ALL
         .iter()
         .map(|d| {
-            (
-                *d,
-                score(d, overall.get(d).copied().unwrap_or_default(), thresholds),
-            )
+            let tally = overall.get(d).copied().unwrap_or_default();
+            (*d, score(*d, tally, thresholds))
         })
         .collect();
     let passed = reports
         .iter()
-        .all(|s| s.dimensions.values().all(|d| d.status != "fail"));
+        .all(|s| s.dimensions.values().all(|d| d.status != Status::Fail));
     Ok(Report {
         schema: SCHEMA_VERSION,
         passed,
         overall,
         slices: reports,
         sources: sources.clone(),
+    })
+}
+
+/// One mapped slice's part of the report.
+fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
+    let unjudged = Thresholds::new();
+    Ok(SliceReport {
+        slice: c.slice.clone(),
+        rows_read: run.account.rows_read,
+        rows_in_slice: run.account.rows_in_slice,
+        rows_outside: run.account.rows_outside,
+        things: run.things.unwrap_or(0),
+        quarantined: run.quarantined.unwrap_or(0),
+        dimensions: c
+            .dimensions
+            .iter()
+            .map(|(d, t)| (*d, score(*d, *t, &run.thresholds)))
+            .collect(),
+        properties: c
+            .properties
+            .iter()
+            .map(|(p, dims)| {
+                let dims = dims
+                    .iter()
+                    .map(|(d, t)| (*d, score(*d, *t, &unjudged)))
+                    .collect();
+                (p.clone(), dims)
+            })
+            .collect(),
+        unmapped_codes: c.unmapped_codes.clone(),
+        failures_total: c.failures.height() as u64,
+        failures: records(&c.failures, FAILURES_IN_REPORT)?,
+        digitalisation: run.levels.clone(),
     })
 }
 
@@ -214,7 +194,12 @@ pub fn junit(report: &Report) -> String {
     let failures: usize = report
         .slices
         .iter()
-        .map(|s| s.dimensions.values().filter(|d| d.status == "fail").count())
+        .map(|s| {
+            s.dimensions
+                .values()
+                .filter(|d| d.status == Status::Fail)
+                .count()
+        })
         .sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
@@ -224,7 +209,7 @@ pub fn junit(report: &Report) -> String {
         let failed = slice
             .dimensions
             .values()
-            .filter(|d| d.status == "fail")
+            .filter(|d| d.status == Status::Fail)
             .count();
         xml.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">\n",
@@ -247,11 +232,11 @@ pub fn junit(report: &Report) -> String {
                 escape(&slice.slice)
             ));
             match score.status {
-                "fail" => xml.push_str(&format!(
+                Status::Fail => xml.push_str(&format!(
                     "      <failure message=\"{}\"/>\n",
                     escape(&message)
                 )),
-                _ => xml.push_str(&format!(
+                Status::Pass | Status::Warn => xml.push_str(&format!(
                     "      <system-out>{}</system-out>\n",
                     escape(&message)
                 )),

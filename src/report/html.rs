@@ -2,19 +2,19 @@
 //! inline) with score bars per slice and dimension, the digitalisation chart, the row
 //! accounts and a searchable table of located failures.
 
-use super::escape_markup as escape;
 use std::fmt::Write;
 
 use super::conformance::{DimensionScore, Report};
-use crate::checks::DIMENSIONS;
+use super::escape_markup as escape;
 use crate::checks::digitalisation::ColumnLevel;
+use crate::quality::{Dimension, Level, Status};
 
 /// The levels a source can reach, lowest first, with their colours.
-const LEVEL_COLOURS: [(&str, &str); 4] = [
-    ("syntactic", "#c9ced6"),
-    ("implicit", "#f2b84b"),
-    ("explicit", "#7cb7e8"),
-    ("grounded", "#3f9c5a"),
+const LEVEL_COLOURS: [(Level, &str); 4] = [
+    (Level::Syntactic, "#c9ced6"),
+    (Level::Implicit, "#f2b84b"),
+    (Level::Explicit, "#7cb7e8"),
+    (Level::Grounded, "#3f9c5a"),
 ];
 
 const STYLE: &str = "
@@ -42,11 +42,11 @@ document.getElementById('search').addEventListener('input',function(e){
   r.style.display=r.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});
 ";
 
-fn colour(status: &str) -> &'static str {
+fn colour(status: Status) -> &'static str {
     match status {
-        "fail" => "#c8382d",
-        "warn" => "#d98e04",
-        _ => "#3f9c5a",
+        Status::Fail => "#c8382d",
+        Status::Warn => "#d98e04",
+        Status::Pass => "#3f9c5a",
     }
 }
 
@@ -119,21 +119,21 @@ pub fn html(report: &Report) -> String {
     );
 
     page.push_str("<h2>Scores</h2>\n<table><thead><tr><th>slice</th>");
-    for d in DIMENSIONS {
+    for d in Dimension::ALL {
         let _ = write!(page, "<th>{d}</th>");
     }
     page.push_str("</tr></thead><tbody>\n");
     for slice in &report.slices {
         let _ = write!(page, "<tr><td>{}</td>", escape(&slice.slice));
-        for d in DIMENSIONS {
-            let cell = slice.dimensions.get(d).map(bar).unwrap_or_default();
+        for d in Dimension::ALL {
+            let cell = slice.dimensions.get(&d).map(bar).unwrap_or_default();
             let _ = write!(page, "<td>{cell}</td>");
         }
         page.push_str("</tr>\n");
     }
     page.push_str("<tr><td><strong>all slices</strong></td>");
-    for d in DIMENSIONS {
-        let cell = report.overall.get(d).map(bar).unwrap_or_default();
+    for d in Dimension::ALL {
+        let cell = report.overall.get(&d).map(bar).unwrap_or_default();
         let _ = write!(page, "<td>{cell}</td>");
     }
     page.push_str("</tr>\n</tbody></table>\n");

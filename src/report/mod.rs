@@ -1,11 +1,21 @@
-//! Reports for people (aligned text tables, HTML) and machines (JSON, JUnit).
+//! Reports for people (aligned text tables, HTML) and machines (JSON, JUnit), built from
+//! what a run did to each slice ([`SliceRun`]) and the slices' conformance.
 
 pub mod conformance;
 pub mod html;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Serialize;
 
+use crate::checks::Conformance;
+use crate::checks::digitalisation::ColumnLevel;
+use crate::output::{self, Cause, OutputError};
+use crate::quality::{Dimension, Tally, Thresholds};
 use crate::slice::RowAccount;
+use conformance::Report;
 
 /// Text made safe inside XML and HTML elements and attribute values.
 pub(crate) fn escape_markup(text: &str) -> String {
@@ -98,27 +108,47 @@ impl SliceAccount {
     }
 }
 
-/// The row accounts of a slicing run as a table: `read = in slice + outside` per slice.
-pub fn accounts_table(accounts: &[SliceAccount]) -> String {
-    let mut table = TextTable::new(&[
-        ("slice", false),
-        ("source", false),
-        ("read", true),
-        ("in slice", true),
-        ("outside", true),
-        ("written to", false),
-    ]);
-    for a in accounts {
-        table.row(vec![
-            a.slice.clone(),
-            a.source.clone(),
-            a.rows_read.to_string(),
-            a.rows_in_slice.to_string(),
-            a.rows_outside.to_string(),
-            a.output.clone().unwrap_or_default(),
-        ]);
+/// One slice's journey through a run: rows read, in the slice, things made, rows
+/// quarantined, values failed.
+#[derive(Debug, Serialize)]
+pub struct SliceRun {
+    #[serde(flatten)]
+    pub account: SliceAccount,
+    /// None for a slice without a mapping.
+    pub things: Option<u64>,
+    pub quarantined: Option<u64>,
+    pub failed_values: Option<u64>,
+    pub entities: Option<String>,
+    pub triples: Option<u64>,
+    /// Per dimension: checks made and passed. None for a slice without a mapping.
+    pub conformance: Option<BTreeMap<Dimension, Tally>>,
+    /// The thresholds that apply: the workspace's, overridden by the slice's own.
+    #[serde(skip)]
+    pub thresholds: Thresholds,
+    /// The digitalisation level each slice column reached.
+    #[serde(skip)]
+    pub levels: Vec<ColumnLevel>,
+}
+
+/// Writes a run's reports into the output folder: `failures/SLICE.csv` (every failed check,
+/// located), `report.json`, `junit.xml` and `report.html`.
+pub fn write(
+    output_dir: &Path,
+    report: &Report,
+    conformances: &[Conformance],
+) -> Result<(), OutputError> {
+    for c in conformances {
+        let path = output_dir.join("failures").join(format!("{}.csv", c.slice));
+        output::write_csv(&c.failures, &path)?;
     }
-    table.render()
+    let json_path = output_dir.join("report.json");
+    let json = serde_json::to_string_pretty(report).map_err(|e| OutputError::Write {
+        path: json_path.display().to_string(),
+        source: Cause::Json(e),
+    })?;
+    output::write_text(&json_path, &format!("{json}\n"))?;
+    output::write_text(&output_dir.join("junit.xml"), &conformance::junit(report))?;
+    output::write_text(&output_dir.join("report.html"), &html::html(report))
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use std::fs::File;
 use std::io::{Chain, Cursor, Read};
 use std::rc::Rc;
 
-use super::columns::{Inferred, TextColumn, is_reserved, name_headers, table};
+use super::cells::{Inferred, TextColumn, name_headers, table};
 use super::{Encoding, OriginKind, Source, SourceError, Table};
+use crate::columns::is_reserved;
 use crate::progress::Progress;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -81,7 +82,7 @@ impl Lines {
 type Input = Chain<Cursor<Vec<u8>>, File>;
 
 fn open_input(source: &Source) -> Result<Input, SourceError> {
-    let mut file = File::open(&source.path).map_err(|e| source.open_error(e.to_string()))?;
+    let mut file = File::open(&source.path).map_err(|e| source.open_error(e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size == 0 {
         return Err(empty_error(source));
@@ -90,7 +91,7 @@ fn open_input(source: &Source) -> Result<Input, SourceError> {
     (&mut file)
         .take(BOM.len() as u64)
         .read_to_end(&mut head)
-        .map_err(|e| source.open_error(e.to_string()))?;
+        .map_err(|e| source.open_error(e))?;
     if head == BOM {
         head.clear();
     }
@@ -185,7 +186,7 @@ impl<'a> Scan<'a> {
         let more = self
             .reader
             .read_byte_record(record)
-            .map_err(|e| csv_error(self.source, &e))?;
+            .map_err(|e| csv_error(self.source, e))?;
         if !more {
             return Ok(None);
         }
@@ -242,7 +243,7 @@ impl<'a> Scan<'a> {
             .source
             .options
             .header_row
-            .unwrap_or((1, self.source.config.path));
+            .unwrap_or((1, self.source.config.span));
         SourceError::NoHeaderLine {
             path: self.source.display.clone(),
             header_row,
@@ -271,7 +272,7 @@ impl<'a> Scan<'a> {
                     field: index + 1,
                     byte: bad,
                     src: self.source.config.src.clone(),
-                    span: self.source.config.path,
+                    span: self.source.config.span,
                 }
             }),
         }
@@ -447,19 +448,23 @@ fn empty_error(source: &Source) -> SourceError {
         id: source.id.clone(),
         path: source.display.clone(),
         src: source.config.src.clone(),
-        span: source.config.path,
+        span: source.config.span,
     }
 }
 
-fn csv_error(source: &Source, err: &::csv::Error) -> SourceError {
+fn csv_error(source: &Source, err: ::csv::Error) -> SourceError {
     let line = err.position().map_or(0, |p| p.line());
-    match err.kind() {
-        ::csv::ErrorKind::Io(io) => source.open_error(io.to_string()),
-        _ => SourceError::Csv {
+    if !err.is_io_error() {
+        return SourceError::Csv {
             path: source.display.clone(),
             line,
-            reason: err.to_string(),
-        },
+            source: err,
+        };
+    }
+    match err.into_kind() {
+        ::csv::ErrorKind::Io(io) => source.open_error(io),
+        // `is_io_error` said it is one.
+        other => source.open_error(std::io::Error::other(format!("{other:?}"))),
     }
 }
 

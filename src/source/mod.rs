@@ -1,7 +1,7 @@
 //! Sources: the datasets a workspace reads. Each reader yields a polars frame whose rows keep
 //! their origin (file and line, sheet and row, or Parquet row), in the [`ROW_COLUMN`] column.
 
-mod columns;
+mod cells;
 mod csv;
 mod parquet;
 mod workbook;
@@ -15,12 +15,9 @@ use polars::prelude::*;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::columns::{ROW_COLUMN, data_columns};
+use crate::diag::ConfigSpan;
 use crate::progress::Progress;
-use crate::workspace::ConfigSpan;
-
-/// The column that carries each row's position in its source: the line of a CSV file, the
-/// row of a sheet, the 1-based row of a Parquet file. Reserved: no source column may use it.
-pub const ROW_COLUMN: &str = "__row";
 
 /// How many rows a source read in batches hands over at a time.
 pub const BATCH_ROWS: usize = 1 << 18;
@@ -130,11 +127,7 @@ impl Source {
             whole = Some(table);
             Ok::<(), SourceError>(())
         })?;
-        whole.ok_or_else(|| SourceError::Frame {
-            id: self.id.clone(),
-            path: self.display.clone(),
-            reason: "the reader produced no table".into(),
-        })
+        whole.ok_or_else(|| self.frame_error(polars_err!(NoData: "the reader produced no table")))
     }
 
     /// Reads the source in tables of at most `batch_rows` rows where it can (CSV, Parquet; a
@@ -168,10 +161,7 @@ impl Source {
             let names: Vec<String> = std::iter::once(ROW_COLUMN.to_string())
                 .chain(table.columns().into_iter().filter(|c| wanted.contains(c)))
                 .collect();
-            table.frame = table
-                .frame
-                .select(names)
-                .map_err(|e| self.frame_error(&e))?;
+            table.frame = table.frame.select(names).map_err(|e| self.frame_error(e))?;
         }
         each(table)
     }
@@ -184,21 +174,21 @@ impl Source {
     }
 
     /// A polars failure while building or querying this source's frame.
-    pub(crate) fn frame_error(&self, err: &PolarsError) -> SourceError {
+    pub(crate) fn frame_error(&self, source: PolarsError) -> SourceError {
         SourceError::Frame {
             id: self.id.clone(),
             path: self.display.clone(),
-            reason: err.to_string(),
+            source,
         }
     }
 
-    fn open_error(&self, reason: impl Into<String>) -> SourceError {
+    fn open_error(&self, source: std::io::Error) -> SourceError {
         SourceError::Open {
             id: self.id.clone(),
             path: self.display.clone(),
-            reason: reason.into(),
+            source,
             src: self.config.src.clone(),
-            span: self.config.path,
+            span: self.config.span,
         }
     }
 }
@@ -216,16 +206,6 @@ impl Table {
     pub fn columns(&self) -> Vec<String> {
         data_columns(&self.frame)
     }
-}
-
-/// A frame's column names without [`ROW_COLUMN`]: the columns that hold data.
-pub fn data_columns(frame: &DataFrame) -> Vec<String> {
-    frame
-        .get_column_names()
-        .into_iter()
-        .filter(|name| name.as_str() != ROW_COLUMN)
-        .map(|name| name.to_string())
-        .collect()
 }
 
 /// How to say where a row or a value came from.
@@ -367,7 +347,7 @@ pub fn column_letters(index: u32) -> String {
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum SourceError {
-    #[error("cannot read source `{id}` from {path}: {reason}")]
+    #[error("cannot read source `{id}` from {path}")]
     #[diagnostic(
         code(thinslice::source::open),
         help("check the path; relative paths are relative to the workspace folder")
@@ -375,7 +355,8 @@ pub enum SourceError {
     Open {
         id: String,
         path: String,
-        reason: String,
+        #[source]
+        source: std::io::Error,
         #[source_code]
         src: NamedSource<Arc<str>>,
         #[label("declared here")]
@@ -434,7 +415,7 @@ pub enum SourceError {
         delimiter: char,
     },
 
-    #[error("{path}:{line}: {reason}")]
+    #[error("{path}:{line}: the file cannot be read as CSV from here")]
     #[diagnostic(
         code(thinslice::source::csv),
         help("check the quoting on that line and the source's `quote` option")
@@ -442,7 +423,8 @@ pub enum SourceError {
     Csv {
         path: String,
         line: u64,
-        reason: String,
+        #[source]
+        source: ::csv::Error,
     },
 
     #[error("{path}: no row starts on line {header_row}, so there is no header there")]
@@ -505,7 +487,7 @@ pub enum SourceError {
         span: SourceSpan,
     },
 
-    #[error("{path} is not a workbook thinslice can read: {reason}")]
+    #[error("{path} is not a workbook thinslice can read")]
     #[diagnostic(
         code(thinslice::source::workbook),
         help(
@@ -514,21 +496,23 @@ pub enum SourceError {
     )]
     NotWorkbook {
         path: String,
-        reason: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
         #[source_code]
         src: NamedSource<Arc<str>>,
         #[label("source declared here")]
         span: SourceSpan,
     },
 
-    #[error("{path} is not a Parquet file thinslice can read: {reason}")]
+    #[error("{path} is not a Parquet file thinslice can read")]
     #[diagnostic(
         code(thinslice::source::parquet),
         help("check that the file is complete and really Parquet")
     )]
     NotParquet {
         path: String,
-        reason: String,
+        #[source]
+        source: PolarsError,
         #[source_code]
         src: NamedSource<Arc<str>>,
         #[label("source declared here")]
@@ -542,12 +526,13 @@ pub enum SourceError {
     )]
     ReservedColumn { location: String, name: String },
 
-    #[error("source `{id}` ({path}): {reason}")]
+    #[error("source `{id}` ({path}) could not be turned into a table")]
     #[diagnostic(code(thinslice::source::frame))]
     Frame {
         id: String,
         path: String,
-        reason: String,
+        #[source]
+        source: PolarsError,
     },
 }
 

@@ -4,30 +4,30 @@ use std::fs::File;
 
 use polars::prelude::*;
 
-use super::columns::is_reserved;
-use super::{Origin, OriginKind, ROW_COLUMN, Source, SourceError, Table};
+use super::{Origin, OriginKind, Source, SourceError, Table};
+use crate::columns::{ROW_COLUMN, is_reserved};
 use crate::progress::Progress;
 
 fn open(source: &Source) -> Result<ParquetReader<File>, SourceError> {
-    let file = File::open(&source.path).map_err(|e| source.open_error(e.to_string()))?;
+    let file = File::open(&source.path).map_err(|e| source.open_error(e))?;
     let empty = file.metadata().map(|m| m.len() == 0).unwrap_or(false);
     if empty {
         return Err(SourceError::Empty {
             id: source.id.clone(),
             path: source.display.clone(),
             src: source.config.src.clone(),
-            span: source.config.path,
+            span: source.config.span,
         });
     }
     Ok(ParquetReader::new(file))
 }
 
-fn not_parquet(source: &Source, err: &PolarsError) -> SourceError {
+fn not_parquet(source: &Source, err: PolarsError) -> SourceError {
     SourceError::NotParquet {
         path: source.display.clone(),
-        reason: err.to_string(),
+        source: err,
         src: source.config.src.clone(),
-        span: source.config.path,
+        span: source.config.span,
     }
 }
 
@@ -43,7 +43,7 @@ fn check_names(source: &Source, names: &[String]) -> Result<(), SourceError> {
 
 pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     let mut reader = open(source)?;
-    let schema = reader.schema().map_err(|e| not_parquet(source, &e))?;
+    let schema = reader.schema().map_err(|e| not_parquet(source, e))?;
     let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();
     check_names(source, &names)?;
     Ok(names)
@@ -60,7 +60,7 @@ pub(super) fn read<E: From<SourceError>>(
     each: &mut dyn FnMut(Table) -> Result<(), E>,
 ) -> Result<(), E> {
     let task = progress.task(&format!("reading {}", source.id), None);
-    let fail = |e: PolarsError| not_parquet(source, &e);
+    let fail = |e: PolarsError| not_parquet(source, e);
     let mut reader = open(source)?;
     let schema = reader.schema().map_err(fail)?;
     let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();

@@ -8,8 +8,9 @@ use calamine::{Data, DataRef, DataType, Reader, Sheets, Xlsx, open_workbook_auto
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rayon::prelude::*;
 
-use super::columns::{Cell, build_column, is_reserved, name_headers, table};
+use super::cells::{Cell, build_column, name_headers, table};
 use super::{OriginKind, Source, SourceError, Table, column_letters};
+use crate::columns::is_reserved;
 use crate::diag;
 use crate::progress::Progress;
 
@@ -93,18 +94,20 @@ const CELLS_PER_HANDOVER: usize = 1 << 14;
 /// Reads an xlsx sheet's cells: calamine parses the XML on one thread while this one turns
 /// the cells into ours, so a text is copied once, from the shared strings, and parsing
 /// overlaps with the rest of the work.
-fn xlsx_grid<RS>(xlsx: &mut Xlsx<RS>, name: &str, source: &Source) -> Result<Grid, String>
+fn xlsx_grid<RS>(
+    xlsx: &mut Xlsx<RS>,
+    name: &str,
+    source: &Source,
+) -> Result<Grid, calamine::XlsxError>
 where
     RS: std::io::Read + std::io::Seek + Send,
 {
-    let mut reader = xlsx
-        .worksheet_cells_reader(name)
-        .map_err(|e| e.to_string())?;
+    let mut reader = xlsx.worksheet_cells_reader(name)?;
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<calamine::Cell<DataRef<'_>>>>(4);
-        let parser = scope.spawn(move || -> Result<(), String> {
+        let parser = scope.spawn(move || -> Result<(), calamine::XlsxError> {
             let mut cells = Vec::with_capacity(CELLS_PER_HANDOVER);
-            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+            while let Some(cell) = reader.next_cell()? {
                 if cell.get_value().is_empty() {
                     continue;
                 }
@@ -127,29 +130,36 @@ where
                 grid.push(row, column, ref_cell(cell.get_value(), source));
             }
         }
-        parser
-            .join()
-            .unwrap_or_else(|_| Err("the xlsx parser stopped unexpectedly".into()))?;
+        parser.join().unwrap_or_else(|_| {
+            Err(calamine::XlsxError::Io(std::io::Error::other(
+                "the xlsx parser stopped unexpectedly",
+            )))
+        })?;
         Ok(grid)
     })
 }
 
 fn load(source: &Source) -> Result<Sheet, SourceError> {
-    if !source.path.is_file() {
-        return Err(source.open_error("no such file"));
+    match std::fs::metadata(&source.path) {
+        Err(e) => return Err(source.open_error(e)),
+        Ok(meta) if !meta.is_file() => {
+            return Err(source.open_error(std::io::Error::other("it is not a file")));
+        }
+        Ok(_) => {}
     }
-    let not_workbook = |reason: String| SourceError::NotWorkbook {
-        path: source.display.clone(),
-        reason,
-        src: source.config.src.clone(),
-        span: source.config.path,
-    };
-    let mut workbook = open_workbook_auto(&source.path).map_err(|e| not_workbook(e.to_string()))?;
+    let not_workbook =
+        |reason: Box<dyn std::error::Error + Send + Sync>| SourceError::NotWorkbook {
+            path: source.display.clone(),
+            source: reason,
+            src: source.config.src.clone(),
+            span: source.config.span,
+        };
+    let mut workbook = open_workbook_auto(&source.path).map_err(|e| not_workbook(e.into()))?;
     let names = workbook.sheet_names();
     let (name, sheet_span) = match &source.options.sheet {
         Some((name, span)) => (name.clone(), *span),
         None => match names.first() {
-            Some(first) => (first.clone(), source.config.path),
+            Some(first) => (first.clone(), source.config.span),
             None => return Err(not_workbook("it has no sheets".into())),
         },
     };
@@ -164,11 +174,11 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
         });
     }
     let grid = match &mut workbook {
-        Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source).map_err(not_workbook)?,
+        Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source).map_err(|e| not_workbook(e.into()))?,
         other => {
             let range = other
                 .worksheet_range(&name)
-                .map_err(|e| not_workbook(e.to_string()))?;
+                .map_err(|e| not_workbook(e.into()))?;
             let (first_row, first_column) = range.start().unwrap_or((0, 0));
             let mut grid = Grid::default();
             for (row, column, data) in range.used_cells() {
@@ -184,7 +194,7 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
         .options
         .header_row
         .as_ref()
-        .map_or(source.config.path, |h| h.1);
+        .map_or(source.config.span, |h| h.1);
     let header = header_row - 1;
     let Some((start, end)) = grid.area() else {
         return Err(SourceError::HeaderPastEnd {

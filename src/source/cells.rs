@@ -3,7 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
-use super::{Origin, OriginKind, ROW_COLUMN, Source, SourceError, Table};
+use super::{Origin, OriginKind, Source, SourceError, Table};
+use crate::columns::ROW_COLUMN;
 
 /// One cell as a reader saw it. Text stays text until the whole column is known.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,11 +55,6 @@ where
         names.push(name);
     }
     names
-}
-
-/// Whether a header is one thinslice keeps for itself.
-pub(crate) fn is_reserved(name: &str) -> bool {
-    name == ROW_COLUMN || name.starts_with(crate::mapping::STAGED_PREFIX)
 }
 
 /// Builds a typed column from its cells. Numbers, booleans and dates stay typed when every
@@ -313,7 +309,7 @@ pub(crate) fn table(
     let height = rows.len();
     let mut frame_columns = vec![Column::new(PlSmallStr::from(ROW_COLUMN), rows)];
     frame_columns.extend(columns);
-    let frame = DataFrame::new(height, frame_columns).map_err(|e| source.frame_error(&e))?;
+    let frame = DataFrame::new(height, frame_columns).map_err(|e| source.frame_error(e))?;
     Ok(Table {
         frame,
         origin: Origin {

@@ -2,100 +2,24 @@
 //! engine), which columns (optionally renamed), which key. Checked against the source's
 //! headers before any data is read; evaluated lazily over the source's frame.
 
+mod condition;
+mod error;
+mod yaml;
+
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::SourceSpan;
 use polars::prelude::*;
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
-use thiserror::Error;
 
-use crate::diag::{self, YamlError, YamlFile};
-use crate::source::{ROW_COLUMN, Source, Table};
-use crate::workspace::{Threshold, ThresholdYaml, WorkspaceError, thresholds};
+pub use condition::compile_condition;
+pub use error::SliceError;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SliceYaml {
-    source: Spanned<String>,
-    #[serde(rename = "where")]
-    condition: Option<Spanned<String>>,
-    columns: Option<Vec<Spanned<ColumnPick>>>,
-    key: Option<Spanned<Keys>>,
-    #[allow(dead_code)]
-    description: Option<String>,
-    /// Thresholds for this slice, overriding the workspace's dimension by dimension.
-    #[serde(default)]
-    quality: BTreeMap<String, Spanned<ThresholdYaml>>,
-}
-
-/// A column to keep: `"Asset ID"`, or `"Power (kW)": power_kw` to rename it.
-#[derive(Debug, Clone)]
-struct ColumnPick {
-    from: String,
-    to: String,
-}
-
-impl<'de> Deserialize<'de> for ColumnPick {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PickVisitor;
-        impl<'de> Visitor<'de> for PickVisitor {
-            type Value = ColumnPick;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a column name, or `column name: new name`")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ColumnPick, E> {
-                Ok(ColumnPick {
-                    from: v.to_string(),
-                    to: v.to_string(),
-                })
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ColumnPick, A::Error> {
-                let Some((from, to)) = map.next_entry::<String, String>()? else {
-                    return Err(de::Error::custom("a rename needs `column name: new name`"));
-                };
-                if map.next_key::<String>()?.is_some() {
-                    return Err(de::Error::custom(
-                        "rename one column per list item: `- column name: new name`",
-                    ));
-                }
-                Ok(ColumnPick { from, to })
-            }
-        }
-        deserializer.deserialize_any(PickVisitor)
-    }
-}
-
-/// `key: Asset ID` or `key: [Site, Asset ID]`.
-#[derive(Debug, Clone)]
-struct Keys(Vec<String>);
-
-impl<'de> Deserialize<'de> for Keys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeysVisitor;
-        impl<'de> Visitor<'de> for KeysVisitor {
-            type Value = Keys;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a column name or a list of column names")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Keys, E> {
-                Ok(Keys(vec![v.to_string()]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Keys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(key) = seq.next_element::<String>()? {
-                    keys.push(key);
-                }
-                Ok(Keys(keys))
-            }
-        }
-        deserializer.deserialize_any(KeysVisitor)
-    }
-}
+use crate::columns::{ROW_COLUMN, data_columns};
+use crate::diag::{self, YamlFile};
+use crate::quality::{self, Thresholds};
+use crate::source::{Source, Table};
+use yaml::SliceYaml;
 
 /// A column the slice keeps: its name in the source and in the slice.
 #[derive(Debug, Clone)]
@@ -120,7 +44,7 @@ pub struct Slice {
     pub key: Vec<String>,
     key_span: Option<SourceSpan>,
     /// This slice's thresholds, overriding the workspace's.
-    pub quality: BTreeMap<String, Threshold>,
+    pub quality: Thresholds,
 }
 
 /// How the rows of a source divide between a slice and the rest.
@@ -141,7 +65,7 @@ pub struct SlicedRows {
 impl SlicedRows {
     /// The slice's columns, as named in the slice, without [`ROW_COLUMN`].
     pub fn columns(&self) -> Vec<String> {
-        crate::source::data_columns(&self.frame)
+        data_columns(&self.frame)
     }
 }
 
@@ -153,17 +77,17 @@ impl Slice {
         let mut problems = Vec::new();
         let paths = match diag::yaml_files(dir) {
             Ok(paths) => paths,
-            Err(e) => {
+            Err(source) => {
                 return Err(vec![SliceError::Folder {
                     dir: diag::relative(root, dir),
-                    reason: e.to_string(),
+                    source,
                 }]);
             }
         };
         for path in paths {
             match Slice::load(&path, diag::relative(root, &path)) {
                 Ok(slice) => slices.push(slice),
-                Err(err) => problems.push(err),
+                Err(errors) => problems.extend(errors),
             }
         }
         if problems.is_empty() {
@@ -173,8 +97,9 @@ impl Slice {
         }
     }
 
-    pub fn load(path: &Path, display: String) -> Result<Slice, SliceError> {
-        let file = YamlFile::read(path, display)?;
+    /// Loads one slice file; every problem of the file is returned.
+    pub fn load(path: &Path, display: String) -> Result<Slice, Vec<SliceError>> {
+        let file = YamlFile::read(path, display).map_err(|e| vec![e.into()])?;
         let name = path
             .file_stem()
             .and_then(|s| s.to_str())
@@ -183,14 +108,14 @@ impl Slice {
         Self::from_file(name, file)
     }
 
-    pub fn from_file(name: String, file: YamlFile) -> Result<Slice, SliceError> {
+    pub fn from_file(name: String, file: YamlFile) -> Result<Slice, Vec<SliceError>> {
         if !is_valid_name(&name) {
-            return Err(SliceError::BadName {
+            return Err(vec![SliceError::BadName {
                 name,
                 file: file.name.clone(),
-            });
+            }]);
         }
-        let yaml: SliceYaml = file.load()?;
+        let yaml: SliceYaml = file.load().map_err(|e| vec![e.into()])?;
         let columns = yaml.columns.map(|picks| {
             picks
                 .into_iter()
@@ -201,11 +126,12 @@ impl Slice {
                 })
                 .collect()
         });
-        let mut problems = Vec::new();
-        let quality = thresholds(&file, yaml.quality, &mut problems);
-        if let Some(problem) = problems.into_iter().next() {
-            return Err(SliceError::Quality(Box::new(problem)));
-        }
+        let quality = quality::thresholds(&file, yaml.quality).map_err(|problems| {
+            problems
+                .into_iter()
+                .map(SliceError::from)
+                .collect::<Vec<_>>()
+        })?;
         let (key, key_span) = match yaml.key {
             Some(keys) => (keys.value.0, Some(file.span(&keys.referenced))),
             None => (Vec::new(), None),
@@ -347,14 +273,6 @@ impl Slice {
             .map_or_else(|| column.to_string(), |p| p.to.clone())
     }
 
-    /// The key columns as named in the slice's output.
-    pub fn key_columns(&self, headers: &[String]) -> Vec<String> {
-        self.key
-            .iter()
-            .filter_map(|k| self.resolve_key(k, headers))
-            .collect()
-    }
-
     /// Cuts the slice out of its source's table.
     pub fn evaluate(&self, table: &Table) -> Result<SlicedRows, SliceError> {
         let read = table.frame.height() as u64;
@@ -385,7 +303,7 @@ impl Slice {
             };
             SliceError::Evaluate {
                 slice: self.name.clone(),
-                reason: e.to_string(),
+                source: e,
                 src,
                 span,
             }
@@ -402,140 +320,10 @@ impl Slice {
     }
 }
 
-/// Parses a `where` condition with polars' SQL engine.
-pub(crate) fn compile_condition(text: &str) -> Result<Expr, String> {
-    match polars::sql::sql_expr(text) {
-        // `a = 1 b` parses as `a = 1` aliased to `b`: in a condition that is always a mistake.
-        Ok(Expr::Alias(_, alias)) => Err(format!(
-            "unexpected `{alias}` after the condition; join conditions with AND or OR"
-        )),
-        Ok(expr) => Ok(expr),
-        Err(e) => Err(clean_polars_message(&e)),
-    }
-}
-
-/// polars prefixes its messages with the error kind; users need the sentence.
-pub(crate) fn clean_polars_message(err: &PolarsError) -> String {
-    let text = err.to_string();
-    let text = text
-        .strip_prefix("SQLInterface: ")
-        .or_else(|| text.strip_prefix("SQLSyntax: "))
-        .unwrap_or(&text);
-    text.lines().next().unwrap_or_default().to_string()
-}
-
 fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
-#[derive(Debug, Error, Diagnostic)]
-pub enum SliceError {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Yaml(#[from] YamlError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Quality(Box<WorkspaceError>),
-
-    #[error("cannot list the slices folder {dir}: {reason}")]
-    #[diagnostic(
-        code(thinslice::slice::folder),
-        help(
-            "create it, or set `slices:` in thinslice.yaml to the folder holding the slice files"
-        )
-    )]
-    Folder { dir: String, reason: String },
-
-    #[error("{file}: `{name}` is not a usable slice name")]
-    #[diagnostic(
-        code(thinslice::slice::name),
-        help(
-            "slice names become file names: use letters, digits, `-`, `_` and `.`, starting with a letter or digit"
-        )
-    )]
-    BadName { name: String, file: String },
-
-    #[error("unknown source `{source_id}`")]
-    #[diagnostic(code(thinslice::slice::source), help("{help}"))]
-    UnknownSource {
-        source_id: String,
-        help: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("not declared in thinslice.yaml")]
-        span: SourceSpan,
-    },
-
-    #[error("source `{source_id}` has no column `{column}`")]
-    #[diagnostic(code(thinslice::slice::column), help("{help}"))]
-    UnknownColumn {
-        column: String,
-        source_id: String,
-        help: String,
-        label: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("{label}")]
-        span: SourceSpan,
-    },
-
-    #[error("the key names `{column}`, which is not a column of the slice")]
-    #[diagnostic(code(thinslice::slice::key), help("{help}"))]
-    UnknownKey {
-        column: String,
-        help: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("not in the slice")]
-        span: SourceSpan,
-    },
-
-    #[error("the slice has two columns named `{column}`")]
-    #[diagnostic(
-        code(thinslice::slice::duplicate_column),
-        help("rename one of them: `- \"source name\": new_name`")
-    )]
-    DuplicateColumn {
-        column: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("named twice")]
-        span: SourceSpan,
-    },
-
-    #[error("the `where` condition does not parse: {reason}")]
-    #[diagnostic(
-        code(thinslice::slice::condition),
-        help(
-            "write a SQL condition; quote column names with double quotes (\"Asset Type\") and text with single quotes ('PMP')"
-        )
-    )]
-    Condition {
-        reason: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("in this condition")]
-        span: SourceSpan,
-    },
-
-    #[error("slice `{slice}` could not be evaluated: {reason}")]
-    #[diagnostic(
-        code(thinslice::slice::evaluate),
-        help(
-            "a comparison between a text column and a number is the usual cause: compare text with quoted values, or check the column's type with `thinslice profile`"
-        )
-    )]
-    Evaluate {
-        slice: String,
-        reason: String,
-        #[source_code]
-        src: NamedSource<Arc<str>>,
-        #[label("while evaluating this")]
-        span: SourceSpan,
-    },
 }
 
 #[cfg(test)]
@@ -567,7 +355,11 @@ mod tests {
             "source: w\ncolumns: [\"Asset ID\", {\"Power (kW)\": power_kw}]\nkey: Asset ID\n",
         );
         let headers = vec!["Asset ID".to_string(), "Power (kW)".to_string()];
-        assert_eq!(s.key_columns(&headers), ["Asset ID"]);
+        let resolved = |key: &str| s.resolve_key(key, &headers);
+        assert_eq!(resolved("Asset ID").as_deref(), Some("Asset ID"));
+        assert_eq!(resolved("power_kw").as_deref(), Some("power_kw"));
+        assert_eq!(resolved("Power (kW)").as_deref(), Some("power_kw"));
+        assert_eq!(resolved("Status"), None);
         let picks = s.columns.as_ref().expect("columns");
         assert_eq!(
             (picks[1].from.as_str(), picks[1].to.as_str()),

@@ -1,0 +1,79 @@
+//! Conformity of classes: every class code in the slice maps to an RDL class. Unmapped codes
+//! are counted, for the report's list of codes to add to the class map.
+
+use polars::prelude::*;
+
+use super::{Failure, Scorer, no_text};
+use crate::columns::{CLASS, ROW_COLUMN};
+use crate::mapping::ClassSource;
+use crate::quality::{Dimension, Tally};
+
+impl Scorer<'_> {
+    /// Every class code in the slice is mapped to an RDL class.
+    pub(super) fn class_conformity(
+        &mut self,
+        rows: &DataFrame,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        let ClassSource::Column {
+            column,
+            values,
+            trim,
+            ..
+        } = &self.mapping.class
+        else {
+            return Ok(());
+        };
+        let mut code = col(column.as_str()).cast(DataType::String);
+        if *trim {
+            code = code.str().strip_chars(lit(NULL));
+        }
+        let known = Series::new("known".into(), values.keys().cloned().collect::<Vec<_>>());
+        let coded = rows
+            .clone()
+            .lazy()
+            .select([col(ROW_COLUMN), code.alias("code")])
+            .filter(col("code").is_not_null())
+            .with_column(
+                col("code")
+                    .is_in(lit(known).implode(false), false)
+                    .alias("mapped"),
+            )
+            .collect()?;
+        let checked = coded.height() as u64;
+        let unmapped = coded.lazy().filter(col("mapped").not());
+        let counts = unmapped
+            .clone()
+            .group_by([col("code")])
+            .agg([len().alias("count")])
+            .collect()?;
+        let codes = counts.column("code")?.str()?.clone();
+        let numbers = counts.column("count")?.cast(&DataType::UInt64)?;
+        let mut missing = 0;
+        for (code, count) in codes.iter().zip(numbers.u64()?.iter()) {
+            if let (Some(code), Some(count)) = (code, count) {
+                missing += count;
+                *self.unmapped.entry(code.to_string()).or_default() += count;
+            }
+        }
+        self.conformance.tally(
+            Dimension::Conformity,
+            CLASS,
+            Tally {
+                checked,
+                passed: checked - missing,
+            },
+        );
+        let failure = Failure {
+            dimension: Dimension::Conformity,
+            // A row without a class becomes no thing, so has no identifier.
+            id: no_text(),
+            property: CLASS.to_string(),
+            value: col("code"),
+            rule: lit(format!("no RDL class for this `{column}` code")),
+            origin: self.origin.cell_expr(column),
+        };
+        failures.push(failure.rows(unmapped));
+        Ok(())
+    }
+}

@@ -1,0 +1,167 @@
+//! Validity and conformity of property values: a value that did not parse or convert, or a
+//! code without an RDL term, fails; so does a parsed value that breaks a rule of the RDL
+//! (its minimum, maximum or pattern), which is then left out of its thing.
+
+use polars::prelude::*;
+
+use super::{Failure, Scorer, height};
+use crate::mapping::{MappedRows, PropertyRule, ValueSource};
+use crate::quality::{Dimension, Tally};
+use crate::rdl::{Datatype, Property};
+
+/// A rule of the RDL a parsed value can break: the test that is true when it does, and
+/// what the rule says.
+struct Broken {
+    test: Expr,
+    rule: String,
+}
+
+impl Scorer<'_> {
+    /// Values that did not parse (validity) or codes without a term (conformity), then the
+    /// RDL's own rules on the values that parsed: range and pattern.
+    pub(super) fn values(
+        &mut self,
+        mapped: &mut MappedRows,
+        failures: &mut Vec<LazyFrame>,
+    ) -> PolarsResult<()> {
+        let rdl = self.rdl;
+        // The values as mapped: the rules are judged on them, before any is left out.
+        let entities = mapped.entities.clone();
+        for rule in &self.mapping.properties {
+            let Some(property) = rdl.properties.get(&rule.property) else {
+                continue;
+            };
+            let dimension = if property.datatype == Datatype::Code {
+                Dimension::Conformity
+            } else {
+                Dimension::Validity
+            };
+            let column = match &rule.source {
+                ValueSource::Column(c) => Some(c.as_str()),
+                ValueSource::Constant(_) => None,
+            };
+            failures.push(self.unparsed(rule, dimension, column, mapped, &entities)?);
+            for broken in broken_rules(rule, property, &entities) {
+                let failed = self.broken(rule, dimension, column, broken, mapped, &entities)?;
+                failures.push(failed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Tallies a property's values, failing those the mapping could not parse.
+    fn unparsed(
+        &mut self,
+        rule: &PropertyRule,
+        dimension: Dimension,
+        column: Option<&str>,
+        mapped: &MappedRows,
+        entities: &DataFrame,
+    ) -> PolarsResult<LazyFrame> {
+        let failed = mapped
+            .failures
+            .clone()
+            .lazy()
+            .filter(col("property").eq(lit(rule.property.clone())));
+        let failed_count = height(&failed)?;
+        let present = match entities.column(&rule.property) {
+            Ok(c) => (c.len() - c.null_count()) as u64,
+            Err(_) => 0,
+        };
+        self.conformance.tally(
+            dimension,
+            &rule.property,
+            Tally {
+                checked: present + failed_count,
+                passed: present,
+            },
+        );
+        let failure = Failure::of_things(
+            dimension,
+            &rule.property,
+            col("value"),
+            col("reason"),
+            self.cell(column),
+        );
+        Ok(failure.rows(failed))
+    }
+
+    /// Fails the values that break `broken`, and leaves them out of their things.
+    fn broken(
+        &mut self,
+        rule: &PropertyRule,
+        dimension: Dimension,
+        column: Option<&str>,
+        broken: Broken,
+        mapped: &mut MappedRows,
+        entities: &DataFrame,
+    ) -> PolarsResult<LazyFrame> {
+        let name = rule.property.as_str();
+        let breaks = col(name).is_not_null().and(broken.test);
+        let rows = entities.clone().lazy().filter(breaks.clone());
+        let count = height(&rows)?;
+        self.conformance.unpass(dimension, name, count);
+        let failure = Failure::of_things(
+            dimension,
+            name,
+            col(name).cast(DataType::String),
+            lit(broken.rule),
+            self.cell(column),
+        );
+        mapped.entities = mapped
+            .entities
+            .clone()
+            .lazy()
+            .with_column(
+                when(breaks)
+                    .then(lit(NULL))
+                    .otherwise(col(name))
+                    .cast(entities.column(name)?.dtype().clone())
+                    .alias(name),
+            )
+            .collect()?;
+        Ok(failure.rows(rows))
+    }
+}
+
+/// The RDL's rules on a property's parsed values: its minimum and maximum (numbers), its
+/// pattern. Values of a `split` property (lists) are not judged by them.
+fn broken_rules(rule: &PropertyRule, property: &Property, entities: &DataFrame) -> Vec<Broken> {
+    let is_list = matches!(
+        entities.column(&rule.property).map(|c| c.dtype().clone()),
+        Ok(DataType::List(_))
+    );
+    if is_list {
+        return Vec::new();
+    }
+    let mut broken = Vec::new();
+    if matches!(property.datatype, Datatype::Decimal | Datatype::Integer) {
+        let value = || col(rule.property.as_str()).cast(DataType::Float64);
+        let unit = property.unit.clone().unwrap_or_default();
+        let words =
+            |words: &str, bound: f64| format!("{words} {bound} {unit}").trim_end().to_string();
+        if let Some(min) = property.min {
+            broken.push(Broken {
+                test: value().lt(lit(min)),
+                rule: words("below the minimum", min),
+            });
+        }
+        if let Some(max) = property.max {
+            broken.push(Broken {
+                test: value().gt(lit(max)),
+                rule: words("above the maximum", max),
+            });
+        }
+    }
+    if let Some(pattern) = &property.pattern {
+        broken.push(Broken {
+            test: col(rule.property.as_str())
+                .cast(DataType::String)
+                .str()
+                .contains(lit(pattern.clone()), false)
+                .not(),
+            rule: format!("does not match the pattern {pattern}"),
+        });
+    }
+    broken
+}

@@ -1,0 +1,58 @@
+//! The column names thinslice gives: the row column every frame carries, the origin column
+//! of written tables, the columns of an entities table, and the prefix of the hidden columns
+//! computed on the way. A leaf: readers, slices, mappings, checks and writers all name them.
+
+use polars::prelude::DataFrame;
+
+/// The column that carries each row's position in its source: the line of a CSV file, the
+/// row of a sheet, the 1-based row of a Parquet file. Reserved: no source column may use it.
+pub const ROW_COLUMN: &str = "__row";
+
+/// Where each row of a written table came from: `file.csv:12`, `book.xlsx:Assets!A17:I17`.
+pub const ORIGIN_COLUMN: &str = "_origin";
+
+/// The start of the hidden columns computed while mapping and checking; a source column may
+/// not be named so.
+pub const STAGED_PREFIX: &str = "__thinslice:";
+
+/// The id column of an entities table.
+pub const ID: &str = "id";
+/// The class column of an entities table: the RDL term.
+pub const CLASS: &str = "class";
+/// The label column of an entities table.
+pub const LABEL: &str = "label";
+
+/// A hidden column's name: `what` under [`STAGED_PREFIX`], so it cannot meet a source's.
+pub fn hidden(what: &str) -> String {
+    format!("{STAGED_PREFIX}{what}")
+}
+
+/// Whether a source header is one thinslice keeps for itself.
+pub fn is_reserved(name: &str) -> bool {
+    name == ROW_COLUMN || name.starts_with(STAGED_PREFIX)
+}
+
+/// A frame's column names without [`ROW_COLUMN`]: the columns that hold data.
+pub fn data_columns(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .into_iter()
+        .filter(|name| name.as_str() != ROW_COLUMN)
+        .map(|name| name.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_columns_are_reserved_and_data_columns_skip_the_row() {
+        assert!(is_reserved(&hidden("value:ratedPower")));
+        assert!(is_reserved(ROW_COLUMN));
+        assert!(!is_reserved(ORIGIN_COLUMN));
+        assert!(!is_reserved("__rows"));
+        let frame = polars::df!(ROW_COLUMN => [1u64], "a" => ["x"]).expect("frame");
+        assert_eq!(data_columns(&frame), ["a"]);
+    }
+}

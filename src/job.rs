@@ -1,0 +1,357 @@
+//! The job as the library runs it: check the workspace, read each source once in waves
+//! (a source after the sources its links point into), stream every batch through its
+//! slices (cut, map, check, write), put the data files in place once everything succeeded,
+//! then score each slice and report. Commands choose what to run and how to print it.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use crate::checks::digitalisation::{self, ColumnLevel};
+use crate::checks::{Conformance, Identifiers};
+use crate::error::Result;
+use crate::lint::{Checked, lint};
+use crate::mapping::{Mapping, MappingError};
+use crate::output::{self, AtomicFile, FileFormat, Formats};
+use crate::pipeline::{Plan, check_names};
+use crate::progress::Progress;
+use crate::quality::Level;
+use crate::rdl::Rdl;
+use crate::report::conformance::{self, Report};
+use crate::report::{self, SliceAccount, SliceRun};
+use crate::slice::Slice;
+use crate::stream::{Files, Mapped, SliceStream, Streamed, side_by_side, stream_source};
+use crate::workspace::Workspace;
+
+/// Which files a job writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// `check`: the reports and the quarantine only.
+    Reports,
+    /// `run` and `map`: also the data, in the formats the workspace's `outputs` lists.
+    Data,
+    /// `test`: the data, always including the entity CSV and N-Triples it compares.
+    Regression,
+}
+
+impl Writes {
+    fn formats(self, workspace: &Workspace) -> Formats {
+        match self {
+            Self::Reports | Self::Data => workspace.outputs,
+            Self::Regression => workspace
+                .outputs
+                .with(FileFormat::Csv)
+                .with(FileFormat::Ntriples),
+        }
+    }
+}
+
+/// What a job produced: per slice its run and (when mapped) its conformance, and per source
+/// the level each of its columns reached in its best slice.
+pub struct Execution {
+    pub runs: Vec<SliceRun>,
+    pub conformances: Vec<Conformance>,
+    pub sources: BTreeMap<String, Vec<ColumnLevel>>,
+}
+
+/// The main job (`run`, and `check` without its data files): slices, maps, checks and
+/// writes, then builds the conformance report and writes it with the failure lists.
+pub fn run(
+    workspace: &Workspace,
+    slices: &[String],
+    writes: Writes,
+    progress: &dyn Progress,
+) -> Result<(Execution, Report)> {
+    let execution = execute(workspace, slices, writes, progress)?;
+    let report = conformance::build(
+        &execution.runs,
+        &execution.conformances,
+        &workspace.quality,
+        &execution.sources,
+    )
+    .map_err(|source| crate::error::Error::Report { source })?;
+    report::write(&workspace.output_dir, &report, &execution.conformances)?;
+    Ok((execution, report))
+}
+
+/// Cuts the slices (all, or those named) out of their sources and writes each as Parquet,
+/// accounting for every row read. Nothing is mapped.
+pub fn slice(
+    workspace: &Workspace,
+    slices: &[String],
+    progress: &dyn Progress,
+) -> Result<Vec<SliceAccount>> {
+    let plan = Plan::prepare(workspace, slices)?;
+    let files = Files {
+        output_dir: &workspace.output_dir,
+        formats: Formats::NONE.with(FileFormat::Parquet),
+        slices: true,
+        quarantine: false,
+        things: false,
+    };
+    let known = BTreeMap::new();
+    // Sources are independent: each is read on its own thread.
+    let streamed: Vec<Result<Vec<Streamed>>> =
+        side_by_side(plan.by_source(), |(source, slices)| {
+            let streams = slices
+                .into_iter()
+                .map(|slice| SliceStream::new(slice, None, files, progress))
+                .collect();
+            stream_source(&plan, source, streams, &known, progress)
+        });
+    let mut accounts = Vec::with_capacity(plan.slices.len());
+    let mut written = Vec::new();
+    for source in streamed {
+        for mut slice in source? {
+            written.append(&mut slice.written);
+            accounts.push(SliceAccount::new(
+                &slice.slice.name,
+                &slice.slice.source,
+                slice.account,
+                slice.rows_path.map(|p| workspace.display_path(&p)),
+            ));
+        }
+    }
+    output::commit_all(written)?;
+    accounts.sort_by(|a, b| a.slice.cmp(&b.slice));
+    Ok(accounts)
+}
+
+/// Slices, maps, checks and writes; shared by `map`, `run`, `check` and `test`. Each source
+/// is read once, batch by batch, and each batch goes through all of its slices, so memory
+/// holds a batch, not a source. Returns each slice's run and its conformance (with its
+/// located failures).
+pub fn execute(
+    workspace: &Workspace,
+    slices: &[String],
+    writes: Writes,
+    progress: &dyn Progress,
+) -> Result<Execution> {
+    let checked = lint(workspace)?;
+    check_names(&checked.plan.slices, slices)?;
+    let is_mapped = |slice: &str| checked.rdl.is_some() && checked.mappings.contains_key(slice);
+    let job = Job {
+        checked: &checked,
+        asked: slices,
+        is_mapped: &is_mapped,
+    };
+    let files = Files {
+        output_dir: &workspace.output_dir,
+        formats: writes.formats(workspace),
+        slices: writes != Writes::Reports,
+        quarantine: true,
+        things: writes != Writes::Reports,
+    };
+    let (mut streamed, known) = job.stream(files, progress)?;
+    let written: Vec<AtomicFile> = streamed
+        .iter_mut()
+        .flat_map(|s| std::mem::take(&mut s.written))
+        .collect();
+    let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = streamed
+        .into_par_iter()
+        .map(|stream| finish(stream, workspace, checked.rdl.as_ref(), &known))
+        .collect();
+    let mut runs = Vec::new();
+    let mut conformances = Vec::new();
+    for result in finished {
+        let (run, conformance) = result?;
+        runs.push(run);
+        conformances.extend(conformance);
+    }
+    output::commit_all(written)?;
+    let sources = source_levels(&checked.plan, &runs);
+    Ok(Execution {
+        runs,
+        conformances,
+        sources,
+    })
+}
+
+/// A checked workspace and the slices a job was asked for (none: all of them).
+struct Job<'j> {
+    checked: &'j Checked<'j>,
+    asked: &'j [String],
+    /// Whether a slice has a mapping (and an RDL to run it against).
+    is_mapped: &'j (dyn Fn(&str) -> bool + Sync),
+}
+
+impl<'j> Job<'j> {
+    /// The mapping of `slice`, when the workspace has one and an RDL to run it against.
+    fn mapping_of(&self, slice: &str) -> Option<&'j Mapping> {
+        self.checked.rdl.as_ref()?;
+        self.checked.mappings.get(slice)
+    }
+
+    /// The slices `slice`'s links point into.
+    fn links_of(&self, slice: &str) -> Vec<&'j str> {
+        self.mapping_of(slice).map_or_else(Vec::new, |m| {
+            m.links.iter().map(|l| l.slice.as_str()).collect()
+        })
+    }
+
+    fn is_asked(&self, slice: &str) -> bool {
+        self.asked.is_empty() || self.asked.iter().any(|s| s == slice)
+    }
+
+    /// The slices asked for, and those their links point at: their things are needed.
+    fn is_wanted(&self, slice: &Slice) -> bool {
+        self.is_asked(&slice.name)
+            || self
+                .asked
+                .iter()
+                .any(|asked| self.links_of(asked).contains(&slice.name.as_str()))
+    }
+
+    /// Streams every source a wave at a time, so links are checked against slices already
+    /// read; the sources of a wave are read side by side. Returns the slices asked for, by
+    /// name, and the identifiers of every mapped slice read.
+    fn stream(
+        &self,
+        files: Files<'j>,
+        progress: &'j dyn Progress,
+    ) -> Result<(Vec<Streamed<'j>>, BTreeMap<String, Identifiers>)> {
+        let plan = &self.checked.plan;
+        let by_source = plan.by_source();
+        let links_of = |slice: &str| self.links_of(slice);
+        let mut known: BTreeMap<String, Identifiers> = BTreeMap::new();
+        let mut streamed: Vec<Streamed> = Vec::new();
+        for wave in plan.waves(&links_of) {
+            let results: Vec<Result<Vec<Streamed>>> = side_by_side(&wave, |source| {
+                let streams: Vec<SliceStream> = by_source[source]
+                    .iter()
+                    .copied()
+                    .filter(|s| self.is_wanted(s))
+                    .map(|slice| self.slice_stream(slice, files, progress))
+                    .collect();
+                if streams.is_empty() {
+                    return Ok(Vec::new());
+                }
+                stream_source(plan, source, streams, &known, progress)
+            });
+            for result in results {
+                for mut stream in result? {
+                    if let Some(mapped) = &mut stream.mapped {
+                        let identifiers = mapped.scorer.take_identifiers();
+                        known.insert(stream.slice.name.clone(), identifiers);
+                    }
+                    streamed.push(stream);
+                }
+            }
+        }
+        streamed.retain(|s| self.is_asked(&s.slice.name));
+        streamed.sort_by(|a, b| a.slice.name.cmp(&b.slice.name));
+        Ok((streamed, known))
+    }
+
+    /// The stream of one slice: a slice read only for its things writes nothing.
+    fn slice_stream(
+        &self,
+        slice: &'j Slice,
+        files: Files<'j>,
+        progress: &'j dyn Progress,
+    ) -> SliceStream<'j> {
+        let asked = self.is_asked(&slice.name);
+        let mapped = self
+            .mapping_of(&slice.name)
+            .zip(self.checked.rdl.as_ref())
+            .map(|(mapping, rdl)| Mapped {
+                mapping,
+                rdl,
+                is_mapped: self.is_mapped,
+            });
+        let files = Files {
+            slices: files.slices && asked,
+            quarantine: files.quarantine && asked,
+            things: files.things && asked,
+            ..files
+        };
+        SliceStream::new(slice, mapped, files, progress)
+    }
+}
+
+/// A streamed slice's run, and its conformance once every slice's identifiers are known.
+fn finish(
+    stream: Streamed,
+    workspace: &Workspace,
+    rdl: Option<&Rdl>,
+    known: &BTreeMap<String, Identifiers>,
+) -> Result<(SliceRun, Option<Conformance>)> {
+    let slice = stream.slice;
+    let account = SliceAccount::new(
+        &slice.name,
+        &slice.source,
+        stream.account,
+        stream.rows_path.map(|p| workspace.display_path(&p)),
+    );
+    let mut thresholds = workspace.quality.clone();
+    thresholds.extend(slice.quality.clone());
+    let mut run = SliceRun {
+        account,
+        things: None,
+        quarantined: None,
+        failed_values: None,
+        entities: None,
+        triples: None,
+        conformance: None,
+        levels: Vec::new(),
+        thresholds,
+    };
+    let (Some(mapped), Some(rdl)) = (stream.mapped, rdl) else {
+        run.levels = digitalisation::levels(&stream.columns, None, None, None);
+        return Ok((run, None));
+    };
+    let mapping = mapped.mapping;
+    let conformance = mapped
+        .scorer
+        .finish(known)
+        .map_err(|source| MappingError::Run {
+            mapping: mapping.file.name.clone(),
+            source,
+        })?;
+    run.things = Some(mapped.things);
+    run.quarantined = Some(mapped.quarantined);
+    run.failed_values = Some(mapped.failed_values);
+    run.entities = mapped.entities.map(|p| workspace.display_path(&p));
+    run.triples = mapped.triples;
+    run.conformance = Some(conformance.dimensions.clone());
+    run.levels = digitalisation::levels(
+        &stream.columns,
+        Some(mapping),
+        Some(rdl),
+        Some(&conformance),
+    );
+    Ok((run, Some(conformance)))
+}
+
+/// Each source column at the best level any slice raised it to; columns no slice reads
+/// stay syntactic.
+fn source_levels(plan: &Plan, runs: &[SliceRun]) -> BTreeMap<String, Vec<ColumnLevel>> {
+    let mut sources = BTreeMap::new();
+    for (source, headers) in &plan.headers {
+        let levels = headers
+            .iter()
+            .map(|column| {
+                let best = runs
+                    .iter()
+                    .filter(|r| &r.account.source == source)
+                    .flat_map(|r| {
+                        let renamed = plan
+                            .slices
+                            .iter()
+                            .find(|s| s.name == r.account.slice)
+                            .map(|s| s.output_name(column))
+                            .unwrap_or_else(|| column.clone());
+                        r.levels.iter().filter(move |l| l.column == renamed)
+                    })
+                    .max_by_key(|l| l.level);
+                ColumnLevel {
+                    column: column.clone(),
+                    level: best.map_or(Level::Syntactic, |b| b.level),
+                    mapped_to: best.and_then(|b| b.mapped_to.clone()),
+                }
+            })
+            .collect();
+        sources.insert(source.clone(), levels);
+    }
+    sources
+}

@@ -1,0 +1,179 @@
+//! What can be wrong with a mapping file, or with running it.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use crate::diag::YamlError;
+use crate::rdl::Datatype;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum MappingError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Yaml(#[from] YamlError),
+
+    #[error("unknown {kind} `{name}`")]
+    #[diagnostic(code(thinslice::mapping::unknown), help("{help}"))]
+    Unknown {
+        kind: &'static str,
+        name: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not found")]
+        span: SourceSpan,
+    },
+
+    #[error("`{value}` is not an allowed value of `{property}`")]
+    #[diagnostic(code(thinslice::mapping::not_allowed), help("{help}"))]
+    NotAllowed {
+        value: String,
+        property: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not in the RDL's code list")]
+        span: SourceSpan,
+    },
+
+    #[error(
+        "unit `{unit}` measures {quantity}, but `{property}` is in {target}, which measures {target_quantity}"
+    )]
+    #[diagnostic(
+        code(thinslice::mapping::quantity),
+        help("name the unit the source values are in; it must measure {target_quantity}")
+    )]
+    WrongQuantity {
+        unit: String,
+        quantity: String,
+        property: String,
+        target: String,
+        target_quantity: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("wrong kind of unit")]
+        span: SourceSpan,
+    },
+
+    #[error("`{property}` has no unit in the RDL, so its values cannot be converted")]
+    #[diagnostic(
+        code(thinslice::mapping::unitless),
+        help("remove `unit`, or give the property a unit in the RDL")
+    )]
+    UnitlessProperty {
+        property: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("nothing to convert to")]
+        span: SourceSpan,
+    },
+
+    #[error("`{key}` does not fit `{property}`, a {datatype} property")]
+    #[diagnostic(
+        code(thinslice::mapping::misfit),
+        help("`formats` are for dates, `unit` and `unit_in_value` for quantities")
+    )]
+    Misfit {
+        key: String,
+        property: String,
+        datatype: Datatype,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not for this datatype")]
+        span: SourceSpan,
+    },
+
+    #[error("`{property}` is a link: map it under `links`, with its target slice")]
+    #[diagnostic(code(thinslice::mapping::link_as_property))]
+    LinkAsProperty {
+        property: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("a link")]
+        span: SourceSpan,
+    },
+
+    #[error("`{property}` is a {datatype} property, not a link")]
+    #[diagnostic(
+        code(thinslice::mapping::not_a_link),
+        help("map it under `properties`")
+    )]
+    NotALink {
+        property: String,
+        datatype: Datatype,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not a link")]
+        span: SourceSpan,
+    },
+
+    #[error("`{property}` needs either `from: column` or `value: constant`")]
+    #[diagnostic(code(thinslice::mapping::from_or_value))]
+    FromOrValue {
+        property: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("one of the two")]
+        span: SourceSpan,
+    },
+
+    #[error("`decimal` is `.` or `,`, not `{value}`")]
+    #[diagnostic(code(thinslice::mapping::decimal))]
+    Decimal {
+        value: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("`split` on a link needs an identifier template with exactly one column")]
+    #[diagnostic(
+        code(thinslice::mapping::split),
+        help("the column holding several targets is the one the template reads")
+    )]
+    SplitTemplate {
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("which column holds the targets?")]
+        span: SourceSpan,
+    },
+
+    #[error("the check's condition does not parse: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::check),
+        help("write a SQL condition over the slice's columns, as in a slice's `where`")
+    )]
+    Check {
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("in this condition")]
+        span: SourceSpan,
+    },
+
+    #[error("mapping {mapping} could not be run")]
+    #[diagnostic(code(thinslice::mapping::run))]
+    Run {
+        mapping: String,
+        #[source]
+        source: polars::error::PolarsError,
+    },
+
+    #[error("bad identifier template: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::template),
+        help(
+            "write column names in braces: `https://data.example.org/asset/{{Asset ID}}`; `{{{{` for a literal brace"
+        )
+    )]
+    Template {
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+}

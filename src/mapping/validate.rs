@@ -1,0 +1,396 @@
+//! Checking a mapping file before any data is read: every class, property, unit, column and
+//! slice it names must exist, and every option must fit the property's datatype.
+
+use miette::SourceSpan;
+use serde_saphyr::Spanned;
+
+use super::yaml::{CheckYaml, ClassRule, LinkYaml, PropertyYaml};
+use super::{
+    ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, Unmapped, ValueSource,
+};
+use crate::diag::{self, YamlFile};
+use crate::quality::Dimension;
+use crate::rdl::{Datatype, Property, Rdl};
+use crate::slice::compile_condition;
+
+/// Checks one mapping file against the RDL and its slice while turning its YAML into rules,
+/// collecting every problem.
+pub(super) struct Validator<'a> {
+    pub(super) file: &'a YamlFile,
+    pub(super) rdl: &'a Rdl,
+    pub(super) problems: Vec<MappingError>,
+}
+
+impl<'a> Validator<'a> {
+    fn span(&self, at: &serde_saphyr::Location) -> SourceSpan {
+        self.file.span(at)
+    }
+
+    fn unknown(
+        &mut self,
+        kind: &'static str,
+        name: &str,
+        span: SourceSpan,
+        known: Vec<&str>,
+        plural: &str,
+    ) {
+        self.problems.push(MappingError::Unknown {
+            kind,
+            name: name.to_string(),
+            help: diag::suggest(name, known, plural),
+            src: self.file.source(),
+            span,
+        });
+    }
+
+    fn check_class(&mut self, class: &str, span: SourceSpan) -> bool {
+        if self.rdl.classes.contains_key(class) {
+            return true;
+        }
+        let known: Vec<&str> = self.rdl.classes.keys().map(String::as_str).collect();
+        self.unknown("class", class, span, known, "classes");
+        false
+    }
+
+    fn check_column(&mut self, column: &str, span: SourceSpan, columns: &[String]) -> bool {
+        if columns.iter().any(|c| c == column) {
+            return true;
+        }
+        let at = self.file.sub_span(span, column);
+        self.unknown(
+            "column",
+            column,
+            at,
+            columns.iter().map(String::as_str).collect(),
+            "slice columns",
+        );
+        false
+    }
+
+    pub(super) fn class(
+        &mut self,
+        rule: &Spanned<ClassRule>,
+        columns: &[String],
+    ) -> Option<ClassSource> {
+        let span = self.span(&rule.referenced);
+        match &rule.value {
+            ClassRule::Fixed(class) => self
+                .check_class(class, span)
+                .then(|| ClassSource::Fixed(class.clone())),
+            ClassRule::FromColumn(map) => {
+                let mut ok = self.check_column(&map.from, span, columns);
+                for class in map.values.values() {
+                    let at = self.file.sub_span(span, class);
+                    ok &= self.check_class(class, at);
+                }
+                let unmapped = match map.unmapped.as_deref() {
+                    None | Some("quarantine") => Unmapped::Quarantine,
+                    Some("warn") => Unmapped::Warn,
+                    Some(class) => {
+                        let at = self.file.sub_span(span, class);
+                        ok &= self.check_class(class, at);
+                        Unmapped::Fallback(class.to_string())
+                    }
+                };
+                ok.then(|| ClassSource::Column {
+                    column: map.from.clone(),
+                    values: map.values.clone(),
+                    unmapped,
+                    trim: map.trim,
+                })
+            }
+        }
+    }
+
+    pub(super) fn template(
+        &mut self,
+        text: &Spanned<String>,
+        columns: &[String],
+    ) -> Option<Template> {
+        let span = self.span(&text.referenced);
+        match Template::parse(&text.value) {
+            Ok(template) => {
+                let mut ok = true;
+                for column in template.columns() {
+                    ok &= self.check_column(column, span, columns);
+                }
+                ok.then_some(template)
+            }
+            Err(reason) => {
+                self.problems.push(MappingError::Template {
+                    reason,
+                    src: self.file.source(),
+                    span,
+                });
+                None
+            }
+        }
+    }
+
+    pub(super) fn property(
+        &mut self,
+        name: &str,
+        rule: &Spanned<PropertyYaml>,
+        columns: &[String],
+    ) -> Option<PropertyRule> {
+        let span = self.span(&rule.referenced);
+        let (property, key_span) = self.rdl_property(name, span)?;
+        let r = &rule.value;
+        if property.datatype == Datatype::Link {
+            self.problems.push(MappingError::LinkAsProperty {
+                property: name.to_string(),
+                src: self.file.source(),
+                span: key_span,
+            });
+            return None;
+        }
+        let source = match (&r.from, &r.value) {
+            (Some(from), None) => {
+                if !self.check_column(&from.value, self.span(&from.referenced), columns) {
+                    return None;
+                }
+                ValueSource::Column(from.value.clone())
+            }
+            (None, Some(value)) => ValueSource::Constant(value.value.clone()),
+            _ => {
+                self.problems.push(MappingError::FromOrValue {
+                    property: name.to_string(),
+                    src: self.file.source(),
+                    span,
+                });
+                return None;
+            }
+        };
+        let mut ok = true;
+        if let Some(unit) = &r.unit {
+            ok &= self.unit(
+                name,
+                property.unit.as_deref(),
+                &unit.value,
+                self.span(&unit.referenced),
+            );
+        } else if r.unit_in_value && property.unit.is_none() {
+            ok &= self.misfit("unit_in_value", name, property.datatype, span);
+        }
+        if let Some(formats) = &r.formats
+            && !matches!(property.datatype, Datatype::Date | Datatype::Datetime)
+        {
+            ok &= self.misfit(
+                "formats",
+                name,
+                property.datatype,
+                self.span(&formats.referenced),
+            );
+        }
+        if let Some(values) = &r.values {
+            let values_span = self.span(&values.referenced);
+            if property.datatype == Datatype::Code {
+                let allowed: Vec<&str> = property.values.iter().map(|(v, _)| v.as_str()).collect();
+                for target in values.value.values() {
+                    if !allowed.contains(&target.as_str()) {
+                        self.problems.push(MappingError::NotAllowed {
+                            value: target.clone(),
+                            property: name.to_string(),
+                            help: diag::suggest(target, allowed.iter().copied(), "allowed values"),
+                            src: self.file.source(),
+                            span: self.file.sub_span(values_span, target),
+                        });
+                        ok = false;
+                    }
+                }
+            }
+        }
+        let decimal = match &r.decimal {
+            None => '.',
+            Some(d) if d.value == "." || d.value == "," => d.value.chars().next().unwrap_or('.'),
+            Some(d) => {
+                self.problems.push(MappingError::Decimal {
+                    value: d.value.clone(),
+                    src: self.file.source(),
+                    span: self.span(&d.referenced),
+                });
+                ok = false;
+                '.'
+            }
+        };
+        ok.then(|| PropertyRule {
+            property: name.to_string(),
+            source,
+            unit: r.unit.as_ref().map(|u| u.value.clone()),
+            unit_in_value: r.unit_in_value,
+            decimal,
+            formats: r
+                .formats
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_default(),
+            values: r
+                .values
+                .as_ref()
+                .map(|v| v.value.clone())
+                .unwrap_or_default(),
+            trim: r.trim,
+            case: r.case,
+            default: r.default.as_ref().map(|d| d.value.clone()),
+            split: r.split.as_ref().map(|s| s.value.clone()),
+        })
+    }
+
+    pub(super) fn custom(
+        &mut self,
+        name: &str,
+        check: &Spanned<CheckYaml>,
+        columns: &[String],
+    ) -> Option<CustomCheck> {
+        let c = &check.value;
+        let span = self.span(&c.condition.referenced);
+        let mut ok = true;
+        match compile_condition(&c.condition.value) {
+            Ok(expr) => {
+                for column in expr.meta().root_names() {
+                    ok &= self.check_column(column.as_str(), span, columns);
+                }
+            }
+            Err(reason) => {
+                self.problems.push(MappingError::Check {
+                    reason,
+                    src: self.file.source(),
+                    span,
+                });
+                ok = false;
+            }
+        }
+        let dimension = match &c.dimension {
+            None => Some(Dimension::Validity),
+            Some(d) => {
+                let known = d.value.parse::<Dimension>().ok();
+                if known.is_none() {
+                    let at = self.span(&d.referenced);
+                    self.unknown(
+                        "dimension",
+                        &d.value,
+                        at,
+                        Dimension::names().collect(),
+                        "dimensions",
+                    );
+                }
+                known
+            }
+        };
+        match (ok, dimension) {
+            (true, Some(dimension)) => Some(CustomCheck {
+                name: name.to_string(),
+                condition: c.condition.value.clone(),
+                message: c.message.clone(),
+                dimension,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The RDL property a mapping key names, and where the key is written.
+    fn rdl_property(&mut self, name: &str, span: SourceSpan) -> Option<(&'a Property, SourceSpan)> {
+        let rdl = self.rdl;
+        let key_span = self.file.sub_span(span, name);
+        match rdl.properties.get(name) {
+            Some(property) => Some((property, key_span)),
+            None => {
+                let known: Vec<&str> = rdl.properties.keys().map(String::as_str).collect();
+                self.unknown("property", name, key_span, known, "properties");
+                None
+            }
+        }
+    }
+
+    fn misfit(&mut self, key: &str, property: &str, datatype: Datatype, span: SourceSpan) -> bool {
+        self.problems.push(MappingError::Misfit {
+            key: key.to_string(),
+            property: property.to_string(),
+            datatype,
+            src: self.file.source(),
+            span,
+        });
+        false
+    }
+
+    /// A source unit must exist and measure what the property's unit measures.
+    fn unit(&mut self, property: &str, target: Option<&str>, unit: &str, span: SourceSpan) -> bool {
+        let Some(source_unit) = self.rdl.units.get(unit) else {
+            let known: Vec<&str> = self.rdl.units.keys().map(String::as_str).collect();
+            self.unknown("unit", unit, span, known, "units");
+            return false;
+        };
+        let Some(target) = target.and_then(|t| self.rdl.units.get(t).map(|u| (t, u))) else {
+            self.problems.push(MappingError::UnitlessProperty {
+                property: property.to_string(),
+                src: self.file.source(),
+                span,
+            });
+            return false;
+        };
+        if source_unit.quantity != target.1.quantity {
+            self.problems.push(MappingError::WrongQuantity {
+                unit: unit.to_string(),
+                quantity: source_unit.quantity.clone(),
+                property: property.to_string(),
+                target: target.0.to_string(),
+                target_quantity: target.1.quantity.clone(),
+                src: self.file.source(),
+                span,
+            });
+            return false;
+        }
+        true
+    }
+
+    pub(super) fn link(
+        &mut self,
+        name: &str,
+        rule: &Spanned<LinkYaml>,
+        columns: &[String],
+        slices: &[&str],
+    ) -> Option<LinkRule> {
+        let span = self.span(&rule.referenced);
+        let (property, key_span) = self.rdl_property(name, span)?;
+        if property.datatype != Datatype::Link {
+            self.problems.push(MappingError::NotALink {
+                property: name.to_string(),
+                datatype: property.datatype,
+                src: self.file.source(),
+                span: key_span,
+            });
+            return None;
+        }
+        let target = &rule.value.slice;
+        let mut ok = true;
+        if !slices.contains(&target.value.as_str()) {
+            self.unknown(
+                "slice",
+                &target.value,
+                self.span(&target.referenced),
+                slices.to_vec(),
+                "slices",
+            );
+            ok = false;
+        }
+        let id = self.template(&rule.value.id, columns);
+        if let (Some(split), Some(id)) = (&rule.value.split, &id)
+            && id.columns().count() != 1
+        {
+            self.problems.push(MappingError::SplitTemplate {
+                src: self.file.source(),
+                span: self.span(&split.referenced),
+            });
+            ok = false;
+        }
+        match (ok, id) {
+            (true, Some(id)) => Some(LinkRule {
+                property: name.to_string(),
+                slice: target.value.clone(),
+                id,
+                split: rule.value.split.as_ref().map(|s| s.value.clone()),
+            }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Source values turned into RDL values, as polars expressions: text normalised, codes
+//! mapped, yes/no read, dates parsed (from cells, Excel serials or text in the mapping's
+//! formats), numbers split from the units written after them and converted to the
+//! property's unit.
+
+use polars::prelude::*;
+
+use super::compile::{Stage, lookup, lookup_exprs};
+use super::{Case, PropertyRule, ValueSource};
+use crate::rdl::{Datatype, Property, Rdl};
+
+/// The value as it stood in the source, as text: what a failure report quotes.
+pub(super) fn raw_text(rule: &PropertyRule, schema: &Schema) -> Expr {
+    match &rule.source {
+        ValueSource::Column(c) if schema.get(c.as_str()).is_some() => {
+            col(c.as_str()).cast(DataType::String)
+        }
+        ValueSource::Column(_) => lit(NULL).cast(DataType::String),
+        ValueSource::Constant(v) => lit(v.clone()),
+    }
+}
+
+/// The source value, with the rule's default for a missing one.
+pub(super) fn source_value(rule: &PropertyRule) -> Expr {
+    let value = match &rule.source {
+        ValueSource::Column(c) => col(c.as_str()),
+        ValueSource::Constant(v) => lit(v.clone()),
+    };
+    match &rule.default {
+        Some(default) => value.cast(DataType::String).fill_null(lit(default.clone())),
+        None => value,
+    }
+}
+
+/// Text normalised as the rule says: trimmed, case folded, empty as null.
+fn normalised_text(rule: &PropertyRule, value: Expr) -> Expr {
+    let mut text = value.cast(DataType::String);
+    if rule.trim {
+        text = text.str().strip_chars(lit(NULL));
+    }
+    text = match rule.case {
+        Some(Case::Lower) => text.str().to_lowercase(),
+        Some(Case::Upper) => text.str().to_uppercase(),
+        None => text,
+    };
+    when(text.clone().eq(lit("")))
+        .then(lit(NULL))
+        .otherwise(text)
+}
+
+fn normalise_key(rule: &PropertyRule, key: &str) -> String {
+    let key = if rule.trim { key.trim() } else { key };
+    match rule.case {
+        Some(Case::Lower) => key.to_lowercase(),
+        Some(Case::Upper) => key.to_uppercase(),
+        None => key.to_string(),
+    }
+}
+
+/// (parsed value in RDL terms, reason it failed). The reason is null where the source has no
+/// value (that is completeness, not validity) and where parsing succeeded.
+pub(super) fn parse(
+    rule: &PropertyRule,
+    property: &Property,
+    rdl: &Rdl,
+    raw: Expr,
+    value: Expr,
+    source_dtype: &DataType,
+    stage: &mut Stage,
+) -> (Expr, Expr) {
+    let text = stage.share(0, "text", normalised_text(rule, value.clone()));
+    let (parsed, reason) = match property.datatype {
+        Datatype::String => (text.clone(), String::new()),
+        Datatype::Code => {
+            let allowed: Vec<(String, String)> = if rule.values.is_empty() {
+                property
+                    .values
+                    .iter()
+                    .map(|(v, _)| (v.clone(), v.clone()))
+                    .collect()
+            } else {
+                rule.values
+                    .iter()
+                    .map(|(k, v)| (normalise_key(rule, k), v.clone()))
+                    .collect()
+            };
+            (
+                lookup(text.clone(), allowed, lit(NULL).cast(DataType::String)),
+                format!("not mapped to an allowed value of `{}`", rule.property),
+            )
+        }
+        Datatype::Boolean => {
+            let lowered = text.clone().str().to_lowercase();
+            let truth = [
+                ("true", true),
+                ("yes", true),
+                ("y", true),
+                ("1", true),
+                ("false", false),
+                ("no", false),
+                ("n", false),
+                ("0", false),
+            ]
+            .map(|(k, v)| (k.to_string(), lit(v)));
+            (
+                lookup_exprs(lowered, truth, lit(NULL).cast(DataType::Boolean)),
+                "not a yes/no value".to_string(),
+            )
+        }
+        Datatype::Date | Datatype::Datetime => {
+            let parsed = date_expr(
+                rule,
+                value.clone(),
+                text.clone(),
+                source_dtype,
+                property.datatype,
+            );
+            (parsed, format!("not a date in {}", describe_formats(rule)))
+        }
+        Datatype::Decimal | Datatype::Integer => {
+            let (number, reason) = number_expr(
+                rule,
+                property,
+                rdl,
+                value.clone(),
+                text.clone(),
+                source_dtype,
+                stage,
+            );
+            let number = if property.datatype == Datatype::Integer {
+                number.round(0, RoundMode::HalfToEven).cast(DataType::Int64)
+            } else {
+                number
+            };
+            (number, reason)
+        }
+        Datatype::Link => (
+            lit(NULL).cast(DataType::String),
+            "links are mapped under `links`".into(),
+        ),
+    };
+    let parsed = stage.share(2, "value", parsed);
+    let failed = when(
+        raw.is_not_null()
+            .and(text.is_not_null())
+            .and(parsed.clone().is_null()),
+    )
+    .then(lit(reason))
+    .otherwise(lit(NULL).cast(DataType::String));
+    (parsed, failed)
+}
+
+fn describe_formats(rule: &PropertyRule) -> String {
+    let mut formats: Vec<String> = rule.formats.iter().map(|f| format!("`{f}`")).collect();
+    formats.push("`%Y-%m-%d`".into());
+    formats.join(", ")
+}
+
+/// Dates from date cells, Excel serial numbers, or text in the listed formats (ISO dates are
+/// always accepted: a workbook reader writes date cells of mixed columns that way).
+fn date_expr(
+    rule: &PropertyRule,
+    value: Expr,
+    text: Expr,
+    dtype: &DataType,
+    target: Datatype,
+) -> Expr {
+    let date = match dtype {
+        DataType::Date => value,
+        DataType::Datetime(_, _) => value.cast(DataType::Date),
+        d if d.is_primitive_numeric() => {
+            // Excel's day 25569 is 1970-01-01; serials before 1900-03-01 are not dates here.
+            when(value.clone().gt_eq(lit(61)))
+                .then(
+                    (value - lit(25569))
+                        .floor()
+                        .cast(DataType::Int32)
+                        .cast(DataType::Date),
+                )
+                .otherwise(lit(NULL).cast(DataType::Date))
+        }
+        _ => {
+            let mut formats = rule.formats.clone();
+            if !formats.iter().any(|f| f == "%Y-%m-%d") {
+                formats.push("%Y-%m-%d".into());
+            }
+            let mut parsed: Option<Expr> = None;
+            for format in formats {
+                let attempt = text.clone().str().to_date(StrptimeOptions {
+                    format: Some(format.into()),
+                    strict: false,
+                    exact: true,
+                    cache: true,
+                });
+                parsed = Some(match parsed {
+                    None => attempt,
+                    Some(previous) => previous.fill_null(attempt),
+                });
+            }
+            parsed.unwrap_or_else(|| lit(NULL).cast(DataType::Date))
+        }
+    };
+    match target {
+        Datatype::Datetime => date.cast(DataType::Datetime(TimeUnit::Milliseconds, None)),
+        _ => date,
+    }
+}
+
+/// A number in the RDL property's unit, and the reason when it is not one.
+fn number_expr(
+    rule: &PropertyRule,
+    property: &Property,
+    rdl: &Rdl,
+    value: Expr,
+    text: Expr,
+    dtype: &DataType,
+    stage: &mut Stage,
+) -> (Expr, String) {
+    let target = property.unit.as_deref();
+    let declared = rule.unit.as_deref().or(target);
+    let scale_of = |unit: &str| -> Option<(f64, f64)> {
+        match target {
+            Some(target) => rdl.conversion(unit, target),
+            None => Some((1.0, 0.0)),
+        }
+    };
+    let (declared_scale, declared_shift) = declared.and_then(scale_of).unwrap_or((1.0, 0.0));
+
+    if dtype.is_primitive_numeric() && !rule.unit_in_value {
+        let number = value.cast(DataType::Float64);
+        return (
+            number * lit(declared_scale) + lit(declared_shift),
+            "not a number".into(),
+        );
+    }
+
+    // `207 kW`, `1.234,5`, `-15`: the number, then an optional unit.
+    let number_text = stage.share(1, "number", number_part(text.clone(), NumberPart::Number));
+    let cleaned = match rule.decimal {
+        ',' => number_text
+            .str()
+            .replace_all(lit("."), lit(""), true)
+            .str()
+            .replace_all(lit(" "), lit(""), true)
+            .str()
+            .replace_all(lit("'"), lit(""), true)
+            .str()
+            .replace_all(lit(","), lit("."), true),
+        _ => number_text
+            .str()
+            .replace_all(lit(","), lit(""), true)
+            .str()
+            .replace_all(lit(" "), lit(""), true)
+            .str()
+            .replace_all(lit("'"), lit(""), true),
+    };
+    let number = cleaned.cast(DataType::Float64);
+    let written_unit = stage.share(1, "unit", number_part(text, NumberPart::Unit));
+
+    if !rule.unit_in_value {
+        // A unit written after the number is not expected: such a value fails.
+        let number = when(written_unit.is_null())
+            .then(number)
+            .otherwise(lit(NULL).cast(DataType::Float64));
+        return (
+            number * lit(declared_scale) + lit(declared_shift),
+            "not a number".into(),
+        );
+    }
+
+    // Convert by the unit written in each value, among the units of the property's quantity.
+    let quantity = target
+        .and_then(|t| rdl.units.get(t))
+        .map(|u| u.quantity.clone());
+    let units: Vec<(&String, (f64, f64))> = rdl
+        .units
+        .iter()
+        .filter(|(_, u)| Some(&u.quantity) == quantity.as_ref())
+        .filter_map(|(symbol, _)| scale_of(symbol).map(|s| (symbol, s)))
+        .collect();
+    let unknown = || lit(NULL).cast(DataType::Float64);
+    let by_unit = |pick: fn((f64, f64)) -> f64, declared: f64| {
+        let entries = units
+            .iter()
+            .map(|(symbol, s)| (symbol.to_string(), lit(pick(*s))));
+        when(written_unit.clone().is_null())
+            .then(lit(declared))
+            .otherwise(lookup_exprs(written_unit.clone(), entries, unknown()))
+    };
+    let scale = by_unit(|s| s.0, declared_scale);
+    let shift = by_unit(|s| s.1, declared_shift);
+    let units_list = units
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    (
+        number * scale + shift,
+        format!("not a number in a known unit ({units_list})"),
+    )
+}
+
+#[derive(Debug, Clone, Copy)]
+enum NumberPart {
+    Number,
+    Unit,
+}
+
+/// One part of each value read as a number followed by a unit (see [`split_number`]); null
+/// where the value is not of that shape.
+fn number_part(text: Expr, part: NumberPart) -> Expr {
+    fn pick(value: &str, part: NumberPart) -> Option<&str> {
+        match (split_number(value), part) {
+            (Some((number, _)), NumberPart::Number) => Some(number),
+            (Some((_, unit)), NumberPart::Unit) => unit,
+            (None, _) => None,
+        }
+    }
+    text.map(
+        move |column| {
+            let values = column.str()?;
+            let parts: StringChunked = values
+                .iter()
+                .map(|value| value.and_then(|v| pick(v, part)))
+                .collect();
+            Ok(parts.with_name(values.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
+}
+
+/// Splits `207 kW` into the number as written (`207 `: digits with any `.`, `,`, `'` or
+/// space between them, after an optional sign) and the unit after it, if any. A value that
+/// does not start with a number, or whose number is followed by anything but a unit, is
+/// None. One pass, no regular expression: this runs on every value of a quantity column.
+fn split_number(value: &str) -> Option<(&str, Option<&str>)> {
+    let text = value.trim_start();
+    let signed = usize::from(text.starts_with(['-', '+']));
+    if !text[signed..].starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let end = text[signed..]
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '\'' | ' ')))
+        .map_or(text.len(), |i| signed + i);
+    let (number, rest) = text.split_at(end);
+    let unit = rest.trim();
+    match unit.chars().next() {
+        None => Some((number, None)),
+        Some(c) if c.is_ascii_digit() => None,
+        Some(_) => Some((number, Some(unit))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_split_from_their_units() {
+        assert_eq!(split_number("207 kW"), Some(("207 ", Some("kW"))));
+        assert_eq!(split_number("  -1.234,5"), Some(("-1.234,5", None)));
+        assert_eq!(split_number("+3'000 W "), Some(("+3'000 ", Some("W"))));
+        assert_eq!(split_number("12 5"), Some(("12 5", None)));
+        assert_eq!(split_number("7.5kVA"), Some(("7.5", Some("kVA"))));
+        assert_eq!(split_number("5 kW extra"), Some(("5 ", Some("kW extra"))));
+        assert_eq!(split_number("12\t5"), None);
+        assert_eq!(split_number("kW 5"), None);
+        assert_eq!(split_number("-"), None);
+        assert_eq!(split_number(""), None);
+    }
+}

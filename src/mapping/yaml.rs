@@ -1,0 +1,104 @@
+//! A mapping file's YAML as written: parsed with spans, before any check.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+
+use super::Case;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MappingYaml {
+    pub(super) slice: Spanned<String>,
+    pub(super) class: Spanned<ClassRule>,
+    pub(super) id: Spanned<String>,
+    pub(super) label: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) properties: BTreeMap<String, Spanned<PropertyYaml>>,
+    #[serde(default)]
+    pub(super) links: BTreeMap<String, Spanned<LinkYaml>>,
+    #[serde(default)]
+    pub(super) checks: BTreeMap<String, Spanned<CheckYaml>>,
+}
+
+/// A custom check: a SQL condition over the slice's columns every thing must satisfy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckYaml {
+    #[serde(rename = "where")]
+    pub(super) condition: Spanned<String>,
+    pub(super) message: String,
+    #[serde(default)]
+    pub(super) dimension: Option<Spanned<String>>,
+}
+
+/// `class: Pump`, or a class read from a code column.
+#[derive(Debug, Clone)]
+pub(super) enum ClassRule {
+    Fixed(String),
+    FromColumn(ClassMapYaml),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ClassMapYaml {
+    pub(super) from: String,
+    pub(super) values: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(super) unmapped: Option<String>,
+    #[serde(default = "yes")]
+    pub(super) trim: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl<'de> Deserialize<'de> for ClassRule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RuleVisitor;
+        impl<'de> Visitor<'de> for RuleVisitor {
+            type Value = ClassRule;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a class name, or `{ from: column, values: { code: Class } }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ClassRule, E> {
+                Ok(ClassRule::Fixed(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ClassRule, A::Error> {
+                ClassMapYaml::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ClassRule::FromColumn)
+            }
+        }
+        deserializer.deserialize_any(RuleVisitor)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PropertyYaml {
+    pub(super) from: Option<Spanned<String>>,
+    pub(super) value: Option<Spanned<String>>,
+    pub(super) unit: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) unit_in_value: bool,
+    pub(super) decimal: Option<Spanned<String>>,
+    pub(super) formats: Option<Spanned<Vec<String>>>,
+    pub(super) values: Option<Spanned<BTreeMap<String, String>>>,
+    #[serde(default = "yes")]
+    pub(super) trim: bool,
+    pub(super) case: Option<Case>,
+    pub(super) default: Option<Spanned<String>>,
+    pub(super) split: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LinkYaml {
+    pub(super) slice: Spanned<String>,
+    pub(super) id: Spanned<String>,
+    pub(super) split: Option<Spanned<String>>,
+}

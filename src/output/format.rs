@@ -1,0 +1,126 @@
+//! The formats data files are written in, and the set of them a run writes.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// A format a run can write its data in (`outputs:` in `thinslice.yaml`). Reports and
+/// failure lists are always written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// Slices, things and quarantined rows as Parquet.
+    Parquet,
+    /// Things and quarantined rows as CSV, safe to open in a spreadsheet.
+    Csv,
+    /// Triples as N-Triples.
+    Ntriples,
+    /// Triples as Turtle.
+    Turtle,
+}
+
+/// What a format holds: rows of a table, or triples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    Table,
+    Triples,
+}
+
+impl FileFormat {
+    /// Every format, in the order files are opened and listed.
+    pub const ALL: [FileFormat; 4] = [
+        FileFormat::Parquet,
+        FileFormat::Csv,
+        FileFormat::Ntriples,
+        FileFormat::Turtle,
+    ];
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Parquet => "parquet",
+            Self::Csv => "csv",
+            Self::Ntriples => "nt",
+            Self::Turtle => "ttl",
+        }
+    }
+
+    pub fn holds(self) -> Holds {
+        match self {
+            Self::Parquet | Self::Csv => Holds::Table,
+            Self::Ntriples | Self::Turtle => Holds::Triples,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+impl fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Parquet => "parquet",
+            Self::Csv => "csv",
+            Self::Ntriples => "ntriples",
+            Self::Turtle => "turtle",
+        })
+    }
+}
+
+/// A set of formats: the data files a run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Formats(u8);
+
+impl Formats {
+    pub const ALL: Formats = Formats(0b1111);
+    pub const NONE: Formats = Formats(0);
+
+    pub fn of(formats: &[FileFormat]) -> Self {
+        formats.iter().fold(Self::NONE, |set, f| set.with(*f))
+    }
+
+    pub fn contains(self, format: FileFormat) -> bool {
+        self.0 & format.bit() != 0
+    }
+
+    /// This set and `format`.
+    #[must_use]
+    pub fn with(self, format: FileFormat) -> Self {
+        Self(self.0 | format.bit())
+    }
+
+    /// The formats of this set that hold `what`, in [`FileFormat::ALL`] order.
+    pub fn holding(self, what: Holds) -> impl Iterator<Item = FileFormat> {
+        FileFormat::ALL
+            .into_iter()
+            .filter(move |f| self.contains(*f) && f.holds() == what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_keeps_what_it_was_given_and_splits_tables_from_triples() {
+        let set = Formats::of(&[FileFormat::Turtle, FileFormat::Parquet]);
+        assert!(set.contains(FileFormat::Parquet) && set.contains(FileFormat::Turtle));
+        assert!(!set.contains(FileFormat::Csv) && !set.contains(FileFormat::Ntriples));
+        assert_eq!(
+            set.holding(Holds::Table).collect::<Vec<_>>(),
+            [FileFormat::Parquet]
+        );
+        assert_eq!(
+            set.with(FileFormat::Ntriples)
+                .holding(Holds::Triples)
+                .collect::<Vec<_>>(),
+            [FileFormat::Ntriples, FileFormat::Turtle]
+        );
+        assert_eq!(
+            Formats::of(&FileFormat::ALL),
+            Formats::ALL,
+            "ALL names every format"
+        );
+        assert_eq!(Formats::NONE.holding(Holds::Table).count(), 0);
+    }
+}

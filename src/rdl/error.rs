@@ -1,0 +1,89 @@
+//! What can be wrong with an RDL file.
+
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use thiserror::Error;
+
+use super::Datatype;
+use crate::diag::{Problems, YamlError};
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum RdlError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Yaml(#[from] YamlError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Problems(Problems<RdlError>),
+
+    #[error("unknown {kind} `{name}`")]
+    #[diagnostic(code(thinslice::rdl::unknown), help("{help}"))]
+    Unknown {
+        kind: &'static str,
+        name: String,
+        help: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not defined in the RDL")]
+        span: SourceSpan,
+    },
+
+    #[error("a {datatype} property cannot have {what}")]
+    #[diagnostic(
+        code(thinslice::rdl::misfit),
+        help(
+            "units go with decimal and integer properties, ranges with links, allowed values with codes"
+        )
+    )]
+    Misfit {
+        what: String,
+        datatype: Datatype,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("does not fit the datatype")]
+        span: SourceSpan,
+    },
+
+    #[error("code property `{property}` lists no allowed values")]
+    #[diagnostic(code(thinslice::rdl::values), help("add `values: [TermA, TermB]`"))]
+    NoValues {
+        property: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("a code needs its code list")]
+        span: SourceSpan,
+    },
+
+    #[error("unit `{symbol}` needs a finite, non-zero factor and a finite offset")]
+    #[diagnostic(code(thinslice::rdl::unit))]
+    BadUnit {
+        symbol: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("the pattern is not a valid regular expression")]
+    #[diagnostic(code(thinslice::rdl::pattern))]
+    BadPattern {
+        #[source]
+        source: regex::Error,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("class `{class}` is its own ancestor")]
+    #[diagnostic(code(thinslice::rdl::cycle), help("a class hierarchy cannot loop"))]
+    Cycle {
+        class: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("in a cycle")]
+        span: SourceSpan,
+    },
+}
