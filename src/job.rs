@@ -17,6 +17,7 @@ use crate::pipeline::{Plan, check_names};
 use crate::progress::Progress;
 use crate::quality::Level;
 use crate::rdl::Rdl;
+use crate::regression::{self, Canonical, EXPECTED_DIR, SliceDiff, Tolerances};
 use crate::report::conformance::{self, Report};
 use crate::report::{self, SliceAccount, SliceRun};
 use crate::slice::Slice;
@@ -115,6 +116,66 @@ pub fn slice(
     output::commit_all(written)?;
     accounts.sort_by(|a, b| a.slice.cmp(&b.slice));
     Ok(accounts)
+}
+
+/// What a regression test did.
+pub enum Verdict {
+    /// Expectations written for this many slices.
+    Blessed(usize),
+    /// Each mapped slice compared with its expectations.
+    Compared(Vec<SliceDiff>),
+}
+
+impl Verdict {
+    /// Whether every slice matched (a bless always passes).
+    pub fn passed(&self) -> bool {
+        match self {
+            Self::Blessed(_) => true,
+            Self::Compared(diffs) => diffs.iter().all(|d| !d.failed()),
+        }
+    }
+}
+
+/// Reruns the job on the slices asked for (none: all) and compares each mapped slice with
+/// its expectations, writing `test-junit.xml`; or, with `bless`, writes the expectations
+/// from the run.
+pub fn test(
+    workspace: &Workspace,
+    slices: &[String],
+    bless: bool,
+    tolerances: &Tolerances,
+    progress: &dyn Progress,
+) -> Result<Verdict> {
+    let execution = execute(workspace, slices, Writes::Regression, progress)?;
+    let expected_root = workspace.root.join(EXPECTED_DIR);
+    let mut diffs = Vec::new();
+    let mut blessed = 0;
+    for run in &execution.runs {
+        let Some(scores) = &run.conformance else {
+            continue;
+        };
+        let slice = &run.account.slice;
+        let actual = Canonical::from_outputs(&workspace.output_dir, slice, scores)?;
+        let dir = expected_root.join(slice);
+        if bless {
+            actual.write_expected(&dir)?;
+            blessed += 1;
+            continue;
+        }
+        let expected = Canonical::read_expected(&dir)?;
+        diffs.push(regression::compare(
+            slice,
+            expected.as_ref(),
+            &actual,
+            tolerances,
+        ));
+    }
+    if bless {
+        return Ok(Verdict::Blessed(blessed));
+    }
+    let junit = regression::render::junit(&diffs);
+    output::write_text(&workspace.output_dir.join("test-junit.xml"), &junit)?;
+    Ok(Verdict::Compared(diffs))
 }
 
 /// Slices, maps, checks and writes; shared by `map`, `run`, `check` and `test`. Each source

@@ -147,66 +147,19 @@ fn resolve_source(
     global_nulls: &[String],
 ) -> Result<Source, WorkspaceError> {
     let at = |s: &serde_saphyr::Location| file.span(s);
-    let SourceYaml {
-        path,
-        format,
-        sheet,
-        header_row,
-        delimiter,
-        quote,
-        encoding,
-        nulls,
-        whitespace_is_null,
-        infer_types,
-    } = spec.value;
-
-    let full_path = root.join(&path.value);
-    let path_span = at(&path.referenced);
-    let format = match format {
+    let yaml = spec.value;
+    let full_path = root.join(&yaml.path.value);
+    let path_span = at(&yaml.path.referenced);
+    let format = match &yaml.format {
         Some(f) => f.value,
         None => Format::from_path(&full_path).ok_or_else(|| WorkspaceError::UnknownFormat {
             id: id.to_string(),
-            path: path.value.clone(),
+            path: yaml.path.value.clone(),
             src: file.source(),
             span: path_span,
         })?,
     };
-
-    // Options that only make sense for another format are refused rather than ignored:
-    // a `sheet:` on a CSV source is a mistake the user wants to hear about.
-    let misplaced = |key: &str, span: SourceSpan, applies: &str| WorkspaceError::MisplacedOption {
-        key: key.to_string(),
-        id: id.to_string(),
-        applies: applies.to_string(),
-        format: format.to_string(),
-        src: file.source(),
-        span,
-    };
-    if format != Format::Workbook
-        && let Some(sheet) = &sheet
-    {
-        return Err(misplaced("sheet", at(&sheet.referenced), "workbooks"));
-    }
-    if format != Format::Csv {
-        for (key, option) in [("delimiter", &delimiter), ("quote", &quote)] {
-            if let Some(option) = option {
-                return Err(misplaced(key, at(&option.referenced), "CSV files"));
-            }
-        }
-        if let Some(encoding) = &encoding {
-            return Err(misplaced("encoding", at(&encoding.referenced), "CSV files"));
-        }
-    }
-    if format == Format::Parquet
-        && let Some(row) = &header_row
-    {
-        return Err(misplaced(
-            "header_row",
-            at(&row.referenced),
-            "CSV files and workbooks",
-        ));
-    }
-
+    refuse_misplaced(file, id, format, &yaml)?;
     let single_char = |option: &Option<Spanned<String>>, key: &str, default: u8| {
         let Some(option) = option else {
             return Ok(default);
@@ -225,10 +178,9 @@ fn resolve_source(
             }),
         }
     };
-    let delimiter = single_char(&delimiter, "delimiter", b',')?;
-    let quote = single_char(&quote, "quote", b'"')?;
-
-    let header_row = match header_row {
+    let delimiter = single_char(&yaml.delimiter, "delimiter", b',')?;
+    let quote = single_char(&yaml.quote, "quote", b'"')?;
+    let header_row = match &yaml.header_row {
         Some(row) if row.value == 0 => {
             return Err(WorkspaceError::HeaderRowZero {
                 src: file.source(),
@@ -238,21 +190,20 @@ fn resolve_source(
         Some(row) => Some((row.value, at(&row.referenced))),
         None => None,
     };
-
     Ok(Source {
         id: id.to_string(),
         path: full_path,
-        display: path.value.clone(),
+        display: yaml.path.value.clone(),
         format,
         options: SourceOptions {
-            sheet: sheet.map(|s| (s.value.clone(), at(&s.referenced))),
+            sheet: yaml.sheet.map(|s| (s.value.clone(), at(&s.referenced))),
             header_row,
             delimiter,
             quote,
-            encoding: encoding.map(|e| e.value).unwrap_or_default(),
-            nulls: nulls.unwrap_or_else(|| global_nulls.to_vec()),
-            whitespace_is_null: whitespace_is_null.unwrap_or(true),
-            infer_types: infer_types.unwrap_or(true),
+            encoding: yaml.encoding.map(|e| e.value).unwrap_or_default(),
+            nulls: yaml.nulls.unwrap_or_else(|| global_nulls.to_vec()),
+            whitespace_is_null: yaml.whitespace_is_null.unwrap_or(true),
+            infer_types: yaml.infer_types.unwrap_or(true),
         },
         loaded: Default::default(),
         config: ConfigSpan {
@@ -260,6 +211,47 @@ fn resolve_source(
             span: path_span,
         },
     })
+}
+
+/// Options that only make sense for another format are refused rather than ignored: a
+/// `sheet:` on a CSV source is a mistake the user wants to hear about.
+fn refuse_misplaced(
+    file: &YamlFile,
+    id: &str,
+    format: Format,
+    yaml: &SourceYaml,
+) -> Result<(), WorkspaceError> {
+    let misplaced = |key: &str, at: &serde_saphyr::Location, applies: &str| {
+        Err(WorkspaceError::MisplacedOption {
+            key: key.to_string(),
+            id: id.to_string(),
+            applies: applies.to_string(),
+            format: format.to_string(),
+            src: file.source(),
+            span: file.span(at),
+        })
+    };
+    if format != Format::Workbook
+        && let Some(sheet) = &yaml.sheet
+    {
+        return misplaced("sheet", &sheet.referenced, "workbooks");
+    }
+    if format != Format::Csv {
+        for (key, option) in [("delimiter", &yaml.delimiter), ("quote", &yaml.quote)] {
+            if let Some(option) = option {
+                return misplaced(key, &option.referenced, "CSV files");
+            }
+        }
+        if let Some(encoding) = &yaml.encoding {
+            return misplaced("encoding", &encoding.referenced, "CSV files");
+        }
+    }
+    if format == Format::Parquet
+        && let Some(row) = &yaml.header_row
+    {
+        return misplaced("header_row", &row.referenced, "CSV files and workbooks");
+    }
+    Ok(())
 }
 
 #[derive(Debug, Error, Diagnostic)]

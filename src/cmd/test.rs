@@ -7,8 +7,9 @@ use serde::Serialize;
 use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
 use crate::error::Result;
+use crate::job::{self, Verdict};
 use crate::quality::Dimension;
-use crate::regression::{self, SliceDiff, Tolerances, Verdict};
+use crate::regression::{self, SliceDiff, Tolerances};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -78,7 +79,7 @@ struct TestReport<'a> {
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let verdict = regression::test(
+    let verdict = job::test(
         &workspace,
         &args.slices,
         args.bless,

@@ -161,6 +161,40 @@ impl<'a> Validator<'a> {
                 return None;
             }
         };
+        let ok = self.options_fit(name, property, rule);
+        let decimal = self.decimal(&r.decimal);
+        (ok && decimal.is_some()).then(|| PropertyRule {
+            property: name.to_string(),
+            source,
+            unit: r.unit.as_ref().map(|u| u.value.clone()),
+            unit_in_value: r.unit_in_value,
+            decimal: decimal.unwrap_or('.'),
+            formats: r
+                .formats
+                .as_ref()
+                .map(|f| f.value.clone())
+                .unwrap_or_default(),
+            values: r
+                .values
+                .as_ref()
+                .map(|v| v.value.clone())
+                .unwrap_or_default(),
+            trim: r.trim,
+            case: r.case,
+            default: r.default.as_ref().map(|d| d.value.clone()),
+            split: r.split.as_ref().map(|s| s.value.clone()),
+        })
+    }
+
+    /// Whether a property rule's options fit the RDL property: its units convert, its
+    /// formats are for a date, its value map targets allowed values.
+    fn options_fit(
+        &mut self,
+        name: &str,
+        property: &Property,
+        rule: &Spanned<PropertyYaml>,
+    ) -> bool {
+        let (r, span) = (&rule.value, self.span(&rule.referenced));
         let mut ok = true;
         if let Some(unit) = &r.unit {
             ok &= self.unit(
@@ -200,40 +234,24 @@ impl<'a> Validator<'a> {
                 }
             }
         }
-        let decimal = match &r.decimal {
-            None => '.',
-            Some(d) if d.value == "." || d.value == "," => d.value.chars().next().unwrap_or('.'),
+        ok
+    }
+
+    /// The decimal separator a rule names (`.` unless told); None when it is neither `.`
+    /// nor `,`.
+    fn decimal(&mut self, decimal: &Option<Spanned<String>>) -> Option<char> {
+        match decimal {
+            None => Some('.'),
+            Some(d) if d.value == "." || d.value == "," => d.value.chars().next(),
             Some(d) => {
                 self.problems.push(MappingError::Decimal {
                     value: d.value.clone(),
                     src: self.file.source(),
                     span: self.span(&d.referenced),
                 });
-                ok = false;
-                '.'
+                None
             }
-        };
-        ok.then(|| PropertyRule {
-            property: name.to_string(),
-            source,
-            unit: r.unit.as_ref().map(|u| u.value.clone()),
-            unit_in_value: r.unit_in_value,
-            decimal,
-            formats: r
-                .formats
-                .as_ref()
-                .map(|f| f.value.clone())
-                .unwrap_or_default(),
-            values: r
-                .values
-                .as_ref()
-                .map(|v| v.value.clone())
-                .unwrap_or_default(),
-            trim: r.trim,
-            case: r.case,
-            default: r.default.as_ref().map(|d| d.value.clone()),
-            split: r.split.as_ref().map(|s| s.value.clone()),
-        })
+        }
     }
 
     pub(super) fn custom(

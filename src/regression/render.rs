@@ -49,6 +49,35 @@ pub fn summary(diffs: &[SliceDiff], all: bool) -> String {
     }
     let mut text = table.render();
     let limit = if all { usize::MAX } else { FIRST_CHANGES };
+    let lines = changes(diffs);
+    if !lines.is_empty() {
+        text.push('\n');
+        let shown = lines.len().min(limit);
+        for line in &lines[..shown] {
+            text.push_str(line);
+            text.push('\n');
+        }
+        if shown < lines.len() {
+            text.push_str(&format!(
+                "... and {} more; `thinslice test --all` prints every one\n",
+                lines.len() - shown
+            ));
+        }
+    }
+    let failed = diffs.iter().filter(|d| d.failed()).count();
+    text.push_str(&if failed == 0 {
+        format!("\nok: {} slice(s) match their expectations\n", diffs.len())
+    } else {
+        format!(
+            "\nFAIL: {failed} of {} slice(s) differ from their expectations; if the change is intended, run `thinslice test --bless` and commit expected/\n",
+            diffs.len()
+        )
+    });
+    text
+}
+
+/// Every change, a line each, slice by slice.
+fn changes(diffs: &[SliceDiff]) -> Vec<String> {
     let mut lines = Vec::new();
     for d in diffs {
         for c in &d.columns_added {
@@ -83,30 +112,7 @@ pub fn summary(diffs: &[SliceDiff], all: bool) -> String {
             lines.push(format!("{}: - {t}", d.slice));
         }
     }
-    if !lines.is_empty() {
-        text.push('\n');
-        let shown = lines.len().min(limit);
-        for line in &lines[..shown] {
-            text.push_str(line);
-            text.push('\n');
-        }
-        if shown < lines.len() {
-            text.push_str(&format!(
-                "... and {} more; `thinslice test --all` prints every one\n",
-                lines.len() - shown
-            ));
-        }
-    }
-    let failed = diffs.iter().filter(|d| d.failed()).count();
-    text.push_str(&if failed == 0 {
-        format!("\nok: {} slice(s) match their expectations\n", diffs.len())
-    } else {
-        format!(
-            "\nFAIL: {failed} of {} slice(s) differ from their expectations; if the change is intended, run `thinslice test --bless` and commit expected/\n",
-            diffs.len()
-        )
-    });
-    text
+    lines
 }
 
 /// One test case per slice: a failure names what differs.

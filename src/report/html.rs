@@ -117,7 +117,19 @@ pub fn html(report: &Report) -> String {
         },
         report.slices.len()
     );
+    scores(&mut page, report);
+    digitalisation(&mut page, report);
+    rows(&mut page, report);
+    failures(&mut page, report);
+    let _ = write!(
+        page,
+        "</tbody></table>\n<script>{SEARCH}</script>\n</body></html>\n"
+    );
+    page
+}
 
+/// Score bars per slice and dimension, and over all slices.
+fn scores(page: &mut String, report: &Report) {
     page.push_str("<h2>Scores</h2>\n<table><thead><tr><th>slice</th>");
     for d in Dimension::ALL {
         let _ = write!(page, "<th>{d}</th>");
@@ -137,7 +149,10 @@ pub fn html(report: &Report) -> String {
         let _ = write!(page, "<td>{cell}</td>");
     }
     page.push_str("</tr>\n</tbody></table>\n");
+}
 
+/// The level each slice's and each source's columns reached.
+fn digitalisation(page: &mut String, report: &Report) {
     page.push_str(
         "<h2>Digitalisation</h2>\n<p class=\"legend\">Columns by the level they reached:",
     );
@@ -164,7 +179,10 @@ pub fn html(report: &Report) -> String {
         );
     }
     page.push_str("</tbody></table>\n");
+}
 
+/// Each slice's row account.
+fn rows(page: &mut String, report: &Report) {
     page.push_str("<h2>Rows</h2>\n<table><thead><tr><th>slice</th><th class=\"num\">read</th><th class=\"num\">in slice</th><th class=\"num\">outside</th><th class=\"num\">things</th><th class=\"num\">quarantined</th></tr></thead><tbody>\n");
     for s in &report.slices {
         let _ = writeln!(
@@ -179,7 +197,10 @@ pub fn html(report: &Report) -> String {
         );
     }
     page.push_str("</tbody></table>\n");
+}
 
+/// The located failures the report carries, searchable.
+fn failures(page: &mut String, report: &Report) {
     let shown: usize = report.slices.iter().map(|s| s.failures.len()).sum();
     let total: u64 = report.slices.iter().map(|s| s.failures_total).sum();
     let _ = write!(
@@ -200,9 +221,4 @@ pub fn html(report: &Report) -> String {
             );
         }
     }
-    let _ = write!(
-        page,
-        "</tbody></table>\n<script>{SEARCH}</script>\n</body></html>\n"
-    );
-    page
 }

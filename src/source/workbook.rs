@@ -139,7 +139,21 @@ where
     })
 }
 
+/// Loads the source's sheet and locates its header and its data columns.
 fn load(source: &Source) -> Result<Sheet, SourceError> {
+    let (name, grid) = read_sheet(source)?;
+    let (header, first_column, raw) = header_cells(source, &name, &grid)?;
+    let columns = sheet_columns(source, &name, &grid, header, first_column, &raw)?;
+    Ok(Sheet {
+        name,
+        grid,
+        header,
+        columns,
+    })
+}
+
+/// The source's sheet (the one named, else the first) and its cells.
+fn read_sheet(source: &Source) -> Result<(String, Grid), SourceError> {
     match std::fs::metadata(&source.path) {
         Err(e) => return Err(source.open_error(e)),
         Ok(meta) if !meta.is_file() => {
@@ -188,7 +202,16 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
             grid
         }
     };
+    Ok((name, grid))
+}
 
+/// The header's 0-based row, the sheet's first column, and the header's text from there to
+/// the sheet's last column.
+fn header_cells(
+    source: &Source,
+    name: &str,
+    grid: &Grid,
+) -> Result<(u32, u32, Vec<String>), SourceError> {
     let header_row = source.header_row();
     let header_span = source
         .options
@@ -199,7 +222,7 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
     let Some((start, end)) = grid.area() else {
         return Err(SourceError::HeaderPastEnd {
             path: source.display.clone(),
-            sheet: name,
+            sheet: name.to_string(),
             header_row,
             last: 0,
             src: source.config.src.clone(),
@@ -209,7 +232,7 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
     if header > end.0 {
         return Err(SourceError::HeaderPastEnd {
             path: source.display.clone(),
-            sheet: name,
+            sheet: name.to_string(),
             header_row,
             last: end.0 + 1,
             src: source.config.src.clone(),
@@ -227,18 +250,31 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
     if raw.iter().all(|h| h.trim().is_empty()) {
         return Err(SourceError::BlankHeader {
             path: source.display.clone(),
-            sheet: name,
+            sheet: name.to_string(),
             header_row,
             src: source.config.src.clone(),
             span: header_span,
         });
     }
-    let named = name_headers(&raw, |i| {
-        format!("column {}", column_letters(start.1 + i as u32))
+    Ok((header, start.1, raw))
+}
+
+/// The sheet's data columns, by their 0-based column and their name. A column with no
+/// header and no values is layout, not data.
+fn sheet_columns(
+    source: &Source,
+    name: &str,
+    grid: &Grid,
+    header: u32,
+    first_column: u32,
+    raw: &[String],
+) -> Result<Vec<(u32, String)>, SourceError> {
+    let named = name_headers(raw, |i| {
+        format!("column {}", column_letters(first_column + i as u32))
     });
     let mut columns = Vec::with_capacity(named.len());
     for (offset, column) in named.into_iter().enumerate() {
-        let c = start.1 + offset as u32;
+        let c = first_column + offset as u32;
         if is_reserved(&column) {
             return Err(SourceError::ReservedColumn {
                 location: format!(
@@ -246,12 +282,11 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
                     source.display,
                     name,
                     column_letters(c),
-                    header_row
+                    header + 1
                 ),
                 name: column,
             });
         }
-        // A column with no header and no values is layout, not data.
         let blank = raw[offset].trim().is_empty()
             && grid
                 .column(c)
@@ -261,12 +296,7 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
             columns.push((c, column));
         }
     }
-    Ok(Sheet {
-        name,
-        grid,
-        header,
-        columns,
-    })
+    Ok(columns)
 }
 
 pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {

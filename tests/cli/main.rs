@@ -2,6 +2,7 @@
 //! a temporary folder, runs the real `thinslice` binary on it, and checks exit codes,
 //! output, written files and diagnostics.
 
+mod architecture;
 mod batches;
 mod errors;
 mod example;
