@@ -398,8 +398,15 @@ mod tests {
                 .filter(|(_, v)| v.is_some_and(|v| v > threshold))
                 .map(|(i, _)| i as u64 + 1)
                 .collect();
+            // Counted from the values, not from what the slice kept: a null is outside.
+            let outside = values
+                .iter()
+                .filter(|v| v.is_none_or(|v| v <= threshold))
+                .count() as u64;
             let account = sliced.account;
             prop_assert_eq!(account.read, n as u64);
+            prop_assert_eq!(account.in_slice, expected.len() as u64);
+            prop_assert_eq!(account.outside, outside);
             prop_assert_eq!(account.read, account.in_slice + account.outside);
             let kept: Vec<u64> = sliced
                 .frame

@@ -5,9 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use polars::prelude::{ParquetReader, SerReader};
-
-use crate::support::{TestWorkspace, repo};
+use crate::support::{TestWorkspace, dump, dump_parquet, repo};
 
 /// Pumps and sites share a source (so pump → site links wait for the whole source); the
 /// substations they are fed by come from another (read first). Pump P1 appears twice, in
@@ -70,8 +68,8 @@ properties:
     )
 }
 
-/// Every file under `dir`, by relative path: Parquet as its rows (its row groups follow
-/// the batches), everything else as its bytes.
+/// Every file under `dir`, by relative path: Parquet as its schema and every row (its row
+/// groups follow the batches), everything else as its bytes.
 fn outputs(dir: &Path) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -88,9 +86,7 @@ fn outputs(dir: &Path) -> BTreeMap<String, String> {
                 .display()
                 .to_string();
             let content = if name.ends_with(".parquet") {
-                let file = std::fs::File::open(&path).expect("open Parquet");
-                let frame = ParquetReader::new(file).finish().expect("read Parquet");
-                format!("{frame:?}")
+                dump_parquet(&path)
             } else {
                 std::fs::read_to_string(&path).expect("read output")
             };
@@ -204,7 +200,7 @@ fn inferred_types_do_not_depend_on_the_batch_size() {
     ws.run(&["--no-progress", "--batch-rows", "2", "slice"])
         .expect(0);
     let batched = ws.parquet("out/slices/all.parquet");
-    assert_eq!(format!("{whole:?}"), format!("{batched:?}"));
+    assert_eq!(dump(&whole), dump(&batched));
     assert_eq!(
         crate::support::dtype(&batched, "Count"),
         polars::prelude::DataType::String

@@ -134,6 +134,27 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A frame in full, for comparing: its schema, then every row of every column as CSV.
+/// (`{frame:?}` shows at most 10 rows, 8 columns and 30 characters a string.)
+pub fn dump(frame: &DataFrame) -> String {
+    let mut frame = frame.clone();
+    frame.rechunk_mut_par();
+    let mut text = format!("{:?}\n", frame.schema());
+    let mut csv = Vec::new();
+    CsvWriter::new(&mut csv)
+        .include_header(true)
+        .finish(&mut frame)
+        .expect("write the frame as CSV");
+    text.push_str(&String::from_utf8(csv).expect("UTF-8"));
+    text
+}
+
+/// Reads a Parquet file in full, as [`dump`] writes it.
+pub fn dump_parquet(path: &Path) -> String {
+    let file = std::fs::File::open(path).expect("open Parquet");
+    dump(&ParquetReader::new(file).finish().expect("read Parquet"))
+}
+
 /// A text column's values.
 pub fn strings(frame: &DataFrame, column: &str) -> Vec<Option<String>> {
     frame
