@@ -237,3 +237,88 @@ pub fn check_names(all: &[Slice], only: &[String]) -> Result<()> {
         Err(Error::from_problems(problems))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::diag::YamlFile;
+
+    fn workspace() -> Workspace {
+        let text = "sources:\n  a: { path: a.csv }\n  b: { path: b.csv }\n  c: { path: c.csv }\n  d: { path: d.csv }\n";
+        let file = YamlFile::from_text(
+            PathBuf::from("thinslice.yaml"),
+            "thinslice.yaml".into(),
+            text,
+        );
+        Workspace::from_file(Path::new("/ws"), file).expect("workspace")
+    }
+
+    /// A plan of slices `NAME` on sources `SOURCE`, without reading anything.
+    fn plan<'w>(workspace: &'w Workspace, slices: &[(&str, &str)]) -> Plan<'w> {
+        let slices = slices
+            .iter()
+            .map(|(name, source)| {
+                let text = format!("source: {source}\n");
+                let file = YamlFile::from_text(
+                    PathBuf::from("s.yaml"),
+                    format!("slices/{name}.yaml"),
+                    text,
+                );
+                Slice::from_file(name.to_string(), file).expect("slice")
+            })
+            .collect();
+        Plan {
+            workspace,
+            slices,
+            headers: BTreeMap::new(),
+        }
+    }
+
+    fn waves(plan: &Plan, links: &[(&str, &str)]) -> Vec<Vec<String>> {
+        let links_of = |slice: &str| -> Vec<&str> {
+            links
+                .iter()
+                .filter(|(from, _)| *from == slice)
+                .map(|(_, to)| *to)
+                .collect()
+        };
+        plan.waves(&links_of)
+            .into_iter()
+            .map(|wave| wave.into_iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_source_is_read_after_the_sources_its_links_point_into() {
+        let ws = workspace();
+        // pumps (a) link to sites (b) and substations (c); sites link to substations; d is
+        // on its own.
+        let plan = plan(
+            &ws,
+            &[
+                ("pumps", "a"),
+                ("sites", "b"),
+                ("subs", "c"),
+                ("other", "d"),
+            ],
+        );
+        let links = [("pumps", "sites"), ("pumps", "subs"), ("sites", "subs")];
+        assert_eq!(waves(&plan, &links), [vec!["c", "d"], vec!["b"], vec!["a"]]);
+        // Without links every source is independent: one wave.
+        assert_eq!(waves(&plan, &[]), [vec!["a", "b", "c", "d"]]);
+    }
+
+    #[test]
+    fn sources_that_link_to_each_other_share_the_last_wave() {
+        let ws = workspace();
+        let plan = plan(&ws, &[("pumps", "a"), ("sites", "b"), ("subs", "c")]);
+        // a and b need each other; both need c.
+        let links = [("pumps", "sites"), ("sites", "pumps"), ("sites", "subs")];
+        assert_eq!(waves(&plan, &links), [vec!["c"], vec!["a", "b"]]);
+        // A link within one source needs no other wave.
+        let plan = super::tests::plan(&ws, &[("pumps", "a"), ("sites", "a")]);
+        assert_eq!(waves(&plan, &[("pumps", "sites")]), [vec!["a"]]);
+    }
+}

@@ -448,3 +448,119 @@ fn entities_table(batch: &MappedRows, origin: &Origin) -> PolarsResult<DataFrame
     selection.push(origin.row_expr().alias(ORIGIN_COLUMN));
     batch.entities.clone().lazy().select(selection).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::diag::YamlFile;
+    use crate::mapping::fixtures::{mapping, rdl, rows};
+    use crate::progress::Silent;
+    use crate::source::OriginKind;
+
+    const MAPPING: &str = "slice: assets\nclass: Pump\nid: \"https://data.test/asset/{ID}\"\nproperties:\n  power: { from: Power, unit: kW }\n";
+
+    /// A batch of the slice `assets`: its rows numbered from `first`, and how many rows of
+    /// the source's batch fell outside the slice.
+    fn batch(
+        first: u64,
+        ids: &[Option<&str>],
+        powers: &[Option<&str>],
+        outside: u64,
+    ) -> SlicedRows {
+        let frame = rows(first, &[("ID", ids), ("Power", powers)]);
+        let in_slice = frame.height() as u64;
+        SlicedRows {
+            frame,
+            account: RowAccount {
+                read: in_slice + outside,
+                in_slice,
+                outside,
+            },
+        }
+    }
+
+    #[test]
+    fn a_slice_streamed_in_batches_is_written_once_and_put_in_place_on_commit() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let rdl = rdl();
+        let mapping = mapping(&rdl, &["ID", "Power"], MAPPING).expect("valid mapping");
+        let slice = Slice::from_file(
+            "assets".into(),
+            YamlFile::from_text(
+                PathBuf::from("s.yaml"),
+                "slices/assets.yaml".into(),
+                "source: a\n",
+            ),
+        )
+        .expect("slice");
+        let files = Files {
+            output_dir: dir.path(),
+            formats: Formats::NONE
+                .with(FileFormat::Csv)
+                .with(FileFormat::Ntriples),
+            slices: true,
+            quarantine: true,
+            things: true,
+        };
+        let is_mapped = |_: &str| true;
+        let mapped = Mapped {
+            mapping: &mapping,
+            rdl: &rdl,
+            is_mapped: &is_mapped,
+        };
+        let mut stream = SliceStream::new(&slice, Some(mapped), files, &Silent);
+        let origin = Origin {
+            file: "a.csv".into(),
+            kind: OriginKind::Lines,
+        };
+        let known = BTreeMap::new();
+        stream
+            .batch(
+                batch(2, &[Some("P1"), None], &[Some("5"), Some("1")], 1),
+                &origin,
+                &known,
+            )
+            .expect("first batch");
+        stream
+            .batch(batch(5, &[Some("P3")], &[Some("x")], 0), &origin, &known)
+            .expect("second batch");
+        let streamed = stream.end().expect("ended");
+        assert_eq!(
+            streamed.account,
+            RowAccount {
+                read: 4,
+                in_slice: 3,
+                outside: 1
+            }
+        );
+        let end = streamed.mapped.as_ref().expect("mapped");
+        assert_eq!((end.things, end.quarantined, end.failed_values), (2, 1, 1));
+        // Two things, two triples each (type, power) but P3's power failed: three.
+        assert_eq!(end.triples, Some(3));
+        // No Parquet asked for: the slice's rows are not written, the entities are CSV.
+        assert_eq!(streamed.rows_path, None);
+        assert_eq!(end.entities, Some(dir.path().join("entities/assets.csv")));
+
+        let entities = dir.path().join("entities/assets.csv");
+        assert!(!entities.exists(), "nothing is in place before the commit");
+        crate::output::commit_all(streamed.written).expect("committed");
+        assert_eq!(
+            std::fs::read_to_string(&entities).expect("entities"),
+            "id,class,power,_origin\nhttps://data.test/asset/P1,Pump,5000.0,a.csv:2\nhttps://data.test/asset/P3,Pump,,a.csv:5\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("quarantine/assets.csv")).expect("quarantine"),
+            "_origin,reason,ID,Power\na.csv:3,no identifier: `ID` empty,,1\n"
+        );
+        let triples = std::fs::read_to_string(dir.path().join("rdf/assets.nt")).expect("RDF");
+        assert_eq!(triples.lines().count(), 3, "{triples}");
+        let mut left: Vec<String> = std::fs::read_dir(dir.path().join("entities"))
+            .expect("listing")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["assets.csv"], "no temporary left behind");
+    }
+}

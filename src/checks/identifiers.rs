@@ -34,7 +34,7 @@ impl Identifiers {
     }
 
     /// Records the thing of `row`; true when no earlier thing used its identifier.
-    fn add(&mut self, id: &str, row: u64) -> bool {
+    pub(super) fn add(&mut self, id: &str, row: u64) -> bool {
         let seen = self.seen.entry(Self::key(id)).or_insert(Seen {
             first_row: row,
             uses: 0,

@@ -294,3 +294,235 @@ fn detached(frame: &DataFrame) -> PolarsResult<DataFrame> {
 fn height(rows: &LazyFrame) -> PolarsResult<u64> {
     Ok(rows.clone().collect()?.height() as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::fixtures::{mapping, rdl, rows, some, texts};
+    use crate::mapping::{apply, compile};
+    use crate::source::OriginKind;
+
+    const MAPPING: &str = r#"slice: assets
+class: { from: Type, values: { PUMP: Pump, VLV: Valve } }
+id: "https://data.test/asset/{ID}"
+properties:
+  power: { from: Power, unit: kW, unit_in_value: true }
+  state: { from: Status }
+  size: { from: Size, unit: mm }
+  code: { from: Code }
+links:
+  site: { slice: sites, id: "https://data.test/site/{Site}" }
+checks:
+  coded: { where: "Code IS NOT NULL", message: every asset has a code, dimension: completeness }
+"#;
+
+    const COLUMNS: [&str; 7] = ["ID", "Type", "Power", "Status", "Size", "Code", "Site"];
+
+    type Row<'a> = [Option<&'a str>; 7];
+
+    /// Scores batches of rows (each numbered on from the last) against sites S1 only.
+    fn score(batches: &[&[Row]]) -> Conformance {
+        let rdl = rdl();
+        let mapping = mapping(&rdl, &COLUMNS, MAPPING).expect("valid mapping");
+        let origin = Origin {
+            file: "assets.csv".into(),
+            kind: OriginKind::Lines,
+        };
+        let mut sites = Identifiers::default();
+        sites.add("https://data.test/site/S1", 2);
+        let known: BTreeMap<String, Identifiers> = [("sites".to_string(), sites)].into();
+        let mut scorer = Scorer::new("assets", &mapping, &rdl, origin, &|_| true);
+        let mut first_row = 2;
+        for batch in batches {
+            let columns: Vec<Vec<Option<&str>>> = (0..COLUMNS.len())
+                .map(|c| batch.iter().map(|row| row[c]).collect())
+                .collect();
+            let named: Vec<(&str, &[Option<&str>])> = COLUMNS
+                .iter()
+                .zip(&columns)
+                .map(|(name, values)| (*name, values.as_slice()))
+                .collect();
+            let rows = rows(first_row, &named);
+            let compiled = compile(&mapping, &rdl, rows.schema());
+            let mut mapped = apply(&compiled, &rows).expect("mapped");
+            scorer.batch(&rows, &mut mapped, &known).expect("checked");
+            first_row += batch.len() as u64;
+        }
+        let mut known = known;
+        known.insert("assets".into(), scorer.take_identifiers());
+        scorer.finish(&known).expect("scored")
+    }
+
+    /// P1 is good; P2 breaks the RDL's rules and links to a site that does not exist; P3 (a
+    /// valve) has no state and no code; P1 again (in the second batch) has a power that is no
+    /// number; P7's type has no class.
+    fn example() -> Conformance {
+        let first: &[Row] = &[
+            [
+                Some("P1"),
+                Some("PUMP"),
+                Some("5 kW"),
+                Some("InService"),
+                Some("100"),
+                Some("AB"),
+                Some("S1"),
+            ],
+            [
+                Some("P2"),
+                Some("PUMP"),
+                Some("-3 kW"),
+                Some("InService"),
+                Some("9000"),
+                Some("ab"),
+                Some("S9"),
+            ],
+            [Some("P3"), Some("VLV"), None, None, None, None, Some("S1")],
+        ];
+        let second: &[Row] = &[
+            [
+                Some("P1"),
+                Some("PUMP"),
+                Some("x"),
+                Some("InService"),
+                None,
+                Some("CD"),
+                Some("S1"),
+            ],
+            [Some("P7"), Some("XXX"), None, None, None, None, None],
+        ];
+        score(&[first, second])
+    }
+
+    #[test]
+    fn each_dimension_counts_its_checks_across_batches() {
+        let conformance = example();
+        let tally = |checked, passed| Tally { checked, passed };
+        let expected: BTreeMap<Dimension, Tally> = [
+            // Class codes 4 of 5 (XXX); state 3 of 3.
+            (Dimension::Conformity, tally(8, 7)),
+            // Power 1 of 3 (-3 kW below 0, x no number); size 1 of 2 (9 m over 5 m);
+            // code 2 of 3 (ab breaks the pattern).
+            (Dimension::Validity, tally(8, 4)),
+            // Pump power 1 of 3 (a value left out is missing), pump state 3 of 3, valve state
+            // 0 of 1, the `coded` check 3 of 4.
+            (Dimension::Completeness, tally(11, 7)),
+            // Four things, two share P1.
+            (Dimension::Uniqueness, tally(4, 2)),
+            // S9 is not a site.
+            (Dimension::Integrity, tally(4, 3)),
+        ]
+        .into();
+        assert_eq!(conformance.dimensions, expected);
+        assert_eq!(
+            conformance.properties["power"][&Dimension::Validity],
+            tally(3, 1)
+        );
+        assert_eq!(
+            conformance.unmapped_codes,
+            [UnmappedCode {
+                column: "Type".into(),
+                code: "XXX".into(),
+                count: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn every_failure_is_located_in_source_order() {
+        let failures = example().failures;
+        let columns = |name| texts(&failures, name);
+        let rows: Vec<[Option<String>; 4]> = (0..failures.height())
+            .map(|i| ["origin", "dimension", "property", "value"].map(|c| columns(c)[i].clone()))
+            .collect();
+        let row = |origin: &str, dimension: &str, property: &str, value: Option<&str>| {
+            [
+                Some(origin.to_string()),
+                Some(dimension.to_string()),
+                Some(property.to_string()),
+                value.map(str::to_string),
+            ]
+        };
+        let p1 = Some("https://data.test/asset/P1");
+        assert_eq!(
+            rows,
+            [
+                row("assets.csv:2", "uniqueness", "id", p1),
+                row("assets.csv:3", "completeness", "power", None),
+                row(
+                    "assets.csv:3",
+                    "integrity",
+                    "site",
+                    Some("https://data.test/site/S9")
+                ),
+                row("assets.csv:3", "validity", "code", Some("ab")),
+                row("assets.csv:3", "validity", "power", Some("-3000.0")),
+                row("assets.csv:3", "validity", "size", Some("9.0")),
+                row("assets.csv:4", "completeness", "check:coded", None),
+                row("assets.csv:4", "completeness", "state", None),
+                row("assets.csv:5", "completeness", "power", None),
+                row("assets.csv:5", "uniqueness", "id", p1),
+                row("assets.csv:5", "validity", "power", Some("x")),
+                row("assets.csv:6", "conformity", "class", Some("XXX")),
+            ]
+        );
+        assert_eq!(
+            columns("rule"),
+            some(&[
+                "identifier used by 2 things",
+                "required for Pump",
+                "no thing with this id in slice `sites`",
+                "does not match the pattern ^[A-Z]+$",
+                "below the minimum 0 W",
+                "above the maximum 5 m",
+                "every asset has a code",
+                "required for Valve",
+                "required for Pump",
+                "identifier used by 2 things",
+                "not a number in a known unit (W, kW)",
+                "no RDL class for this `Type` code",
+            ])
+        );
+    }
+
+    #[test]
+    fn a_link_to_a_slice_still_being_read_waits_for_its_identifiers() {
+        let rdl = rdl();
+        let mapping = mapping(&rdl, &COLUMNS, MAPPING).expect("valid mapping");
+        let origin = Origin {
+            file: "assets.csv".into(),
+            kind: OriginKind::Lines,
+        };
+        let mut scorer = Scorer::new("assets", &mapping, &rdl, origin, &|_| true);
+        let values: Vec<(&str, Vec<Option<&str>>)> = COLUMNS
+            .iter()
+            .map(|c| {
+                let value = match *c {
+                    "ID" => "P1",
+                    "Type" => "PUMP",
+                    "Site" => "S2",
+                    _ => "",
+                };
+                (*c, vec![(!value.is_empty()).then_some(value)])
+            })
+            .collect();
+        let named: Vec<(&str, &[Option<&str>])> =
+            values.iter().map(|(c, v)| (*c, v.as_slice())).collect();
+        let rows = rows(2, &named);
+        let mut mapped = apply(&compile(&mapping, &rdl, rows.schema()), &rows).expect("mapped");
+        // The sites are not read yet: nothing is known of them.
+        scorer
+            .batch(&rows, &mut mapped, &BTreeMap::new())
+            .expect("checked");
+        let mut sites = Identifiers::default();
+        sites.add("https://data.test/site/S2", 9);
+        let known: BTreeMap<String, Identifiers> = [("sites".to_string(), sites)].into();
+        let conformance = scorer.finish(&known).expect("scored");
+        assert_eq!(
+            conformance.dimensions[&Dimension::Integrity],
+            Tally {
+                checked: 1,
+                passed: 1
+            }
+        );
+    }
+}

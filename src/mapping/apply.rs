@@ -115,3 +115,205 @@ fn failures(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFrame> {
         .sort([ROW_COLUMN, "property"], SortMultipleOptions::default())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::compile;
+    use crate::mapping::fixtures::{mapping, rdl, rows, some, texts};
+
+    const MAPPING: &str = r#"slice: assets
+class: { from: Type, values: { PUMP: Pump, VLV: Valve } }
+id: "https://data.test/asset/{ID}"
+label: "{Name} ({ID})"
+properties:
+  power: { from: Power, unit: kW, unit_in_value: true }
+  state: { from: Status, values: { "in service": InService, out: OutOfService }, case: lower }
+  installed: { from: Installed, formats: ["%d/%m/%Y"] }
+  metered: { from: Metered }
+  tags: { from: Tags, split: "|" }
+  name: { value: pump }
+links:
+  site: { slice: sites, id: "https://data.test/site/{Site}" }
+"#;
+
+    const COLUMNS: [&str; 9] = [
+        "ID",
+        "Type",
+        "Name",
+        "Power",
+        "Status",
+        "Installed",
+        "Metered",
+        "Tags",
+        "Site",
+    ];
+
+    /// Six rows from line 2: three become things (the third with values that fail), three
+    /// cannot (no id, an unmapped class code, no class code).
+    fn applied() -> MappedRows {
+        let rdl = rdl();
+        let mapping = mapping(&rdl, &COLUMNS, MAPPING).expect("valid mapping");
+        let values: [&[Option<&str>]; 9] = [
+            &[
+                Some("P1"),
+                Some("P 2"),
+                Some("P3"),
+                None,
+                Some("P5"),
+                Some("P6"),
+            ],
+            &[
+                Some("PUMP"),
+                Some("VLV"),
+                Some("PUMP"),
+                Some("PUMP"),
+                Some("XXX"),
+                None,
+            ],
+            &[Some("Well"), None, Some("Dry"), None, None, None],
+            &[Some("5 kW"), Some("300 W"), Some("abc"), None, None, None],
+            &[
+                Some(" In Service "),
+                Some("OUT"),
+                Some("broken"),
+                None,
+                None,
+                None,
+            ],
+            &[
+                Some("27/09/2011"),
+                Some("2011-09-28"),
+                Some("45/45/2011"),
+                None,
+                None,
+                None,
+            ],
+            &[Some("yes"), Some("n"), Some("maybe"), None, None, None],
+            &[Some("a|b"), None, Some("c"), None, None, None],
+            &[Some("S1"), Some("S1"), None, None, None, None],
+        ];
+        let columns: Vec<(&str, &[Option<&str>])> = COLUMNS.iter().copied().zip(values).collect();
+        let rows = rows(2, &columns);
+        let compiled = compile(&mapping, &rdl, rows.schema());
+        apply(&compiled, &rows).expect("applied")
+    }
+
+    #[test]
+    fn rows_become_things_with_their_values_in_the_rdl_terms() {
+        let things = applied().entities;
+        assert_eq!(texts(&things, ROW_COLUMN), some(&["2", "3", "4"]));
+        assert_eq!(
+            texts(&things, ID),
+            some(&[
+                "https://data.test/asset/P1",
+                "https://data.test/asset/P%202",
+                "https://data.test/asset/P3"
+            ])
+        );
+        assert_eq!(texts(&things, "class"), some(&["Pump", "Valve", "Pump"]));
+        // A label with an empty part is no label (for now).
+        assert_eq!(
+            texts(&things, "label"),
+            [Some("Well (P1)".into()), None, Some("Dry (P3)".into())]
+        );
+        // 5 kW and 300 W in watts; `abc` fails.
+        assert_eq!(
+            texts(&things, "power"),
+            [Some("5000.0".into()), Some("300.0".into()), None]
+        );
+        assert_eq!(
+            texts(&things, "state"),
+            [Some("InService".into()), Some("OutOfService".into()), None]
+        );
+        assert_eq!(
+            texts(&things, "installed"),
+            [Some("2011-09-27".into()), Some("2011-09-28".into()), None]
+        );
+        assert_eq!(
+            texts(&things, "metered"),
+            [Some("true".into()), Some("false".into()), None]
+        );
+        assert_eq!(texts(&things, "name"), some(&["pump", "pump", "pump"]));
+        assert_eq!(
+            texts(&things, "site"),
+            [
+                Some("https://data.test/site/S1".into()),
+                Some("https://data.test/site/S1".into()),
+                None
+            ]
+        );
+        let lists = things
+            .column("tags")
+            .expect("tags")
+            .list()
+            .expect("lists")
+            .clone();
+        let tags: Vec<Option<Vec<String>>> = (0..lists.len())
+            .map(|i| lists.get_as_series(i))
+            .map(|values| {
+                values.map(|v| {
+                    v.str()
+                        .expect("text")
+                        .iter()
+                        .flatten()
+                        .map(str::to_string)
+                        .collect()
+                })
+            })
+            .collect();
+        assert_eq!(
+            tags,
+            [
+                Some(vec!["a".to_string(), "b".to_string()]),
+                None,
+                Some(vec!["c".to_string()])
+            ]
+        );
+    }
+
+    #[test]
+    fn values_that_do_not_map_are_failures_with_the_text_as_written() {
+        let failures = applied().failures;
+        assert_eq!(texts(&failures, ROW_COLUMN), some(&["4", "4", "4", "4"]));
+        assert_eq!(
+            texts(&failures, "property"),
+            some(&["installed", "metered", "power", "state"])
+        );
+        assert_eq!(
+            texts(&failures, "value"),
+            some(&["45/45/2011", "maybe", "abc", "broken"])
+        );
+        assert_eq!(
+            texts(&failures, "reason"),
+            some(&[
+                "not a date in `%d/%m/%Y`, `%Y-%m-%d`",
+                "not a yes/no value",
+                "not a number in a known unit (W, kW)",
+                "not mapped to an allowed value of `state`",
+            ])
+        );
+        assert_eq!(
+            texts(&failures, "dimension"),
+            some(&["validity", "validity", "validity", "conformity"])
+        );
+        assert_eq!(
+            texts(&failures, "column"),
+            some(&["Installed", "Metered", "Power", "Status"])
+        );
+    }
+
+    #[test]
+    fn rows_that_cannot_be_things_are_quarantined_with_the_reason() {
+        let quarantine = applied().quarantine;
+        assert_eq!(texts(&quarantine, ROW_COLUMN), some(&["5", "6", "7"]));
+        assert_eq!(
+            texts(&quarantine, "reason"),
+            some(&[
+                "no identifier: `ID` empty",
+                "no class: `Type` code `XXX` is not mapped",
+                "no class: `Type` is empty",
+            ])
+        );
+    }
+}

@@ -5,6 +5,8 @@
 mod apply;
 mod compile;
 mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod template;
 mod validate;
 mod values;

@@ -412,3 +412,71 @@ impl<'a> Validator<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::mapping::fixtures::{mapping, rdl};
+
+    #[test]
+    fn every_problem_of_a_mapping_is_found_before_any_data() {
+        let rdl = rdl();
+        let problems = mapping(
+            &rdl,
+            &["ID", "Type", "Power", "Size"],
+            r#"slice: assets
+class: { from: Typ, values: { PUMP: Pmp } }
+id: "https://data.test/asset/{ID}"
+properties:
+  power: { from: Power, unit: mm }
+  size: { from: Size, formats: ["%Y"], decimal: ";" }
+  site: { from: ID }
+  pwer: { from: Power }
+  state: { from: Type, values: { P: Running } }
+links:
+  name: { slice: sites, id: "https://data.test/site/{ID}" }
+  site: { slice: site, id: "https://data.test/site/{ID}" }
+checks:
+  positive: { where: "Power > 0", message: must be positive, dimension: validty }
+"#,
+        )
+        .expect_err("a broken mapping");
+        // In the file's order: class, id, then properties, links and checks by name.
+        assert_eq!(
+            problems,
+            [
+                "unknown column `Typ`: did you mean `Type`?",
+                "unknown class `Pmp`: did you mean `Pump`?",
+                "unit `mm` measures length, but `power` is in W, which measures power: name the unit the source values are in; it must measure power",
+                "unknown property `pwer`: did you mean `power`?",
+                "`site` is a link: map it under `links`, with its target slice: ",
+                "`formats` does not fit `size`, a decimal property: `formats` are for dates, `unit` and `unit_in_value` for quantities",
+                "`decimal` is `.` or `,`, not `;`: ",
+                "`Running` is not an allowed value of `state`: known allowed values: `InService`, `OutOfService`",
+                "`name` is a string property, not a link: map it under `properties`",
+                "unknown slice `site`: did you mean `sites`?",
+                "unknown dimension `validty`: did you mean `validity`?",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_valid_mapping_keeps_its_rules() {
+        let rdl = rdl();
+        let mapping = mapping(
+            &rdl,
+            &["ID", "Power"],
+            "slice: assets\nclass: Pump\nid: \"https://data.test/asset/{ID}\"\nproperties:\n  power: { from: Power, unit: kW, decimal: \",\" }\n",
+        )
+        .expect("valid");
+        assert_eq!(mapping.classes(), ["Pump"]);
+        let power = &mapping.properties[0];
+        assert_eq!(
+            (
+                power.property.as_str(),
+                power.unit.as_deref(),
+                power.decimal
+            ),
+            ("power", Some("kW"), ',')
+        );
+    }
+}
