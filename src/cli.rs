@@ -37,7 +37,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timings: bool,
 
-    /// Rows read per batch from a CSV source (workbooks and Parquet files are read whole).
+    /// Rows read per batch from a CSV or Parquet source (a workbook sheet is read whole).
     /// Memory holds about three batches; fewer rows per batch use less.
     #[arg(long, global = true, value_name = "ROWS", default_value_t = crate::source::BATCH_ROWS as u64, value_parser = clap::value_parser!(u64).range(1..))]
     pub batch_rows: u64,
