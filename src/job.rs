@@ -9,11 +9,13 @@ use rayon::prelude::*;
 
 use crate::checks::digitalisation::{self, ColumnLevel};
 use crate::checks::{Conformance, Identifiers};
-use crate::error::Result;
+use crate::diag;
+use crate::error::{Error, Result};
 use crate::lint::{Checked, lint};
 use crate::mapping::{Mapping, MappingError};
 use crate::output::{self, AtomicFile, FileFormat, Formats};
 use crate::pipeline::{Plan, check_names};
+use crate::profile::SourceProfile;
 use crate::progress::Progress;
 use crate::quality::Level;
 use crate::rdl::Rdl;
@@ -70,7 +72,7 @@ pub fn run(
         &workspace.quality,
         &execution.sources,
     )
-    .map_err(|source| crate::error::Error::Report { source })?;
+    .map_err(|source| Error::Report { source })?;
     report::write(&workspace.output_dir, &report, &execution.conformances)?;
     Ok((execution, report))
 }
@@ -176,6 +178,23 @@ pub fn test(
     let junit = regression::render::junit(&diffs);
     output::write_text(&workspace.output_dir.join("test-junit.xml"), &junit)?;
     Ok(Verdict::Compared(diffs))
+}
+
+/// What source `id` holds, column by column, with the `top` most frequent values of each.
+pub fn profile(
+    workspace: &Workspace,
+    id: &str,
+    top: usize,
+    progress: &dyn Progress,
+) -> Result<SourceProfile> {
+    let Some(source) = workspace.sources.get(id) else {
+        return Err(Error::UnknownSource {
+            name: id.to_string(),
+            help: diag::suggest(id, workspace.sources.keys().map(String::as_str), "sources"),
+        });
+    };
+    let table = source.read(None, progress)?;
+    Ok(crate::profile::profile(source, &table, top)?)
 }
 
 /// Slices, maps, checks and writes; shared by `map`, `run`, `check` and `test`. Each source

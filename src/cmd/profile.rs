@@ -3,9 +3,8 @@
 
 use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
-use crate::diag;
-use crate::error::{Error, Result};
-use crate::profile::profile;
+use crate::error::Result;
+use crate::job;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -18,18 +17,7 @@ pub struct Args {
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let Some(source) = workspace.sources.get(&args.source) else {
-        return Err(Error::UnknownSource {
-            name: args.source.clone(),
-            help: diag::suggest(
-                &args.source,
-                workspace.sources.keys().map(String::as_str),
-                "sources",
-            ),
-        });
-    };
-    let table = source.read(None, ctx.progress.as_ref())?;
-    let report = profile(source, &table, args.top)?;
+    let report = job::profile(&workspace, &args.source, args.top, ctx.progress.as_ref())?;
     match ctx.format {
         OutputFormat::Json => print_json(&report)?,
         OutputFormat::Text => print(&report.text())?,
