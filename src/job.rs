@@ -79,7 +79,7 @@ pub fn run(
 
 /// Cuts the slices (all, or those named) out of their sources and writes each as Parquet,
 /// accounting for every row read. Nothing is mapped.
-pub fn slice(
+pub fn cut(
     workspace: &Workspace,
     slices: &[String],
     progress: &dyn Progress,
@@ -194,7 +194,7 @@ pub fn profile(
         });
     };
     let table = source.read(None, progress)?;
-    Ok(crate::profile::profile(source, &table, top)?)
+    Ok(SourceProfile::of(source, &table, top)?)
 }
 
 /// Slices, maps, checks and writes; shared by `map`, `run`, `check` and `test`. Each source

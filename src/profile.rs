@@ -49,101 +49,104 @@ pub struct Example {
     pub at: String,
 }
 
-/// Profiles a table read from `source`, keeping the `top` most frequent values per column.
-pub fn profile(source: &Source, table: &Table, top: usize) -> Result<SourceProfile, SourceError> {
-    let frame_error = |e: PolarsError| source.frame_error(e);
-    let rows = table.frame.height() as u64;
-    let mut columns = Vec::new();
-    for name in table.columns() {
-        let column = table.frame.column(&name).map_err(frame_error)?;
-        let nulls = column.null_count() as u64;
-        let text = column.cast(&DataType::String).map_err(frame_error)?;
-        let values = DataFrame::new(rows as usize, vec![text.with_name("value".into())])
-            .map_err(frame_error)?
-            .lazy()
-            .drop_nulls(None);
-        let counted = values
-            .clone()
-            .group_by([col("value")])
-            .agg([len().alias("count")])
-            .sort_by_exprs(
-                [col("count"), col("value")],
-                SortMultipleOptions::default().with_order_descending_multi([true, false]),
-            )
-            .collect()
-            .map_err(frame_error)?;
-        let distinct = counted.height() as u64;
-        let value_column = counted
-            .column("value")
-            .map_err(frame_error)?
-            .str()
-            .map_err(frame_error)?;
-        let count_column = counted
-            .column("count")
-            .map_err(frame_error)?
-            .cast(&DataType::UInt64)
-            .map_err(frame_error)?;
-        let count_column = count_column.u64().map_err(frame_error)?;
-        let top_values = value_column
-            .iter()
-            .zip(count_column.iter())
-            .take(top)
-            .filter_map(|(v, c)| {
-                Some(ValueCount {
-                    value: v?.to_string(),
-                    count: c?,
+impl SourceProfile {
+    /// Profiles a table read from `source`, keeping the `top` most frequent values per
+    /// column.
+    pub fn of(source: &Source, table: &Table, top: usize) -> Result<Self, SourceError> {
+        let frame_error = |e: PolarsError| source.frame_error(e);
+        let rows = table.frame.height() as u64;
+        let mut columns = Vec::new();
+        for name in table.columns() {
+            let column = table.frame.column(&name).map_err(frame_error)?;
+            let nulls = column.null_count() as u64;
+            let text = column.cast(&DataType::String).map_err(frame_error)?;
+            let values = DataFrame::new(rows as usize, vec![text.with_name("value".into())])
+                .map_err(frame_error)?
+                .lazy()
+                .drop_nulls(None);
+            let counted = values
+                .clone()
+                .group_by([col("value")])
+                .agg([len().alias("count")])
+                .sort_by_exprs(
+                    [col("count"), col("value")],
+                    SortMultipleOptions::default().with_order_descending_multi([true, false]),
+                )
+                .collect()
+                .map_err(frame_error)?;
+            let distinct = counted.height() as u64;
+            let value_column = counted
+                .column("value")
+                .map_err(frame_error)?
+                .str()
+                .map_err(frame_error)?;
+            let count_column = counted
+                .column("count")
+                .map_err(frame_error)?
+                .cast(&DataType::UInt64)
+                .map_err(frame_error)?;
+            let count_column = count_column.u64().map_err(frame_error)?;
+            let top_values = value_column
+                .iter()
+                .zip(count_column.iter())
+                .take(top)
+                .filter_map(|(v, c)| {
+                    Some(ValueCount {
+                        value: v?.to_string(),
+                        count: c?,
+                    })
                 })
-            })
-            .collect();
+                .collect();
 
-        let first = table
-            .frame
-            .clone()
-            .lazy()
-            .filter(col(name.as_str()).is_not_null())
-            .select([
-                col(ROW_COLUMN),
-                col(name.as_str()).cast(DataType::String).alias("value"),
-            ])
-            .limit(1)
-            .collect()
-            .map_err(frame_error)?;
-        let example = match (first.column(ROW_COLUMN), first.column("value")) {
-            (Ok(row), Ok(value)) if first.height() == 1 => {
-                let row = row.u64().map_err(frame_error)?.get(0);
-                let value = value.str().map_err(frame_error)?.get(0);
-                match (row, value) {
-                    (Some(row), Some(value)) => Some(Example {
-                        value: value.to_string(),
-                        origin: table.origin.cell(row, &name),
-                        at: table.origin.locator(row, &name),
-                    }),
-                    _ => None,
+            let first = table
+                .frame
+                .clone()
+                .lazy()
+                .filter(col(name.as_str()).is_not_null())
+                .select([
+                    col(ROW_COLUMN),
+                    col(name.as_str()).cast(DataType::String).alias("value"),
+                ])
+                .limit(1)
+                .collect()
+                .map_err(frame_error)?;
+            let example = match (first.column(ROW_COLUMN), first.column("value")) {
+                (Ok(row), Ok(value)) if first.height() == 1 => {
+                    let row = row.u64().map_err(frame_error)?.get(0);
+                    let value = value.str().map_err(frame_error)?.get(0);
+                    match (row, value) {
+                        (Some(row), Some(value)) => Some(Example {
+                            value: value.to_string(),
+                            origin: table.origin.cell(row, &name),
+                            at: table.origin.locator(row, &name),
+                        }),
+                        _ => None,
+                    }
                 }
-            }
-            _ => None,
-        };
+                _ => None,
+            };
 
-        columns.push(ColumnProfile {
-            kind: kind_name(column.dtype()),
-            nulls,
-            null_share: if rows == 0 {
-                0.0
-            } else {
-                nulls as f64 / rows as f64
-            },
-            distinct,
-            top: top_values,
-            example,
-            name,
-        });
+            columns.push(ColumnProfile {
+                kind: kind_name(column.dtype()),
+                nulls,
+                null_share: if rows == 0 {
+                    0.0
+                } else {
+                    nulls as f64 / rows as f64
+                },
+                distinct,
+                top: top_values,
+                example,
+                name,
+            });
+        }
+        Ok(SourceProfile {
+            source: source.id.clone(),
+            path: source.display.clone(),
+            rows,
+            columns,
+        })
     }
-    Ok(SourceProfile {
-        source: source.id.clone(),
-        path: source.display.clone(),
-        rows,
-        columns,
-    })
 }
 
 fn kind_name(dtype: &DataType) -> String {

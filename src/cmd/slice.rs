@@ -23,7 +23,7 @@ struct SliceReport {
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let accounts = job::slice(&workspace, &args.slices, ctx.progress.as_ref())?;
+    let accounts = job::cut(&workspace, &args.slices, ctx.progress.as_ref())?;
     match ctx.format {
         OutputFormat::Json => print_json(&SliceReport { slices: accounts })?,
         OutputFormat::Text => print(&text::accounts_table(&accounts))?,
