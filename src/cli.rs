@@ -71,7 +71,8 @@ pub enum Command {
     Slice(cmd::slice::Args),
     /// Show what a source holds, column by column.
     Profile(cmd::profile::Args),
-    /// Cut the slices and refactor each into things in the RDL's terms (entity tables).
+    /// Cut the slices and refactor each into things in the RDL's terms; write the data
+    /// (entities, RDF, quarantine), not the reports.
     Map(cmd::map::Args),
     /// Slice, map and check conformance; write the reports but no data outputs.
     Check(cmd::check::Args),

@@ -1,7 +1,9 @@
 //! The job as the library runs it: check the workspace, read each source once in waves
 //! (a source after the sources its links point into), stream every batch through its
-//! slices (cut, map, check, write), put the data files in place once everything succeeded,
-//! then score each slice and report. Commands choose what to run and how to print it.
+//! slices (cut, map, check, write), score each slice once every link can be resolved, put
+//! the data files in place once all of that succeeded, then report. Each command has its
+//! entry point here (`run`, `map`, `cut`, `test`, `profile`); commands choose what to run
+//! and how to print it.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +13,7 @@ use crate::checks::digitalisation::{self, ColumnLevel};
 use crate::checks::{Conformance, Identifiers};
 use crate::diag;
 use crate::error::{Error, Result};
-use crate::lint::{Checked, lint};
+use crate::lint::{Linted, lint};
 use crate::mapping::{Mapping, MappingError};
 use crate::output::{self, AtomicFile, FileFormat, Formats};
 use crate::pipeline::{Plan, check_names};
@@ -21,17 +23,18 @@ use crate::quality::Level;
 use crate::rdl::Rdl;
 use crate::regression::{self, Canonical, EXPECTED_DIR, SliceDiff, Tolerances};
 use crate::report::conformance::{self, Report};
-use crate::report::{self, SliceAccount, SliceRun};
+use crate::report::{self, ReportFiles, SliceAccount, SliceRun};
 use crate::slice::Slice;
-use crate::stream::{Files, Mapped, SliceStream, Streamed, side_by_side, stream_source};
+use crate::stream::{Files, SliceMapping, SliceStream, Streamed, side_by_side, stream_source};
 use crate::workspace::Workspace;
 
-/// Which files a job writes.
+/// Which data files a job writes (the reports are [`run`]'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writes {
-    /// `check`: the reports and the quarantine only.
-    Reports,
-    /// `run` and `map`: also the data, in the formats the workspace's `outputs` lists.
+    /// `check`: the quarantine only.
+    Quarantine,
+    /// `run` and `map`: the slices, things, triples and quarantine, in the formats the
+    /// workspace's `outputs` lists.
     Data,
     /// `test`: the data, always including the entity CSV and N-Triples it compares.
     Regression,
@@ -40,7 +43,7 @@ pub enum Writes {
 impl Writes {
     fn formats(self, workspace: &Workspace) -> Formats {
         match self {
-            Self::Reports | Self::Data => workspace.outputs,
+            Self::Quarantine | Self::Data => workspace.outputs,
             Self::Regression => workspace
                 .outputs
                 .with(FileFormat::Csv)
@@ -54,7 +57,14 @@ impl Writes {
 pub struct Execution {
     pub runs: Vec<SliceRun>,
     pub conformances: Vec<Conformance>,
-    pub sources: BTreeMap<String, Vec<ColumnLevel>>,
+    pub source_levels: BTreeMap<String, Vec<ColumnLevel>>,
+}
+
+/// A run and its reports.
+pub struct Reported {
+    pub execution: Execution,
+    pub report: Report,
+    pub files: ReportFiles,
 }
 
 /// The main job (`run`, and `check` without its data files): slices, maps, checks and
@@ -64,17 +74,21 @@ pub fn run(
     slices: &[String],
     writes: Writes,
     progress: &dyn Progress,
-) -> Result<(Execution, Report)> {
+) -> Result<Reported> {
     let execution = execute(workspace, slices, writes, progress)?;
     let report = conformance::build(
         &execution.runs,
         &execution.conformances,
         &workspace.quality,
-        &execution.sources,
+        &execution.source_levels,
     )
     .map_err(|source| Error::Report { source })?;
-    report::write(&workspace.output_dir, &report, &execution.conformances)?;
-    Ok((execution, report))
+    let files = report::write(&workspace.output_dir, &report, &execution.conformances)?;
+    Ok(Reported {
+        execution,
+        report,
+        files,
+    })
 }
 
 /// Cuts the slices (all, or those named) out of their sources and writes each as Parquet,
@@ -197,11 +211,21 @@ pub fn profile(
     Ok(SourceProfile::of(source, &table, top)?)
 }
 
+/// `map`: slices, maps, checks and writes the data, without the reports; what became of
+/// each slice.
+pub fn map(
+    workspace: &Workspace,
+    slices: &[String],
+    progress: &dyn Progress,
+) -> Result<Vec<SliceRun>> {
+    Ok(execute(workspace, slices, Writes::Data, progress)?.runs)
+}
+
 /// Slices, maps, checks and writes; shared by `map`, `run`, `check` and `test`. Each source
 /// is read once, batch by batch, and each batch goes through all of its slices, so memory
 /// holds a batch, not a source. Returns each slice's run and its conformance (with its
 /// located failures).
-pub fn execute(
+fn execute(
     workspace: &Workspace,
     slices: &[String],
     writes: Writes,
@@ -209,18 +233,18 @@ pub fn execute(
 ) -> Result<Execution> {
     let checked = lint(workspace)?;
     check_names(&checked.plan.slices, slices)?;
-    let is_mapped = |slice: &str| checked.rdl.is_some() && checked.mappings.contains_key(slice);
+    let has_mapping = |slice: &str| checked.mapping_of(slice).is_some();
     let job = Job {
         checked: &checked,
         asked: slices,
-        is_mapped: &is_mapped,
+        has_mapping: &has_mapping,
     };
     let files = Files {
         output_dir: &workspace.output_dir,
         formats: writes.formats(workspace),
-        slices: writes != Writes::Reports,
+        slices: writes != Writes::Quarantine,
         quarantine: true,
-        things: writes != Writes::Reports,
+        things: writes != Writes::Quarantine,
     };
     let (mut streamed, known) = job.stream(files, progress)?;
     let written: Vec<AtomicFile> = streamed
@@ -239,27 +263,25 @@ pub fn execute(
         conformances.extend(conformance);
     }
     output::commit_all(written)?;
-    let sources = source_levels(&checked.plan, &runs);
+    let source_levels = source_levels(&checked.plan, &runs);
     Ok(Execution {
         runs,
         conformances,
-        sources,
+        source_levels,
     })
 }
 
 /// A checked workspace and the slices a job was asked for (none: all of them).
 struct Job<'j> {
-    checked: &'j Checked<'j>,
+    checked: &'j Linted<'j>,
     asked: &'j [String],
     /// Whether a slice has a mapping (and an RDL to run it against).
-    is_mapped: &'j (dyn Fn(&str) -> bool + Sync),
+    has_mapping: &'j (dyn Fn(&str) -> bool + Sync),
 }
 
 impl<'j> Job<'j> {
-    /// The mapping of `slice`, when the workspace has one and an RDL to run it against.
     fn mapping_of(&self, slice: &str) -> Option<&'j Mapping> {
-        self.checked.rdl.as_ref()?;
-        self.checked.mappings.get(slice)
+        self.checked.mapping_of(slice)
     }
 
     /// The slices `slice`'s links point into.
@@ -334,10 +356,10 @@ impl<'j> Job<'j> {
         let mapped = self
             .mapping_of(&slice.name)
             .zip(self.checked.rdl.as_ref())
-            .map(|(mapping, rdl)| Mapped {
+            .map(|(mapping, rdl)| SliceMapping {
                 mapping,
                 rdl,
-                is_mapped: self.is_mapped,
+                has_mapping: self.has_mapping,
             });
         let files = Files {
             slices: files.slices && asked,
@@ -384,10 +406,7 @@ fn finish(
     let conformance = mapped
         .scorer
         .finish(known)
-        .map_err(|source| MappingError::Run {
-            mapping: mapping.file.name.clone(),
-            source,
-        })?;
+        .map_err(|source| MappingError::run(mapping, source))?;
     run.things = Some(mapped.things);
     run.quarantined = Some(mapped.quarantined);
     run.failed_values = Some(mapped.failed_values);

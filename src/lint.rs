@@ -15,7 +15,7 @@ use crate::workspace::Workspace;
 
 /// A workspace that passed every static check.
 #[derive(Debug)]
-pub struct Checked<'w> {
+pub struct Linted<'w> {
     pub plan: Plan<'w>,
     pub rdl: Option<Rdl>,
     /// By slice name.
@@ -23,7 +23,7 @@ pub struct Checked<'w> {
 }
 
 /// Checks everything that can be checked before reading data.
-pub fn lint(workspace: &Workspace) -> Result<Checked<'_>> {
+pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
     let (plan, mut problems) = Plan::survey(workspace, &[])?;
 
     let rdl = match &workspace.rdl {
@@ -71,7 +71,7 @@ pub fn lint(workspace: &Workspace) -> Result<Checked<'_>> {
     if !problems.is_empty() {
         return Err(Error::from_problems(problems));
     }
-    Ok(Checked {
+    Ok(Linted {
         plan,
         rdl,
         mappings,
@@ -89,7 +89,13 @@ pub struct Summary {
     pub unmapped_slices: Vec<String>,
 }
 
-impl Checked<'_> {
+impl Linted<'_> {
+    /// The mapping of `slice`, when there is one and an RDL to run it against.
+    pub fn mapping_of(&self, slice: &str) -> Option<&Mapping> {
+        self.rdl.as_ref()?;
+        self.mappings.get(slice)
+    }
+
     pub fn summary(&self) -> Summary {
         Summary {
             slices: self.plan.slices.len(),

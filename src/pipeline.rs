@@ -1,11 +1,8 @@
-//! The slicing job: check every slice against its source's headers (static errors before
-//! data), then read each source once and cut its slices out of it.
+//! Slices checked against their sources' headers (static errors before data), the order
+//! sources are read in, and a source read once, a batch at a time, cut into its slices.
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
-
-use crate::columns::ORIGIN_COLUMN;
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -203,14 +200,6 @@ impl<'w> Plan<'w> {
             }
         })
     }
-}
-
-/// A batch of a slice's rows as written to `slices/NAME.parquet`: its origin first, then its
-/// columns, in source order.
-pub fn slice_table(rows: &SlicedRows, origin: &Origin) -> PolarsResult<DataFrame> {
-    let mut selection = vec![origin.row_expr().alias(ORIGIN_COLUMN)];
-    selection.extend(rows.columns().into_iter().map(col));
-    rows.frame.clone().lazy().select(selection).collect()
 }
 
 fn select(all: Vec<Slice>, only: &[String]) -> Result<Vec<Slice>> {

@@ -14,7 +14,7 @@ use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
 use crate::output::{
     AtomicFile, FileFormat, Folder, Formats, Holds, OutputError, RdfSink, TableSink, data_path,
 };
-use crate::pipeline::{Plan, slice_table};
+use crate::pipeline::Plan;
 use crate::progress::{Progress, Task};
 use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
@@ -55,11 +55,11 @@ impl Files<'_> {
 }
 
 /// What mapping a slice needs.
-pub struct Mapped<'a> {
+pub struct SliceMapping<'a> {
     pub mapping: &'a Mapping,
     pub rdl: &'a Rdl,
     /// Whether a slice has a mapping (so things a link can point at).
-    pub is_mapped: &'a (dyn Fn(&str) -> bool + Sync),
+    pub has_mapping: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
 /// A slice being streamed.
@@ -71,15 +71,15 @@ pub struct SliceStream<'a> {
     /// The slice's columns, known from its first batch.
     columns: Vec<String>,
     rows_sink: Option<TableSink>,
-    mapped: Option<MappedStream<'a>>,
+    mapped: Option<MappingStream<'a>>,
 }
 
 /// The mapping side of a stream.
-struct MappedStream<'a> {
+struct MappingStream<'a> {
     slice: &'a Slice,
     files: Files<'a>,
     progress: &'a dyn Progress,
-    with: Mapped<'a>,
+    with: SliceMapping<'a>,
     /// Compiled against the first batch's columns; every batch has the same.
     compiled: Option<Compiled>,
     scorer: Option<Scorer<'a>>,
@@ -100,13 +100,13 @@ pub struct Streamed<'a> {
     pub columns: Vec<String>,
     /// `slices/NAME.parquet`, when written.
     pub rows_path: Option<PathBuf>,
-    pub mapped: Option<MappedEnd<'a>>,
+    pub mapped: Option<MappedSlice<'a>>,
     /// The files written, to be put in place once the whole run has succeeded.
     pub written: Vec<AtomicFile>,
 }
 
 /// What a mapped slice's stream made.
-pub struct MappedEnd<'a> {
+pub struct MappedSlice<'a> {
     pub mapping: &'a Mapping,
     pub scorer: Scorer<'a>,
     pub things: u64,
@@ -121,7 +121,7 @@ pub struct MappedEnd<'a> {
 impl<'a> SliceStream<'a> {
     pub fn new(
         slice: &'a Slice,
-        mapped: Option<Mapped<'a>>,
+        mapped: Option<SliceMapping<'a>>,
         files: Files<'a>,
         progress: &'a dyn Progress,
     ) -> Self {
@@ -136,7 +136,7 @@ impl<'a> SliceStream<'a> {
             },
             columns: Vec::new(),
             rows_sink: None,
-            mapped: mapped.map(|with| MappedStream {
+            mapped: mapped.map(|with| MappingStream {
                 slice,
                 files,
                 progress,
@@ -181,7 +181,7 @@ impl<'a> SliceStream<'a> {
         }
         if let Some(mapped) = self.mapped.as_mut() {
             let batch = mapped.map(&rows, self.account.in_slice)?;
-            mapped.score(batch, &rows, origin, known)?;
+            mapped.check_and_write(batch, &rows, origin, known)?;
         }
         Ok(())
     }
@@ -220,7 +220,7 @@ impl<'a> SliceStream<'a> {
     }
 }
 
-impl<'a> MappedStream<'a> {
+impl<'a> MappingStream<'a> {
     /// Maps one batch of the slice's rows, checking that every row in the slice so far
     /// became a thing or was quarantined.
     fn map(&mut self, rows: &SlicedRows, in_slice: u64) -> Result<MappedRows> {
@@ -230,7 +230,8 @@ impl<'a> MappedStream<'a> {
         let compiled = self
             .compiled
             .get_or_insert_with(|| mapping::compile(mapping, rdl, rows.frame.schema()));
-        let batch = mapping::apply(compiled, &rows.frame).map_err(|e| run_error(mapping, e))?;
+        let batch =
+            mapping::apply(compiled, &rows.frame).map_err(|e| MappingError::run(mapping, e))?;
         task.finish();
         self.things += batch.entities.height() as u64;
         self.quarantined += batch.quarantine.height() as u64;
@@ -248,7 +249,7 @@ impl<'a> MappedStream<'a> {
 
     /// Checks a mapped batch, then writes its quarantined rows, its things and their
     /// triples (as `files` asks).
-    fn score(
+    fn check_and_write(
         &mut self,
         mut batch: MappedRows,
         rows: &SlicedRows,
@@ -257,11 +258,11 @@ impl<'a> MappedStream<'a> {
     ) -> Result<()> {
         let (slice, files, progress) = (self.slice, self.files, self.progress);
         let (mapping, rdl) = (self.with.mapping, self.with.rdl);
-        let fail = |e: PolarsError| run_error(mapping, e);
+        let fail = |e: PolarsError| MappingError::run(mapping, e);
         let task = phase(progress, "checking", &slice.name);
-        let is_mapped = self.with.is_mapped;
+        let has_mapping = self.with.has_mapping;
         let scorer = self.scorer.get_or_insert_with(|| {
-            Scorer::new(&slice.name, mapping, rdl, origin.clone(), is_mapped)
+            Scorer::new(&slice.name, mapping, rdl, origin.clone(), has_mapping)
         });
         scorer.batch(&rows.frame, &mut batch, known).map_err(fail)?;
         task.finish();
@@ -308,7 +309,7 @@ impl<'a> MappedStream<'a> {
     }
 
     /// Ends the mapped slice's files (into `written`), and hands over its scorer.
-    fn end(self, written: &mut Vec<AtomicFile>) -> Result<Option<MappedEnd<'a>>> {
+    fn end(self, written: &mut Vec<AtomicFile>) -> Result<Option<MappedSlice<'a>>> {
         let (slice, files, progress) = (self.slice, self.files, self.progress);
         if let Some(sink) = self.quarantine {
             written.extend(sink.finish()?);
@@ -331,7 +332,7 @@ impl<'a> MappedStream<'a> {
             }
             None => None,
         };
-        Ok(self.scorer.map(|scorer| MappedEnd {
+        Ok(self.scorer.map(|scorer| MappedSlice {
             mapping: self.with.mapping,
             scorer,
             things: self.things,
@@ -340,14 +341,6 @@ impl<'a> MappedStream<'a> {
             entities,
             triples,
         }))
-    }
-}
-
-/// A polars failure while running `mapping`.
-fn run_error(mapping: &Mapping, source: PolarsError) -> MappingError {
-    MappingError::Run {
-        mapping: mapping.file.name.clone(),
-        source,
     }
 }
 
@@ -415,6 +408,14 @@ fn append(
         )?),
     };
     sink.write(table)
+}
+
+/// A batch of a slice's rows as written to `slices/NAME.parquet`: its origin first, then its
+/// columns, in source order.
+pub fn slice_table(rows: &SlicedRows, origin: &Origin) -> PolarsResult<DataFrame> {
+    let mut selection = vec![origin.row_expr().alias(ORIGIN_COLUMN)];
+    selection.extend(rows.columns().into_iter().map(col));
+    rows.frame.clone().lazy().select(selection).collect()
 }
 
 /// A batch's quarantined rows as written: where each came from, why, and the row as the
@@ -504,11 +505,11 @@ mod tests {
             quarantine: true,
             things: true,
         };
-        let is_mapped = |_: &str| true;
-        let mapped = Mapped {
+        let has_mapping = |_: &str| true;
+        let mapped = SliceMapping {
             mapping: &mapping,
             rdl: &rdl,
-            is_mapped: &is_mapped,
+            has_mapping: &has_mapping,
         };
         let mut stream = SliceStream::new(&slice, Some(mapped), files, &Silent);
         let origin = Origin {

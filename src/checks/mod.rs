@@ -7,8 +7,8 @@ mod classes;
 mod completeness;
 mod custom;
 pub mod digitalisation;
-mod identifiers;
 mod integrity;
+mod uniqueness;
 mod values;
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
-pub use identifiers::Identifiers;
+pub use uniqueness::Identifiers;
 
 use crate::columns::{ID, ROW_COLUMN};
 use crate::mapping::{ClassSource, MappedRows, Mapping};
@@ -169,21 +169,25 @@ pub struct Scorer<'a> {
 }
 
 impl<'a> Scorer<'a> {
-    /// A scorer of `slice`, whose rows come from `origin`. `mapped` names every slice with
-    /// a mapping.
+    /// A scorer of `slice`, whose rows come from `origin`. `has_mapping` tells the slices
+    /// with a mapping (so things to link to).
     pub fn new(
         slice: &str,
         mapping: &'a Mapping,
         rdl: &'a Rdl,
         origin: Origin,
-        mapped: &dyn Fn(&str) -> bool,
+        has_mapping: &dyn Fn(&str) -> bool,
     ) -> Self {
         Self {
             mapping,
             rdl,
             origin,
             conformance: Conformance::new(slice),
-            linkable: mapping.links.iter().map(|l| mapped(&l.slice)).collect(),
+            linkable: mapping
+                .links
+                .iter()
+                .map(|l| has_mapping(&l.slice))
+                .collect(),
             identifiers: Identifiers::default(),
             repeats: Vec::new(),
             deferred: Vec::new(),

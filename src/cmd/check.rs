@@ -14,11 +14,11 @@ pub struct Args {
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let (execution, report) = job::run(
+    let run = job::run(
         &workspace,
         &args.slices,
-        Writes::Reports,
+        Writes::Quarantine,
         ctx.progress.as_ref(),
     )?;
-    print_checked_run(ctx, &workspace, &execution, &report)
+    print_checked_run(ctx, &workspace, &run)
 }

@@ -1,12 +1,13 @@
 //! `thinslice map`: check everything, cut the slices, and refactor each mapped slice into
-//! things in the RDL's terms, written as entity tables.
+//! things in the RDL's terms; writes the data (slices, entities, RDF, quarantine) but not the
+//! reports.
 
 use serde::Serialize;
 
 use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
 use crate::error::Result;
-use crate::job::{self, Writes};
+use crate::job;
 use crate::report::{SliceRun, text};
 
 #[derive(Debug, clap::Args)]
@@ -17,21 +18,15 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct MapReport {
+struct MapJson {
     slices: Vec<SliceRun>,
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let runs = job::execute(
-        &workspace,
-        &args.slices,
-        Writes::Data,
-        ctx.progress.as_ref(),
-    )?
-    .runs;
+    let runs = job::map(&workspace, &args.slices, ctx.progress.as_ref())?;
     match ctx.format {
-        OutputFormat::Json => print_json(&MapReport { slices: runs })?,
+        OutputFormat::Json => print_json(&MapJson { slices: runs })?,
         OutputFormat::Text => print(&text::runs_table(&runs))?,
     }
     Ok(Outcome::Conformant)

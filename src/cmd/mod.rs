@@ -14,9 +14,8 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::error::{Error, Result};
-use crate::job::Execution;
+use crate::job::Reported;
 use crate::progress::{Bars, Progress, Silent, Timed, Timings};
-use crate::report::conformance::Report;
 use crate::report::text;
 use crate::workspace::Workspace;
 
@@ -106,12 +105,8 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
 
 /// Prints a checked run (`run`, `check`): the account of every row, the scores and the
 /// first failures for people, or all of it as JSON; exit 1 below a `fail` threshold.
-fn print_checked_run(
-    ctx: &Context,
-    workspace: &Workspace,
-    execution: &Execution,
-    report: &Report,
-) -> Result<Outcome> {
+fn print_checked_run(ctx: &Context, workspace: &Workspace, run: &Reported) -> Result<Outcome> {
+    let (execution, report) = (&run.execution, &run.report);
     match ctx.format {
         OutputFormat::Json => print_json(&serde_json::json!({
             "slices": execution.runs,
@@ -119,12 +114,12 @@ fn print_checked_run(
         }))?,
         OutputFormat::Text => {
             let mut summary = text::run_summary(&execution.runs, report, &execution.conformances);
-            let shown = |name: &str| workspace.display_path(&workspace.output_dir.join(name));
+            let files = &run.files;
             summary.push_str(&format!(
                 "\nreports: {}, {}, {}\n",
-                shown("report.html"),
-                shown("report.json"),
-                shown("junit.xml"),
+                workspace.display_path(&files.html),
+                workspace.display_path(&files.json),
+                workspace.display_path(&files.junit),
             ));
             print(&summary)?;
         }

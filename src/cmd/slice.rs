@@ -17,7 +17,7 @@ pub struct Args {
 }
 
 #[derive(Serialize)]
-struct SliceReport {
+struct SlicesJson {
     slices: Vec<SliceAccount>,
 }
 
@@ -25,7 +25,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let accounts = job::cut(&workspace, &args.slices, ctx.progress.as_ref())?;
     match ctx.format {
-        OutputFormat::Json => print_json(&SliceReport { slices: accounts })?,
+        OutputFormat::Json => print_json(&SlicesJson { slices: accounts })?,
         OutputFormat::Text => print(&text::accounts_table(&accounts))?,
     }
     Ok(Outcome::Conformant)

@@ -5,8 +5,19 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
+use super::Mapping;
 use crate::diag::YamlError;
 use crate::rdl::Datatype;
+
+impl MappingError {
+    /// A polars failure while running `mapping` over a batch.
+    pub fn run(mapping: &Mapping, source: polars::error::PolarsError) -> Self {
+        Self::Run {
+            mapping: mapping.file.name.clone(),
+            source,
+        }
+    }
+}
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum MappingError {

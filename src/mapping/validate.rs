@@ -4,7 +4,7 @@
 use miette::SourceSpan;
 use serde_saphyr::Spanned;
 
-use super::yaml::{CheckYaml, ClassRule, LinkYaml, PropertyYaml};
+use super::yaml::{CheckYaml, ClassRule, LinkRuleYaml, PropertyRuleYaml};
 use super::{
     ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, Unmapped, ValueSource,
 };
@@ -130,7 +130,7 @@ impl<'a> Validator<'a> {
     pub(super) fn property(
         &mut self,
         name: &str,
-        rule: &Spanned<PropertyYaml>,
+        rule: &Spanned<PropertyRuleYaml>,
         columns: &[String],
     ) -> Option<PropertyRule> {
         let span = self.span(&rule.referenced);
@@ -192,7 +192,7 @@ impl<'a> Validator<'a> {
         &mut self,
         name: &str,
         property: &Property,
-        rule: &Spanned<PropertyYaml>,
+        rule: &Spanned<PropertyRuleYaml>,
     ) -> bool {
         let (r, span) = (&rule.value, self.span(&rule.referenced));
         let mut ok = true;
@@ -364,7 +364,7 @@ impl<'a> Validator<'a> {
     pub(super) fn link(
         &mut self,
         name: &str,
-        rule: &Spanned<LinkYaml>,
+        rule: &Spanned<LinkRuleYaml>,
         columns: &[String],
         slices: &[&str],
     ) -> Option<LinkRule> {

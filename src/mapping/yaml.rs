@@ -17,9 +17,9 @@ pub(super) struct MappingYaml {
     pub(super) id: Spanned<String>,
     pub(super) label: Option<Spanned<String>>,
     #[serde(default)]
-    pub(super) properties: BTreeMap<String, Spanned<PropertyYaml>>,
+    pub(super) properties: BTreeMap<String, Spanned<PropertyRuleYaml>>,
     #[serde(default)]
-    pub(super) links: BTreeMap<String, Spanned<LinkYaml>>,
+    pub(super) links: BTreeMap<String, Spanned<LinkRuleYaml>>,
     #[serde(default)]
     pub(super) checks: BTreeMap<String, Spanned<CheckYaml>>,
 }
@@ -79,7 +79,7 @@ impl<'de> Deserialize<'de> for ClassRule {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct PropertyYaml {
+pub(super) struct PropertyRuleYaml {
     pub(super) from: Option<Spanned<String>>,
     pub(super) value: Option<Spanned<String>>,
     pub(super) unit: Option<Spanned<String>>,
@@ -97,7 +97,7 @@ pub(super) struct PropertyYaml {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct LinkYaml {
+pub(super) struct LinkRuleYaml {
     pub(super) slice: Spanned<String>,
     pub(super) id: Spanned<String>,
     pub(super) split: Option<Spanned<String>>,

@@ -6,7 +6,7 @@ pub mod html;
 pub mod text;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -130,25 +130,37 @@ pub struct SliceRun {
     pub levels: Vec<ColumnLevel>,
 }
 
+/// Where a run's reports are.
+pub struct ReportFiles {
+    pub html: PathBuf,
+    pub json: PathBuf,
+    pub junit: PathBuf,
+}
+
 /// Writes a run's reports into the output folder: `failures/SLICE.csv` (every failed check,
 /// located), `report.json`, `junit.xml` and `report.html`.
 pub fn write(
     output_dir: &Path,
     report: &Report,
     conformances: &[Conformance],
-) -> Result<(), OutputError> {
+) -> Result<ReportFiles, OutputError> {
     for c in conformances {
         let path = output_dir.join("failures").join(format!("{}.csv", c.slice));
         output::write_csv(&c.failures, &path)?;
     }
-    let json_path = output_dir.join("report.json");
+    let files = ReportFiles {
+        html: output_dir.join("report.html"),
+        json: output_dir.join("report.json"),
+        junit: output_dir.join("junit.xml"),
+    };
     let json = serde_json::to_string_pretty(report).map_err(|e| OutputError::Write {
-        path: json_path.display().to_string(),
+        path: files.json.display().to_string(),
         source: Cause::Json(e),
     })?;
-    output::write_text(&json_path, &format!("{json}\n"))?;
-    output::write_text(&output_dir.join("junit.xml"), &conformance::junit(report))?;
-    output::write_text(&output_dir.join("report.html"), &html::html(report))
+    output::write_text(&files.json, &format!("{json}\n"))?;
+    output::write_text(&files.junit, &conformance::junit(report))?;
+    output::write_text(&files.html, &html::html(report))?;
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ fn not_parquet(source: &Source, err: PolarsError) -> SourceError {
     }
 }
 
-fn check_names(source: &Source, names: &[String]) -> Result<(), SourceError> {
+fn refuse_reserved(source: &Source, names: &[String]) -> Result<(), SourceError> {
     match names.iter().find(|n| is_reserved(n)) {
         Some(name) => Err(SourceError::ReservedColumn {
             location: source.display.clone(),
@@ -45,7 +45,7 @@ pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     let mut reader = open(source)?;
     let schema = reader.schema().map_err(|e| not_parquet(source, e))?;
     let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();
-    check_names(source, &names)?;
+    refuse_reserved(source, &names)?;
     Ok(names)
 }
 
@@ -64,7 +64,7 @@ pub(super) fn read<E: From<SourceError>>(
     let mut reader = open(source)?;
     let schema = reader.schema().map_err(fail)?;
     let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();
-    check_names(source, &names)?;
+    refuse_reserved(source, &names)?;
     // The file's own names (which may carry spaces) and the names the columns go by.
     let (projection, kept): (Vec<String>, Vec<String>) = schema
         .iter_names()

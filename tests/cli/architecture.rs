@@ -59,54 +59,160 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The top-level module a file belongs to (`src/checks/values.rs` → `checks`); None for
-/// the crate roots.
-fn module_of(src: &Path, file: &Path) -> Option<String> {
+/// A file's module path (`src/checks/values.rs` → `[checks, values]`, `src/checks/mod.rs` →
+/// `[checks]`); None for the crate roots.
+fn module_path(src: &Path, file: &Path) -> Option<Vec<String>> {
     let relative = file.strip_prefix(src).ok()?;
-    let first = relative.components().next()?.as_os_str().to_str()?;
-    match first {
-        "lib.rs" | "main.rs" => None,
-        name => Some(name.trim_end_matches(".rs").to_string()),
+    let mut path: Vec<String> = relative
+        .components()
+        .filter_map(|c| c.as_os_str().to_str())
+        .map(|c| c.trim_end_matches(".rs").to_string())
+        .collect();
+    if path.last().is_some_and(|last| last == "mod") {
+        path.pop();
+    }
+    match path.first().map(String::as_str) {
+        None | Some("lib" | "main") => None,
+        Some(_) => Some(path),
     }
 }
 
-/// The code of a file without its comments (doc links name modules too).
+/// The code of a file without its comments and string literals: doc links and messages name
+/// modules too.
 fn code(text: &str) -> String {
-    text.lines()
-        .map(|line| match line.find("//") {
-            Some(at) if !line[..at].contains('"') => &line[..at],
-            _ => line,
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    let chars: Vec<char> = text.chars().collect();
+    let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let (c, next) = (chars[i], at(i + 1));
+        let after_word = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
+        if c == '/' && next == '/' {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == '*' {
+            i += 2;
+            while i < chars.len() && !(chars[i] == '*' && at(i + 1) == '/') {
+                i += 1;
+            }
+            i += 2;
+        } else if c == 'r' && (next == '"' || next == '#') && !after_word {
+            // A raw string: r"…", r#"…"#.
+            let hashes = chars[i + 1..].iter().take_while(|c| **c == '#').count();
+            i += 1 + hashes;
+            if at(i) == '"' {
+                let closing: Vec<char> = std::iter::once('"')
+                    .chain(std::iter::repeat_n('#', hashes))
+                    .collect();
+                i += 1;
+                while i < chars.len() && chars[i..].iter().take(closing.len()).ne(closing.iter()) {
+                    i += 1;
+                }
+                i += closing.len();
+            }
+        } else if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c == '\'' && (next == '\\' || at(i + 2) == '\'') {
+            // A character literal, '"' among them; a lifetime has no closing quote.
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
 }
 
-/// The top-level modules a file's code names through `crate::`.
-fn imports(text: &str) -> BTreeSet<String> {
-    let code = code(text);
-    let mut found = BTreeSet::new();
-    let mut rest = code.as_str();
-    while let Some(at) = rest.find("crate::") {
-        rest = &rest[at + "crate::".len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !name.is_empty() {
-            found.insert(name);
-        }
-        // `use crate::{a, b}` names several.
-        if rest.starts_with('{') {
-            let group = &rest[1..rest.find('}').unwrap_or(rest.len())];
-            for item in group.split(',') {
-                let name = item.trim().split("::").next().unwrap_or("").trim();
-                if !name.is_empty() {
-                    found.insert(name.to_string());
+/// The identifier at the start of `text`.
+fn word(text: &str) -> &str {
+    let end = text
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(text.len());
+    &text[..end]
+}
+
+/// The first segment of each item of a `{…}` group at the start of `text`.
+fn group_items(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut depth = 0;
+    let mut start = 1;
+    for (at, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' | ',' if depth == 1 => {
+                let item = text[start..at].trim();
+                if !item.is_empty() {
+                    items.push(word(item).to_string());
+                }
+                start = at + 1;
+                if c == '}' {
+                    break;
                 }
             }
+            '}' => depth -= 1,
+            _ => {}
         }
     }
+    items
+}
+
+/// The top-level modules the code of the file at `path` names through `crate::`, or through
+/// as many `super::` as lead back to the crate's root.
+fn imports(text: &str, path: &[String]) -> BTreeSet<String> {
+    let code = code(text);
+    let mut found = BTreeSet::new();
+    for (at, _) in code
+        .match_indices("crate::")
+        .chain(code.match_indices("super::"))
+    {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let mut rest = &code[at..];
+        let depth = if let Some(after) = rest.strip_prefix("crate::") {
+            rest = after;
+            0
+        } else {
+            let mut ups = 0;
+            while let Some(after) = rest.strip_prefix("super::") {
+                rest = after;
+                ups += 1;
+            }
+            match path.len().checked_sub(ups) {
+                Some(depth) => depth,
+                None => continue,
+            }
+        };
+        // Below the root, a path stays within the file's own top-level module.
+        if depth > 0 {
+            continue;
+        }
+        let names = if rest.starts_with('{') {
+            group_items(rest)
+        } else {
+            vec![word(rest).to_string()]
+        };
+        found.extend(names.into_iter().filter(|n| !n.is_empty() && n != "self"));
+    }
     found
+}
+
+/// A file's library code: without its unit tests, which may build their inputs with any
+/// module.
+fn library_code(text: &str) -> &str {
+    text.split("\n#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or(text)
 }
 
 /// Each module's imports of other modules, with the file that makes each.
@@ -114,9 +220,10 @@ fn graph() -> BTreeMap<String, BTreeMap<String, String>> {
     let src = repo().join("src");
     let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for file in rust_files(&src) {
-        let Some(module) = module_of(&src, &file) else {
+        let Some(path) = module_path(&src, &file) else {
             continue;
         };
+        let module = path[0].clone();
         let text = std::fs::read_to_string(&file).expect("read source");
         let shown = file
             .strip_prefix(&src)
@@ -124,9 +231,7 @@ fn graph() -> BTreeMap<String, BTreeMap<String, String>> {
             .display()
             .to_string();
         let edges = graph.entry(module.clone()).or_default();
-        // Unit tests may build their inputs with any module; the library may not.
-        let library = text.split("\n#[cfg(test)]").next().unwrap_or(&text);
-        for imported in imports(library) {
+        for imported in imports(library_code(&text), &path) {
             if imported != module {
                 edges.entry(imported).or_insert_with(|| shown.clone());
             }
@@ -162,9 +267,49 @@ fn every_module_imports_only_the_layers_below_it() {
 
 #[test]
 fn the_layer_check_sees_imports_in_every_form() {
-    let text = "use crate::quality::Dimension;\nuse crate::{columns::ID, diag};\n// crate::job in a comment\nlet x = crate::slice::compile_condition(y);\n";
-    let found: Vec<String> = imports(text).into_iter().collect();
-    assert_eq!(found, ["columns", "diag", "quality", "slice"]);
+    let text = r##"use crate::quality::Dimension;
+use crate::{columns::{ID, ROW_COLUMN}, diag, self};
+use super::stream::Files;
+// crate::job in a comment, /* crate::cmd */ in another
+let x = crate::slice::compile_condition(y);
+let quote = '"'; let text = "crate::report"; let raw = r#"crate::output"#;
+fn f<'a>(v: &'a str) -> super::super::rdl::Rdl { todo!() }
+"##;
+    let top: Vec<String> = imports(text, &["job".to_string()]).into_iter().collect();
+    assert_eq!(top, ["columns", "diag", "quality", "slice", "stream"]);
+    // From src/checks/values.rs, `super::` is checks itself, `super::super::` the root.
+    let nested = ["checks".to_string(), "values".to_string()];
+    let deep: Vec<String> = imports(text, &nested).into_iter().collect();
+    assert_eq!(deep, ["columns", "diag", "quality", "rdl", "slice"]);
+    assert_eq!(
+        library_code("a\n#[cfg(test)]\npub(crate) mod fixtures;\nb\n#[cfg(test)]\nmod tests {}"),
+        "a\n#[cfg(test)]\npub(crate) mod fixtures;\nb"
+    );
+}
+
+/// What follows `fn ` on a line declaring a function, whatever its visibility and
+/// qualifiers (`pub(in …)`, `const`, `async`, `unsafe`, `extern "C"`).
+fn fn_name(line: &str) -> Option<&str> {
+    let mut rest = line;
+    if let Some(after) = rest.strip_prefix("pub") {
+        rest = match after.strip_prefix('(') {
+            Some(inner) => &inner[inner.find(')')? + 1..],
+            None => after,
+        };
+        rest = rest.trim_start();
+    }
+    loop {
+        let before = rest;
+        for qualifier in ["const ", "async ", "unsafe ", "extern \"C\" "] {
+            if let Some(after) = rest.strip_prefix(qualifier) {
+                rest = after;
+            }
+        }
+        if rest == before {
+            break;
+        }
+    }
+    rest.strip_prefix("fn ")
 }
 
 /// Each function in `text`: its name, its first line and its length in lines, from its
@@ -175,10 +320,9 @@ fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
     let mut found = Vec::new();
     for (start, line) in lines.iter().enumerate() {
         let trimmed = line.trim_start();
-        let signature = ["fn ", "pub fn ", "pub(crate) fn ", "pub(super) fn "]
-            .iter()
-            .find_map(|prefix| trimmed.strip_prefix(prefix));
-        let Some(rest) = signature else { continue };
+        let Some(rest) = fn_name(trimmed) else {
+            continue;
+        };
         let name: String = rest
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -204,8 +348,11 @@ fn function_lengths(text: &str) -> Vec<(String, usize, usize)> {
 
 #[test]
 fn function_lengths_run_from_the_signature_to_the_closing_brace() {
-    let text = "trait T {\n    fn declared(&self);\n}\n\nfn short() {}\n\npub fn long(\n    a: u8,\n) -> u8 {\n    let b = a;\n    b\n}\n";
-    assert_eq!(function_lengths(text), [("long".to_string(), 7, 6)]);
+    let text = "trait T {\n    fn declared(&self);\n}\n\nfn short() {}\n\npub fn long(\n    a: u8,\n) -> u8 {\n    let b = a;\n    b\n}\n\npub(in crate::x) const unsafe fn hidden() {\n    x\n}\n";
+    assert_eq!(
+        function_lengths(text),
+        [("long".to_string(), 7, 6), ("hidden".to_string(), 14, 3)]
+    );
 }
 
 #[test]
@@ -220,7 +367,7 @@ fn no_library_file_or_function_is_too_long_to_read() {
             .display()
             .to_string();
         // Unit tests are not part of what a reader of the module takes in.
-        let body = text.split("\n#[cfg(test)]").next().unwrap_or(&text);
+        let body = library_code(&text);
         let lines = body.lines().count();
         if lines > MAX_FILE_LINES {
             problems.push(format!("{shown}: {lines} lines"));
