@@ -22,6 +22,25 @@ pub const CLASS: &str = "class";
 /// The label column of an entities table.
 pub const LABEL: &str = "label";
 
+/// A failed check's dimension, in a table of failed checks (`failures/SLICE.csv`).
+pub const DIMENSION: &str = "dimension";
+/// The property checked (`class`, `id`, an RDL property, `check:NAME`).
+pub const PROPERTY: &str = "property";
+/// The value as the source wrote it.
+pub const VALUE: &str = "value";
+/// The rule the value broke.
+pub const RULE: &str = "rule";
+/// Where a failed value sits: its cell (`book.xlsx:Assets!D17`) or its row (`file.csv:12`).
+/// Unlike [`ORIGIN_COLUMN`], no source column shares the table, so no underscore.
+pub const FAILURE_ORIGIN: &str = "origin";
+/// The columns of a table of failed checks, in order.
+pub const FAILURE_COLUMNS: [&str; 6] = [DIMENSION, ID, PROPERTY, VALUE, RULE, FAILURE_ORIGIN];
+
+/// Why a row became no thing (a quarantine table), or why a value did not map.
+pub const REASON: &str = "reason";
+/// The source column a value that did not map came from.
+pub const SOURCE_COLUMN: &str = "column";
+
 /// A hidden column's name: `what` under [`STAGED_PREFIX`], so it cannot meet a source's.
 pub fn hidden(what: &str) -> String {
     format!("{STAGED_PREFIX}{what}")

@@ -134,6 +134,46 @@ pub enum YamlError {
     },
 }
 
+/// What a name written in a YAML file was meant to name: "unknown class `Pmp`", and the
+/// known classes in the help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Term {
+    Class,
+    Property,
+    Unit,
+    /// A column of the slice a mapping maps.
+    SliceColumn,
+    Slice,
+    Dimension,
+}
+
+impl Term {
+    /// How a list of such names is called.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Self::Class => "classes",
+            Self::Property => "properties",
+            Self::Unit => "units",
+            Self::SliceColumn => "slice columns",
+            Self::Slice => "slices",
+            Self::Dimension => "dimensions",
+        }
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Class => "class",
+            Self::Property => "property",
+            Self::Unit => "unit",
+            Self::SliceColumn => "column",
+            Self::Slice => "slice",
+            Self::Dimension => "dimension",
+        })
+    }
+}
+
 /// Where a declaration sits in a YAML file (a source's path in `thinslice.yaml`, say), so
 /// errors found later, while reading data, can point back at it.
 #[derive(Debug, Clone)]

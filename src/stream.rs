@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::checks::{Identifiers, Scorer};
-use crate::columns::{ORIGIN_COLUMN, ROW_COLUMN, data_columns};
+use crate::columns::{ORIGIN_COLUMN, REASON, ROW_COLUMN, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
 use crate::output::{
@@ -425,7 +425,7 @@ fn quarantine_table(
     rows: &SlicedRows,
     origin: &Origin,
 ) -> PolarsResult<DataFrame> {
-    let mut selection = vec![origin.row_expr().alias(ORIGIN_COLUMN), col("reason")];
+    let mut selection = vec![origin.row_expr().alias(ORIGIN_COLUMN), col(REASON)];
     selection.extend(rows.columns().into_iter().map(col));
     batch
         .quarantine

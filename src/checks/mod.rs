@@ -18,7 +18,9 @@ use serde::Serialize;
 
 pub use uniqueness::Identifiers;
 
-use crate::columns::{ID, ROW_COLUMN};
+use crate::columns::{
+    DIMENSION, FAILURE_COLUMNS, FAILURE_ORIGIN, ID, PROPERTY, ROW_COLUMN, RULE, VALUE,
+};
 use crate::mapping::{ClassSource, MappedRows, Mapping};
 use crate::quality::{Dimension, Tally};
 use crate::rdl::Rdl;
@@ -89,10 +91,6 @@ impl Conformance {
     }
 }
 
-/// The columns of a failures frame once it is finished; [`ROW_COLUMN`] orders it while it
-/// is built.
-const FAILURE_COLUMNS: [&str; 6] = ["dimension", "id", "property", "value", "rule", "origin"];
-
 /// A failed check, as the failure rows of the frame it was found in: each check says what
 /// it checked and why a row failed, and this turns the failing rows into failure rows.
 struct Failure {
@@ -130,12 +128,12 @@ impl Failure {
     fn rows(self, frame: LazyFrame) -> LazyFrame {
         frame.select([
             col(ROW_COLUMN),
-            lit(self.dimension.as_str()).alias("dimension"),
-            self.id.alias("id"),
-            lit(self.property).alias("property"),
-            self.value.alias("value"),
-            self.rule.alias("rule"),
-            self.origin.alias("origin"),
+            lit(self.dimension.as_str()).alias(DIMENSION),
+            self.id.alias(ID),
+            lit(self.property).alias(PROPERTY),
+            self.value.alias(VALUE),
+            self.rule.alias(RULE),
+            self.origin.alias(FAILURE_ORIGIN),
         ])
     }
 }
@@ -256,7 +254,7 @@ impl<'a> Scorer<'a> {
         } else {
             concat(frames, UnionArgs::default())?
                 .sort(
-                    [ROW_COLUMN, "dimension", "property"],
+                    [ROW_COLUMN, DIMENSION, PROPERTY],
                     SortMultipleOptions::default().with_maintain_order(true),
                 )
                 .select(FAILURE_COLUMNS.map(col))

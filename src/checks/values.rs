@@ -5,6 +5,7 @@
 use polars::prelude::*;
 
 use super::{Failure, Scorer, height};
+use crate::columns::{PROPERTY, REASON, VALUE};
 use crate::mapping::{MappedRows, PropertyRule, ValueSource};
 use crate::quality::{Dimension, Tally};
 use crate::rdl::{Datatype, Property};
@@ -62,7 +63,7 @@ impl Scorer<'_> {
             .failures
             .clone()
             .lazy()
-            .filter(col("property").eq(lit(rule.property.clone())));
+            .filter(col(PROPERTY).eq(lit(rule.property.clone())));
         let failed_count = height(&failed)?;
         let present = match entities.column(&rule.property) {
             Ok(c) => (c.len() - c.null_count()) as u64,
@@ -79,8 +80,8 @@ impl Scorer<'_> {
         let failure = Failure::of_things(
             dimension,
             &rule.property,
-            col("value"),
-            col("reason"),
+            col(VALUE),
+            col(REASON),
             self.cell(column),
         );
         Ok(failure.rows(failed))

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::Compiled;
-use crate::columns::{ID, ROW_COLUMN, hidden};
+use crate::columns::{DIMENSION, ID, PROPERTY, REASON, ROW_COLUMN, SOURCE_COLUMN, VALUE, hidden};
 
 /// Where a failure reason of property P sits while mapping.
 fn failure_column(property: &str) -> String {
@@ -56,7 +56,7 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
         .clone()
         .lazy()
         .filter(col(reason.as_str()).is_not_null())
-        .select([col(ROW_COLUMN), col(reason.as_str()).alias("reason")])
+        .select([col(ROW_COLUMN), col(reason.as_str()).alias(REASON)])
         .collect()?;
     // The rows that became things, filtered once for the failures and the entities.
     let kept = mapped
@@ -88,11 +88,11 @@ fn failures(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFrame> {
                 .select([
                     col(ROW_COLUMN),
                     col(ID),
-                    lit(f.property.clone()).alias("property"),
-                    lit(f.column.clone().unwrap_or_default()).alias("column"),
-                    lit(f.dimension.as_str()).alias("dimension"),
-                    col(raw_column(&f.property)).alias("value"),
-                    col(reason.as_str()).alias("reason"),
+                    lit(f.property.clone()).alias(PROPERTY),
+                    lit(f.column.clone().unwrap_or_default()).alias(SOURCE_COLUMN),
+                    lit(f.dimension.as_str()).alias(DIMENSION),
+                    col(raw_column(&f.property)).alias(VALUE),
+                    col(reason.as_str()).alias(REASON),
                 ])
         })
         .collect();
@@ -103,16 +103,16 @@ fn failures(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFrame> {
             vec![
                 Column::new_empty(ROW_COLUMN.into(), &DataType::UInt64),
                 text(ID),
-                text("property"),
-                text("column"),
-                text("dimension"),
-                text("value"),
-                text("reason"),
+                text(PROPERTY),
+                text(SOURCE_COLUMN),
+                text(DIMENSION),
+                text(VALUE),
+                text(REASON),
             ],
         );
     }
     concat(frames, UnionArgs::default())?
-        .sort([ROW_COLUMN, "property"], SortMultipleOptions::default())
+        .sort([ROW_COLUMN, PROPERTY], SortMultipleOptions::default())
         .collect()
 }
 

@@ -6,7 +6,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 use super::Mapping;
-use crate::diag::YamlError;
+use crate::diag::{Term, YamlError};
 use crate::rdl::Datatype;
 
 impl MappingError {
@@ -28,7 +28,7 @@ pub enum MappingError {
     #[error("unknown {kind} `{name}`")]
     #[diagnostic(code(thinslice::mapping::unknown), help("{help}"))]
     Unknown {
-        kind: &'static str,
+        kind: Term,
         name: String,
         help: String,
         #[source_code]

@@ -22,7 +22,7 @@ pub use compile::{Compiled, compile};
 pub use error::MappingError;
 pub use template::{Template, TemplatePart};
 
-use crate::diag::{self, YamlFile};
+use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
 use crate::rdl::Rdl;
 use validate::Validator;
@@ -148,9 +148,13 @@ impl Mapping {
             None if slice_names.contains(&yaml.slice.value.as_str()) => return Err(Vec::new()),
             None => {
                 validator.problems.push(MappingError::Unknown {
-                    kind: "slice",
+                    kind: Term::Slice,
                     name: yaml.slice.value.clone(),
-                    help: diag::suggest(&yaml.slice.value, slice_names.iter().copied(), "slices"),
+                    help: diag::suggest(
+                        &yaml.slice.value,
+                        slice_names.iter().copied(),
+                        Term::Slice.plural(),
+                    ),
                     src: file.source(),
                     span: file.span(&yaml.slice.referenced),
                 });

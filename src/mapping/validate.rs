@@ -8,7 +8,7 @@ use super::yaml::{CheckYaml, ClassRule, LinkRuleYaml, PropertyRuleYaml};
 use super::{
     ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, Unmapped, ValueSource,
 };
-use crate::diag::{self, YamlFile};
+use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
 use crate::slice::compile_condition;
@@ -26,18 +26,11 @@ impl<'a> Validator<'a> {
         self.file.span(at)
     }
 
-    fn unknown(
-        &mut self,
-        kind: &'static str,
-        name: &str,
-        span: SourceSpan,
-        known: Vec<&str>,
-        plural: &str,
-    ) {
+    fn unknown(&mut self, kind: Term, name: &str, span: SourceSpan, known: Vec<&str>) {
         self.problems.push(MappingError::Unknown {
             kind,
             name: name.to_string(),
-            help: diag::suggest(name, known, plural),
+            help: diag::suggest(name, known, kind.plural()),
             src: self.file.source(),
             span,
         });
@@ -48,7 +41,7 @@ impl<'a> Validator<'a> {
             return true;
         }
         let known: Vec<&str> = self.rdl.classes.keys().map(String::as_str).collect();
-        self.unknown("class", class, span, known, "classes");
+        self.unknown(Term::Class, class, span, known);
         false
     }
 
@@ -57,13 +50,8 @@ impl<'a> Validator<'a> {
             return true;
         }
         let at = self.file.sub_span(span, column);
-        self.unknown(
-            "column",
-            column,
-            at,
-            columns.iter().map(String::as_str).collect(),
-            "slice columns",
-        );
+        let known = columns.iter().map(String::as_str).collect();
+        self.unknown(Term::SliceColumn, column, at, known);
         false
     }
 
@@ -284,13 +272,7 @@ impl<'a> Validator<'a> {
                 let known = d.value.parse::<Dimension>().ok();
                 if known.is_none() {
                     let at = self.span(&d.referenced);
-                    self.unknown(
-                        "dimension",
-                        &d.value,
-                        at,
-                        Dimension::names().collect(),
-                        "dimensions",
-                    );
+                    self.unknown(Term::Dimension, &d.value, at, Dimension::names().collect());
                 }
                 known
             }
@@ -314,7 +296,7 @@ impl<'a> Validator<'a> {
             Some(property) => Some((property, key_span)),
             None => {
                 let known: Vec<&str> = rdl.properties.keys().map(String::as_str).collect();
-                self.unknown("property", name, key_span, known, "properties");
+                self.unknown(Term::Property, name, key_span, known);
                 None
             }
         }
@@ -335,7 +317,7 @@ impl<'a> Validator<'a> {
     fn unit(&mut self, property: &str, target: Option<&str>, unit: &str, span: SourceSpan) -> bool {
         let Some(source_unit) = self.rdl.units.get(unit) else {
             let known: Vec<&str> = self.rdl.units.keys().map(String::as_str).collect();
-            self.unknown("unit", unit, span, known, "units");
+            self.unknown(Term::Unit, unit, span, known);
             return false;
         };
         let Some(target) = target.and_then(|t| self.rdl.units.get(t).map(|u| (t, u))) else {
@@ -382,13 +364,8 @@ impl<'a> Validator<'a> {
         let target = &rule.value.slice;
         let mut ok = true;
         if !slices.contains(&target.value.as_str()) {
-            self.unknown(
-                "slice",
-                &target.value,
-                self.span(&target.referenced),
-                slices.to_vec(),
-                "slices",
-            );
+            let at = self.span(&target.referenced);
+            self.unknown(Term::Slice, &target.value, at, slices.to_vec());
             ok = false;
         }
         let id = self.template(&rule.value.id, columns);

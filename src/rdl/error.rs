@@ -6,7 +6,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use thiserror::Error;
 
 use super::Datatype;
-use crate::diag::{Problems, YamlError};
+use crate::diag::{Problems, Term, YamlError};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum RdlError {
@@ -21,7 +21,7 @@ pub enum RdlError {
     #[error("unknown {kind} `{name}`")]
     #[diagnostic(code(thinslice::rdl::unknown), help("{help}"))]
     Unknown {
-        kind: &'static str,
+        kind: Term,
         name: String,
         help: String,
         #[source_code]

@@ -10,7 +10,7 @@ use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
 use super::{Class, Datatype, Property, Rdl, RdlError, Unit};
-use crate::diag::{self, Problems, Where, YamlFile};
+use crate::diag::{self, Problems, Term, Where, YamlFile};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,16 +162,11 @@ impl Loader<'_> {
     }
 
     /// A name that should be a class, property or unit of the RDL and is not.
-    fn unknown(&mut self, kind: &'static str, name: &str, location: &Location, known: &[&str]) {
-        let plural = match kind {
-            "class" => "classes",
-            "property" => "properties",
-            _ => "units",
-        };
+    fn unknown(&mut self, kind: Term, name: &str, location: &Location, known: &[&str]) {
         self.problems.push(RdlError::Unknown {
             kind,
             name: name.to_string(),
-            help: diag::suggest(name, known.iter().copied(), plural),
+            help: diag::suggest(name, known.iter().copied(), kind.plural()),
             src: self.file.source(),
             span: self.at(location),
         });
@@ -216,13 +211,18 @@ impl Loader<'_> {
             for parent in &c.parents {
                 if !yaml.contains_key(&parent.value) {
                     let known = self.class_names.clone();
-                    self.unknown("class", &parent.value, &parent.referenced, &known);
+                    self.unknown(Term::Class, &parent.value, &parent.referenced, &known);
                 }
             }
             for required in &c.requires {
                 if !self.property_names.contains(&required.value.as_str()) {
                     let known = self.property_names.clone();
-                    self.unknown("property", &required.value, &required.referenced, &known);
+                    self.unknown(
+                        Term::Property,
+                        &required.value,
+                        &required.referenced,
+                        &known,
+                    );
                 }
             }
             classes.insert(
@@ -247,7 +247,7 @@ impl Loader<'_> {
         if let Some(unit) = &p.unit {
             if !units.contains_key(&unit.value) {
                 let known: Vec<&str> = units.keys().map(String::as_str).collect();
-                self.unknown("unit", &unit.value, &unit.referenced, &known);
+                self.unknown(Term::Unit, &unit.value, &unit.referenced, &known);
             }
             if !matches!(datatype, Datatype::Decimal | Datatype::Integer) {
                 self.misfit("a unit", datatype, &unit.referenced);
@@ -256,7 +256,7 @@ impl Loader<'_> {
         if let Some(range) = &p.range {
             if !self.class_names.contains(&range.value.as_str()) {
                 let known = self.class_names.clone();
-                self.unknown("class", &range.value, &range.referenced, &known);
+                self.unknown(Term::Class, &range.value, &range.referenced, &known);
             }
             if datatype != Datatype::Link {
                 self.misfit("a range", datatype, &range.referenced);

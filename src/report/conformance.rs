@@ -10,6 +10,7 @@ use super::SliceRun;
 use super::escape_markup as escape;
 use crate::checks::digitalisation::ColumnLevel;
 use crate::checks::{Conformance, UnmappedCode};
+use crate::columns::{DIMENSION, FAILURE_ORIGIN, ID, PROPERTY, RULE, VALUE};
 use crate::quality::{Dimension, Status, Tally, Thresholds};
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it.
@@ -63,7 +64,7 @@ pub struct SliceReport {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FailureRecord {
-    pub dimension: String,
+    pub dimension: Dimension,
     pub id: Option<String>,
     pub property: String,
     pub value: Option<String>,
@@ -168,23 +169,28 @@ pub fn records(failures: &DataFrame, limit: usize) -> PolarsResult<Vec<FailureRe
             .collect())
     };
     let (dimensions, ids, properties, values, rules, origins) = (
-        text("dimension")?,
-        text("id")?,
-        text("property")?,
-        text("value")?,
-        text("rule")?,
-        text("origin")?,
+        text(DIMENSION)?,
+        text(ID)?,
+        text(PROPERTY)?,
+        text(VALUE)?,
+        text(RULE)?,
+        text(FAILURE_ORIGIN)?,
     );
-    Ok((0..head.height())
-        .map(|i| FailureRecord {
-            dimension: dimensions[i].clone().unwrap_or_default(),
-            id: ids[i].clone(),
-            property: properties[i].clone().unwrap_or_default(),
-            value: values[i].clone(),
-            rule: rules[i].clone().unwrap_or_default(),
-            origin: origins[i].clone().unwrap_or_default(),
+    (0..head.height())
+        .map(|i| {
+            let dimension = dimensions[i].as_deref().unwrap_or_default();
+            Ok(FailureRecord {
+                dimension: dimension
+                    .parse()
+                    .map_err(|_| polars_err!(ComputeError: "no dimension `{dimension}`"))?,
+                id: ids[i].clone(),
+                property: properties[i].clone().unwrap_or_default(),
+                value: values[i].clone(),
+                rule: rules[i].clone().unwrap_or_default(),
+                origin: origins[i].clone().unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// JUnit XML: a test suite per slice, a test case per dimension; a `fail` threshold not met

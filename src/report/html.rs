@@ -213,7 +213,7 @@ fn failures(page: &mut String, report: &Report) {
                 page,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
                 escape(&s.slice),
-                escape(&f.dimension),
+                escape(f.dimension.as_str()),
                 escape(&f.property),
                 escape(f.value.as_deref().unwrap_or("")),
                 escape(&f.rule),

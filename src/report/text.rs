@@ -5,6 +5,7 @@ use polars::prelude::*;
 use super::conformance::{DimensionScore, Report};
 use super::{SliceAccount, SliceRun, TextTable};
 use crate::checks::Conformance;
+use crate::columns::{DIMENSION, FAILURE_ORIGIN, PROPERTY, RULE, VALUE};
 use crate::quality::{Dimension, Status};
 
 /// How many located failures the terminal shows.
@@ -134,7 +135,7 @@ fn failures_text(conformances: &[Conformance]) -> String {
     for c in conformances {
         let rows = (TOP_FAILURES - shown).min(c.failures.height());
         let head = c.failures.head(Some(rows));
-        let columns: Vec<Vec<String>> = ["dimension", "property", "value", "rule", "origin"]
+        let columns: Vec<Vec<String>> = [DIMENSION, PROPERTY, VALUE, RULE, FAILURE_ORIGIN]
             .iter()
             .map(|name| texts(&head, name))
             .collect();
