@@ -242,15 +242,15 @@ impl<E: Diagnostic + 'static> Diagnostic for Problems<E> {
 
 /// Problems as one error: a single problem stands alone, several become one report (through
 /// `many`, the error type's variant for [`Problems`]).
-pub fn problems<E>(mut found: Vec<E>, found_in: Where, many: impl FnOnce(Problems<E>) -> E) -> E {
-    if found.len() == 1
-        && let Some(only) = found.pop()
+pub fn problems<E>(mut list: Vec<E>, found: Where, many: impl FnOnce(Problems<E>) -> E) -> E {
+    if list.len() == 1
+        && let Some(only) = list.pop()
     {
         return only;
     }
     many(Problems {
-        found: found_in,
-        problems: found,
+        found,
+        problems: list,
     })
 }
 

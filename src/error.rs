@@ -113,6 +113,13 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("the result could not be written as JSON")]
+    #[diagnostic(code(thinslice::json))]
+    Json {
+        #[source]
+        source: serde_json::Error,
+    },
+
     /// A source's reader stopped because the handler of its batches failed (whose error is
     /// the one reported), or the reader thread itself stopped unexpectedly.
     #[error("reading stopped before the end of the source")]

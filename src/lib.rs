@@ -2,21 +2,25 @@
 //! Library, write the result, and report its quality conformance.
 //!
 //! Data flows one way, a batch at a time, and the modules are layered the same way: each
-//! imports only the ones before it.
+//! imports only the ones listed before it (`tests/cli/architecture.rs` holds them to it).
 //!
-//! - Leaves: [`columns`] (reserved column names), [`quality`] (dimensions, thresholds,
-//!   statuses, levels), [`diag`] (YAML with spans, problems reported together),
-//!   [`progress`].
-//! - The data's path: [`source`] (readers; every row keeps its origin) → [`slice`](mod@slice)
-//!   (which rows and columns) → [`rdl`] and [`mapping`] (rows become things in the RDL's
-//!   terms) → [`checks`] (conformance, by dimension) → [`output`] (atomic sinks, one per
-//!   file format) → [`report`].
-//! - Configuration and orchestration: [`workspace`] (`thinslice.yaml`), [`pipeline`] (slices
-//!   checked against their sources, sources in waves), [`lint`] (every static check),
-//!   [`stream`] (one slice's batches through mapping, checks and writers), [`job`] (the job
-//!   itself), [`regression`] (`thinslice test`), [`profile`].
-//! - The command layer, [`cli`] and [`cmd`], parses arguments, calls the library and is the
-//!   only code that prints.
+//! 1. Leaves: `columns` (the column names thinslice gives), `diag` (YAML with spans,
+//!    problems reported together, "did you mean"), `progress` (how the library shows long
+//!    work), `quality` (dimensions, thresholds, statuses, levels).
+//! 2. The data's path: `source` (readers; every row keeps its origin) →
+//!    `slice` (which rows and columns) → `rdl` → `mapping` (rows become
+//!    things in the RDL's terms) → `checks` (conformance, by dimension) → `output`
+//!    (atomic files, one writer per format).
+//! 3. What names and reads all of that: `workspace` (`thinslice.yaml`), `report` (the
+//!    reports of a run), `regression` (outputs in canonical form, and their differences
+//!    from the expectations), `profile` (what a source holds).
+//! 4. `error`: every module's error as one.
+//! 5. Orchestration: `pipeline` (slices checked against their sources, sources in waves,
+//!    a source cut batch by batch), `lint` (every static check), `stream` (one slice's
+//!    batches through mapping, checks and writers), `job` (each command's job).
+//!
+//! The command layer, [`cli`] and [`cmd`], parses arguments, calls `job`, and is the only
+//! code that prints.
 
 // Diagnostics carry their source text and spans so they can draw the offending line; they
 // are built once, on the way out of a failed run, so their size costs nothing that matters.

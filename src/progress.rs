@@ -1,12 +1,10 @@
 //! How library code reports progress without printing: it asks a [`Progress`] for a task and
-//! advances it. The command layer decides what that looks like (indicatif bars on a terminal,
-//! nothing otherwise).
+//! advances it. The command layer decides what that looks like (its indicatif bars on a
+//! terminal, nothing otherwise); [`Timed`] adds the time each task took, for `--timings`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Something that shows long work. Implementations must be cheap when hidden.
 pub trait Progress: Send + Sync {
@@ -34,42 +32,6 @@ impl Progress for Silent {
 impl Task for Silent {
     fn set_position(&self, _position: u64) {}
     fn finish(&self) {}
-}
-
-/// Progress bars on stderr, through indicatif.
-pub struct Bars;
-
-impl Progress for Bars {
-    fn task(&self, label: &str, total: Option<u64>) -> Box<dyn Task> {
-        let bar = match total {
-            Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-                .with_style(
-                    ProgressStyle::with_template(
-                        "{msg:24} [{bar:30}] {bytes}/{total_bytes} ({eta})",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                ),
-            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(
-                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
-        };
-        bar.set_message(label.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Box::new(BarTask(bar))
-    }
-}
-
-struct BarTask(ProgressBar);
-
-impl Task for BarTask {
-    fn set_position(&self, position: u64) {
-        self.0.set_position(position);
-    }
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
 }
 
 /// How long each kind of task took, in the order each first finished: what `--timings`

@@ -12,7 +12,7 @@ use crate::columns::{ORIGIN_COLUMN, REASON, ROW_COLUMN, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
 use crate::output::{
-    AtomicFile, FileFormat, Folder, Formats, Holds, OutputError, RdfSink, TableSink, data_path,
+    AtomicFile, FileFormat, Folder, Formats, OutputError, RdfSink, TableSink, data_path,
 };
 use crate::pipeline::Plan;
 use crate::progress::{Progress, Task};
@@ -49,8 +49,8 @@ impl Files<'_> {
 
     /// The path of the table in `folder` a report names: the Parquet file, else the CSV.
     fn shown(&self, folder: Folder, slice: &str) -> Option<PathBuf> {
-        let format = self.formats(folder).holding(Holds::Table).next()?;
-        Some(data_path(self.output_dir, folder, slice, format))
+        let format = self.formats(folder).tables().next()?;
+        Some(data_path(self.output_dir, folder, slice, format.into()))
     }
 }
 

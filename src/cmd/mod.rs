@@ -1,6 +1,7 @@
 //! One module per command: its arguments and a `run` that loads the workspace, calls the
 //! library and prints. Commands are the only code that writes to stdout.
 
+mod bars;
 pub mod check;
 pub mod lint;
 pub mod map;
@@ -15,9 +16,10 @@ use std::path::PathBuf;
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::error::{Error, Result};
 use crate::job::Reported;
-use crate::progress::{Bars, Progress, Silent, Timed, Timings};
+use crate::progress::{Progress, Silent, Timed, Timings};
 use crate::report::text;
 use crate::workspace::Workspace;
+use bars::Bars;
 
 /// How a command ended when it did not fail outright.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,9 +146,6 @@ pub(crate) fn print(text: &str) -> Result<()> {
 
 /// JSON for machines: pretty, with a trailing newline.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Io {
-        what: "stdout".into(),
-        source: std::io::Error::other(e),
-    })?;
+    let text = serde_json::to_string_pretty(value).map_err(|source| Error::Json { source })?;
     print(&format!("{text}\n"))
 }

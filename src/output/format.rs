@@ -19,11 +19,36 @@ pub enum FileFormat {
     Turtle,
 }
 
-/// What a format holds: rows of a table, or triples.
+/// A format that holds rows of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holds {
-    Table,
-    Triples,
+pub enum TableFormat {
+    Parquet,
+    Csv,
+}
+
+/// A format that holds triples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TripleFormat {
+    Ntriples,
+    Turtle,
+}
+
+impl From<TableFormat> for FileFormat {
+    fn from(format: TableFormat) -> Self {
+        match format {
+            TableFormat::Parquet => Self::Parquet,
+            TableFormat::Csv => Self::Csv,
+        }
+    }
+}
+
+impl From<TripleFormat> for FileFormat {
+    fn from(format: TripleFormat) -> Self {
+        match format {
+            TripleFormat::Ntriples => Self::Ntriples,
+            TripleFormat::Turtle => Self::Turtle,
+        }
+    }
 }
 
 impl FileFormat {
@@ -44,10 +69,21 @@ impl FileFormat {
         }
     }
 
-    pub fn holds(self) -> Holds {
+    /// The format as a table format, when it holds rows.
+    pub fn table(self) -> Option<TableFormat> {
         match self {
-            Self::Parquet | Self::Csv => Holds::Table,
-            Self::Ntriples | Self::Turtle => Holds::Triples,
+            Self::Parquet => Some(TableFormat::Parquet),
+            Self::Csv => Some(TableFormat::Csv),
+            Self::Ntriples | Self::Turtle => None,
+        }
+    }
+
+    /// The format as a triple format, when it holds triples.
+    pub fn triples(self) -> Option<TripleFormat> {
+        match self {
+            Self::Ntriples => Some(TripleFormat::Ntriples),
+            Self::Turtle => Some(TripleFormat::Turtle),
+            Self::Parquet | Self::Csv => None,
         }
     }
 
@@ -89,11 +125,20 @@ impl Formats {
         Self(self.0 | format.bit())
     }
 
-    /// The formats of this set that hold `what`, in [`FileFormat::ALL`] order.
-    pub fn holding(self, what: Holds) -> impl Iterator<Item = FileFormat> {
+    fn iter(self) -> impl Iterator<Item = FileFormat> {
         FileFormat::ALL
             .into_iter()
-            .filter(move |f| self.contains(*f) && f.holds() == what)
+            .filter(move |f| self.contains(*f))
+    }
+
+    /// The table formats of this set, in [`FileFormat::ALL`] order.
+    pub fn tables(self) -> impl Iterator<Item = TableFormat> {
+        self.iter().filter_map(FileFormat::table)
+    }
+
+    /// The triple formats of this set, in [`FileFormat::ALL`] order.
+    pub fn triples(self) -> impl Iterator<Item = TripleFormat> {
+        self.iter().filter_map(FileFormat::triples)
     }
 }
 
@@ -106,21 +151,23 @@ mod tests {
         let set = Formats::of(&[FileFormat::Turtle, FileFormat::Parquet]);
         assert!(set.contains(FileFormat::Parquet) && set.contains(FileFormat::Turtle));
         assert!(!set.contains(FileFormat::Csv) && !set.contains(FileFormat::Ntriples));
+        assert_eq!(set.tables().collect::<Vec<_>>(), [TableFormat::Parquet]);
         assert_eq!(
-            set.holding(Holds::Table).collect::<Vec<_>>(),
-            [FileFormat::Parquet]
-        );
-        assert_eq!(
-            set.with(FileFormat::Ntriples)
-                .holding(Holds::Triples)
-                .collect::<Vec<_>>(),
-            [FileFormat::Ntriples, FileFormat::Turtle]
+            set.with(FileFormat::Ntriples).triples().collect::<Vec<_>>(),
+            [TripleFormat::Ntriples, TripleFormat::Turtle]
         );
         assert_eq!(
             Formats::of(&FileFormat::ALL),
             Formats::ALL,
             "ALL names every format"
         );
-        assert_eq!(Formats::NONE.holding(Holds::Table).count(), 0);
+        assert_eq!(Formats::NONE.tables().count(), 0);
+        for format in FileFormat::ALL {
+            let back = format
+                .table()
+                .map(FileFormat::from)
+                .or(format.triples().map(FileFormat::from));
+            assert_eq!(back, Some(format), "every format holds a table or triples");
+        }
     }
 }

@@ -13,7 +13,7 @@ use thiserror::Error;
 mod format;
 mod rdf;
 
-pub use format::{FileFormat, Formats, Holds};
+pub use format::{FileFormat, Formats, TableFormat, TripleFormat};
 pub use rdf::RdfSink;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -244,20 +244,19 @@ impl TableFile {
     /// Opens the writer of `format` for a table of `schema`: the one place a table format
     /// meets its writer. Both are written through unbuffered files: polars hands them large
     /// blocks.
-    fn open(format: FileFormat, file: File, schema: &Schema) -> PolarsResult<Option<Self>> {
+    fn open(format: TableFormat, file: File, schema: &Schema) -> PolarsResult<Self> {
         Ok(match format {
-            FileFormat::Parquet => Some(Self::Parquet(Box::new(
-                ParquetWriter::new(file).batched(schema)?,
-            ))),
-            FileFormat::Csv => {
+            TableFormat::Parquet => {
+                Self::Parquet(Box::new(ParquetWriter::new(file).batched(schema)?))
+            }
+            TableFormat::Csv => {
                 let written = spreadsheet_safe(&DataFrame::empty_with_schema(schema))?;
-                Some(Self::Csv(
+                Self::Csv(
                     CsvWriter::new(file)
                         .include_header(true)
                         .batched(written.schema())?,
-                ))
+                )
             }
-            FileFormat::Ntriples | FileFormat::Turtle => None,
         })
     }
 
@@ -302,11 +301,11 @@ impl TableSink {
         formats: Formats,
     ) -> Result<Self, OutputError> {
         let mut files = Vec::new();
-        for format in formats.holding(Holds::Table) {
-            let (atomic, file) = AtomicFile::create(&data_path(output_dir, folder, slice, format))?;
+        for format in formats.tables() {
+            let path = data_path(output_dir, folder, slice, format.into());
+            let (atomic, file) = AtomicFile::create(&path)?;
             match TableFile::open(format, file, schema) {
-                Ok(Some(writer)) => files.push((atomic, writer)),
-                Ok(None) => {}
+                Ok(writer) => files.push((atomic, writer)),
                 Err(e) => return Err(atomic.error(e)),
             }
         }

@@ -15,7 +15,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::{
-    AtomicFile, Cause, FileFormat, Folder, Formats, Holds, OutputError, data_path, write_error,
+    AtomicFile, Cause, FileFormat, Folder, Formats, OutputError, TripleFormat, data_path,
+    write_error,
 };
 use crate::columns::{CLASS, ID, LABEL};
 use crate::mapping::Mapping;
@@ -78,11 +79,11 @@ impl<'a> RdfSink<'a> {
         let shown = path(FileFormat::Ntriples);
         let (mut nt, mut ttl) = (None, None);
         // The one place a triple format meets its writer.
-        for format in formats.holding(Holds::Triples) {
-            let (atomic, file) = AtomicFile::create(&path(format))?;
+        for format in formats.triples() {
+            let (atomic, file) = AtomicFile::create(&path(format.into()))?;
             match format {
-                FileFormat::Ntriples => nt = Some((atomic, Background::start(file))),
-                FileFormat::Turtle => {
+                TripleFormat::Ntriples => nt = Some((atomic, Background::start(file))),
+                TripleFormat::Turtle => {
                     let serializer = TurtleSerializer::new()
                         .with_prefix("rdl", &rdl.namespace)
                         .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
@@ -91,7 +92,6 @@ impl<'a> RdfSink<'a> {
                         .for_writer(BufWriter::new(file));
                     ttl = Some((atomic, serializer));
                 }
-                FileFormat::Parquet | FileFormat::Csv => {}
             }
         }
         let class_iris = rdl

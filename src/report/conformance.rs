@@ -23,7 +23,8 @@ pub const FAILURES_IN_REPORT: usize = 100;
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema: u32,
-    /// Whether every `fail` threshold was met.
+    /// Whether every slice met its `fail` thresholds (a slice's own thresholds override the
+    /// workspace's; the overall scores are shown against the workspace's, not judged).
     pub passed: bool,
     pub overall: BTreeMap<Dimension, DimensionScore>,
     pub slices: Vec<SliceReport>,
