@@ -79,7 +79,7 @@ pub fn run(
     let report = conformance::build(
         &execution.runs,
         &execution.conformances,
-        &workspace.quality,
+        &workspace.thresholds,
         &execution.source_levels,
     )
     .map_err(|source| Error::Report { source })?;
@@ -385,8 +385,8 @@ fn finish(
         stream.account,
         stream.rows_path.map(|p| workspace.display_path(&p)),
     );
-    let mut thresholds = workspace.quality.clone();
-    thresholds.extend(slice.quality.clone());
+    let mut thresholds = workspace.thresholds.clone();
+    thresholds.extend(slice.thresholds.clone());
     let mut run = SliceRun {
         account,
         things: None,

@@ -235,7 +235,7 @@ impl<'a> MappingStream<'a> {
         task.finish();
         self.things += batch.entities.height() as u64;
         self.quarantined += batch.quarantine.height() as u64;
-        self.failed_values += batch.failures.height() as u64;
+        self.failed_values += batch.failed_values.height() as u64;
         if self.things + self.quarantined != in_slice {
             return Err(Error::Accounting {
                 slice: slice.name.clone(),

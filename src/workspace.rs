@@ -13,7 +13,7 @@ use thiserror::Error;
 use crate::diag::{self, ConfigSpan, Problems, Where, YamlError, YamlFile};
 use crate::output::{FileFormat, Formats};
 use crate::quality::{self, QualityError, ThresholdYaml, Thresholds};
-use crate::source::{Encoding, Format, Source, SourceOptions};
+use crate::source::{Encoding, Source, SourceFormat, SourceOptions};
 
 /// The file that makes a folder a workspace.
 pub const WORKSPACE_FILE: &str = "thinslice.yaml";
@@ -40,7 +40,7 @@ struct WorkspaceYaml {
 #[serde(deny_unknown_fields)]
 struct SourceYaml {
     path: Spanned<String>,
-    format: Option<Spanned<Format>>,
+    format: Option<Spanned<SourceFormat>>,
     sheet: Option<Spanned<String>>,
     header_row: Option<Spanned<u32>>,
     delimiter: Option<Spanned<String>>,
@@ -62,7 +62,7 @@ pub struct Workspace {
     pub slices_dir: PathBuf,
     pub mappings_dir: PathBuf,
     pub output_dir: PathBuf,
-    pub quality: Thresholds,
+    pub thresholds: Thresholds,
     /// The formats `run` and `map` write data in.
     pub outputs: Formats,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
@@ -126,7 +126,7 @@ impl Workspace {
             mappings_dir: root.join(yaml.mappings.as_deref().unwrap_or("mappings")),
             output_dir: root.join(output),
             sources,
-            quality,
+            thresholds: quality,
             outputs: yaml.outputs.as_deref().map_or(Formats::ALL, Formats::of),
             batch_rows: crate::source::BATCH_ROWS,
             file,
@@ -152,12 +152,14 @@ fn resolve_source(
     let path_span = at(&yaml.path.referenced);
     let format = match &yaml.format {
         Some(f) => f.value,
-        None => Format::from_path(&full_path).ok_or_else(|| WorkspaceError::UnknownFormat {
-            id: id.to_string(),
-            path: yaml.path.value.clone(),
-            src: file.source(),
-            span: path_span,
-        })?,
+        None => {
+            SourceFormat::from_path(&full_path).ok_or_else(|| WorkspaceError::UnknownFormat {
+                id: id.to_string(),
+                path: yaml.path.value.clone(),
+                src: file.source(),
+                span: path_span,
+            })?
+        }
     };
     refuse_misplaced(file, id, format, &yaml)?;
     let single_char = |option: &Option<Spanned<String>>, key: &str, default: u8| {
@@ -218,7 +220,7 @@ fn resolve_source(
 fn refuse_misplaced(
     file: &YamlFile,
     id: &str,
-    format: Format,
+    format: SourceFormat,
     yaml: &SourceYaml,
 ) -> Result<(), WorkspaceError> {
     let misplaced = |key: &str, at: &serde_saphyr::Location, applies: &str| {
@@ -231,12 +233,12 @@ fn refuse_misplaced(
             span: file.span(at),
         })
     };
-    if format != Format::Workbook
+    if format != SourceFormat::Workbook
         && let Some(sheet) = &yaml.sheet
     {
         return misplaced("sheet", &sheet.referenced, "workbooks");
     }
-    if format != Format::Csv {
+    if format != SourceFormat::Csv {
         for (key, option) in [("delimiter", &yaml.delimiter), ("quote", &yaml.quote)] {
             if let Some(option) = option {
                 return misplaced(key, &option.referenced, "CSV files");
@@ -246,7 +248,7 @@ fn refuse_misplaced(
             return misplaced("encoding", &encoding.referenced, "CSV files");
         }
     }
-    if format == Format::Parquet
+    if format == SourceFormat::Parquet
         && let Some(row) = &yaml.header_row
     {
         return misplaced("header_row", &row.referenced, "CSV files and workbooks");
@@ -354,12 +356,12 @@ mod tests {
         )
         .expect("valid workspace");
         let power = &ws.sources["power"];
-        assert_eq!(power.format, Format::Csv);
+        assert_eq!(power.format, SourceFormat::Csv);
         assert_eq!(power.options.delimiter, b';');
         assert_eq!(power.options.encoding, Encoding::Windows1252);
         assert_eq!(power.options.nulls, vec![String::new()]);
         let water = &ws.sources["water"];
-        assert_eq!(water.format, Format::Workbook);
+        assert_eq!(water.format, SourceFormat::Workbook);
         assert_eq!(water.options.header_row.as_ref().map(|h| h.0), Some(4));
         assert_eq!(ws.output_dir, Path::new("/ws/out"));
     }

@@ -60,7 +60,7 @@ impl Scorer<'_> {
         entities: &DataFrame,
     ) -> PolarsResult<LazyFrame> {
         let failed = mapped
-            .failures
+            .failed_values
             .clone()
             .lazy()
             .filter(col(PROPERTY).eq(lit(rule.property.clone())));

@@ -23,8 +23,8 @@ pub struct MappedRows {
     /// became things, in source order.
     pub entities: DataFrame,
     /// `__row`, id, property, column, dimension, value, reason: one row per value that
-    /// failed to map.
-    pub failures: DataFrame,
+    /// failed to map (not a failed check: the checks judge them).
+    pub failed_values: DataFrame,
     /// `__row`, reason: rows that could not become things.
     pub quarantine: DataFrame,
 }
@@ -63,20 +63,20 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
         .lazy()
         .filter(col(reason.as_str()).is_null())
         .collect()?;
-    let failures = failures(compiled, &kept)?;
+    let failed_values = failed_values(compiled, &kept)?;
     let mut keep = vec![col(ROW_COLUMN)];
     keep.extend(compiled.columns.iter().map(|(name, _)| col(name.as_str())));
     // Things stay in source order, so a slice can be mapped batch by batch.
     let entities = kept.lazy().select(keep).collect()?;
     Ok(MappedRows {
         entities,
-        failures,
+        failed_values,
         quarantine,
     })
 }
 
 /// One row per value of the things in `kept` that failed to map, in row order.
-fn failures(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFrame> {
+fn failed_values(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFrame> {
     let frames: Vec<LazyFrame> = compiled
         .failures
         .iter()
@@ -274,7 +274,7 @@ links:
 
     #[test]
     fn values_that_do_not_map_are_failures_with_the_text_as_written() {
-        let failures = applied().failures;
+        let failures = applied().failed_values;
         assert_eq!(texts(&failures, ROW_COLUMN), some(&["4", "4", "4", "4"]));
         assert_eq!(
             texts(&failures, "property"),

@@ -44,7 +44,7 @@ pub struct Slice {
     pub key: Vec<String>,
     key_span: Option<SourceSpan>,
     /// This slice's thresholds, overriding the workspace's.
-    pub quality: Thresholds,
+    pub thresholds: Thresholds,
 }
 
 /// How the rows of a source divide between a slice and the rest.
@@ -144,7 +144,7 @@ impl Slice {
             columns,
             key,
             key_span,
-            quality,
+            thresholds: quality,
             file,
         })
     }

@@ -25,14 +25,14 @@ pub const BATCH_ROWS: usize = 1 << 18;
 /// Which reader a source needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub enum SourceFormat {
     Csv,
     /// Excel (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`) and OpenDocument (`.ods`), through calamine.
     Workbook,
     Parquet,
 }
 
-impl Format {
+impl SourceFormat {
     pub fn from_path(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
@@ -44,7 +44,7 @@ impl Format {
     }
 }
 
-impl fmt::Display for Format {
+impl fmt::Display for SourceFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Csv => "a CSV file",
@@ -93,7 +93,7 @@ pub struct Source {
     pub path: PathBuf,
     /// The path as written in `thinslice.yaml`, for messages.
     pub display: String,
-    pub format: Format,
+    pub format: SourceFormat,
     pub options: SourceOptions,
     pub config: ConfigSpan,
     /// A workbook sheet parsed for its headers, kept for the read that follows.
@@ -109,9 +109,9 @@ impl Source {
     /// Reads the column names only: enough to check slices and mappings before data is read.
     pub fn headers(&self) -> Result<Vec<String>, SourceError> {
         match self.format {
-            Format::Csv => csv::headers(self),
-            Format::Workbook => workbook::headers(self),
-            Format::Parquet => parquet::headers(self),
+            SourceFormat::Csv => csv::headers(self),
+            SourceFormat::Workbook => workbook::headers(self),
+            SourceFormat::Parquet => parquet::headers(self),
         }
     }
 
@@ -153,9 +153,9 @@ impl Source {
         each: &mut dyn FnMut(Table) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut table = match self.format {
-            Format::Csv => return csv::read(self, wanted, batch, progress, each),
-            Format::Workbook => workbook::read(self, progress)?,
-            Format::Parquet => return parquet::read(self, wanted, batch, progress, each),
+            SourceFormat::Csv => return csv::read(self, wanted, batch, progress, each),
+            SourceFormat::Workbook => workbook::read(self, progress)?,
+            SourceFormat::Parquet => return parquet::read(self, wanted, batch, progress, each),
         };
         if let Some(wanted) = wanted {
             let names: Vec<String> = std::iter::once(ROW_COLUMN.to_string())
