@@ -4,6 +4,7 @@
 
 mod apply;
 mod compile;
+mod dates;
 mod error;
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -5,7 +5,10 @@
 
 use polars::prelude::*;
 
+use chrono::NaiveDate;
+
 use super::compile::{Stage, lookup, lookup_exprs};
+use super::dates::{ISO_DATE, parse_date, parse_datetime};
 use super::{Case, PropertyRule, ValueSource};
 use crate::rdl::{Datatype, Property, Rdl};
 
@@ -107,16 +110,14 @@ pub(super) fn parse(
                 "not a yes/no value".to_string(),
             )
         }
-        Datatype::Date | Datatype::Datetime => {
-            let parsed = date_expr(
-                rule,
-                value.clone(),
-                text.clone(),
-                source_dtype,
-                property.datatype,
-            );
-            (parsed, format!("not a date in {}", describe_formats(rule)))
-        }
+        Datatype::Date => (
+            date_expr(rule, value.clone(), text.clone(), source_dtype),
+            format!("not a date in {}", describe_formats(rule, ISO_DATE)),
+        ),
+        Datatype::Datetime => (
+            datetime_expr(rule, value.clone(), text.clone(), source_dtype),
+            format!("not a datetime in {}", describe_formats(rule, "ISO 8601")),
+        ),
         Datatype::Decimal | Datatype::Integer => {
             let (number, reason) = number_expr(
                 rule,
@@ -150,60 +151,78 @@ pub(super) fn parse(
     (parsed, failed)
 }
 
-fn describe_formats(rule: &PropertyRule) -> String {
+/// The formats a date or datetime is read in, as a failure names them.
+fn describe_formats(rule: &PropertyRule, last: &str) -> String {
     let mut formats: Vec<String> = rule.formats.iter().map(|f| format!("`{f}`")).collect();
-    formats.push("`%Y-%m-%d`".into());
+    formats.push(if last.starts_with('%') {
+        format!("`{last}`")
+    } else {
+        last.to_string()
+    });
     formats.join(", ")
 }
 
-/// Dates from date cells, Excel serial numbers, or text in the listed formats (ISO dates are
-/// always accepted: a workbook reader writes date cells of mixed columns that way).
-fn date_expr(
-    rule: &PropertyRule,
-    value: Expr,
-    text: Expr,
-    dtype: &DataType,
-    target: Datatype,
-) -> Expr {
-    let date = match dtype {
+/// Dates from date cells, or from text (numbers included: only a workbook cell styled as a
+/// date is a date without being read) in the rule's formats, else ISO 8601. A datetime cell
+/// whose time is not midnight is not a date.
+fn date_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> Expr {
+    match dtype {
         DataType::Date => value,
-        DataType::Datetime(_, _) => value.cast(DataType::Date),
-        d if d.is_primitive_numeric() => {
-            // Excel's day 25569 is 1970-01-01; serials before 1900-03-01 are not dates here.
-            when(value.clone().gt_eq(lit(61)))
-                .then(
-                    (value - lit(25569))
-                        .floor()
-                        .cast(DataType::Int32)
-                        .cast(DataType::Date),
-                )
+        DataType::Datetime(unit, zone) => {
+            let date = value.clone().cast(DataType::Date);
+            let midnight = date.clone().cast(DataType::Datetime(*unit, zone.clone()));
+            when(midnight.eq(value))
+                .then(date)
                 .otherwise(lit(NULL).cast(DataType::Date))
         }
         _ => {
-            let mut formats = rule.formats.clone();
-            if !formats.iter().any(|f| f == "%Y-%m-%d") {
-                formats.push("%Y-%m-%d".into());
-            }
-            let mut parsed: Option<Expr> = None;
-            for format in formats {
-                let attempt = text.clone().str().to_date(StrptimeOptions {
-                    format: Some(format.into()),
-                    strict: false,
-                    exact: true,
-                    cache: true,
-                });
-                parsed = Some(match parsed {
-                    None => attempt,
-                    Some(previous) => previous.fill_null(attempt),
-                });
-            }
-            parsed.unwrap_or_else(|| lit(NULL).cast(DataType::Date))
+            let formats = rule.formats.clone();
+            text.map(
+                move |column| {
+                    let texts = column.str()?;
+                    let days: Int32Chunked = texts
+                        .iter()
+                        .map(|v| v.and_then(|t| parse_date(t, &formats)).map(epoch_days))
+                        .collect();
+                    Ok(days
+                        .with_name(texts.name().clone())
+                        .into_date()
+                        .into_column())
+                },
+                |_, field| Ok(Field::new(field.name().clone(), DataType::Date)),
+            )
         }
-    };
-    match target {
-        Datatype::Datetime => date.cast(DataType::Datetime(TimeUnit::Milliseconds, None)),
-        _ => date,
     }
+}
+
+/// Datetimes as ISO 8601 text, their time and offset kept: from date and datetime cells,
+/// or from text in the rule's formats, else ISO 8601.
+fn datetime_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Date => value.dt().strftime("%Y-%m-%dT00:00:00"),
+        DataType::Datetime(_, None) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f"),
+        DataType::Datetime(_, Some(_)) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f%:z"),
+        _ => {
+            let formats = rule.formats.clone();
+            text.map(
+                move |column| {
+                    let texts = column.str()?;
+                    let read: StringChunked = texts
+                        .iter()
+                        .map(|v| v.and_then(|t| parse_datetime(t, &formats)))
+                        .collect();
+                    Ok(read.with_name(texts.name().clone()).into_column())
+                },
+                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+            )
+        }
+    }
+}
+
+/// Days since 1970-01-01, as polars keeps dates.
+fn epoch_days(date: NaiveDate) -> i32 {
+    const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+    chrono::Datelike::num_days_from_ce(&date) - EPOCH_DAYS_FROM_CE
 }
 
 /// A number in the RDL property's unit, and the reason when it is not one.

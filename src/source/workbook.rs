@@ -393,15 +393,30 @@ fn ref_cell(data: &DataRef<'_>, source: &Source) -> Cell {
         DataRef::Bool(b) => Cell::Bool(*b),
         DataRef::SharedString(s) => text_cell(s, source),
         DataRef::String(s) | DataRef::DurationIso(s) => text_cell(s, source),
-        DataRef::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
-            Some(value) => datetime_cell(value),
-            None => Cell::Float(dt.as_f64()),
-        },
+        DataRef::DateTime(dt) if dt.is_datetime() => excel_datetime(dt),
         DataRef::DateTime(dt) => Cell::Float(dt.as_f64()),
         DataRef::DateTimeIso(s) => iso_cell(s).unwrap_or_else(|| text_cell(s, source)),
         // An error cell (#N/A, #DIV/0!) is kept as its text: a mapping reports it at its cell,
         // and a workspace can list it among its null sentinels.
         DataRef::Error(e) => text_cell(&e.to_string(), source),
+    }
+}
+
+/// A cell styled as a date: its date and time, as Excel shows them. A serial that is no date
+/// (negative, past 9999, or Excel's 1900-02-29, a day that never was) is kept as the text
+/// Excel shows, which no date format reads: the mapping reports it at its cell.
+fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
+    let serial = dt.as_f64();
+    if !(0.0..2_958_466.0).contains(&serial) {
+        return Cell::Text(serial.to_string());
+    }
+    let (year, month, day, hour, minute, second, milli) = dt.to_ymd_hms_milli();
+    let date = NaiveDate::from_ymd_opt(year.into(), month.into(), day.into());
+    let time =
+        NaiveTime::from_hms_milli_opt(hour.into(), minute.into(), second.into(), milli.into());
+    match (date, time) {
+        (Some(date), Some(time)) => datetime_cell(date.and_time(time)),
+        _ => Cell::Text(format!("{year:04}-{month:02}-{day:02}")),
     }
 }
 

@@ -150,7 +150,7 @@ fn options_for_another_format_are_refused() {
 #[test]
 fn no_workspace_says_how_to_get_one() {
     let dir = tempfile::tempdir().expect("temporary folder");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_thinslice"))
+    let output = std::process::Command::new(crate::support::binary())
         .args(["run", "--color=never"])
         .current_dir(dir.path())
         .output()

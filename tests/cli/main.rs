@@ -12,3 +12,4 @@ mod regression;
 mod slices;
 mod sources;
 mod support;
+mod trust;

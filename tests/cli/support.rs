@@ -14,6 +14,14 @@ pub const EXAMPLE_SLICES: [&str; 5] = [
     "water-valves",
 ];
 
+/// The binary under test: this build's, or the one `THINSLICE_BIN` names (to show that a
+/// test fails on an earlier build: `THINSLICE_BIN=/path/to/old/thinslice cargo test`).
+pub fn binary() -> PathBuf {
+    std::env::var_os("THINSLICE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_thinslice")))
+}
+
 /// The repository root: the example workspace, and `tests/fixtures`.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -100,7 +108,7 @@ impl TestWorkspace {
 
     /// Runs `thinslice ARGS` in the workspace, without colour or progress bars.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_thinslice"))
+        let output = Command::new(binary())
             .args(args)
             .arg("--color=never")
             .current_dir(self.path())

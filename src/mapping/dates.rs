@@ -1,0 +1,163 @@
+//! Dates and datetimes read from text, value by value: the mapping's formats first, then
+//! ISO 8601. A datetime keeps its time and its offset; a format without a day (`%Y`,
+//! `%Y-%m`) gives the first day of the year or month.
+
+use chrono::format::{Parsed, StrftimeItems, parse};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+
+/// The date every date property accepts after the mapping's own formats.
+pub(super) const ISO_DATE: &str = "%Y-%m-%d";
+
+/// Datetimes without an offset every datetime property accepts (after RFC 3339, which has
+/// one).
+const ISO_NAIVE: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+];
+
+/// What a format read, as far as it went.
+struct Read {
+    date: NaiveDate,
+    time: NaiveTime,
+    offset: Option<FixedOffset>,
+}
+
+/// Reads `text` with one strftime format, filling a missing month or day with 1 and a
+/// missing time with midnight. None when the text does not match the whole format.
+fn read(text: &str, format: &str) -> Option<Read> {
+    let mut parsed = Parsed::new();
+    parse(&mut parsed, text, StrftimeItems::new(format)).ok()?;
+    if parsed.month().is_none() && parsed.isoweek().is_none() && parsed.ordinal().is_none() {
+        parsed.set_month(1).ok()?;
+    }
+    if parsed.day().is_none() && parsed.weekday().is_none() && parsed.ordinal().is_none() {
+        parsed.set_day(1).ok()?;
+    }
+    let date = parsed.to_naive_date().ok()?;
+    let time = match parsed.hour_div_12() {
+        None => NaiveTime::MIN,
+        Some(_) => {
+            if parsed.minute().is_none() {
+                parsed.set_minute(0).ok()?;
+            }
+            parsed.to_naive_time().ok()?
+        }
+    };
+    let offset = match parsed.offset() {
+        Some(seconds) => Some(FixedOffset::east_opt(seconds)?),
+        None => None,
+    };
+    Some(Read { date, time, offset })
+}
+
+/// `text` as a date: in one of `formats`, else ISO 8601 (`2011-09-27`). A text with a time
+/// of day other than midnight is not a date.
+pub(super) fn parse_date(text: &str, formats: &[String]) -> Option<NaiveDate> {
+    let text = text.trim();
+    formats
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once(ISO_DATE))
+        .find_map(|format| read(text, format))
+        .filter(|read| read.time == NaiveTime::MIN && read.offset.is_none())
+        .map(|read| read.date)
+}
+
+/// `text` as a datetime, written back in ISO 8601 with its time and offset kept
+/// (`2011-09-27T16:15:27+02:00`; no offset when the text had none): in one of `formats`, else
+/// RFC 3339, else ISO 8601 without an offset, else an ISO date at midnight.
+pub(super) fn parse_datetime(text: &str, formats: &[String]) -> Option<String> {
+    let text = text.trim();
+    if let Some(read) = formats.iter().find_map(|format| read(text, format)) {
+        let naive = read.date.and_time(read.time);
+        return Some(match read.offset {
+            Some(offset) => with_offset(naive, offset),
+            None => naive_text(naive),
+        });
+    }
+    if let Ok(datetime) = DateTime::parse_from_rfc3339(text) {
+        return Some(with_offset(datetime.naive_local(), *datetime.offset()));
+    }
+    ISO_NAIVE
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, ISO_DATE)
+                .ok()
+                .map(|date| date.and_time(NaiveTime::MIN))
+        })
+        .map(naive_text)
+}
+
+/// A datetime without an offset in ISO 8601; fractions of a second only when there are
+/// some.
+pub(super) fn naive_text(datetime: NaiveDateTime) -> String {
+    datetime.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+}
+
+fn with_offset(local: NaiveDateTime, offset: FixedOffset) -> String {
+    format!("{}{}", naive_text(local), offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats(list: &[&str]) -> Vec<String> {
+        list.iter().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn datetimes_keep_their_time_and_offset() {
+        let none = formats(&[]);
+        let read = |text| parse_datetime(text, &none);
+        assert_eq!(
+            read("2011-09-27T16:15:27").as_deref(),
+            Some("2011-09-27T16:15:27")
+        );
+        assert_eq!(
+            read("2011-09-27T16:15:27.25+02:00").as_deref(),
+            Some("2011-09-27T16:15:27.250+02:00")
+        );
+        assert_eq!(
+            read("2011-09-27T16:15:27Z").as_deref(),
+            Some("2011-09-27T16:15:27+00:00")
+        );
+        assert_eq!(
+            read("2011-09-27 16:15").as_deref(),
+            Some("2011-09-27T16:15:00")
+        );
+        assert_eq!(read("2011-09-27").as_deref(), Some("2011-09-27T00:00:00"));
+        assert_eq!(read("27/09/2011 16:15"), None);
+        let day_first = formats(&["%d/%m/%Y %H:%M"]);
+        assert_eq!(
+            parse_datetime("27/09/2011 16:15", &day_first).as_deref(),
+            Some("2011-09-27T16:15:00")
+        );
+        assert_eq!(parse_datetime("2011-13-01T00:00:00", &none), None);
+    }
+
+    #[test]
+    fn dates_read_the_formats_given_then_iso() {
+        let year = formats(&["%Y"]);
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date("2004", &year), date(2004, 1, 1));
+        assert_eq!(parse_date("2004-03-12", &year), date(2004, 3, 12));
+        assert_eq!(
+            parse_date("12/03/2004", &formats(&["%d/%m/%Y"])),
+            date(2004, 3, 12)
+        );
+        assert_eq!(parse_date("2004-02-30", &year), None);
+        // A time of day is not a date's.
+        assert_eq!(
+            parse_date("2011-09-27 16:15", &formats(&["%Y-%m-%d %H:%M"])),
+            None
+        );
+        assert_eq!(
+            parse_date("2011-09-27 00:00", &formats(&["%Y-%m-%d %H:%M"])),
+            date(2011, 9, 27)
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! No value is changed without a word: what a source says reaches the things as it was
+//! written, or fails where it stands (issue 11). Each test here failed before its fix.
+
+use std::path::Path;
+
+use crate::support::{TestWorkspace, some, strings};
+
+/// An RDL with one class and a property of each kind these tests need.
+const RDL: &str = "namespace: https://rdl.test/r#
+units:
+  m: { quantity: length }
+  mm: { quantity: length, factor: 0.001 }
+  W: { quantity: power }
+  kW: { quantity: power, factor: 1000 }
+classes:
+  Asset: {}
+properties:
+  built: { datatype: date }
+  seen: { datatype: datetime }
+  size: { datatype: decimal, unit: m }
+  power: { datatype: decimal, unit: W }
+  name: { datatype: string }
+";
+
+/// A workspace reading `file` (CSV or xlsx, written by `write`) as source `assets`, mapped
+/// to `Asset`s by `ID` with the given `properties:` block.
+fn workspace(file: &str, properties: &str) -> TestWorkspace {
+    TestWorkspace::new(&format!(
+        "rdl: rdl.yaml\nsources:\n  assets: {{ path: {file} }}\noutput: out\n"
+    ))
+    .with_file("rdl.yaml", RDL)
+    .with_file("slices/assets.yaml", "source: assets\n")
+    .with_file(
+        "mappings/assets.yaml",
+        &format!(
+            "slice: assets\nclass: Asset\nid: \"https://data.test/asset/{{ID}}\"\nproperties:\n{properties}"
+        ),
+    )
+}
+
+/// A CSV file's rows as (column → values).
+fn csv(path: &Path) -> Vec<Vec<String>> {
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    reader
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// The values of `column` in a CSV file the run wrote, in row order.
+fn column(ws: &TestWorkspace, file: &str, name: &str) -> Vec<String> {
+    let rows = csv(&ws.path().join(file));
+    let at = rows[0]
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {file}: {:?}", rows[0]));
+    rows[1..].iter().map(|r| r[at].clone()).collect()
+}
+
+#[test]
+fn datetimes_keep_their_time_and_offset_and_iso_8601_is_read_by_default() {
+    let ws = workspace("assets.csv", "  seen: { from: Seen }\n").with_file(
+        "assets.csv",
+        "ID,Seen\nA,2011-09-27T16:15:27\nB,2011-09-27T16:15:27+02:00\nC,2011-09-27\nD,27/09/2011\n",
+    );
+    ws.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(
+        column(&ws, "out/entities/assets.csv", "seen"),
+        [
+            "2011-09-27T16:15:27",
+            "2011-09-27T16:15:27+02:00",
+            "2011-09-27T00:00:00",
+            ""
+        ]
+    );
+    let triples = std::fs::read_to_string(ws.path().join("out/rdf/assets.nt")).expect("RDF");
+    assert!(
+        triples.contains(
+            "<https://data.test/asset/B> <https://rdl.test/r#seen> \"2011-09-27T16:15:27+02:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime> ."
+        ),
+        "{triples}"
+    );
+    assert_eq!(
+        column(&ws, "out/failures/assets.csv", "value"),
+        ["27/09/2011"]
+    );
+    assert_eq!(
+        column(&ws, "out/failures/assets.csv", "rule"),
+        ["not a datetime in ISO 8601"]
+    );
+}
+
+/// A year read as a whole number is a year, not an Excel serial (2004 was 1905-06-26), and
+/// a number in a date column is read as text in the mapping's formats.
+#[test]
+fn numbers_from_text_are_never_excel_serials() {
+    let ws = workspace(
+        "assets.csv",
+        "  built: { from: Built, formats: [\"%Y\"] }\n",
+    )
+    .with_file("assets.csv", "ID,Built\nA,2004\nB,1999\n");
+    ws.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(
+        column(&ws, "out/entities/assets.csv", "built"),
+        ["2004-01-01", "1999-01-01"]
+    );
+    let plain = workspace("assets.csv", "  built: { from: Built }\n")
+        .with_file("assets.csv", "ID,Built\nA,45000\nB,2023-03-15\n");
+    plain.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(
+        column(&plain, "out/entities/assets.csv", "built"),
+        ["", "2023-03-15"]
+    );
+    assert_eq!(
+        column(&plain, "out/failures/assets.csv", "rule"),
+        ["not a date in `%Y-%m-%d`"]
+    );
+    assert_eq!(
+        column(&plain, "out/failures/assets.csv", "origin"),
+        ["assets.csv:2"]
+    );
+}
+
+/// A workbook cell styled as a date holds an Excel serial: those that are no date (the
+/// 1900-02-29 Excel invents, a negative one) fail at their cell.
+#[test]
+fn excel_serials_that_are_no_date_fail_at_their_cell() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let book = dir.path().join("assets.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    sheet.write_string(0, 0, "ID").expect("cell");
+    sheet.write_string(0, 1, "Built").expect("cell");
+    for (row, (id, serial)) in [("A", 45000.0), ("B", 60.0), ("C", -5.0), ("D", 61.0)]
+        .into_iter()
+        .enumerate()
+    {
+        let row = row as u32 + 1;
+        sheet.write_string(row, 0, id).expect("cell");
+        sheet
+            .write_number_with_format(row, 1, serial, &date)
+            .expect("cell");
+    }
+    workbook.save(&book).expect("save");
+    let bytes = std::fs::read(&book).expect("workbook");
+    let ws = workspace("assets.xlsx", "  built: { from: Built }\n");
+    std::fs::write(ws.path().join("assets.xlsx"), bytes).expect("copy");
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let things = ws.parquet("out/entities/assets.parquet");
+    assert_eq!(
+        strings(&things, "built"),
+        [
+            Some("2023-03-15".into()),
+            None,
+            None,
+            Some("1900-03-01".into())
+        ]
+    );
+    assert_eq!(
+        column(&ws, "out/failures/assets.csv", "value"),
+        // A text starting with `-` is guarded against spreadsheet formulas.
+        ["1900-02-29", "'-5"]
+    );
+    assert_eq!(
+        column(&ws, "out/failures/assets.csv", "origin"),
+        some(&["assets.xlsx:Sheet1!B3", "assets.xlsx:Sheet1!B4"])
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+    );
+}
