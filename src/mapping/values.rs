@@ -244,13 +244,17 @@ fn number_expr(
         }
     };
     let (declared_scale, declared_shift) = declared.and_then(scale_of).unwrap_or((1.0, 0.0));
+    let declared_conversion = |number: Expr| {
+        if (declared_scale, declared_shift) == (1.0, 0.0) {
+            number
+        } else {
+            converted(number * lit(declared_scale) + lit(declared_shift))
+        }
+    };
 
     if dtype.is_primitive_numeric() && !rule.unit_in_value {
         let number = value.cast(DataType::Float64);
-        return (
-            number * lit(declared_scale) + lit(declared_shift),
-            "not a number".into(),
-        );
+        return (declared_conversion(number), "not a number".into());
     }
 
     // `207 kW`, `1.234,5`, `-15`: the number, then an optional unit.
@@ -281,10 +285,7 @@ fn number_expr(
         let number = when(written_unit.is_null())
             .then(number)
             .otherwise(lit(NULL).cast(DataType::Float64));
-        return (
-            number * lit(declared_scale) + lit(declared_shift),
-            "not a number".into(),
-        );
+        return (declared_conversion(number), "not a number".into());
     }
 
     // Convert by the unit written in each value, among the units of the property's quantity.
@@ -314,9 +315,19 @@ fn number_expr(
         .collect::<Vec<_>>()
         .join(", ");
     (
-        number * scale + shift,
+        converted(number * scale + shift),
         format!("not a number in a known unit ({units_list})"),
     )
+}
+
+/// Significant digits a converted value keeps: as many as a double holds for certain.
+const SIGNIFICANT_DIGITS: i32 = 15;
+
+/// A value converted to another unit, rounded to the digits a double holds: the conversion's
+/// binary arithmetic adds noise past them (350 mm × 0.001 is 0.35000000000000003 m), which
+/// the nearest value with 15 significant digits drops (0.35 m).
+fn converted(value: Expr) -> Expr {
+    value.round_sig_figs(SIGNIFICANT_DIGITS)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -373,6 +384,65 @@ fn split_number(value: &str) -> Option<(&str, Option<&str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `mantissa / 10^scale`, exactly.
+    #[derive(Debug, Clone, Copy)]
+    struct Decimal(i128, u32);
+
+    impl Decimal {
+        fn parse(text: &str) -> Self {
+            let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+            let digits = format!("{whole}{fraction}");
+            Decimal(digits.parse().expect("digits"), fraction.len() as u32)
+        }
+        fn times(self, other: Self) -> Self {
+            Decimal(self.0 * other.0, self.1 + other.1)
+        }
+        fn plus(self, other: Self) -> Self {
+            let scale = self.1.max(other.1);
+            let widen = |d: Self| d.0 * 10i128.pow(scale - d.1);
+            Decimal(widen(self) + widen(other), scale)
+        }
+        /// The double nearest to the decimal.
+        fn nearest(self) -> f64 {
+            format!("{}e-{}", self.0, self.1).parse().expect("a number")
+        }
+    }
+
+    proptest::proptest! {
+        /// A converted value is the double nearest to the exact decimal result: 350 mm is
+        /// 0.35 m, not 0.35000000000000003.
+        #[test]
+        fn unit_conversions_add_no_noise(
+            mantissa in -1_000_000_000i64..1_000_000_000,
+            scale in 0u32..7,
+            unit in 0usize..6,
+        ) {
+            // (scale, shift) of kW→W, MW→W, mm→m, cm→m, bar→kPa, degC→K, as decimals.
+            let units = [
+                ("1000", "0"),
+                ("1000000", "0"),
+                ("0.001", "0"),
+                ("0.01", "0"),
+                ("100", "0"),
+                ("1", "273.15"),
+            ];
+            let (factor, offset) = units[unit];
+            let input = Decimal(mantissa.into(), scale);
+            let exact = input.times(Decimal::parse(factor)).plus(Decimal::parse(offset));
+            let frame = df!("x" => [input.nearest()]).expect("frame");
+            let result = frame
+                .lazy()
+                .select([converted(
+                    col("x") * lit(Decimal::parse(factor).nearest())
+                        + lit(Decimal::parse(offset).nearest()),
+                )])
+                .collect()
+                .expect("converted");
+            let value = result.column("x").expect("x").f64().expect("f64").get(0);
+            proptest::prop_assert_eq!(value, Some(exact.nearest()), "{:?} × {} + {}", input, factor, offset);
+        }
+    }
 
     #[test]
     fn numbers_split_from_their_units() {

@@ -173,3 +173,33 @@ fn excel_serials_that_are_no_date_fail_at_their_cell() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A converted value is the decimal the conversion gives: 350 mm is 0.35 m, not
+/// 0.35000000000000003.
+#[test]
+fn unit_conversions_add_no_float_noise() {
+    let ws = workspace(
+        "assets.csv",
+        "  size: { from: Size, unit: mm }\n  power: { from: Power, unit_in_value: true }\n",
+    )
+    .with_file(
+        "assets.csv",
+        "ID,Size,Power\nA,350,1.1 kW\nB,700,0.35 kW\nC,0.1,3 W\n",
+    );
+    ws.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(
+        column(&ws, "out/entities/assets.csv", "size"),
+        ["0.35", "0.7", "0.0001"]
+    );
+    assert_eq!(
+        column(&ws, "out/entities/assets.csv", "power"),
+        ["1100.0", "350.0", "3.0"]
+    );
+    let triples = std::fs::read_to_string(ws.path().join("out/rdf/assets.nt")).expect("RDF");
+    assert!(
+        triples.contains(
+            "<https://rdl.test/r#size> \"0.35\"^^<http://www.w3.org/2001/XMLSchema#decimal>"
+        ),
+        "{triples}"
+    );
+}
