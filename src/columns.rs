@@ -46,17 +46,25 @@ pub fn hidden(what: &str) -> String {
     format!("{STAGED_PREFIX}{what}")
 }
 
+/// The hidden column holding a numeric column's values as the source wrote them (a CSV
+/// file's text, a workbook cell's displayed number): templates render those, whatever type
+/// the column was read as.
+pub fn text_of(column: &str) -> String {
+    hidden(&format!("text:{column}"))
+}
+
 /// Whether a source header is one thinslice keeps for itself.
 pub fn is_reserved(name: &str) -> bool {
     name == ROW_COLUMN || name.starts_with(STAGED_PREFIX)
 }
 
-/// A frame's column names without [`ROW_COLUMN`]: the columns that hold data.
+/// A frame's column names without [`ROW_COLUMN`] and the hidden columns: the columns that
+/// hold data.
 pub fn data_columns(frame: &DataFrame) -> Vec<String> {
     frame
         .get_column_names()
         .into_iter()
-        .filter(|name| name.as_str() != ROW_COLUMN)
+        .filter(|name| !is_reserved(name))
         .map(|name| name.to_string())
         .collect()
 }
@@ -71,7 +79,8 @@ mod tests {
         assert!(is_reserved(ROW_COLUMN));
         assert!(!is_reserved(ORIGIN_COLUMN));
         assert!(!is_reserved("__rows"));
-        let frame = polars::df!(ROW_COLUMN => [1u64], "a" => ["x"]).expect("frame");
+        let frame =
+            polars::df!(ROW_COLUMN => [1u64], "a" => [2.0], text_of("a") => ["2"]).expect("frame");
         assert_eq!(data_columns(&frame), ["a"]);
     }
 }

@@ -212,10 +212,10 @@ links:
             ])
         );
         assert_eq!(texts(&things, "class"), some(&["Pump", "Valve", "Pump"]));
-        // A label with an empty part is no label (for now).
+        // An empty field is left out of a label, with the space after it.
         assert_eq!(
             texts(&things, "label"),
-            [Some("Well (P1)".into()), None, Some("Dry (P3)".into())]
+            some(&["Well (P1)", "(P 2)", "Dry (P3)"])
         );
         // 5 kW and 300 W in watts; `abc` fails.
         assert_eq!(

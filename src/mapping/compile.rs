@@ -4,11 +4,11 @@
 
 use polars::prelude::*;
 
-use super::values::{parse, raw_text, source_value};
+use super::values::{Input, parse, raw_text, source_text, source_value};
 use super::{
     ClassSource, LinkRule, Mapping, PropertyRule, Template, TemplatePart, Unmapped, ValueSource,
 };
-use crate::columns::{CLASS, ID, LABEL, hidden};
+use crate::columns::{CLASS, ID, LABEL, hidden, text_of};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
 
@@ -75,7 +75,7 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
     let mut failures = Vec::new();
     let mut staged = Vec::new();
 
-    let id = template_expr(&mapping.id, true);
+    let id = template_expr(&mapping.id, schema);
     columns.push((ID.to_string(), id.clone()));
     let (class, class_reason) = class_expr(
         &mapping.class,
@@ -105,7 +105,7 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
         _ => class_reason,
     };
     if let Some(label) = &mapping.label {
-        columns.push((LABEL.to_string(), template_expr(label, false)));
+        columns.push((LABEL.to_string(), label_expr(label, schema)));
     }
     for rule in &mapping.properties {
         let Some(property) = rdl.properties.get(&rule.property) else {
@@ -116,7 +116,7 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
         failures.push(failure);
     }
     for link in &mapping.links {
-        columns.push((link.property.clone(), link_expr(link)));
+        columns.push((link.property.clone(), link_expr(link, schema)));
     }
     Compiled {
         staged,
@@ -144,9 +144,12 @@ fn property_expr(
             rule,
             property,
             rdl,
-            raw.clone(),
-            source_value(rule),
-            &source_dtype,
+            Input {
+                raw: raw.clone(),
+                value: source_value(rule),
+                written: source_text(rule, schema),
+                dtype: &source_dtype,
+            },
             &mut Stage::Columns {
                 owner: &rule.property,
                 levels: staged,
@@ -155,16 +158,14 @@ fn property_expr(
         Some(separator) => {
             // Several values in one cell: each is parsed on its own; the failed ones are
             // left out and the first failure's reason is recorded.
-            let (each, each_reason) = parse(
-                rule,
-                property,
-                rdl,
-                element(),
-                element(),
-                &DataType::String,
-                &mut Stage::InPlace,
-            );
-            let values = source_value(rule)
+            let each_value = Input {
+                raw: element(),
+                value: element(),
+                written: element(),
+                dtype: &DataType::String,
+            };
+            let (each, each_reason) = parse(rule, property, rdl, each_value, &mut Stage::InPlace);
+            let values = source_text(rule, schema)
                 .cast(DataType::String)
                 .str()
                 .split(lit(separator.clone()));
@@ -192,16 +193,16 @@ fn property_expr(
 }
 
 /// The identifier (or identifiers) a link points at.
-fn link_expr(link: &LinkRule) -> Expr {
+fn link_expr(link: &LinkRule, schema: &Schema) -> Expr {
     match (&link.split, link.id.columns().next()) {
         // Several targets in one cell: the template is applied to each.
-        (Some(separator), Some(column)) => col(column)
+        (Some(separator), Some(column)) => written(schema, column)
             .cast(DataType::String)
             .str()
             .split(lit(separator.clone()))
             .list()
-            .eval(template_with(&link.id, true, |_| element()).drop_nulls()),
-        _ => template_expr(&link.id, true),
+            .eval(template_with(&link.id, |_| element()).drop_nulls()),
+        _ => template_expr(&link.id, schema),
     }
 }
 
@@ -217,33 +218,105 @@ fn quarantine_expr(template: &Template, id: Expr, class_reason: Expr) -> Expr {
         .otherwise(class_reason)
 }
 
-/// A template as an expression: literals and the columns' text, percent-encoded in IRIs.
-/// Null when any column is null, so a thing without its identifier is noticed.
-fn template_expr(template: &Template, iri: bool) -> Expr {
-    template_with(template, iri, |column| col(column))
+/// A column's values as the source wrote them: its text as written when it was read as a
+/// number ([`text_of`]), else the column itself.
+pub(super) fn written(schema: &Schema, column: &str) -> Expr {
+    let text = text_of(column);
+    if schema.contains(&text) {
+        col(text)
+    } else {
+        col(column)
+    }
 }
 
-/// A template whose placeholders take their values from `value(column)`.
-fn template_with(template: &Template, iri: bool, value: impl Fn(&str) -> Expr) -> Expr {
+/// A placeholder's value: its text, trimmed; an empty value is no value.
+fn placeholder(value: Expr) -> Expr {
+    let text = value.cast(DataType::String).str().strip_chars(lit(NULL));
+    when(text.clone().eq(lit("")))
+        .then(lit(NULL))
+        .otherwise(text)
+}
+
+/// An identifier template as an expression: literals and the columns' text as written,
+/// percent-encoded. Null when any column is empty: `…/asset/` is not an identifier.
+fn template_expr(template: &Template, schema: &Schema) -> Expr {
+    template_with(template, |column| written(schema, column))
+}
+
+/// An identifier template whose placeholders take their values from `value(column)`.
+fn template_with(template: &Template, value: impl Fn(&str) -> Expr) -> Expr {
     let parts: Vec<Expr> = template
         .parts
         .iter()
         .map(|part| match part {
             TemplatePart::Literal(text) => lit(text.clone()),
-            TemplatePart::Column(column) => {
-                let text = value(column.as_str())
-                    .cast(DataType::String)
-                    .str()
-                    .strip_chars(lit(NULL));
-                // An empty value is no value: `…/asset/` is not an identifier.
-                let text = when(text.clone().eq(lit("")))
-                    .then(lit(NULL))
-                    .otherwise(text);
-                if iri { percent_encode(text) } else { text }
-            }
+            TemplatePart::Column(column) => percent_encode(placeholder(value(column))),
         })
         .collect();
     concat_str(parts, "", false)
+}
+
+/// A label template as an expression: the columns' text as written, an empty field left out
+/// with the space on one side of it (`{Name} ({ID})` without a name is `(P2)`), no label
+/// when every field is empty.
+fn label_expr(template: &Template, schema: &Schema) -> Expr {
+    let values: Vec<Expr> = template
+        .columns()
+        .map(|column| placeholder(written(schema, column)))
+        .collect();
+    let parts = template.parts.clone();
+    map_multiple(
+        move |columns: &mut [Column]| {
+            let texts = columns
+                .iter()
+                .map(|c| c.str())
+                .collect::<PolarsResult<Vec<&StringChunked>>>()?;
+            let height = columns.iter().map(Column::len).max().unwrap_or(0);
+            let labels: StringChunked = (0..height)
+                .map(|row| render_label(&parts, |i| texts[i].get(row)))
+                .collect();
+            Ok(labels.into_column())
+        },
+        values,
+        |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::String)),
+    )
+}
+
+/// One label: the template's parts, `value(i)` for its i-th placeholder. An empty
+/// placeholder takes the whitespace that follows it (or, at the end, precedes it) along.
+fn render_label<'a>(
+    parts: &[TemplatePart],
+    value: impl Fn(usize) -> Option<&'a str>,
+) -> Option<String> {
+    let mut label = String::new();
+    let mut placeholder = 0;
+    let mut any = false;
+    let mut skip_space = false;
+    for part in parts {
+        match part {
+            TemplatePart::Literal(text) => {
+                let text = if skip_space || label.is_empty() {
+                    text.trim_start()
+                } else {
+                    text
+                };
+                label.push_str(text);
+                skip_space = false;
+            }
+            TemplatePart::Column(_) => {
+                match value(placeholder) {
+                    Some(text) => {
+                        label.push_str(text);
+                        any = true;
+                    }
+                    None => skip_space = label.ends_with(char::is_whitespace) || label.is_empty(),
+                }
+                placeholder += 1;
+            }
+        }
+    }
+    let label = label.trim();
+    (any && !label.is_empty()).then(|| label.to_string())
 }
 
 /// Escapes the characters that cannot stand in an IRI path segment, in one pass over each
@@ -356,6 +429,31 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_field_is_left_out_of_a_label_with_one_space() {
+        let template = Template::parse("Valve on {Main} main, {Site} ({ID})").expect("template");
+        let label =
+            |values: [Option<&'static str>; 3]| render_label(&template.parts, |i| values[i]);
+        assert_eq!(
+            label([Some("Mill"), Some("S1"), Some("V1")]).as_deref(),
+            Some("Valve on Mill main, S1 (V1)")
+        );
+        assert_eq!(
+            label([None, Some("S1"), Some("V1")]).as_deref(),
+            Some("Valve on main, S1 (V1)")
+        );
+        assert_eq!(
+            label([Some("Mill"), None, Some("V1")]).as_deref(),
+            Some("Valve on Mill main, (V1)")
+        );
+        assert_eq!(label([None, None, None]), None, "no field, no label");
+        let leading = Template::parse("{Name} ({ID})").expect("template");
+        assert_eq!(
+            render_label(&leading.parts, |i| [None, Some("P2")][i]).as_deref(),
+            Some("(P2)")
+        );
+    }
 
     #[test]
     fn segments_are_escaped_in_one_pass_and_left_alone_otherwise() {

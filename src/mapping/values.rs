@@ -7,7 +7,7 @@ use polars::prelude::*;
 
 use chrono::NaiveDate;
 
-use super::compile::{Stage, lookup, lookup_exprs};
+use super::compile::{Stage, lookup, lookup_exprs, written};
 use super::dates::{ISO_DATE, parse_date, parse_datetime};
 use super::{Case, PropertyRule, ValueSource};
 use crate::rdl::{Datatype, Property, Rdl};
@@ -16,7 +16,7 @@ use crate::rdl::{Datatype, Property, Rdl};
 pub(super) fn raw_text(rule: &PropertyRule, schema: &Schema) -> Expr {
     match &rule.source {
         ValueSource::Column(c) if schema.get(c.as_str()).is_some() => {
-            col(c.as_str()).cast(DataType::String)
+            written(schema, c).cast(DataType::String)
         }
         ValueSource::Column(_) => lit(NULL).cast(DataType::String),
         ValueSource::Constant(v) => lit(v.clone()),
@@ -29,6 +29,20 @@ pub(super) fn source_value(rule: &PropertyRule) -> Expr {
         ValueSource::Column(c) => col(c.as_str()),
         ValueSource::Constant(v) => lit(v.clone()),
     };
+    with_default(rule, value)
+}
+
+/// The source value as written (a number's text as the source had it), with the rule's
+/// default for a missing one: what text is read from.
+pub(super) fn source_text(rule: &PropertyRule, schema: &Schema) -> Expr {
+    let value = match &rule.source {
+        ValueSource::Column(c) => written(schema, c),
+        ValueSource::Constant(v) => lit(v.clone()),
+    };
+    with_default(rule, value)
+}
+
+fn with_default(rule: &PropertyRule, value: Expr) -> Expr {
     match &rule.default {
         Some(default) => value.cast(DataType::String).fill_null(lit(default.clone())),
         None => value,
@@ -60,18 +74,35 @@ fn normalise_key(rule: &PropertyRule, key: &str) -> String {
     }
 }
 
+/// A property's source values, in the forms parsing needs.
+pub(super) struct Input<'a> {
+    /// The value as the source wrote it, as text: what a failure quotes.
+    pub(super) raw: Expr,
+    /// The value as read (typed), with the rule's default.
+    pub(super) value: Expr,
+    /// The value as written (a number's text), with the rule's default: what text is read
+    /// from.
+    pub(super) written: Expr,
+    /// The type the value was read as.
+    pub(super) dtype: &'a DataType,
+}
+
 /// (parsed value in RDL terms, reason it failed). The reason is null where the source has no
 /// value (that is completeness, not validity) and where parsing succeeded.
 pub(super) fn parse(
     rule: &PropertyRule,
     property: &Property,
     rdl: &Rdl,
-    raw: Expr,
-    value: Expr,
-    source_dtype: &DataType,
+    input: Input,
     stage: &mut Stage,
 ) -> (Expr, Expr) {
-    let text = stage.share(0, "text", normalised_text(rule, value.clone()));
+    let Input {
+        raw,
+        value,
+        written,
+        dtype: source_dtype,
+    } = input;
+    let text = stage.share(0, "text", normalised_text(rule, written));
     let (parsed, reason) = match property.datatype {
         Datatype::String => (text.clone(), String::new()),
         Datatype::Code => {

@@ -15,7 +15,7 @@ use polars::prelude::*;
 pub use condition::compile_condition;
 pub use error::SliceError;
 
-use crate::columns::{ROW_COLUMN, data_columns};
+use crate::columns::{ROW_COLUMN, data_columns, text_of};
 use crate::diag::{self, YamlFile};
 use crate::quality::{self, Thresholds};
 use crate::source::{Source, Table};
@@ -286,15 +286,25 @@ impl Slice {
             rows = rows.filter(expr);
         }
         let mut selection = vec![col(ROW_COLUMN)];
-        match &self.columns {
-            Some(picks) => {
-                selection.extend(
-                    picks
-                        .iter()
-                        .map(|p| col(p.from.as_str()).alias(p.to.as_str())),
-                );
+        let schema = table.frame.schema();
+        let renames: Vec<(String, String)> = match &self.columns {
+            Some(picks) => picks
+                .iter()
+                .map(|p| (p.from.clone(), p.to.clone()))
+                .collect(),
+            None => table
+                .columns()
+                .into_iter()
+                .map(|c| (c.clone(), c))
+                .collect(),
+        };
+        for (from, to) in renames {
+            selection.push(col(from.as_str()).alias(to.as_str()));
+            // A numeric column's text as written travels with it, under its new name.
+            let written = text_of(&from);
+            if schema.contains(&written) {
+                selection.push(col(written).alias(text_of(&to)));
             }
-            None => selection.extend(table.columns().iter().map(|name| col(name.as_str()))),
         }
         let frame = rows.select(selection).collect().map_err(|e| {
             let (span, src) = match &self.condition {

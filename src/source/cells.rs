@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 
 use super::{Origin, OriginKind, Source, SourceError, Table};
-use crate::columns::ROW_COLUMN;
+use crate::columns::{ROW_COLUMN, text_of};
 
 /// One cell as a reader saw it. Text stays text until the whole column is known.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,9 +59,20 @@ where
 
 /// Builds a typed column from its cells. Numbers, booleans and dates stay typed when every
 /// value in the column agrees; text that is all numbers becomes numeric when `infer_text`.
-pub(crate) fn build_column(name: &str, cells: Vec<Cell>, infer_text: bool) -> Column {
-    let name = PlSmallStr::from(name);
+/// A numeric column comes with its values as the cells show them ([`text_of`]).
+pub(crate) fn build_column(name: &str, cells: Vec<Cell>, infer_text: bool) -> Vec<Column> {
     let kind = column_kind(&cells, infer_text);
+    let shown = matches!(kind, Kind::Int | Kind::Float).then(|| {
+        let texts: StringChunked = cells.iter().map(|c| c.render()).collect();
+        texts.with_name(text_of(name).into()).into_column()
+    });
+    std::iter::once(typed_column(name, cells, kind))
+        .chain(shown)
+        .collect()
+}
+
+fn typed_column(name: &str, cells: Vec<Cell>, kind: Kind) -> Column {
+    let name = PlSmallStr::from(name);
     match kind {
         Kind::Int => {
             let values: Vec<Option<i64>> = cells
@@ -276,14 +287,17 @@ impl TextColumn {
     }
 
     /// The column: numeric when every value is a number (by inference, or as typed
-    /// beforehand), else text.
-    pub(crate) fn finish(self) -> Column {
+    /// beforehand), else text. A numeric column comes with its text as written
+    /// ([`text_of`]).
+    pub(crate) fn finish(self) -> Vec<Column> {
         let text = self.builder.finish();
-        match self.kind.0 {
+        let typed = match self.kind.0 {
             Some(Kind::Int) => parsed::<Int64Type>(&text).into_column(),
             Some(Kind::Float) => parsed::<Float64Type>(&text).into_column(),
-            _ => text.into_column(),
-        }
+            _ => return vec![text.into_column()],
+        };
+        let written = text.with_name(text_of(typed.name()).into()).into_column();
+        vec![typed, written]
     }
 }
 
@@ -356,7 +370,7 @@ mod tests {
             Cell::Text("12/03/2004".into()),
             Cell::Float(75.0),
         ];
-        let column = build_column("Installed", cells, true);
+        let column = build_column("Installed", cells, true).remove(0);
         let values: Vec<Option<&str>> = column.str().expect("text").iter().collect();
         assert_eq!(values, [Some("2004-03-12"), Some("12/03/2004"), Some("75")]);
     }

@@ -377,7 +377,11 @@ fn read_pass<E: From<SourceError>>(
         }
         if !infer && batch.is_some_and(|b| rows.len() >= b) {
             let full = std::mem::replace(&mut columns, new_columns());
-            let built = full.into_iter().flatten().map(TextColumn::finish).collect();
+            let built = full
+                .into_iter()
+                .flatten()
+                .flat_map(TextColumn::finish)
+                .collect();
             each(table(
                 source,
                 std::mem::take(&mut rows),
@@ -392,7 +396,7 @@ fn read_pass<E: From<SourceError>>(
         let built = columns
             .into_iter()
             .flatten()
-            .map(TextColumn::finish)
+            .flat_map(TextColumn::finish)
             .collect();
         each(table(source, rows, built, OriginKind::Lines)?)?;
     }

@@ -15,7 +15,7 @@ use polars::prelude::*;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::columns::{ROW_COLUMN, data_columns};
+use crate::columns::{ROW_COLUMN, data_columns, text_of};
 use crate::diag::ConfigSpan;
 use crate::progress::Progress;
 
@@ -158,8 +158,19 @@ impl Source {
             SourceFormat::Parquet => return parquet::read(self, wanted, batch, progress, each),
         };
         if let Some(wanted) = wanted {
+            let schema = table.frame.schema().clone();
             let names: Vec<String> = std::iter::once(ROW_COLUMN.to_string())
-                .chain(table.columns().into_iter().filter(|c| wanted.contains(c)))
+                .chain(
+                    table
+                        .columns()
+                        .into_iter()
+                        .filter(|c| wanted.contains(c))
+                        .flat_map(|c| {
+                            let written = text_of(&c);
+                            let has_text = schema.contains(&written);
+                            std::iter::once(c).chain(has_text.then_some(written))
+                        }),
+                )
                 .collect();
             table.frame = table.frame.select(names).map_err(|e| self.frame_error(e))?;
         }

@@ -352,6 +352,7 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
             }
             build_column(&name, dense, infer)
         })
+        .flatten()
         .collect();
 
     let letters = sheet

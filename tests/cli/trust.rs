@@ -203,3 +203,57 @@ fn unit_conversions_add_no_float_noise() {
         "{triples}"
     );
 }
+
+/// Identifiers and labels render the source's text as written, whatever type the column was
+/// read as: `24` stays `24` beside `49.5` (it became `24.0`), with or without type inference.
+#[test]
+fn templates_render_the_text_as_written_whatever_the_inferred_type() {
+    let mapping = "slice: assets\nclass: Asset\nid: \"https://data.test/asset/{ID}\"\nlabel: \"{Name} ({Size} m)\"\n";
+    let run = |infer: bool| {
+        let ws = TestWorkspace::new(&format!(
+            "rdl: rdl.yaml\nsources:\n  assets: {{ path: assets.csv, infer_types: {infer} }}\noutput: out\n"
+        ))
+        .with_file("rdl.yaml", RDL)
+        .with_file("slices/assets.yaml", "source: assets\n")
+        .with_file("mappings/assets.yaml", mapping)
+        .with_file("assets.csv", "ID,Name,Size\n24,Pipe,24\n49.5,,1e3\n10,Main,10\n");
+        ws.run(&["--no-progress", "run"]).expect(0);
+        (
+            column(&ws, "out/entities/assets.csv", "id"),
+            column(&ws, "out/entities/assets.csv", "label"),
+        )
+    };
+    let inferred = run(true);
+    assert_eq!(
+        inferred.0,
+        [
+            "https://data.test/asset/24",
+            "https://data.test/asset/49.5",
+            "https://data.test/asset/10"
+        ]
+    );
+    // An empty field is left out with the space after it.
+    assert_eq!(inferred.1, ["Pipe (24 m)", "(1e3 m)", "Main (10 m)"]);
+    assert_eq!(run(false), inferred, "inference changes no identifier");
+}
+
+/// A workbook's number renders as the cell shows it: 24, not 24.0.
+#[test]
+fn workbook_numbers_render_as_the_cell_shows_them() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let book = dir.path().join("assets.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "ID").expect("cell");
+    for (row, id) in [24.0, 49.5].into_iter().enumerate() {
+        sheet.write_number(row as u32 + 1, 0, id).expect("cell");
+    }
+    workbook.save(&book).expect("save");
+    let ws = workspace("assets.xlsx", "  name: { value: pipe }\n");
+    std::fs::copy(&book, ws.path().join("assets.xlsx")).expect("copy");
+    ws.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(
+        column(&ws, "out/entities/assets.csv", "id"),
+        ["https://data.test/asset/24", "https://data.test/asset/49.5"]
+    );
+}
