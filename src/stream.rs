@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::checks::{Identifiers, Scorer};
-use crate::columns::{ORIGIN_COLUMN, REASON, ROW_COLUMN, data_columns};
+use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
 use crate::output::{
@@ -269,7 +269,7 @@ impl<'a> MappingStream<'a> {
 
         if files.quarantine {
             let task = phase(progress, "writing quarantine", &slice.name);
-            let table = quarantine_table(&batch, rows, origin).map_err(fail)?;
+            let table = quarantine_table(&batch, origin).map_err(fail)?;
             append(
                 &mut self.quarantine,
                 &files,
@@ -420,26 +420,13 @@ pub fn slice_table(rows: &SlicedRows, origin: &Origin) -> PolarsResult<DataFrame
 
 /// A batch's quarantined rows as written: where each came from, why, and the row as the
 /// slice had it.
-fn quarantine_table(
-    batch: &MappedRows,
-    rows: &SlicedRows,
-    origin: &Origin,
-) -> PolarsResult<DataFrame> {
-    let mut selection = vec![origin.row_expr().alias(ORIGIN_COLUMN), col(REASON)];
-    selection.extend(rows.columns().into_iter().map(col));
-    batch
-        .quarantine
-        .clone()
-        .lazy()
-        .join(
-            rows.frame.clone().lazy(),
-            [col(ROW_COLUMN)],
-            [col(ROW_COLUMN)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([ROW_COLUMN], SortMultipleOptions::default())
-        .select(selection)
-        .collect()
+fn quarantine_table(batch: &MappedRows, origin: &Origin) -> PolarsResult<DataFrame> {
+    let mut selection = vec![
+        origin.row_expr().alias(ORIGIN_COLUMN),
+        col(mapping::quarantine_reason()).alias(REASON),
+    ];
+    selection.extend(data_columns(&batch.quarantine).into_iter().map(col));
+    batch.quarantine.clone().lazy().select(selection).collect()
 }
 
 /// A batch's things as written: id, class, label, properties in RDL units, links, and where

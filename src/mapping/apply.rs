@@ -4,7 +4,14 @@
 use polars::prelude::*;
 
 use super::Compiled;
-use crate::columns::{DIMENSION, ID, PROPERTY, REASON, ROW_COLUMN, SOURCE_COLUMN, VALUE, hidden};
+use crate::columns::{
+    DIMENSION, ID, PROPERTY, REASON, ROW_COLUMN, SOURCE_COLUMN, VALUE, data_columns, hidden,
+};
+
+/// The column of a quarantined row's reason in [`MappedRows::quarantine`].
+pub fn quarantine_reason() -> String {
+    hidden("quarantine")
+}
 
 /// Where a failure reason of property P sits while mapping.
 fn failure_column(property: &str) -> String {
@@ -25,13 +32,14 @@ pub struct MappedRows {
     /// `__row`, id, property, column, dimension, value, reason: one row per value that
     /// failed to map (not a failed check: the checks judge them).
     pub failed_values: DataFrame,
-    /// `__row`, reason: rows that could not become things.
+    /// `__row`, why (in [`quarantine_reason`]), then the slice's columns: the rows that could
+    /// not become things.
     pub quarantine: DataFrame,
 }
 
 /// Applies a compiled mapping to a batch of a slice's rows.
 pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> {
-    let reason = hidden("quarantine");
+    let reason = quarantine_reason();
     let mut selection = vec![col(ROW_COLUMN)];
     for (name, expr) in &compiled.columns {
         selection.push(expr.clone().alias(name.as_str()));
@@ -40,7 +48,7 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
         selection.push(f.reason.clone().alias(failure_column(&f.property)));
         selection.push(f.raw.clone().alias(raw_column(&f.property)));
     }
-    selection.push(compiled.quarantine.clone().alias(reason.as_str()));
+    selection.push(col(reason.as_str()));
     let mut staged = rows.clone().lazy();
     for level in &compiled.staged {
         staged = staged.with_columns(
@@ -50,13 +58,18 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
                 .collect::<Vec<_>>(),
         );
     }
-    let mapped = staged.select(selection).collect()?;
-
-    let quarantine = mapped
-        .clone()
+    let staged = staged
+        .with_column(compiled.quarantine.clone().alias(reason.as_str()))
+        .collect()?;
+    let mapped = staged.clone().lazy().select(selection).collect()?;
+    // The quarantined rows are taken from the very rows their reason was found in: the
+    // quarantine and the account agree by construction.
+    let mut quarantined = vec![col(ROW_COLUMN), col(reason.as_str())];
+    quarantined.extend(data_columns(rows).into_iter().map(col));
+    let quarantine = staged
         .lazy()
         .filter(col(reason.as_str()).is_not_null())
-        .select([col(ROW_COLUMN), col(reason.as_str()).alias(REASON)])
+        .select(quarantined)
         .collect()?;
     // The rows that became things, filtered once for the failures and the entities.
     let kept = mapped

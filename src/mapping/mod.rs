@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-pub use apply::{MappedRows, apply};
+pub use apply::{MappedRows, apply, quarantine_reason};
 pub use compile::{Compiled, compile};
 pub use error::MappingError;
 pub use template::{Template, TemplatePart};

@@ -61,11 +61,7 @@ impl Lines {
             start += 1;
         }
         if start > window.counted {
-            let newlines = window.bytes[window.counted..start]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
-            self.newlines += newlines as u64;
+            self.newlines += line_breaks(&window.bytes[window.counted..start]);
             window.counted = start;
         }
         // Counted bytes are dropped now and then, not on every record.
@@ -76,6 +72,18 @@ impl Lines {
         }
         self.newlines + 1
     }
+}
+
+/// The line breaks in `bytes`: LF, CRLF and a lone CR each end a line, as the CSV reader
+/// takes them. `bytes` must not end inside a CRLF.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lone_cr = bytes
+        .iter()
+        .enumerate()
+        .filter(|(at, b)| **b == b'\r' && bytes.get(at + 1) != Some(&b'\n'))
+        .count();
+    let lf = bytes.iter().filter(|b| **b == b'\n').count();
+    (lone_cr + lf) as u64
 }
 
 /// The file, streamed without its UTF-8 byte-order mark.
@@ -439,11 +447,11 @@ fn infer_types(
 
 /// How many lines a file has; a last line without a terminator counts.
 fn line_count(bytes: &[u8]) -> u64 {
-    let newlines = bytes.iter().filter(|b| **b == b'\n').count() as u64;
-    if bytes.is_empty() || bytes.last() == Some(&b'\n') {
-        newlines
+    let breaks = line_breaks(bytes);
+    if bytes.is_empty() || matches!(bytes.last(), Some(b'\n' | b'\r')) {
+        breaks
     } else {
-        newlines + 1
+        breaks + 1
     }
 }
 
@@ -501,6 +509,47 @@ mod tests {
         })
         .expect("read");
         tables
+    }
+
+    /// The lines each record of `text` starts on, read as a source.
+    fn lines_of(text: &[u8]) -> Vec<u64> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("a.csv"), text).expect("write");
+        let yaml = "sources:\n  src: { path: a.csv }\n";
+        let file = YamlFile::from_text(
+            dir.path().join("thinslice.yaml"),
+            "thinslice.yaml".into(),
+            yaml,
+        );
+        let workspace = Workspace::from_file(dir.path(), file).expect("workspace");
+        let mut lines = Vec::new();
+        super::read(
+            &workspace.sources["src"],
+            None,
+            Some(2),
+            &Silent,
+            &mut |table| {
+                let rows = table
+                    .frame
+                    .column(super::super::ROW_COLUMN)
+                    .expect("rows")
+                    .clone();
+                lines.extend(rows.u64().expect("numbers").iter().flatten());
+                Ok::<(), super::SourceError>(())
+            },
+        )
+        .expect("read");
+        lines
+    }
+
+    #[test]
+    fn lines_are_counted_for_lf_crlf_and_a_lone_cr() {
+        assert_eq!(lines_of(b"ID,T\nA,1\nB,2\n"), [2, 3]);
+        assert_eq!(lines_of(b"ID,T\r\nA,1\r\nB,2\r\n"), [2, 3]);
+        assert_eq!(lines_of(b"ID,T\rA,1\rB,2\rC,3"), [2, 3, 4]);
+        // Mixed, with a blank line and a quoted line break.
+        assert_eq!(lines_of(b"ID,T\rA,1\r\n\nB,\"x\ry\"\nC,3\r"), [2, 4, 6]);
+        assert_eq!(super::line_breaks(b"a\rb\r\nc\nd"), 3);
     }
 
     #[test]

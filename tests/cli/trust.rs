@@ -257,3 +257,39 @@ fn workbook_numbers_render_as_the_cell_shows_them() {
         ["https://data.test/asset/24", "https://data.test/asset/49.5"]
     );
 }
+
+/// Lines end in LF, CRLF or a lone CR: every origin is its own line, and the quarantine
+/// holds exactly the rows the account counts (with every row on "line 1", a quarantined row
+/// was joined to every other).
+#[test]
+fn origins_and_the_quarantine_hold_for_every_line_ending() {
+    let mapping = "slice: assets\nclass: { from: Type, values: { PUMP: Asset } }\nid: \"https://data.test/asset/{ID}\"\nproperties:\n  size: { from: Size, unit: mm }\n";
+    for csv_text in [
+        "ID,Type,Size\rA,PUMP,1\rB,XXX,2\rC,PUMP,x\r",
+        "ID,Type,Size\r\nA,PUMP,1\r\nB,XXX,2\rC,PUMP,x\n",
+    ] {
+        let ws = TestWorkspace::new(
+            "rdl: rdl.yaml\nsources:\n  assets: { path: assets.csv }\noutput: out\n",
+        )
+        .with_file("rdl.yaml", RDL)
+        .with_file("slices/assets.yaml", "source: assets\n")
+        .with_file("mappings/assets.yaml", mapping)
+        .with_file("assets.csv", csv_text);
+        let run = ws
+            .run(&["--no-progress", "run", "--format", "json"])
+            .expect(0);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        assert_eq!(report["slices"][0]["quarantined"], 1, "{csv_text:?}");
+        assert_eq!(
+            column(&ws, "out/quarantine/assets.csv", "_origin"),
+            ["assets.csv:3"],
+            "{csv_text:?}"
+        );
+        assert_eq!(column(&ws, "out/quarantine/assets.csv", "ID"), ["B"]);
+        assert_eq!(
+            column(&ws, "out/failures/assets.csv", "origin"),
+            ["assets.csv:3", "assets.csv:4"],
+            "{csv_text:?}"
+        );
+    }
+}
