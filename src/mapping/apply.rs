@@ -320,8 +320,13 @@ links:
     fn rows_that_cannot_be_things_are_quarantined_with_the_reason() {
         let quarantine = applied().quarantine;
         assert_eq!(texts(&quarantine, ROW_COLUMN), some(&["5", "6", "7"]));
+        // The rows as the slice had them come along.
         assert_eq!(
-            texts(&quarantine, "reason"),
+            texts(&quarantine, "Type"),
+            [Some("PUMP".into()), Some("XXX".into()), None]
+        );
+        assert_eq!(
+            texts(&quarantine, &quarantine_reason()),
             some(&[
                 "no identifier: `ID` empty",
                 "no class: `Type` code `XXX` is not mapped",
