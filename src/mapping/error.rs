@@ -37,6 +37,21 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
+    #[error("the constant `{value}` of `{property}` would fail for every thing: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::constant),
+        help("write the value as the property's datatype reads it")
+    )]
+    BadConstant {
+        value: String,
+        property: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("this value")]
+        span: SourceSpan,
+    },
+
     #[error("`{value}` is not an allowed value of `{property}`")]
     #[diagnostic(code(thinslice::mapping::not_allowed), help("{help}"))]
     NotAllowed {

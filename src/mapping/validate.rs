@@ -12,6 +12,10 @@ use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
 use crate::slice::compile_condition;
+use polars::prelude::*;
+
+use super::compile::Stage;
+use super::values::{Input, parse, source_value};
 
 /// Checks one mapping file against the RDL and its slice while turning its YAML into rules,
 /// collecting every problem.
@@ -151,7 +155,7 @@ impl<'a> Validator<'a> {
         };
         let ok = self.options_fit(name, property, rule);
         let decimal = self.decimal(&r.decimal);
-        (ok && decimal.is_some()).then(|| PropertyRule {
+        let rule = (ok && decimal.is_some()).then(|| PropertyRule {
             property: name.to_string(),
             source,
             unit: r.unit.as_ref().map(|u| u.value.clone()),
@@ -171,7 +175,21 @@ impl<'a> Validator<'a> {
             case: r.case,
             default: r.default.as_ref().map(|d| d.value.clone()),
             split: r.split.as_ref().map(|s| s.value.clone()),
-        })
+        })?;
+        if let (ValueSource::Constant(value), Some(written)) = (&rule.source, &r.value) {
+            let reason = constant_failure(&rule, property, self.rdl);
+            if let Some(reason) = reason {
+                self.problems.push(MappingError::BadConstant {
+                    value: value.clone(),
+                    property: name.to_string(),
+                    reason,
+                    src: self.file.source(),
+                    span: self.span(&written.referenced),
+                });
+                return None;
+            }
+        }
+        Some(rule)
     }
 
     /// Whether a property rule's options fit the RDL property: its units convert, its
@@ -388,6 +406,23 @@ impl<'a> Validator<'a> {
             _ => None,
         }
     }
+}
+
+/// Why a constant value would fail for every thing, if it would: the rule is run on it as
+/// it will be on the data, so lint and run cannot disagree.
+fn constant_failure(rule: &PropertyRule, property: &Property, rdl: &Rdl) -> Option<String> {
+    let value = source_value(rule);
+    let input = Input {
+        raw: value.clone().cast(DataType::String),
+        value: value.clone(),
+        written: value,
+        dtype: &DataType::String,
+    };
+    let (_, reason) = parse(rule, property, rdl, input, &mut Stage::InPlace);
+    let one = DataFrame::new(1, vec![Column::new("one".into(), [1u32])]).ok()?;
+    let reasons = one.lazy().select([reason.alias("reason")]).collect().ok()?;
+    let reasons = reasons.column("reason").ok()?;
+    reasons.str().ok()?.get(0).map(str::to_string)
 }
 
 #[cfg(test)]

@@ -293,3 +293,40 @@ fn origins_and_the_quarantine_hold_for_every_line_ending() {
         );
     }
 }
+
+/// A constant value is checked against the RDL before any data: a wrong one failed once for
+/// every thing at run time.
+#[test]
+fn constant_values_are_checked_before_any_data() {
+    let ws = workspace(
+        "assets.csv",
+        "  power: { value: lots }\n  built: { value: \"2004-13-01\" }\n  seen: { value: \"2011-09-27T16:15:27\" }\n  size: { value: \"350\", unit: mm }\n",
+    )
+    .with_file("assets.csv", "ID\nA\n");
+    let run = ws.run(&["--no-progress", "lint"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("2 problems found before reading any data"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("the constant `lots` of `power` would fail for every thing: not a number"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "the constant `2004-13-01` of `built` would fail for every thing: not a date in `%Y-%m-%d`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("mappings/assets.yaml:5:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!ws.path().join("out").exists(), "nothing was written");
+}
