@@ -264,7 +264,8 @@ impl<'a> MappingStream<'a> {
         let scorer = self.scorer.get_or_insert_with(|| {
             Scorer::new(&slice.name, mapping, rdl, origin.clone(), has_mapping)
         });
-        scorer.batch(&rows.frame, &mut batch, known).map_err(fail)?;
+        let left_out = scorer.batch(&rows.frame, &mut batch, known).map_err(fail)?;
+        self.failed_values += left_out;
         task.finish();
 
         if files.quarantine {

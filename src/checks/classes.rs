@@ -53,7 +53,8 @@ impl Scorer<'_> {
         for (code, count) in codes.iter().zip(numbers.u64()?.iter()) {
             if let (Some(code), Some(count)) = (code, count) {
                 missing += count;
-                *self.unmapped.entry(code.to_string()).or_default() += count;
+                let key = (CLASS.to_string(), column.clone(), code.to_string());
+                *self.unmapped.entry(key).or_default() += count;
             }
         }
         self.conformance.tally(

@@ -21,7 +21,7 @@ pub use uniqueness::Identifiers;
 use crate::columns::{
     DIMENSION, FAILURE_COLUMNS, FAILURE_ORIGIN, ID, PROPERTY, ROW_COLUMN, RULE, VALUE,
 };
-use crate::mapping::{ClassSource, MappedRows, Mapping};
+use crate::mapping::{MappedRows, Mapping};
 use crate::quality::{Dimension, Tally};
 use crate::rdl::Rdl;
 use crate::source::Origin;
@@ -29,6 +29,9 @@ use crate::source::Origin;
 /// A source code with no RDL term, and how often it occurs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UnmappedCode {
+    /// What the code was meant to give: `class`, or a code property.
+    pub property: String,
+    /// The source column it was read from (empty for a constant).
     pub column: String,
     pub code: String,
     pub count: u64,
@@ -162,7 +165,8 @@ pub struct Scorer<'a> {
     /// Links whose target slice was not fully read yet: (link rule, its targets), checked
     /// by [`Scorer::finish`].
     deferred: Vec<(usize, DataFrame)>,
-    unmapped: BTreeMap<String, u64>,
+    /// Codes without an RDL term: (property, column, code) → how often.
+    unmapped: BTreeMap<(String, String, String), u64>,
     failures: Vec<DataFrame>,
 }
 
@@ -196,14 +200,16 @@ impl<'a> Scorer<'a> {
 
     /// Checks one batch: `rows` as cut from the source, `mapped` what the mapping made of
     /// them. `known` holds the identifiers of the slices already read, for the links.
+    /// Returns how many values that mapped were left out of their things for breaking a rule
+    /// of the RDL.
     pub fn batch(
         &mut self,
         rows: &DataFrame,
         mapped: &mut MappedRows,
         known: &BTreeMap<String, Identifiers>,
-    ) -> PolarsResult<()> {
+    ) -> PolarsResult<u64> {
         let mut failures: Vec<LazyFrame> = Vec::new();
-        self.values(mapped, &mut failures)?;
+        let left_out = self.values(mapped, &mut failures)?;
         self.class_conformity(rows, &mut failures)?;
         self.completeness(&mapped.entities, &mut failures)?;
         self.identifiers(&mapped.entities)?;
@@ -215,7 +221,7 @@ impl<'a> Scorer<'a> {
                 self.failures.push(detached(&frame)?);
             }
         }
-        Ok(())
+        Ok(left_out)
     }
 
     /// Hands over the identifiers of this slice's things, once all its batches are checked,
@@ -235,14 +241,11 @@ impl<'a> Scorer<'a> {
             let dangling = self.dangling(index, targets, known)?;
             self.failures.push(dangling.collect()?);
         }
-        let column = match &self.mapping.class {
-            ClassSource::Column { column, .. } => column.clone(),
-            ClassSource::Fixed(_) => String::new(),
-        };
         self.conformance.unmapped_codes = std::mem::take(&mut self.unmapped)
             .into_iter()
-            .map(|(code, count)| UnmappedCode {
-                column: column.clone(),
+            .map(|((property, column, code), count)| UnmappedCode {
+                property,
+                column,
                 code,
                 count,
             })
@@ -422,6 +425,7 @@ checks:
         assert_eq!(
             conformance.unmapped_codes,
             [UnmappedCode {
+                property: "class".into(),
                 column: "Type".into(),
                 code: "XXX".into(),
                 count: 1

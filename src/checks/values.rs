@@ -19,12 +19,14 @@ struct Broken {
 
 impl Scorer<'_> {
     /// Values that did not parse (validity) or codes without a term (conformity), then the
-    /// RDL's own rules on the values that parsed: range and pattern.
+    /// RDL's own rules on the values that parsed: range and pattern. Returns how many parsed
+    /// values those rules left out.
     pub(super) fn values(
         &mut self,
         mapped: &mut MappedRows,
         failures: &mut Vec<LazyFrame>,
-    ) -> PolarsResult<()> {
+    ) -> PolarsResult<u64> {
+        let mut left_out = 0;
         let rdl = self.rdl;
         // The values as mapped: the rules are judged on them, before any is left out.
         let entities = mapped.entities.clone();
@@ -43,11 +45,13 @@ impl Scorer<'_> {
             };
             failures.push(self.unparsed(rule, dimension, column, mapped, &entities)?);
             for broken in broken_rules(rule, property, &entities) {
-                let failed = self.broken(rule, dimension, column, broken, mapped, &entities)?;
+                let (failed, count) =
+                    self.broken(rule, dimension, column, broken, mapped, &entities)?;
                 failures.push(failed);
+                left_out += count;
             }
         }
-        Ok(())
+        Ok(left_out)
     }
 
     /// Tallies a property's values, failing those the mapping could not parse.
@@ -65,6 +69,9 @@ impl Scorer<'_> {
             .lazy()
             .filter(col(PROPERTY).eq(lit(rule.property.clone())));
         let failed_count = height(&failed)?;
+        if dimension == Dimension::Conformity {
+            self.count_unmapped(&rule.property, column, &failed)?;
+        }
         let present = match entities.column(&rule.property) {
             Ok(c) => (c.len() - c.null_count()) as u64,
             Err(_) => 0,
@@ -87,7 +94,35 @@ impl Scorer<'_> {
         Ok(failure.rows(failed))
     }
 
-    /// Fails the values that break `broken`, and leaves them out of their things.
+    /// Counts the codes of `property` that no value map turned into an RDL term.
+    fn count_unmapped(
+        &mut self,
+        property: &str,
+        column: Option<&str>,
+        failed: &LazyFrame,
+    ) -> PolarsResult<()> {
+        let counts = failed
+            .clone()
+            .group_by([col(VALUE)])
+            .agg([len().alias("count")])
+            .collect()?;
+        let codes = counts.column(VALUE)?.str()?.clone();
+        let numbers = counts.column("count")?.cast(&DataType::UInt64)?;
+        for (code, count) in codes.iter().zip(numbers.u64()?.iter()) {
+            if let (Some(code), Some(count)) = (code, count) {
+                let key = (
+                    property.to_string(),
+                    column.unwrap_or_default().to_string(),
+                    code.to_string(),
+                );
+                *self.unmapped.entry(key).or_default() += count;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fails the values that break `broken`, and leaves them out of their things; returns
+    /// the failure rows and how many values were left out.
     fn broken(
         &mut self,
         rule: &PropertyRule,
@@ -96,7 +131,7 @@ impl Scorer<'_> {
         broken: Broken,
         mapped: &mut MappedRows,
         entities: &DataFrame,
-    ) -> PolarsResult<LazyFrame> {
+    ) -> PolarsResult<(LazyFrame, u64)> {
         let name = rule.property.as_str();
         let breaks = col(name).is_not_null().and(broken.test);
         let rows = entities.clone().lazy().filter(breaks.clone());
@@ -121,7 +156,7 @@ impl Scorer<'_> {
                     .alias(name),
             )
             .collect()?;
-        Ok(failure.rows(rows))
+        Ok((failure.rows(rows), count))
     }
 }
 

@@ -209,7 +209,9 @@ fn report_json_and_junit_carry_the_scores_and_located_failures() {
         .expect("power-substations");
     assert_eq!(
         substations["unmapped_codes"],
-        serde_json::json!([{ "column": "Type", "code": "XFMR", "count": 1 }])
+        serde_json::json!([
+            { "property": "class", "column": "Type", "code": "XFMR", "count": 1 }
+        ])
     );
 
     let junit = std::fs::read_to_string(ws.path().join("out/junit.xml")).expect("junit");

@@ -18,8 +18,9 @@ properties:
   built: { datatype: date }
   seen: { datatype: datetime }
   size: { datatype: decimal, unit: m }
-  power: { datatype: decimal, unit: W }
+  power: { datatype: decimal, unit: W, min: 0 }
   name: { datatype: string }
+  state: { datatype: code, values: [InService, OutOfService] }
 ";
 
 /// A workspace reading `file` (CSV or xlsx, written by `write`) as source `assets`, mapped
@@ -329,4 +330,37 @@ fn constant_values_are_checked_before_any_data() {
         run.stderr
     );
     assert!(!ws.path().join("out").exists(), "nothing was written");
+}
+
+/// Every value left out of its thing counts as a failed value (a power below the RDL's
+/// minimum counted 0), and a property's code without a term is listed with the class codes.
+#[test]
+fn every_value_left_out_counts_and_every_unmapped_code_is_listed() {
+    let ws = workspace(
+        "assets.csv",
+        "  power: { from: Power, unit: kW }\n  state: { from: State, values: { on: InService, off: OutOfService } }\n",
+    )
+    .with_file(
+        "assets.csv",
+        "ID,Power,State\nA,5,on\nB,-3,off\nC,x,Running\nD,1,Running\n",
+    );
+    let run = ws
+        .run(&["--no-progress", "run", "--format", "json"])
+        .expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    // -3 kW (below the minimum), x (no number), Running twice (no term).
+    assert_eq!(report["slices"][0]["failed_values"], 4, "{}", run.stdout);
+    assert_eq!(
+        report["report"]["slices"][0]["unmapped_codes"],
+        serde_json::json!([
+            { "property": "state", "column": "State", "code": "Running", "count": 2 }
+        ])
+    );
+    let text = ws.run(&["--no-progress", "run"]).expect(0);
+    assert!(
+        text.stdout
+            .contains("unmapped codes: assets `State` Running (2)"),
+        "{}",
+        text.stdout
+    );
 }
