@@ -385,8 +385,7 @@ fn finish(
         stream.account,
         stream.rows_path.map(|p| workspace.display_path(&p)),
     );
-    let mut thresholds = workspace.thresholds.clone();
-    thresholds.extend(slice.thresholds.clone());
+    let thresholds = workspace.thresholds.overridden_by(&slice.thresholds);
     let mut run = SliceRun {
         account,
         things: None,

@@ -94,7 +94,50 @@ pub struct Threshold {
 }
 
 /// The thresholds in force, by dimension.
-pub type Thresholds = BTreeMap<Dimension, Threshold>;
+/// The quality bar of a workspace or a slice: a minimum score per dimension, and a minimum
+/// number of rows (a slice of no rows scores 100% and proves nothing).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Thresholds {
+    pub dimensions: BTreeMap<Dimension, Threshold>,
+    pub rows: Option<RowMinimum>,
+}
+
+/// The fewest rows a slice may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowMinimum {
+    pub min: u64,
+    pub severity: Severity,
+}
+
+impl RowMinimum {
+    /// The status of a slice holding `rows` rows.
+    pub fn status(&self, rows: u64) -> Status {
+        match (rows < self.min, self.severity) {
+            (false, _) => Status::Pass,
+            (true, Severity::Fail) => Status::Fail,
+            (true, Severity::Warn) => Status::Warn,
+        }
+    }
+}
+
+impl Thresholds {
+    pub fn get(&self, dimension: Dimension) -> Option<&Threshold> {
+        self.dimensions.get(&dimension)
+    }
+
+    /// These thresholds, each overridden by `other`'s where it sets one.
+    pub fn overridden_by(&self, other: &Thresholds) -> Thresholds {
+        let mut dimensions = self.dimensions.clone();
+        dimensions.extend(other.dimensions.clone());
+        Thresholds {
+            dimensions,
+            rows: other.rows.or(self.rows),
+        }
+    }
+}
+
+/// The key of `quality:` that sets a minimum number of rows rather than a score.
+const ROWS_KEY: &str = "rows";
 
 /// How a score stands against its threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -186,19 +229,40 @@ pub struct ThresholdYaml {
     severity: Severity,
 }
 
-/// Checks a `quality:` map: known dimensions, minimums between 0 and 1. Every problem is
-/// returned.
+/// Checks a `quality:` map: known dimensions, minimums between 0 and 1, and `rows`, a whole
+/// number of rows. Every problem is returned.
 pub fn thresholds(
     file: &YamlFile,
     yaml: BTreeMap<String, Spanned<ThresholdYaml>>,
 ) -> Result<Thresholds, Vec<QualityError>> {
-    let mut quality = Thresholds::new();
+    let mut quality = Thresholds::default();
     let mut problems = Vec::new();
     for (name, threshold) in yaml {
         let span = file.span(&threshold.referenced);
+        if name == ROWS_KEY {
+            let ThresholdYaml { min, severity } = threshold.value;
+            if min >= 0.0 && min.fract() == 0.0 && min < 1e15 {
+                quality.rows = Some(RowMinimum {
+                    min: min as u64,
+                    severity,
+                });
+            } else {
+                problems.push(QualityError::BadRowMinimum {
+                    min,
+                    src: file.source(),
+                    span,
+                });
+            }
+            continue;
+        }
         let dimension = match name.parse::<Dimension>() {
             Ok(dimension) => dimension,
-            Err(help) => {
+            Err(_) => {
+                let help = diag::suggest(
+                    &name,
+                    Dimension::names().chain([ROWS_KEY]),
+                    "dimensions (or `rows`)",
+                );
                 problems.push(QualityError::UnknownDimension {
                     dimension: name,
                     help,
@@ -218,7 +282,9 @@ pub fn thresholds(
             });
             continue;
         }
-        quality.insert(dimension, Threshold { min, severity });
+        quality
+            .dimensions
+            .insert(dimension, Threshold { min, severity });
     }
     if problems.is_empty() {
         Ok(quality)
@@ -237,6 +303,19 @@ pub enum QualityError {
         #[source_code]
         src: NamedSource<Arc<str>>,
         #[label("not a dimension")]
+        span: SourceSpan,
+    },
+
+    #[error("the `rows` minimum must be a whole number of rows, not {min}")]
+    #[diagnostic(
+        code(thinslice::workspace::rows),
+        help("`rows: {{ min: 1 }}` fails a slice that holds no row")
+    )]
+    BadRowMinimum {
+        min: f64,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("not a row count")]
         span: SourceSpan,
     },
 

@@ -104,7 +104,7 @@ impl Workspace {
 
         let quality = quality::thresholds(&file, yaml.quality).unwrap_or_else(|found| {
             problems.extend(found.into_iter().map(WorkspaceError::from));
-            Thresholds::new()
+            Thresholds::default()
         });
         if !problems.is_empty() {
             return Err(diag::problems(

@@ -3,8 +3,8 @@
 
 use polars::prelude::*;
 
-use super::{Failure, Scorer, no_text};
-use crate::columns::{CLASS, ROW_COLUMN};
+use super::{Failure, Scorer};
+use crate::columns::{CLASS, ID, ROW_COLUMN};
 use crate::mapping::ClassSource;
 use crate::quality::{Dimension, Tally};
 
@@ -13,6 +13,7 @@ impl Scorer<'_> {
     pub(super) fn class_conformity(
         &mut self,
         rows: &DataFrame,
+        entities: &DataFrame,
         failures: &mut Vec<LazyFrame>,
     ) -> PolarsResult<()> {
         let ClassSource::Column {
@@ -65,10 +66,17 @@ impl Scorer<'_> {
                 passed: checked - missing,
             },
         );
+        // A row without a class is quarantined, unless the mapping gives it a fallback class
+        // or keeps it without one (`unmapped`): then its failure names the thing.
+        let unmapped = unmapped.join(
+            entities.clone().lazy().select([col(ROW_COLUMN), col(ID)]),
+            [col(ROW_COLUMN)],
+            [col(ROW_COLUMN)],
+            JoinArgs::new(JoinType::Left),
+        );
         let failure = Failure {
             dimension: Dimension::Conformity,
-            // A row without a class becomes no thing, so has no identifier.
-            id: no_text(),
+            id: col(ID),
             property: CLASS.to_string(),
             value: col("code"),
             rule: lit(format!("no RDL class for this `{column}` code")),

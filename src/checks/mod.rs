@@ -210,7 +210,7 @@ impl<'a> Scorer<'a> {
     ) -> PolarsResult<u64> {
         let mut failures: Vec<LazyFrame> = Vec::new();
         let left_out = self.values(mapped, &mut failures)?;
-        self.class_conformity(rows, &mut failures)?;
+        self.class_conformity(rows, &mapped.entities, &mut failures)?;
         self.completeness(&mapped.entities, &mut failures)?;
         self.identifiers(&mapped.entities)?;
         self.integrity(&mapped.entities, known, &mut failures)?;

@@ -61,6 +61,16 @@ pub struct SliceReport {
     pub failures: Vec<FailureRecord>,
     /// The level each slice column reached.
     pub digitalisation: Vec<ColumnLevel>,
+    /// The rows the slice holds against its minimum, when `quality` sets one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<RowsScore>,
+}
+
+/// A slice's rows against the minimum its quality bar sets.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RowsScore {
+    pub min: u64,
+    pub status: Status,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +84,7 @@ pub struct FailureRecord {
 }
 
 fn score(dimension: Dimension, tally: Tally, thresholds: &Thresholds) -> DimensionScore {
-    let threshold = thresholds.get(&dimension);
+    let threshold = thresholds.get(dimension);
     DimensionScore {
         score: tally.score(),
         checked: tally.checked,
@@ -110,9 +120,7 @@ pub fn build(
             (*d, score(*d, tally, thresholds))
         })
         .collect();
-    let passed = reports
-        .iter()
-        .all(|s| s.dimensions.values().all(|d| d.status != Status::Fail));
+    let passed = reports.iter().all(SliceReport::passed);
     Ok(Report {
         schema: SCHEMA_VERSION,
         passed,
@@ -124,7 +132,7 @@ pub fn build(
 
 /// One mapped slice's part of the report.
 fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
-    let unjudged = Thresholds::new();
+    let unjudged = Thresholds::default();
     Ok(SliceReport {
         slice: c.slice.clone(),
         rows_read: run.account.rows_read,
@@ -152,6 +160,10 @@ fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
         failures_total: c.failures.height() as u64,
         failures: records(&c.failures, FAILURES_IN_REPORT)?,
         digitalisation: run.levels.clone(),
+        rows: run.thresholds.rows.map(|minimum| RowsScore {
+            min: minimum.min,
+            status: minimum.status(run.account.rows_in_slice),
+        }),
     })
 }
 
@@ -197,55 +209,35 @@ pub fn records(failures: &DataFrame, limit: usize) -> PolarsResult<Vec<FailureRe
 /// JUnit XML: a test suite per slice, a test case per dimension; a `fail` threshold not met
 /// is a failure, a `warn` one a passing case with a message.
 pub fn junit(report: &Report) -> String {
-    let cases: usize = report.slices.iter().map(|s| s.dimensions.len()).sum();
-    let failures: usize = report
-        .slices
-        .iter()
-        .map(|s| {
-            s.dimensions
-                .values()
-                .filter(|d| d.status == Status::Fail)
-                .count()
-        })
-        .sum();
+    let cases: Vec<Vec<Case>> = report.slices.iter().map(SliceReport::cases).collect();
+    let count = cases.iter().map(Vec::len).sum::<usize>();
+    let failed = |cases: &[Case]| cases.iter().filter(|c| c.status == Status::Fail).count();
+    let failures: usize = cases.iter().map(|c| failed(c)).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
-        "<testsuites name=\"thinslice conformance\" tests=\"{cases}\" failures=\"{failures}\">\n"
+        "<testsuites name=\"thinslice conformance\" tests=\"{count}\" failures=\"{failures}\">\n"
     ));
-    for slice in &report.slices {
-        let failed = slice
-            .dimensions
-            .values()
-            .filter(|d| d.status == Status::Fail)
-            .count();
+    for (slice, cases) in report.slices.iter().zip(&cases) {
         xml.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\">\n",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
             escape(&slice.slice),
-            slice.dimensions.len()
+            cases.len(),
+            failed(cases)
         ));
-        for (dimension, score) in &slice.dimensions {
-            let message = format!(
-                "{dimension}: {:.1}% ({} of {} checks passed){}",
-                score.score * 100.0,
-                score.passed,
-                score.checked,
-                score
-                    .min
-                    .map(|m| format!(", minimum {:.1}%", m * 100.0))
-                    .unwrap_or_default()
-            );
+        for case in cases {
             xml.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{dimension}\">\n",
-                escape(&slice.slice)
+                "    <testcase classname=\"{}\" name=\"{}\">\n",
+                escape(&slice.slice),
+                case.name
             ));
-            match score.status {
+            match case.status {
                 Status::Fail => xml.push_str(&format!(
                     "      <failure message=\"{}\"/>\n",
-                    escape(&message)
+                    escape(&case.message)
                 )),
                 Status::Pass | Status::Warn => xml.push_str(&format!(
                     "      <system-out>{}</system-out>\n",
-                    escape(&message)
+                    escape(&case.message)
                 )),
             }
             xml.push_str("    </testcase>\n");
@@ -254,4 +246,51 @@ pub fn junit(report: &Report) -> String {
     }
     xml.push_str("</testsuites>\n");
     xml
+}
+
+/// One test case of a slice in JUnit: a dimension, or its row count when a minimum is set.
+struct Case {
+    name: String,
+    message: String,
+    status: Status,
+}
+
+impl SliceReport {
+    fn cases(&self) -> Vec<Case> {
+        let mut cases: Vec<Case> = self
+            .dimensions
+            .iter()
+            .map(|(dimension, score)| Case {
+                name: dimension.to_string(),
+                message: format!(
+                    "{dimension}: {:.1}% ({} of {} checks passed){}",
+                    score.score * 100.0,
+                    score.passed,
+                    score.checked,
+                    score
+                        .min
+                        .map(|m| format!(", minimum {:.1}%", m * 100.0))
+                        .unwrap_or_default()
+                ),
+                status: score.status,
+            })
+            .collect();
+        if let Some(rows) = &self.rows {
+            cases.push(Case {
+                name: "rows".into(),
+                message: format!(
+                    "rows: {} in the slice, minimum {}",
+                    self.rows_in_slice, rows.min
+                ),
+                status: rows.status,
+            });
+        }
+        cases
+    }
+
+    /// Whether the slice met every `fail` threshold.
+    fn passed(&self) -> bool {
+        self.dimensions.values().all(|d| d.status != Status::Fail)
+            && self.rows.is_none_or(|r| r.status != Status::Fail)
+    }
 }

@@ -50,6 +50,12 @@ pub fn runs_table(runs: &[SliceRun]) -> String {
     text.push_str(
         "\nread = in slice + outside; in slice = things + quarantined. A failed value is left out of its thing.\n",
     );
+    for r in runs.iter().filter(|r| r.account.rows_in_slice == 0) {
+        text.push_str(&format!(
+            "warning: slice `{}` holds 0 rows ({} read): its scores check nothing\n",
+            r.account.slice, r.account.rows_read
+        ));
+    }
     text
 }
 
@@ -72,6 +78,19 @@ pub fn run_summary(runs: &[SliceRun], report: &Report, conformances: &[Conforman
         text.push_str(&format!("unmapped codes: {}\n", unmapped.join("; ")));
     }
     for slice in &report.slices {
+        if let Some(rows) = slice.rows.filter(|r| r.status != Status::Pass) {
+            text.push_str(&format!(
+                "{}: {} holds {} rows, below the minimum {}\n",
+                if rows.status == Status::Fail {
+                    "FAIL"
+                } else {
+                    "warn"
+                },
+                slice.slice,
+                slice.rows_in_slice,
+                rows.min
+            ));
+        }
         for (dimension, score) in &slice.dimensions {
             let word = match score.status {
                 Status::Fail => "FAIL",

@@ -364,3 +364,67 @@ fn every_value_left_out_counts_and_every_unmapped_code_is_listed() {
         text.stdout
     );
 }
+
+/// A header-only export holds no rows: its 100% scores check nothing, which the run says,
+/// and `quality: { rows: { min: 1 } }` fails it.
+#[test]
+fn a_slice_of_no_rows_says_so_and_a_row_minimum_fails_it() {
+    let ws =
+        workspace("assets.csv", "  name: { from: Name }\n").with_file("assets.csv", "ID,Name\n");
+    let run = ws.run(&["--no-progress", "run"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("warning: slice `assets` holds 0 rows (0 read): its scores check nothing"),
+        "{}",
+        run.stdout
+    );
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    std::fs::write(
+        ws.path().join("thinslice.yaml"),
+        format!("{config}quality:\n  rows: {{ min: 1 }}\n"),
+    )
+    .expect("config");
+    let run = ws.run(&["--no-progress", "run"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("FAIL: assets holds 0 rows, below the minimum 1"),
+        "{}",
+        run.stdout
+    );
+    let junit = std::fs::read_to_string(ws.path().join("out/junit.xml")).expect("junit");
+    assert!(
+        junit.contains("<failure message=\"rows: 0 in the slice, minimum 1\"/>"),
+        "{junit}"
+    );
+    let bad = ws.with_file(
+        "thinslice.yaml",
+        &format!("{config}quality:\n  rows: {{ min: 0.5 }}\n"),
+    );
+    let run = bad.run(&["--no-progress", "lint"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("the `rows` minimum must be a whole number of rows, not 0.5"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A failure of a row that became a thing names the thing: a class code without a term,
+/// under `unmapped: warn`, had an empty id.
+#[test]
+fn a_failure_of_a_thing_names_its_id() {
+    let mapping = "slice: assets\nclass: { from: Type, values: { PUMP: Asset }, unmapped: warn }\nid: \"https://data.test/asset/{ID}\"\n";
+    let ws = TestWorkspace::new(
+        "rdl: rdl.yaml\nsources:\n  assets: { path: assets.csv }\noutput: out\n",
+    )
+    .with_file("rdl.yaml", RDL)
+    .with_file("slices/assets.yaml", "source: assets\n")
+    .with_file("mappings/assets.yaml", mapping)
+    .with_file("assets.csv", "ID,Type\nA,PUMP\nB,XXX\n");
+    ws.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(
+        column(&ws, "out/failures/assets.csv", "id"),
+        ["https://data.test/asset/B"]
+    );
+    assert_eq!(column(&ws, "out/failures/assets.csv", "value"), ["XXX"]);
+}
