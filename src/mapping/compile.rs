@@ -210,12 +210,44 @@ fn link_expr(link: &LinkRule, schema: &Schema) -> Expr {
 /// row can).
 fn quarantine_expr(template: &Template, id: Expr, class_reason: Expr) -> Expr {
     let id_columns: Vec<String> = template.columns().map(|c| format!("`{c}`")).collect();
-    when(id.is_null())
+    let not_an_iri = iri_problem(id.clone());
+    when(id.clone().is_null())
         .then(lit(format!(
             "no identifier: {} empty",
             id_columns.join(" or ")
         )))
+        .when(not_an_iri.clone().is_not_null())
+        .then(concat_str(
+            [
+                lit("identifier `"),
+                id,
+                lit("` is not an IRI: "),
+                not_an_iri,
+            ],
+            "",
+            false,
+        ))
         .otherwise(class_reason)
+}
+
+/// Why each identifier is not an IRI, null for those that are (and for no identifier). The
+/// values in a template are escaped, but a template's data can still make a bad IRI (a
+/// scheme or host read from a column): such a thing would vanish from the RDF.
+fn iri_problem(id: Expr) -> Expr {
+    id.map(
+        |column| {
+            let ids = column.str()?;
+            let problems: StringChunked = ids
+                .iter()
+                .map(|id| {
+                    id.and_then(|id| oxrdf::NamedNode::new(id).err())
+                        .map(|e| e.to_string())
+                })
+                .collect();
+            Ok(problems.with_name(ids.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
 }
 
 /// A column's values as the source wrote them: its text as written when it was read as a
@@ -328,13 +360,23 @@ fn percent_encode(text: Expr) -> Expr {
     )
 }
 
-/// What an IRI path segment cannot hold as it is: `%` itself, space, and the delimiters and
-/// unsafe characters of RFC 3987.
+/// What an IRI path segment cannot hold as it is (RFC 3987 `ipchar`): `%` itself, space,
+/// the delimiters, control characters, and the characters that are neither unreserved nor
+/// `ucschar` (private use, non-characters).
 fn needs_escape(c: char) -> bool {
-    matches!(
-        c,
-        '%' | ' ' | '"' | '#' | '/' | '<' | '>' | '?' | '\\' | '^' | '`' | '{' | '|' | '}'
-    )
+    if c.is_ascii() {
+        return !(c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c));
+    }
+    !matches!(
+        u32::from(c),
+        0xA0..=0xD7FF | 0xF900..=0xFDCF | 0xFDF0..=0xFFEF
+    ) && !is_supplementary_ucschar(u32::from(c))
+}
+
+/// RFC 3987's `ucschar` beyond the Basic Multilingual Plane: every plane but the last two
+/// code points of each.
+fn is_supplementary_ucschar(code: u32) -> bool {
+    (0x10000..=0xEFFFD).contains(&code) && code & 0xFFFE != 0xFFFE
 }
 
 fn escape_segment(text: &str) -> std::borrow::Cow<'_, str> {
@@ -344,7 +386,10 @@ fn escape_segment(text: &str) -> std::borrow::Cow<'_, str> {
     let mut escaped = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if needs_escape(c) {
-            escaped.push_str(&format!("%{:02X}", c as u32));
+            let mut utf8 = [0; 4];
+            for byte in c.encode_utf8(&mut utf8).bytes() {
+                escaped.push_str(&format!("%{byte:02X}"));
+            }
         } else {
             escaped.push(c);
         }
@@ -463,5 +508,23 @@ mod tests {
         ));
         assert_eq!(escape_segment("50% a/b"), "50%25%20a%2Fb");
         assert_eq!(escape_segment("Müller{1}|\"x\""), "Müller%7B1%7D%7C%22x%22");
+        // Control characters, brackets and private use cannot stand in an IRI either.
+        assert_eq!(
+            escape_segment("a\u{1}b[c]\u{E000}"),
+            "a%01b%5Bc%5D%EE%80%80"
+        );
+        for c in [
+            '\u{0}',
+            '\n',
+            '\u{7F}',
+            '\u{85}',
+            '\u{FFFE}',
+            '\u{1FFFF}',
+            '[',
+            ' ',
+        ] {
+            let iri = format!("https://x.test/{}", escape_segment(&c.to_string()));
+            assert!(oxrdf::NamedNode::new(&iri).is_ok(), "{c:?}: {iri}");
+        }
     }
 }

@@ -188,6 +188,21 @@ pub enum MappingError {
         source: polars::error::PolarsError,
     },
 
+    #[error("the identifier template does not make an IRI: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::not_an_iri),
+        help(
+            "start it with a scheme and an authority: `https://data.example.org/asset/{{Asset ID}}`"
+        )
+    )]
+    NotAnIri {
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
     #[error("bad identifier template: {reason}")]
     #[diagnostic(
         code(thinslice::mapping::template),

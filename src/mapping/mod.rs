@@ -164,11 +164,11 @@ impl Mapping {
         };
 
         let class = validator.class(&yaml.class, &columns);
-        let id = validator.template(&yaml.id, &columns);
+        let id = validator.template(&yaml.id, &columns, true);
         let label = yaml
             .label
             .as_ref()
-            .and_then(|l| validator.template(l, &columns));
+            .and_then(|l| validator.template(l, &columns, false));
         let properties: Vec<PropertyRule> = yaml
             .properties
             .iter()

@@ -6,7 +6,8 @@ use serde_saphyr::Spanned;
 
 use super::yaml::{CheckYaml, ClassRule, LinkRuleYaml, PropertyRuleYaml};
 use super::{
-    ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, Unmapped, ValueSource,
+    ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, TemplatePart,
+    Unmapped, ValueSource,
 };
 use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
@@ -94,10 +95,13 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A template whose columns the slice has; for an identifier (`iri`), one whose text
+    /// makes an IRI.
     pub(super) fn template(
         &mut self,
         text: &Spanned<String>,
         columns: &[String],
+        iri: bool,
     ) -> Option<Template> {
         let span = self.span(&text.referenced);
         match Template::parse(&text.value) {
@@ -105,6 +109,14 @@ impl<'a> Validator<'a> {
                 let mut ok = true;
                 for column in template.columns() {
                     ok &= self.check_column(column, span, columns);
+                }
+                if iri && let Err(reason) = makes_an_iri(&template) {
+                    self.problems.push(MappingError::NotAnIri {
+                        reason,
+                        src: self.file.source(),
+                        span,
+                    });
+                    ok = false;
                 }
                 ok.then_some(template)
             }
@@ -386,7 +398,7 @@ impl<'a> Validator<'a> {
             self.unknown(Term::Slice, &target.value, at, slices.to_vec());
             ok = false;
         }
-        let id = self.template(&rule.value.id, columns);
+        let id = self.template(&rule.value.id, columns, true);
         if let (Some(split), Some(id)) = (&rule.value.split, &id)
             && id.columns().count() != 1
         {
@@ -406,6 +418,22 @@ impl<'a> Validator<'a> {
             _ => None,
         }
     }
+}
+
+/// Whether a template's text makes an IRI: rendered with a plain value in each placeholder
+/// (values are escaped, so its literals decide).
+fn makes_an_iri(template: &Template) -> Result<(), String> {
+    let sample: String = template
+        .parts
+        .iter()
+        .map(|part| match part {
+            TemplatePart::Literal(text) => text.as_str(),
+            TemplatePart::Column(_) => "x",
+        })
+        .collect();
+    oxrdf::NamedNode::new(&sample)
+        .map(|_| ())
+        .map_err(|e| format!("`{sample}`: {e}"))
 }
 
 /// Why a constant value would fail for every thing, if it would: the rule is run on it as

@@ -77,6 +77,23 @@ pub enum RdlError {
         span: SourceSpan,
     },
 
+    #[error("{name} does not make an IRI: `{iri}` ({reason})")]
+    #[diagnostic(
+        code(thinslice::rdl::not_an_iri),
+        help(
+            "RDL names become IRIs under the namespace: use letters, digits, `-`, `_` and `.`, and a namespace such as `https://rdl.example.org/terms#`"
+        )
+    )]
+    NotAnIri {
+        name: String,
+        iri: String,
+        reason: String,
+        #[source_code]
+        src: NamedSource<Arc<str>>,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
     #[error("class `{class}` is its own ancestor")]
     #[diagnostic(code(thinslice::rdl::cycle), help("a class hierarchy cannot loop"))]
     Cycle {

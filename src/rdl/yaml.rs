@@ -115,6 +115,7 @@ pub(super) fn load(file: YamlFile) -> Result<Rdl, RdlError> {
         property_names: yaml.properties.keys().map(String::as_str).collect(),
         problems: Vec::new(),
     };
+    loader.terms(&yaml);
     let units = loader.units(&yaml.units);
     let classes = loader.classes(&yaml.classes);
     let properties = yaml
@@ -179,6 +180,60 @@ impl Loader<'_> {
             src: self.file.source(),
             span: self.at(location),
         });
+    }
+
+    /// Every name that becomes an IRI under the namespace (classes, properties, code values)
+    /// makes a valid one: a name with a space or a `>` wrote N-Triples no parser reads.
+    fn terms(&mut self, yaml: &RdlYaml) {
+        let namespace = &yaml.namespace;
+        let at = |location: &Location, name: &str| self.file.sub_span(self.at(location), name);
+        if let Err(e) = oxrdf::NamedNode::new(&namespace.value) {
+            self.problems.push(RdlError::NotAnIri {
+                name: "the namespace".into(),
+                iri: namespace.value.clone(),
+                reason: e.to_string(),
+                src: self.file.source(),
+                span: self.at(&namespace.referenced),
+            });
+            return;
+        }
+        // (the name as a term, how a message names it, where it is written)
+        let mut named: Vec<(String, String, SourceSpan)> = Vec::new();
+        for (name, class) in &yaml.classes {
+            named.push((
+                name.clone(),
+                format!("class `{name}`"),
+                at(&class.referenced, name),
+            ));
+        }
+        for (name, property) in &yaml.properties {
+            named.push((
+                name.clone(),
+                format!("property `{name}`"),
+                at(&property.referenced, name),
+            ));
+            if let Some(values) = &property.value.values {
+                for (code, _) in &values.value.0 {
+                    named.push((
+                        code.clone(),
+                        format!("value `{code}`"),
+                        at(&values.referenced, code),
+                    ));
+                }
+            }
+        }
+        for (term, name, span) in named {
+            let iri = format!("{}{term}", namespace.value);
+            if let Err(e) = oxrdf::NamedNode::new(&iri) {
+                self.problems.push(RdlError::NotAnIri {
+                    name,
+                    iri,
+                    reason: e.to_string(),
+                    src: self.file.source(),
+                    span,
+                });
+            }
+        }
     }
 
     fn units(&mut self, yaml: &BTreeMap<String, Spanned<UnitYaml>>) -> BTreeMap<String, Unit> {

@@ -428,3 +428,81 @@ fn a_failure_of_a_thing_names_its_id() {
     );
     assert_eq!(column(&ws, "out/failures/assets.csv", "value"), ["XXX"]);
 }
+
+/// Identifiers are IRIs or the thing is quarantined with the reason: a control character is
+/// escaped like any other, and a template whose scheme comes from the data can still fail;
+/// such things vanished from the RDF without a word.
+#[test]
+fn every_thing_has_an_iri_or_is_quarantined_with_the_reason() {
+    let mapping = "slice: assets\nclass: Asset\nid: \"{Scheme}://data.test/asset/{ID}\"\n";
+    let ws = TestWorkspace::new(
+        "rdl: rdl.yaml\nsources:\n  assets: { path: assets.csv }\noutput: out\n",
+    )
+    .with_file("rdl.yaml", RDL)
+    .with_file("slices/assets.yaml", "source: assets\n")
+    .with_file("mappings/assets.yaml", mapping)
+    .with_file("assets.csv", "Scheme,ID\nhttps,A\u{1}[1]\nhttps,B\n1x,C\n");
+    let run = ws
+        .run(&["--no-progress", "run", "--format", "json"])
+        .expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["slices"][0]["things"], 2, "{}", run.stdout);
+    assert_eq!(
+        report["slices"][0]["triples"], 2,
+        "every thing is in the RDF"
+    );
+    assert_eq!(
+        column(&ws, "out/entities/assets.csv", "id"),
+        [
+            "https://data.test/asset/A%01%5B1%5D",
+            "https://data.test/asset/B"
+        ]
+    );
+    let reasons = column(&ws, "out/quarantine/assets.csv", "reason");
+    assert_eq!(reasons.len(), 1);
+    assert!(
+        reasons[0].starts_with("identifier `1x://data.test/asset/C` is not an IRI: "),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        column(&ws, "out/quarantine/assets.csv", "_origin"),
+        ["assets.csv:4"]
+    );
+}
+
+/// RDL names and identifier templates that cannot make IRIs are refused before any data:
+/// they wrote N-Triples no parser reads.
+#[test]
+fn names_and_templates_that_make_no_iri_are_refused() {
+    let rdl = "namespace: https://rdl.test/r#\nclasses:\n  Pump Unit: {}\nproperties:\n  state: { datatype: code, values: [In, Out>Service] }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  assets: { path: assets.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file("slices/assets.yaml", "source: assets\n")
+        .with_file("assets.csv", "ID\nA\n");
+    let run = ws.run(&["--no-progress", "lint"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("class `Pump Unit` does not make an IRI: `https://rdl.test/r#Pump Unit`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("value `Out>Service` does not make an IRI"),
+        "{}",
+        run.stderr
+    );
+    let template = workspace("assets.csv", "  name: { from: ID }\n")
+        .with_file("assets.csv", "ID\nA\n")
+        .with_file(
+            "mappings/assets.yaml",
+            "slice: assets\nclass: Asset\nid: \"asset {ID}\"\n",
+        );
+    let run = template.run(&["--no-progress", "lint"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("the identifier template does not make an IRI: `asset x`"),
+        "{}",
+        run.stderr
+    );
+}
