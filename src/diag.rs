@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::de::DeserializeOwned;
 use serde_saphyr::Location;
 use thiserror::Error;
@@ -38,9 +38,12 @@ impl YamlFile {
         }
     }
 
-    /// The file as miette source code.
-    pub fn source(&self) -> NamedSource<Arc<str>> {
-        NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("yaml")
+    /// The file as diagnostics quote it.
+    pub fn source(&self) -> SourceText {
+        SourceText {
+            name: self.name.clone(),
+            text: Arc::clone(&self.text),
+        }
     }
 
     /// The byte span of a location reported by the YAML parser.
@@ -128,7 +131,7 @@ pub enum YamlError {
     Syntax {
         message: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },
@@ -174,11 +177,77 @@ impl fmt::Display for Term {
     }
 }
 
+/// A YAML file's text as diagnostics quote it. A line too long to show whole (a `where:` of
+/// thousands of values) is quoted as an excerpt around the place: the message stays
+/// readable, and miette never draws past the column it can (it panics past 65,535).
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    name: String,
+    text: Arc<str>,
+}
+
+/// A line longer than this, in bytes, is quoted as an excerpt.
+const LONG_LINE: usize = 240;
+/// How much of a long line an excerpt shows before and after the place.
+const EXCERPT_BEFORE: usize = 60;
+const EXCERPT_AFTER: usize = 120;
+
+impl SourceCode for SourceText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &'a str = &self.text;
+        let contents = text.read_span(span, before, after)?;
+        let long = contents
+            .data()
+            .split(|b| *b == b'\n')
+            .any(|line| line.len() > LONG_LINE);
+        if !long {
+            let quoted = MietteSpanContents::new_named(
+                self.name.clone(),
+                contents.data(),
+                *contents.span(),
+                contents.line(),
+                contents.column(),
+                contents.line_count(),
+            );
+            return Ok(Box::new(quoted.with_language("yaml")));
+        }
+        // The line the place is on, cut down to an excerpt around it.
+        let at = span.offset().min(text.len());
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let from = boundary(text, at.saturating_sub(EXCERPT_BEFORE).max(line_start));
+        let to = boundary(text, (at + EXCERPT_AFTER).min(line_end));
+        let place = text.read_span(&SourceSpan::from((at, 0)), 0, 0)?;
+        let excerpt = MietteSpanContents::new_named(
+            self.name.clone(),
+            &text.as_bytes()[from..to],
+            SourceSpan::from((from, to - from)),
+            place.line(),
+            place.column(),
+            1,
+        );
+        Ok(Box::new(excerpt.with_language("yaml")))
+    }
+}
+
+/// The char boundary at or before `at`.
+fn boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// Where a declaration sits in a YAML file (a source's path in `thinslice.yaml`, say), so
 /// errors found later, while reading data, can point back at it.
 #[derive(Debug, Clone)]
 pub struct ConfigSpan {
-    pub src: NamedSource<Arc<str>>,
+    pub src: SourceText,
     pub span: SourceSpan,
 }
 

@@ -120,6 +120,16 @@ pub enum Error {
         source: serde_json::Error,
     },
 
+    #[error("a thread could not be started")]
+    #[diagnostic(
+        code(thinslice::thread),
+        help("the machine is short of memory or threads")
+    )]
+    Thread {
+        #[source]
+        source: std::io::Error,
+    },
+
     /// A source's reader stopped because the handler of its batches failed (whose error is
     /// the one reported), or the reader thread itself stopped unexpectedly.
     #[error("reading stopped before the end of the source")]

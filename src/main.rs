@@ -5,7 +5,27 @@ use clap::Parser;
 use thinslice::cli::{Cli, Color};
 use thinslice::cmd::{self, Context, Outcome};
 
+/// The stack of the thread a command runs on. Parsers of user input recurse (polars' SQL
+/// conditions, YAML); a deep input should meet a located limit, not the end of the stack.
+const STACK_BYTES: usize = 512 << 20;
+
 fn main() -> ExitCode {
+    let worker = std::thread::Builder::new()
+        .name("thinslice".into())
+        .stack_size(STACK_BYTES)
+        .spawn(run);
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        // A panic has printed its message already; it is a bug, not bad input.
+        Ok(Err(_)) => ExitCode::from(101),
+        Err(e) => {
+            eprintln!("thinslice could not start: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     let stderr_is_terminal = std::io::stderr().is_terminal();
     install_diagnostics(cli.color, stderr_is_terminal);

@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
-use crate::diag::{self, YamlFile};
+use crate::diag::{self, SourceText, YamlFile};
 
 /// A dimension of conformance (ISO 8000-8): every check made counts in one of them.
 ///
@@ -301,7 +300,7 @@ pub enum QualityError {
         dimension: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not a dimension")]
         span: SourceSpan,
     },
@@ -314,7 +313,7 @@ pub enum QualityError {
     BadRowMinimum {
         min: f64,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not a row count")]
         span: SourceSpan,
     },
@@ -328,7 +327,7 @@ pub enum QualityError {
         dimension: Dimension,
         min: f64,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("out of range")]
         span: SourceSpan,
     },

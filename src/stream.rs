@@ -350,6 +350,9 @@ fn phase(progress: &dyn Progress, what: &str, slice: &str) -> Box<dyn Task> {
     progress.task(&format!("{what} {slice}"), None)
 }
 
+/// The stack of a source's stream thread.
+const STREAM_STACK_BYTES: usize = 256 << 20;
+
 /// Runs `each` on every item, each on a thread of its own, and returns the results in
 /// order. A source's stream waits on its reader, and its reader may need rayon's workers
 /// (polars, the workbook reader): streams on those workers could leave none to run it.
@@ -364,11 +367,21 @@ where
     std::thread::scope(|scope| {
         let running: Vec<_> = items
             .into_iter()
-            .map(|item| scope.spawn(move || each(item)))
+            .map(|item| {
+                // A slice's condition is compiled on this thread, and polars recurses into
+                // it: the stack a deep condition needs to reach its located limit.
+                std::thread::Builder::new()
+                    .stack_size(STREAM_STACK_BYTES)
+                    .spawn_scoped(scope, move || each(item))
+            })
             .collect();
         running
             .into_iter()
-            .map(|thread| thread.join().unwrap_or(Err(Error::Stopped)))
+            .map(|thread| match thread.map(|t| t.join()) {
+                Ok(Ok(result)) => result,
+                Ok(Err(_)) => Err(Error::Stopped),
+                Err(source) => Err(Error::Thread { source }),
+            })
             .collect()
     })
 }

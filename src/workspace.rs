@@ -3,14 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
-use crate::diag::{self, ConfigSpan, Problems, Where, YamlError, YamlFile};
+use crate::diag::{self, ConfigSpan, Problems, SourceText, Where, YamlError, YamlFile};
 use crate::output::{FileFormat, Formats};
 use crate::quality::{self, QualityError, ThresholdYaml, Thresholds};
 use crate::source::{Encoding, Source, SourceFormat, SourceOptions};
@@ -288,7 +287,7 @@ pub enum WorkspaceError {
         id: String,
         path: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("which reader for this file?")]
         span: SourceSpan,
     },
@@ -304,7 +303,7 @@ pub enum WorkspaceError {
         applies: String,
         format: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not used for this source")]
         span: SourceSpan,
     },
@@ -318,7 +317,7 @@ pub enum WorkspaceError {
         key: String,
         value: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("one character expected")]
         span: SourceSpan,
     },
@@ -330,7 +329,7 @@ pub enum WorkspaceError {
     )]
     HeaderRowZero {
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("row 0 does not exist")]
         span: SourceSpan,
     },

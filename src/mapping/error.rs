@@ -1,12 +1,10 @@
 //! What can be wrong with a mapping file, or with running it.
 
-use std::sync::Arc;
-
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use super::Mapping;
-use crate::diag::{Term, YamlError};
+use crate::diag::{SourceText, Term, YamlError};
 use crate::rdl::Datatype;
 
 impl MappingError {
@@ -32,7 +30,7 @@ pub enum MappingError {
         name: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not found")]
         span: SourceSpan,
     },
@@ -47,7 +45,7 @@ pub enum MappingError {
         property: String,
         reason: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("this value")]
         span: SourceSpan,
     },
@@ -59,7 +57,7 @@ pub enum MappingError {
         property: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not in the RDL's code list")]
         span: SourceSpan,
     },
@@ -78,7 +76,7 @@ pub enum MappingError {
         target: String,
         target_quantity: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("wrong kind of unit")]
         span: SourceSpan,
     },
@@ -91,7 +89,7 @@ pub enum MappingError {
     UnitlessProperty {
         property: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("nothing to convert to")]
         span: SourceSpan,
     },
@@ -106,7 +104,7 @@ pub enum MappingError {
         property: String,
         datatype: Datatype,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not for this datatype")]
         span: SourceSpan,
     },
@@ -116,7 +114,7 @@ pub enum MappingError {
     LinkAsProperty {
         property: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("a link")]
         span: SourceSpan,
     },
@@ -130,7 +128,7 @@ pub enum MappingError {
         property: String,
         datatype: Datatype,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not a link")]
         span: SourceSpan,
     },
@@ -140,7 +138,7 @@ pub enum MappingError {
     FromOrValue {
         property: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("one of the two")]
         span: SourceSpan,
     },
@@ -150,7 +148,7 @@ pub enum MappingError {
     Decimal {
         value: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },
@@ -162,7 +160,7 @@ pub enum MappingError {
     )]
     SplitTemplate {
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("which column holds the targets?")]
         span: SourceSpan,
     },
@@ -175,7 +173,7 @@ pub enum MappingError {
     Check {
         reason: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("in this condition")]
         span: SourceSpan,
     },
@@ -198,7 +196,7 @@ pub enum MappingError {
     NotAnIri {
         reason: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },
@@ -213,7 +211,7 @@ pub enum MappingError {
     Template {
         reason: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },

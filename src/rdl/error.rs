@@ -1,12 +1,10 @@
 //! What can be wrong with an RDL file.
 
-use std::sync::Arc;
-
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use super::Datatype;
-use crate::diag::{Problems, Term, YamlError};
+use crate::diag::{Problems, SourceText, Term, YamlError};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum RdlError {
@@ -25,7 +23,7 @@ pub enum RdlError {
         name: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not defined in the RDL")]
         span: SourceSpan,
     },
@@ -41,7 +39,7 @@ pub enum RdlError {
         what: String,
         datatype: Datatype,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("does not fit the datatype")]
         span: SourceSpan,
     },
@@ -51,7 +49,7 @@ pub enum RdlError {
     NoValues {
         property: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("a code needs its code list")]
         span: SourceSpan,
     },
@@ -61,7 +59,7 @@ pub enum RdlError {
     BadUnit {
         symbol: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },
@@ -72,7 +70,7 @@ pub enum RdlError {
         #[source]
         source: regex::Error,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },
@@ -89,7 +87,7 @@ pub enum RdlError {
         iri: String,
         reason: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("here")]
         span: SourceSpan,
     },
@@ -99,7 +97,7 @@ pub enum RdlError {
     Cycle {
         class: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("in a cycle")]
         span: SourceSpan,
     },

@@ -1,11 +1,9 @@
 //! What can be wrong with a slice file.
 
-use std::sync::Arc;
-
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
-use crate::diag::YamlError;
+use crate::diag::{SourceText, YamlError};
 use crate::quality::QualityError;
 
 #[derive(Debug, Error, Diagnostic)]
@@ -46,7 +44,7 @@ pub enum SliceError {
         source_id: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not declared in thinslice.yaml")]
         span: SourceSpan,
     },
@@ -59,7 +57,7 @@ pub enum SliceError {
         help: String,
         label: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("{label}")]
         span: SourceSpan,
     },
@@ -70,7 +68,7 @@ pub enum SliceError {
         column: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not in the slice")]
         span: SourceSpan,
     },
@@ -83,7 +81,7 @@ pub enum SliceError {
     DuplicateColumn {
         column: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("named twice")]
         span: SourceSpan,
     },
@@ -98,7 +96,7 @@ pub enum SliceError {
     Condition {
         reason: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("in this condition")]
         span: SourceSpan,
     },
@@ -115,7 +113,7 @@ pub enum SliceError {
         #[source]
         source: polars::error::PolarsError,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("while evaluating this")]
         span: SourceSpan,
     },

@@ -8,15 +8,14 @@ mod workbook;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use polars::prelude::*;
 use serde::Deserialize;
 use thiserror::Error;
 
 use crate::columns::{ROW_COLUMN, data_columns, text_of};
-use crate::diag::ConfigSpan;
+use crate::diag::{ConfigSpan, SourceText};
 use crate::progress::Progress;
 
 /// How many rows a source read in batches hands over at a time.
@@ -369,7 +368,7 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("declared here")]
         span: SourceSpan,
     },
@@ -383,7 +382,7 @@ pub enum SourceError {
         id: String,
         path: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("declared here")]
         span: SourceSpan,
     },
@@ -402,7 +401,7 @@ pub enum SourceError {
         field: usize,
         byte: u8,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("source `{id}`")]
         span: SourceSpan,
     },
@@ -448,7 +447,7 @@ pub enum SourceError {
         header_row: u32,
         last: u64,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("header row")]
         span: SourceSpan,
     },
@@ -460,7 +459,7 @@ pub enum SourceError {
         sheet: String,
         help: String,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("not in the workbook")]
         span: SourceSpan,
     },
@@ -478,7 +477,7 @@ pub enum SourceError {
         header_row: u32,
         last: u32,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("header row")]
         span: SourceSpan,
     },
@@ -493,7 +492,7 @@ pub enum SourceError {
         sheet: String,
         header_row: u32,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("header row")]
         span: SourceSpan,
     },
@@ -510,7 +509,7 @@ pub enum SourceError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("source declared here")]
         span: SourceSpan,
     },
@@ -525,7 +524,7 @@ pub enum SourceError {
         #[source]
         source: PolarsError,
         #[source_code]
-        src: NamedSource<Arc<str>>,
+        src: SourceText,
         #[label("source declared here")]
         span: SourceSpan,
     },

@@ -116,11 +116,20 @@ impl TestWorkspace {
             .env("NO_COLOR", "1")
             .output()
             .expect("run thinslice");
-        Run {
+        let run = Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        };
+        // No input, however bad, may crash thinslice: a panic exits 101, an abort (a stack
+        // overflow) is killed by a signal. Every run of every test checks it.
+        assert!(
+            run.code >= 0 && run.code != 101,
+            "thinslice crashed (exit {}) on {args:?}\n--- stderr\n{}",
+            run.code,
+            run.stderr
+        );
+        run
     }
 
     /// Reads a Parquet file the run wrote.

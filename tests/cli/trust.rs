@@ -506,3 +506,64 @@ fn names_and_templates_that_make_no_iri_are_refused() {
         run.stderr
     );
 }
+
+/// A slice whose `where:` line is long, with a mistake past column 65,535 (miette panicked
+/// drawing it), and one whose condition joins 20,000 comparisons (polars' parser ran out of
+/// stack): each is a located error, exit 2, quoted as a short excerpt.
+#[test]
+fn long_and_deep_conditions_are_located_errors_not_crashes() {
+    let values: Vec<String> = (0..9000).map(|i| format!("'x{i:05}'")).collect();
+    let long = format!(
+        "source: assets\nwhere: \"\\\"Name\\\" IN ({}) AND \\\"Typo\\\" = 1\"\n",
+        values.join(", ")
+    );
+    let ws = workspace("assets.csv", "  name: { from: Name }\n")
+        .with_file("assets.csv", "ID,Name\nA,x\n")
+        .with_file("slices/assets.yaml", &long);
+    let run = ws.run(&["--no-progress", "lint"]).expect(2);
+    assert!(
+        run.stderr.contains("source `assets` has no column `Typo`"),
+        "{}",
+        run.stderr
+    );
+    let column = long
+        .lines()
+        .nth(1)
+        .and_then(|l| l.find("Typo"))
+        .expect("Typo")
+        + 1;
+    assert!(column > 65_535, "{column}");
+    assert!(
+        run.stderr
+            .contains(&format!("slices/assets.yaml:2:{column}]")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.len() < 2_000,
+        "an excerpt, not the whole line: {}",
+        run.stderr.len()
+    );
+
+    let ors: Vec<String> = (0..20_000)
+        .map(|i| format!("\\\"Name\\\" = 'x{i}'"))
+        .collect();
+    let deep = format!("source: assets\nwhere: \"{}\"\n", ors.join(" OR "));
+    let ws = ws.with_file("slices/assets.yaml", &deep);
+    let run = ws.run(&["--no-progress", "run"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("the condition joins 20000 conditions with AND and OR"),
+        "{}",
+        run.stderr
+    );
+    // A long but legal condition runs.
+    let legal: Vec<String> = (0..1_000)
+        .map(|i| format!("\\\"Name\\\" = 'x{i}'"))
+        .collect();
+    let ws = ws.with_file(
+        "slices/assets.yaml",
+        &format!("source: assets\nwhere: \"{}\"\n", legal.join(" OR ")),
+    );
+    ws.run(&["--no-progress", "run"]).expect(0);
+}
