@@ -39,6 +39,14 @@ fn workspace(file: &str, properties: &str) -> TestWorkspace {
     )
 }
 
+/// A diagnostic's text as one line: its wrapping and frame taken out.
+fn flat(text: &str) -> String {
+    text.replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A CSV file's rows as (column → values).
 fn csv(path: &Path) -> Vec<Vec<String>> {
     let mut reader = ::csv::ReaderBuilder::new()
@@ -566,4 +574,82 @@ fn long_and_deep_conditions_are_located_errors_not_crashes() {
         &format!("source: assets\nwhere: \"{}\"\n", legal.join(" OR ")),
     );
     ws.run(&["--no-progress", "run"]).expect(0);
+}
+
+/// The output folder can be neither the filesystem's root, the workspace, a folder above it,
+/// nor a folder holding an input: a run replaces what it writes there, and wrote over its
+/// own sources.
+#[test]
+fn an_output_folder_that_would_harm_the_workspace_is_refused() {
+    for (output, reason) in [
+        ("/", "it is the filesystem's root"),
+        (".", "it is the workspace folder itself"),
+        ("..", "it holds the workspace folder"),
+        (
+            "data",
+            "it holds source `assets` (data/assets.csv), which the run reads",
+        ),
+        (
+            "slices/out",
+            "it lies inside the slices folder, which the run reads",
+        ),
+    ] {
+        let ws = TestWorkspace::new(&format!(
+            "sources:\n  assets: {{ path: data/assets.csv }}\noutput: \"{output}\"\n"
+        ))
+        .with_file("data/assets.csv", "ID\nA\n")
+        .with_file("slices/assets.yaml", "source: assets\n");
+        let before = std::fs::read_to_string(ws.path().join("data/assets.csv")).expect("source");
+        let run = ws.run(&["--no-progress", "slice"]).expect(2);
+        assert!(
+            flat(&run.stderr).contains(reason),
+            "{output}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("thinslice.yaml:3:"),
+            "{output}: {}",
+            run.stderr
+        );
+        let after = std::fs::read_to_string(ws.path().join("data/assets.csv")).expect("source");
+        assert_eq!(before, after);
+    }
+}
+
+/// A source outside the workspace (a relative path up, an absolute path, a link) is refused
+/// unless `allowed_folders` names its folder; nothing of it is read or echoed.
+#[test]
+fn sources_outside_the_workspace_are_refused_unless_allowed() {
+    let outside = tempfile::tempdir().expect("outside folder");
+    std::fs::write(outside.path().join("secret.csv"), "root:x:0:0\n").expect("secret");
+    let absolute = outside.path().join("secret.csv");
+    let ws = TestWorkspace::new(&format!(
+        "sources:\n  up: {{ path: ../../../../../../etc/passwd, format: csv }}\n  abs: {{ path: \"{}\" }}\n  link: {{ path: data/link.csv }}\n",
+        absolute.display()
+    ))
+    .with_file("slices/up.yaml", "source: up\ncolumns: [nope]\n");
+    std::fs::create_dir_all(ws.path().join("data")).expect("data");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&absolute, ws.path().join("data/link.csv")).expect("link");
+    let run = ws.run(&["--no-progress", "lint"]).expect(2);
+    for id in ["up", "abs", "link"] {
+        assert!(
+            run.stderr.contains(&format!("source `{id}`"))
+                && run.stderr.contains("lies outside the workspace folder"),
+            "{id}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        !run.stderr.contains("root:x"),
+        "nothing of an outside file is echoed: {}",
+        run.stderr
+    );
+    let allowed = TestWorkspace::new(&format!(
+        "sources:\n  abs: {{ path: \"{}\" }}\nallowed_folders: [\"{}\"]\n",
+        absolute.display(),
+        outside.path().display()
+    ))
+    .with_file("slices/abs.yaml", "source: abs\n");
+    allowed.run(&["--no-progress", "slice"]).expect(0);
 }

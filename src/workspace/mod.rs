@@ -9,6 +9,8 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use thiserror::Error;
 
+mod paths;
+
 use crate::diag::{self, ConfigSpan, Problems, SourceText, Where, YamlError, YamlFile};
 use crate::output::{FileFormat, Formats};
 use crate::quality::{self, QualityError, ThresholdYaml, Thresholds};
@@ -33,6 +35,9 @@ struct WorkspaceYaml {
     #[serde(default)]
     quality: BTreeMap<String, Spanned<ThresholdYaml>>,
     outputs: Option<Vec<FileFormat>>,
+    /// Folders outside the workspace that sources may be read from.
+    #[serde(default)]
+    allowed_folders: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +106,22 @@ impl Workspace {
             }
         }
 
+        let allowed: Vec<PathBuf> = std::iter::once(root.to_path_buf())
+            .chain(yaml.allowed_folders.iter().map(|f| root.join(&f.value)))
+            .map(|folder| paths::resolved(&folder))
+            .collect();
+        for (id, source) in &sources {
+            let real = paths::resolved(&source.path);
+            if !allowed.iter().any(|folder| paths::is_within(&real, folder)) {
+                problems.push(WorkspaceError::OutsideWorkspace {
+                    id: id.clone(),
+                    path: source.display.clone(),
+                    src: source.config.src.clone(),
+                    span: source.config.span,
+                });
+            }
+        }
+
         let quality = quality::thresholds(&file, yaml.quality).unwrap_or_else(|found| {
             problems.extend(found.into_iter().map(WorkspaceError::from));
             Thresholds::default()
@@ -118,7 +139,7 @@ impl Workspace {
             .as_ref()
             .map(|o| o.value.as_str())
             .unwrap_or("out");
-        Ok(Self {
+        let workspace = Self {
             root: root.to_path_buf(),
             rdl: yaml.rdl.map(|r| root.join(r.value)),
             slices_dir: root.join(yaml.slices.as_deref().unwrap_or("slices")),
@@ -129,7 +150,51 @@ impl Workspace {
             outputs: yaml.outputs.as_deref().map_or(Formats::ALL, Formats::of),
             batch_rows: crate::source::BATCH_ROWS,
             file,
-        })
+        };
+        let output_span = yaml
+            .output
+            .as_ref()
+            .map(|o| workspace.file.span(&o.referenced));
+        workspace.check_output(output_span)?;
+        Ok(workspace)
+    }
+
+    /// Refuses an output folder a run could not write without harm: the filesystem's root,
+    /// the workspace or a folder above it, a folder holding an input or inside one.
+    fn check_output(&self, span: Option<SourceSpan>) -> Result<(), WorkspaceError> {
+        let mut inputs: Vec<(String, PathBuf)> = self
+            .sources
+            .values()
+            .map(|s| (format!("source `{}` ({})", s.id, s.display), s.path.clone()))
+            .collect();
+        inputs.push((WORKSPACE_FILE.to_string(), self.root.join(WORKSPACE_FILE)));
+        if let Some(rdl) = &self.rdl {
+            inputs.push(("the RDL".into(), rdl.clone()));
+        }
+        let folders = [
+            ("the slices folder", &self.slices_dir),
+            ("the mappings folder", &self.mappings_dir),
+        ];
+        let folders: Vec<(String, PathBuf)> = folders
+            .iter()
+            .map(|(name, folder)| (name.to_string(), paths::resolved(folder)))
+            .collect();
+        inputs.extend(folders.iter().cloned());
+        let inputs: Vec<(String, PathBuf)> = inputs
+            .into_iter()
+            .map(|(name, path)| (name, paths::resolved(&path)))
+            .collect();
+        let root = paths::resolved(&self.root);
+        let output = paths::resolved(&self.output_dir);
+        match paths::output_problem(&root, &output, &inputs, &folders) {
+            None => Ok(()),
+            Some(reason) => Err(WorkspaceError::UnsafeOutput {
+                output: self.display_path(&self.output_dir),
+                reason,
+                src: self.file.source(),
+                span: span.unwrap_or_else(|| (0, 0).into()),
+            }),
+        }
     }
 
     /// A path relative to the workspace root, for messages; absolute paths stay as they are.
@@ -277,6 +342,38 @@ pub enum WorkspaceError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Quality(#[from] QualityError),
+
+    #[error("source `{id}` ({path}) lies outside the workspace folder")]
+    #[diagnostic(
+        code(thinslice::workspace::outside),
+        help(
+            "sources are read from inside the workspace folder; to read from another folder, name it under `allowed_folders:` in {WORKSPACE_FILE}"
+        )
+    )]
+    OutsideWorkspace {
+        id: String,
+        path: String,
+        #[source_code]
+        src: SourceText,
+        #[label("outside the workspace")]
+        span: SourceSpan,
+    },
+
+    #[error("the output folder `{output}` cannot be written: {reason}")]
+    #[diagnostic(
+        code(thinslice::workspace::output),
+        help(
+            "write the outputs to a folder of their own, such as `output: out`: a run replaces what it writes there"
+        )
+    )]
+    UnsafeOutput {
+        output: String,
+        reason: String,
+        #[source_code]
+        src: SourceText,
+        #[label("here")]
+        span: SourceSpan,
+    },
 
     #[error("cannot tell the format of source `{id}` from its file name `{path}`")]
     #[diagnostic(
