@@ -50,6 +50,23 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
+    #[error(
+        "the property `{property}` cannot be mapped: its name is a column every entities table has"
+    )]
+    #[diagnostic(
+        code(thinslice::mapping::taken_name),
+        help(
+            "`id`, `class`, `label` and `_origin` are the thing's identifier, class, label and origin; name the RDL property otherwise (`assetLabel`)"
+        )
+    )]
+    TakenName {
+        property: String,
+        #[source_code]
+        src: SourceText,
+        #[label("taken")]
+        span: SourceSpan,
+    },
+
     #[error("`{value}` is not an allowed value of `{property}`")]
     #[diagnostic(code(thinslice::mapping::not_allowed), help("{help}"))]
     NotAllowed {

@@ -9,6 +9,7 @@ use super::{
     ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, TemplatePart,
     Unmapped, ValueSource,
 };
+use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
 use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
@@ -322,6 +323,14 @@ impl<'a> Validator<'a> {
     fn rdl_property(&mut self, name: &str, span: SourceSpan) -> Option<(&'a Property, SourceSpan)> {
         let rdl = self.rdl;
         let key_span = self.file.sub_span(span, name);
+        if [ID, CLASS, LABEL, ORIGIN_COLUMN].contains(&name) {
+            self.problems.push(MappingError::TakenName {
+                property: name.to_string(),
+                src: self.file.source(),
+                span: key_span,
+            });
+            return None;
+        }
         match rdl.properties.get(name) {
             Some(property) => Some((property, key_span)),
             None => {

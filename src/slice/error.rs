@@ -73,6 +73,21 @@ pub enum SliceError {
         span: SourceSpan,
     },
 
+    #[error("the slice has a column named `{column}`, a name thinslice gives a column it writes")]
+    #[diagnostic(
+        code(thinslice::slice::taken_name),
+        help(
+            "`_origin` holds where each row came from, `reason` why a row was quarantined: keep the column under another name, `columns: [{{ \"{column}\": source_{column} }}]`"
+        )
+    )]
+    TakenName {
+        column: String,
+        #[source_code]
+        src: SourceText,
+        #[label("taken")]
+        span: SourceSpan,
+    },
+
     #[error("the slice has two columns named `{column}`")]
     #[diagnostic(
         code(thinslice::slice::duplicate_column),

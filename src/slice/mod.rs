@@ -15,7 +15,7 @@ use polars::prelude::*;
 pub use condition::compile_condition;
 pub use error::SliceError;
 
-use crate::columns::{ROW_COLUMN, data_columns, text_of};
+use crate::columns::{ORIGIN_COLUMN, REASON, ROW_COLUMN, data_columns, text_of};
 use crate::diag::{self, YamlFile};
 use crate::quality::{self, Thresholds};
 use crate::source::{Source, Table};
@@ -208,6 +208,20 @@ impl Slice {
             }
             outputs.push(&pick.to);
         }
+        // The columns thinslice writes beside a slice's own.
+        let given = |name: &str| name == ORIGIN_COLUMN || name == REASON;
+        match &self.columns {
+            Some(picks) => {
+                for pick in picks.iter().filter(|p| given(&p.to)) {
+                    problems.push(self.taken(&pick.to, pick.span));
+                }
+            }
+            None => {
+                for header in headers.iter().filter(|h| given(h)) {
+                    problems.push(self.taken(header, self.source_span));
+                }
+            }
+        }
 
         let span = self.key_span.unwrap_or(self.source_span);
         for key in &self.key {
@@ -226,6 +240,14 @@ impl Slice {
             }
         }
         problems
+    }
+
+    fn taken(&self, column: &str, span: SourceSpan) -> SliceError {
+        SliceError::TakenName {
+            column: column.to_string(),
+            src: self.file.source(),
+            span,
+        }
     }
 
     /// The slice column a key names: a slice column by its slice name, or by its source name

@@ -4,6 +4,7 @@ use std::fs::File;
 
 use polars::prelude::*;
 
+use super::cells::name_headers;
 use super::{Origin, OriginKind, Source, SourceError, Table};
 use crate::columns::{ROW_COLUMN, is_reserved};
 use crate::progress::Progress;
@@ -44,9 +45,16 @@ fn refuse_reserved(source: &Source, names: &[String]) -> Result<(), SourceError>
 pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     let mut reader = open(source)?;
     let schema = reader.schema().map_err(|e| not_parquet(source, e))?;
-    let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();
+    let names = column_names(&schema);
     refuse_reserved(source, &names)?;
     Ok(names)
+}
+
+/// The names a Parquet file's columns go by, as for a CSV header: trimmed, a blank one named
+/// after its position, a repeated one suffixed (` name ` beside `name` is `name (2)`).
+fn column_names(schema: &ArrowSchema) -> Vec<String> {
+    let raw: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    name_headers(&raw, |i| format!("column {}", i + 1))
 }
 
 /// Reads the columns named in `wanted` (all when None) in tables of at most `batch` rows
@@ -63,7 +71,7 @@ pub(super) fn read<E: From<SourceError>>(
     let fail = |e: PolarsError| not_parquet(source, e);
     let mut reader = open(source)?;
     let schema = reader.schema().map_err(fail)?;
-    let names: Vec<String> = schema.iter_names().map(|n| n.trim().to_string()).collect();
+    let names = column_names(&schema);
     refuse_reserved(source, &names)?;
     // The file's own names (which may carry spaces) and the names the columns go by.
     let (projection, kept): (Vec<String>, Vec<String>) = schema

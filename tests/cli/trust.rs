@@ -653,3 +653,50 @@ fn sources_outside_the_workspace_are_refused_unless_allowed() {
     .with_file("slices/abs.yaml", "source: abs\n");
     allowed.run(&["--no-progress", "slice"]).expect(0);
 }
+
+/// Names that meet the columns thinslice writes get a message in the user's terms, not
+/// polars' plan: a source column `_origin`, an RDL property `label`; and Parquet columns
+/// `name` and ` name ` are told apart as a CSV header's would be.
+#[test]
+fn names_that_meet_thinslices_columns_are_located_errors() {
+    let ws = workspace("assets.csv", "  name: { from: Name }\n")
+        .with_file("assets.csv", "ID,Name,_origin\nA,x,y\n");
+    let run = ws.run(&["--no-progress", "run"]).expect(2);
+    let text = flat(&run.stderr);
+    assert!(
+        text.contains(
+            "the slice has a column named `_origin`, a name thinslice gives a column it writes"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!text.contains("duplicate"), "{}", run.stderr);
+
+    let rdl = RDL.replace(
+        "  name: { datatype: string }",
+        "  label: { datatype: string }",
+    );
+    let ws = workspace("assets.csv", "  label: { from: Name }\n")
+        .with_file("rdl.yaml", &rdl)
+        .with_file("assets.csv", "ID,Name\nA,x\n");
+    let run = ws.run(&["--no-progress", "lint"]).expect(2);
+    assert!(
+        flat(&run.stderr).contains("the property `label` cannot be mapped"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("mappings/assets.yaml:5:"),
+        "{}",
+        run.stderr
+    );
+
+    use polars::prelude::*;
+    let mut frame =
+        df!("ID" => ["A", "B"], "name" => ["x", "y"], " name " => ["1", "2"]).expect("frame");
+    let ws = workspace("assets.parquet", "  name: { from: \"name (2)\" }\n");
+    let file = std::fs::File::create(ws.path().join("assets.parquet")).expect("file");
+    ParquetWriter::new(file).finish(&mut frame).expect("write");
+    ws.run(&["--no-progress", "run"]).expect(0);
+    assert_eq!(column(&ws, "out/entities/assets.csv", "name"), ["1", "2"]);
+}
