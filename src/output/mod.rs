@@ -44,6 +44,25 @@ pub enum Cause {
     /// A writer's thread stopped before it was done.
     #[error("the {0} writer stopped unexpectedly")]
     Stopped(&'static str),
+    /// The device is full, whatever the writer said (Parquet's footer writer says "Invalid
+    /// thrift: transport error").
+    #[error("no space left on the device")]
+    NoSpace(#[source] Box<Cause>),
+}
+
+/// Less free space than this on a write's device means the write failed for want of it.
+const NEARLY_FULL: u64 = 64 * 1024;
+
+impl Cause {
+    /// This cause, said as a full disk when the device holding `path` is (nearly) full.
+    fn on_device_of(self, path: &Path) -> Self {
+        let existing = path.ancestors().find(|p| p.exists());
+        let available = existing.and_then(|p| fs4::available_space(p).ok());
+        match available {
+            Some(free) if free < NEARLY_FULL => Cause::NoSpace(Box::new(self)),
+            _ => self,
+        }
+    }
 }
 
 /// The folders of the output folder that hold a slice's data files.
@@ -148,7 +167,7 @@ pub fn commit_all(files: Vec<AtomicFile>) -> Result<(), OutputError> {
 fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
     OutputError::Write {
         path: path.display().to_string(),
-        source: cause.into(),
+        source: cause.into().on_device_of(path),
     }
 }
 
@@ -367,6 +386,48 @@ mod tests {
         assert!(result.is_err());
         let left: Vec<_> = fs::read_dir(dir.path()).expect("listing").collect();
         assert!(left.is_empty(), "left behind: {left:?}");
+    }
+
+    /// The whole chain of an error's messages, as a diagnostic shows it.
+    fn chain(err: &dyn std::error::Error) -> String {
+        let mut text = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            text.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        text
+    }
+
+    /// A full disk is said as such, with the file (/dev/full refuses every write with
+    /// ENOSPC): Parquet's writer had reported "Invalid thrift: transport error".
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_named_with_the_file() {
+        let frame = polars::df!("a" => [1i64, 2, 3]).expect("frame");
+        for format in [TableFormat::Parquet, TableFormat::Csv] {
+            let full = File::options()
+                .write(true)
+                .open("/dev/full")
+                .expect("/dev/full");
+            let path = Path::new("out/entities/pumps.parquet");
+            let failed = TableFile::open(format, full, frame.schema())
+                .and_then(|mut writer| {
+                    writer.write(&frame)?;
+                    writer.finish()
+                })
+                .map_err(|e| write_error(path, e))
+                .expect_err("a full disk fails");
+            let text = chain(&failed);
+            assert!(
+                text.contains("cannot write out/entities/pumps.parquet"),
+                "{text}"
+            );
+            assert!(
+                text.contains("No space left on device"),
+                "{format:?}: {text}"
+            );
+        }
     }
 
     #[test]

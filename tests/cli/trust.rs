@@ -700,3 +700,83 @@ fn names_that_meet_thinslices_columns_are_located_errors() {
     ws.run(&["--no-progress", "run"]).expect(0);
     assert_eq!(column(&ws, "out/entities/assets.csv", "name"), ["1", "2"]);
 }
+
+/// A small filesystem of its own, unmounted when dropped; None where mounting is not allowed.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(bytes: u32) -> Option<Self> {
+        let dir = tempfile::tempdir().ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .ok()?
+            .status
+            .success();
+        mounted.then_some(SmallDisk(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+/// A full disk is said as such, naming the file (Parquet's footer writer had reported
+/// "Invalid thrift: transport error"), and no partial file is left behind. Runs
+/// where a tmpfs can be mounted (as root); elsewhere output::tests covers the writers.
+#[test]
+fn a_full_disk_is_named_with_the_file_and_leaves_no_partial_file() {
+    let Some(disk) = SmallDisk::mount(8 * 1024) else {
+        eprintln!("skipped: no tmpfs can be mounted here");
+        return;
+    };
+    let ws = workspace("assets.csv", "  name: { from: Name }\n").with_file(
+        "thinslice.yaml",
+        &format!(
+            "rdl: rdl.yaml\nsources:\n  assets: {{ path: assets.csv }}\noutput: \"{}\"\noutputs: [parquet]\n",
+            disk.0.path().join("out").display()
+        ),
+    );
+    let rows: String = (0..20_000)
+        .map(|i| format!("A{i},name number {i}\n"))
+        .collect();
+    let ws = ws.with_file("assets.csv", &format!("ID,Name\n{rows}"));
+    let run = ws.run(&["--no-progress", "run"]).expect(2);
+    let text = flat(&run.stderr);
+    assert!(text.contains("cannot write"), "{}", run.stderr);
+    assert!(
+        text.contains("no space left on the device"),
+        "{}",
+        run.stderr
+    );
+    let partials: Vec<_> = walk(&disk.0.path().join("out"))
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(partials.is_empty(), "no partial file left: {partials:?}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
