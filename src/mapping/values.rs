@@ -279,7 +279,11 @@ fn number_expr(
         if (declared_scale, declared_shift) == (1.0, 0.0) {
             number
         } else {
-            converted(number * lit(declared_scale) + lit(declared_shift))
+            converted(
+                number,
+                lit(declared_scale),
+                declared_shift_expr(declared_shift),
+            )
         }
     };
 
@@ -339,14 +343,15 @@ fn number_expr(
             .otherwise(lookup_exprs(written_unit.clone(), entries, unknown()))
     };
     let scale = by_unit(|s| s.0, declared_scale);
-    let shift = by_unit(|s| s.1, declared_shift);
+    let shifted = declared_shift != 0.0 || units.iter().any(|(_, s)| s.1 != 0.0);
+    let shift = shifted.then(|| by_unit(|s| s.1, declared_shift));
     let units_list = units
         .iter()
         .map(|(s, _)| s.as_str())
         .collect::<Vec<_>>()
         .join(", ");
     (
-        converted(number * scale + shift),
+        converted(number, scale, shift),
         format!("not a number in a known unit ({units_list})"),
     )
 }
@@ -354,11 +359,54 @@ fn number_expr(
 /// Significant digits a converted value keeps: as many as a double holds for certain.
 const SIGNIFICANT_DIGITS: i32 = 15;
 
-/// A value converted to another unit, rounded to the digits a double holds: the conversion's
-/// binary arithmetic adds noise past them (350 mm × 0.001 is 0.35000000000000003 m), which
-/// the nearest value with 15 significant digits drops (0.35 m).
-fn converted(value: Expr) -> Expr {
-    value.round_sig_figs(SIGNIFICANT_DIGITS)
+/// The shift of a conversion declared for a whole column, if it has one.
+fn declared_shift_expr(shift: f64) -> Option<Expr> {
+    (shift != 0.0).then(|| lit(shift))
+}
+
+/// A value converted to another unit (`number × scale + shift`), rounded to the digits a
+/// double holds: the conversion's binary arithmetic adds noise past them (350 mm × 0.001 is
+/// 0.35000000000000003 m), which the nearest value with 15 significant digits drops
+/// (0.35 m). A shift is added after that rounding and the sum rounded again, to the digits
+/// of the larger of its two terms (see [`shifted`]).
+fn converted(number: Expr, scale: Expr, shift: Option<Expr>) -> Expr {
+    let product = (number * scale).round_sig_figs(SIGNIFICANT_DIGITS);
+    let Some(shift) = shift else {
+        return product;
+    };
+    map_multiple(
+        |columns: &mut [Column]| {
+            let products = columns[0].f64()?;
+            let shifts = columns[1].cast(&DataType::Float64)?;
+            let shifts = shifts.f64()?;
+            // A shift declared for the whole column comes as one value.
+            let shift_at = |row: usize| shifts.get(if shifts.len() == 1 { 0 } else { row });
+            let sums: Float64Chunked = (0..products.len())
+                .map(|row| Some(shifted(products.get(row)?, shift_at(row)?)))
+                .collect();
+            Ok(sums.with_name(products.name().clone()).into_column())
+        },
+        [product, shift],
+        |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::Float64)),
+    )
+}
+
+/// `product + shift`, rounded to the digits of the larger term: the sum cannot be known to
+/// more decimals than its terms are, so the noise of the addition is dropped even where the
+/// terms cancel (-263.442464 °C + 273.15 is 9.707536 K, not 9.70753600000001).
+fn shifted(product: f64, shift: f64) -> f64 {
+    let sum = product + shift;
+    let magnitude = product.abs().max(shift.abs());
+    if shift == 0.0 || !sum.is_finite() || magnitude == 0.0 {
+        return sum;
+    }
+    // Decimals are whole numbers of a double's exponent range: the cast cannot overflow.
+    let decimals = SIGNIFICANT_DIGITS - 1 - magnitude.log10().floor() as i32;
+    match usize::try_from(decimals) {
+        // Rust writes a double's decimal digits exactly, rounding the last one.
+        Ok(decimals) => format!("{sum:.decimals$}").parse().unwrap_or(sum),
+        Err(_) => sum,
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -465,8 +513,9 @@ mod tests {
             let result = frame
                 .lazy()
                 .select([converted(
-                    col("x") * lit(Decimal::parse(factor).nearest())
-                        + lit(Decimal::parse(offset).nearest()),
+                    col("x"),
+                    lit(Decimal::parse(factor).nearest()),
+                    declared_shift_expr(Decimal::parse(offset).nearest()),
                 )])
                 .collect()
                 .expect("converted");
