@@ -99,6 +99,7 @@ pub fn cut(
     progress: &dyn Progress,
 ) -> Result<Vec<SliceAccount>> {
     let plan = Plan::prepare(workspace, slices)?;
+    output::recover(&workspace.output_dir)?;
     let files = Files {
         output_dir: &workspace.output_dir,
         formats: Formats::NONE.with(FileFormat::Parquet),
@@ -129,7 +130,7 @@ pub fn cut(
             ));
         }
     }
-    output::commit_all(written)?;
+    output::commit_all(&workspace.output_dir, written)?;
     accounts.sort_by(|a, b| a.slice.cmp(&b.slice));
     Ok(accounts)
 }
@@ -233,6 +234,7 @@ fn execute(
 ) -> Result<Execution> {
     let checked = lint(workspace)?;
     check_names(&checked.plan.slices, slices)?;
+    output::recover(&workspace.output_dir)?;
     let has_mapping = |slice: &str| checked.mapping_of(slice).is_some();
     let job = Job {
         checked: &checked,
@@ -262,7 +264,7 @@ fn execute(
         runs.push(run);
         conformances.extend(conformance);
     }
-    output::commit_all(written)?;
+    output::commit_all(&workspace.output_dir, written)?;
     let source_levels = source_levels(&checked.plan, &runs);
     Ok(Execution {
         runs,

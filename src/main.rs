@@ -27,6 +27,9 @@ fn main() -> ExitCode {
 
 fn run() -> ExitCode {
     let cli = Cli::parse();
+    // Without the handler an interrupted run still leaves the previous outputs whole, but
+    // its temporaries behind (the next run removes them).
+    let _ = ctrlc::set_handler(|| cmd::interrupted());
     let stderr_is_terminal = std::io::stderr().is_terminal();
     install_diagnostics(cli.color, stderr_is_terminal);
     let ctx = Context::new(&cli, stderr_is_terminal);

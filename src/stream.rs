@@ -547,7 +547,7 @@ mod tests {
 
         let entities = dir.path().join("entities/assets.csv");
         assert!(!entities.exists(), "nothing is in place before the commit");
-        crate::output::commit_all(streamed.written).expect("committed");
+        crate::output::commit_all(dir.path(), streamed.written).expect("committed");
         assert_eq!(
             std::fs::read_to_string(&entities).expect("entities"),
             "id,class,power,_origin\nhttps://data.test/asset/P1,Pump,5000.0,a.csv:2\nhttps://data.test/asset/P3,Pump,,a.csv:5\n"

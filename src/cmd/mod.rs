@@ -92,6 +92,18 @@ impl Context {
     }
 }
 
+/// What an interrupted run (Ctrl-C, SIGTERM) does: it removes the files it was writing, so
+/// no half-written file is left behind, and exits 130. A run puts its files in place only
+/// at its end, all together: the outputs are either the previous run's or this one's.
+pub fn interrupted() -> ! {
+    if crate::output::remove_partials() {
+        eprintln!("interrupted: the outputs were written, the run's report may be missing");
+    } else {
+        eprintln!("interrupted: the outputs are those of the previous run");
+    }
+    std::process::exit(130)
+}
+
 /// Runs the command the user asked for.
 pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
     match &cli.command {

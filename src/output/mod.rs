@@ -2,7 +2,7 @@
 //! into place, so a crash never leaves a half-written file that looks complete. Each
 //! [`FileFormat`] is written by its sink: tables by [`TableSink`], triples by [`RdfSink`].
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -10,9 +10,11 @@ use miette::Diagnostic;
 use polars::prelude::*;
 use thiserror::Error;
 
+mod atomic;
 mod format;
 mod rdf;
 
+pub use atomic::{AtomicFile, commit_all, recover, remove_partials};
 pub use format::{FileFormat, Formats, TableFormat, TripleFormat};
 pub use rdf::RdfSink;
 
@@ -96,74 +98,6 @@ pub fn data_path(output_dir: &Path, folder: Folder, slice: &str, format: FileFor
         .join(format!("{slice}.{}", format.extension()))
 }
 
-/// A file written under a temporary name beside its final path, renamed into place only by
-/// [`AtomicFile::commit`]; dropped before that, the temporary is removed. Writers that stream
-/// batch by batch keep one open for the whole run.
-pub struct AtomicFile {
-    path: PathBuf,
-    temporary: PathBuf,
-    /// A second handle on the temporary, to sync it once the writer that owns the first is
-    /// done; None once synced.
-    handle: Option<File>,
-    committed: bool,
-}
-
-impl AtomicFile {
-    /// Creates the temporary (and the folder), returning it and the handle to write through.
-    pub fn create(path: &Path) -> Result<(Self, File), OutputError> {
-        let parent = path.parent().unwrap_or(Path::new("."));
-        let fail = |e: std::io::Error| write_error(path, e);
-        fs::create_dir_all(parent).map_err(fail)?;
-        let temporary = temporary_name(path);
-        let file = File::create(&temporary).map_err(fail)?;
-        let atomic = Self {
-            path: path.to_path_buf(),
-            temporary,
-            handle: Some(file.try_clone().map_err(fail)?),
-            committed: false,
-        };
-        Ok((atomic, file))
-    }
-
-    /// The error of a failed write to this file.
-    pub fn error(&self, cause: impl Into<Cause>) -> OutputError {
-        write_error(&self.path, cause)
-    }
-
-    /// Syncs the temporary to disk and lets go of it, so a file waiting to be committed
-    /// holds no file handle. Every writer of the file must have flushed first.
-    pub fn close(mut self) -> Result<Self, OutputError> {
-        if let Some(handle) = self.handle.take() {
-            handle.sync_all().map_err(|e| self.error(e))?;
-        }
-        Ok(self)
-    }
-
-    /// Syncs the temporary (unless closed already) and renames it over the final path.
-    pub fn commit(self) -> Result<(), OutputError> {
-        let mut closed = self.close()?;
-        fs::rename(&closed.temporary, &closed.path).map_err(|e| closed.error(e))?;
-        closed.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Best effort: the temporary file is useless now, and its name says so.
-            let _ = fs::remove_file(&self.temporary);
-        }
-    }
-}
-
-/// Puts finished files in place. A run commits its data files only once every source was
-/// read and every slice checked, so a run that fails midway leaves the previous outputs as
-/// they were.
-pub fn commit_all(files: Vec<AtomicFile>) -> Result<(), OutputError> {
-    files.into_iter().try_for_each(AtomicFile::commit)
-}
-
 fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
     OutputError::Write {
         path: path.display().to_string(),
@@ -184,14 +118,6 @@ where
         .into_inner()
         .map_err(|e| atomic.error(e.into_error()))?;
     atomic.commit()
-}
-
-fn temporary_name(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
 
 /// Writes a text file, atomically.
@@ -374,6 +300,7 @@ fn conform(frame: &DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn a_failed_write_leaves_neither_the_file_nor_its_temporary() {

@@ -106,16 +106,21 @@ impl TestWorkspace {
         self
     }
 
-    /// Runs `thinslice ARGS` in the workspace, without colour or progress bars.
-    pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(binary())
+    /// `thinslice ARGS` in the workspace, without colour or progress bars, to run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary());
+        command
             .args(args)
             .arg("--color=never")
             .current_dir(self.path())
             .env_remove("THINSLICE_WORKSPACE")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run thinslice");
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// Runs `thinslice ARGS` in the workspace, without colour or progress bars.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("run thinslice");
         let run = Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -208,4 +213,24 @@ pub fn assert_snapshot(actual: &str, snapshot: snapbox::Data) {
         .action_env(snapbox::assert::DEFAULT_ACTION_ENV)
         .normalize_paths(false)
         .eq(actual.to_string(), snapshot);
+}
+
+/// Every file under `dir`.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
 }

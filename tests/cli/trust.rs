@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{TestWorkspace, some, strings};
+use crate::support::{TestWorkspace, files_under, some, strings};
 
 /// An RDL with one class and a property of each kind these tests need.
 const RDL: &str = "namespace: https://rdl.test/r#
@@ -754,29 +754,9 @@ fn a_full_disk_is_named_with_the_file_and_leaves_no_partial_file() {
         "{}",
         run.stderr
     );
-    let partials: Vec<_> = walk(&disk.0.path().join("out"))
+    let partials: Vec<_> = files_under(&disk.0.path().join("out"))
         .into_iter()
         .filter(|p| p.to_string_lossy().ends_with(".partial"))
         .collect();
     assert!(partials.is_empty(), "no partial file left: {partials:?}");
-}
-
-/// Every file under `dir`.
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
