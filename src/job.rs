@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use crate::checks::digitalisation::{self, ColumnLevel};
-use crate::checks::{Conformance, Identifiers};
+use crate::checks::{Conformance, Identities};
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::lint::{Linted, lint};
@@ -107,7 +107,7 @@ pub fn cut(
         quarantine: false,
         things: false,
     };
-    let known = BTreeMap::new();
+    let identities = Identities::default();
     // Sources are independent: each is read on its own thread.
     let streamed: Vec<Result<Vec<Streamed>>> =
         side_by_side(plan.by_source(), |(source, slices)| {
@@ -115,7 +115,7 @@ pub fn cut(
                 .into_iter()
                 .map(|slice| SliceStream::new(slice, None, files, progress))
                 .collect();
-            stream_source(&plan, source, streams, &known, progress)
+            stream_source(&plan, source, streams, &identities, progress)
         });
     let mut accounts = Vec::with_capacity(plan.slices.len());
     let mut written = Vec::new();
@@ -248,14 +248,14 @@ fn execute(
         quarantine: true,
         things: writes != Writes::Quarantine,
     };
-    let (mut streamed, known) = job.stream(files, progress)?;
+    let (mut streamed, identities) = job.stream(files, progress)?;
     let written: Vec<AtomicFile> = streamed
         .iter_mut()
         .flat_map(|s| std::mem::take(&mut s.written))
         .collect();
     let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = streamed
         .into_par_iter()
-        .map(|stream| finish(stream, workspace, checked.rdl.as_ref(), &known))
+        .map(|stream| finish(stream, workspace, checked.rdl.as_ref(), &identities))
         .collect();
     let mut runs = Vec::new();
     let mut conformances = Vec::new();
@@ -313,11 +313,11 @@ impl<'j> Job<'j> {
         &self,
         files: Files<'j>,
         progress: &'j dyn Progress,
-    ) -> Result<(Vec<Streamed<'j>>, BTreeMap<String, Identifiers>)> {
+    ) -> Result<(Vec<Streamed<'j>>, Identities)> {
         let plan = &self.checked.plan;
         let by_source = plan.by_source();
         let links_of = |slice: &str| self.links_of(slice);
-        let mut known: BTreeMap<String, Identifiers> = BTreeMap::new();
+        let identities = self.identities();
         let mut streamed: Vec<Streamed> = Vec::new();
         for wave in plan.waves(&links_of) {
             let results: Vec<Result<Vec<Streamed>>> = side_by_side(&wave, |source| {
@@ -330,21 +330,37 @@ impl<'j> Job<'j> {
                 if streams.is_empty() {
                     return Ok(Vec::new());
                 }
-                stream_source(plan, source, streams, &known, progress)
+                stream_source(plan, source, streams, &identities, progress)
             });
             for result in results {
-                for mut stream in result? {
-                    if let Some(mapped) = &mut stream.mapped {
-                        let identifiers = mapped.scorer.take_identifiers();
-                        known.insert(stream.slice.name.clone(), identifiers);
-                    }
+                for stream in result? {
+                    identities.complete(&stream.slice.name);
                     streamed.push(stream);
                 }
             }
         }
         streamed.retain(|s| self.is_asked(&s.slice.name));
         streamed.sort_by(|a, b| a.slice.name.cmp(&b.slice.name));
-        Ok((streamed, known))
+        Ok((streamed, identities))
+    }
+
+    /// The identities of the mapped slices this job reads, and the pairs of them that
+    /// describe the same things.
+    fn identities(&self) -> Identities {
+        let slices: Vec<&str> = self
+            .checked
+            .plan
+            .slices
+            .iter()
+            .filter(|s| self.is_wanted(s) && self.mapping_of(&s.name).is_some())
+            .map(|s| s.name.as_str())
+            .collect();
+        let same = slices.iter().flat_map(|&slice| {
+            self.mapping_of(slice)
+                .into_iter()
+                .flat_map(move |m| m.same_things_as.iter().map(move |o| (slice, o.as_str())))
+        });
+        Identities::new(slices.iter().copied(), same)
     }
 
     /// The stream of one slice: a slice read only for its things writes nothing.
@@ -378,7 +394,7 @@ fn finish(
     stream: Streamed,
     workspace: &Workspace,
     rdl: Option<&Rdl>,
-    known: &BTreeMap<String, Identifiers>,
+    identities: &Identities,
 ) -> Result<(SliceRun, Option<Conformance>)> {
     let slice = stream.slice;
     let account = SliceAccount::new(
@@ -406,7 +422,7 @@ fn finish(
     let mapping = mapped.mapping;
     let conformance = mapped
         .scorer
-        .finish(known)
+        .finish(identities)
         .map_err(|source| MappingError::run(mapping, source))?;
     run.things = Some(mapped.things);
     run.quarantined = Some(mapped.quarantined);

@@ -2,12 +2,11 @@
 //! source are written, mapped, checked and their things written as they come, so memory
 //! holds a batch and the identifiers seen, never the whole slice.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::checks::{Identifiers, Scorer};
+use crate::checks::{Identities, Scorer};
 use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
@@ -153,13 +152,13 @@ impl<'a> SliceStream<'a> {
         }
     }
 
-    /// Takes the slice's rows cut from one batch of its source. `known` holds the
-    /// identifiers of the slices already read, for the links.
+    /// Takes the slice's rows cut from one batch of its source. `identities` holds the
+    /// identifiers of every slice, for uniqueness and links.
     pub fn batch(
         &mut self,
         rows: SlicedRows,
         origin: &Origin,
-        known: &BTreeMap<String, Identifiers>,
+        identities: &Identities,
     ) -> Result<()> {
         if self.account.read == 0 {
             self.columns = rows.columns();
@@ -181,7 +180,7 @@ impl<'a> SliceStream<'a> {
         }
         if let Some(mapped) = self.mapped.as_mut() {
             let batch = mapped.map(&rows, self.account.in_slice)?;
-            mapped.check_and_write(batch, &rows, origin, known)?;
+            mapped.check_and_write(batch, &rows, origin, identities)?;
         }
         Ok(())
     }
@@ -254,7 +253,7 @@ impl<'a> MappingStream<'a> {
         mut batch: MappedRows,
         rows: &SlicedRows,
         origin: &Origin,
-        known: &BTreeMap<String, Identifiers>,
+        identities: &Identities,
     ) -> Result<()> {
         let (slice, files, progress) = (self.slice, self.files, self.progress);
         let (mapping, rdl) = (self.with.mapping, self.with.rdl);
@@ -264,7 +263,9 @@ impl<'a> MappingStream<'a> {
         let scorer = self.scorer.get_or_insert_with(|| {
             Scorer::new(&slice.name, mapping, rdl, origin.clone(), has_mapping)
         });
-        let left_out = scorer.batch(&rows.frame, &mut batch, known).map_err(fail)?;
+        let left_out = scorer
+            .batch(&rows.frame, &mut batch, identities)
+            .map_err(fail)?;
         self.failed_values += left_out;
         task.finish();
 
@@ -387,17 +388,17 @@ where
 }
 
 /// Reads one source once, batch by batch, through the streams of its slices, and ends them.
-/// `known` holds the identifiers of the slices already read, for the links.
+/// `identities` holds the identifiers of every slice, for uniqueness and links.
 pub fn stream_source<'a>(
     plan: &Plan,
     source: &str,
     mut streams: Vec<SliceStream<'a>>,
-    known: &BTreeMap<String, Identifiers>,
+    identities: &Identities,
     progress: &dyn Progress,
 ) -> Result<Vec<Streamed<'a>>> {
     let slices: Vec<&Slice> = streams.iter().map(|s| s.slice).collect();
     plan.cut_source(source, &slices, progress, &mut |index, rows, origin| {
-        streams[index].batch(rows, origin, known)
+        streams[index].batch(rows, origin, identities)
     })?;
     streams.into_iter().map(SliceStream::end).collect()
 }
@@ -517,16 +518,20 @@ mod tests {
             file: "a.csv".into(),
             kind: OriginKind::Lines,
         };
-        let known = BTreeMap::new();
+        let identities = Identities::new(["assets"], []);
         stream
             .batch(
                 batch(2, &[Some("P1"), None], &[Some("5"), Some("1")], 1),
                 &origin,
-                &known,
+                &identities,
             )
             .expect("first batch");
         stream
-            .batch(batch(5, &[Some("P3")], &[Some("x")], 0), &origin, &known)
+            .batch(
+                batch(5, &[Some("P3")], &[Some("x")], 0),
+                &origin,
+                &identities,
+            )
             .expect("second batch");
         let streamed = stream.end().expect("ended");
         assert_eq!(

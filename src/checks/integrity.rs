@@ -2,11 +2,9 @@
 //! earlier is checked as its batch goes by; a link to a slice still being read waits for
 //! the end of the run.
 
-use std::collections::BTreeMap;
-
 use polars::prelude::*;
 
-use super::{Failure, Identifiers, Scorer, detached};
+use super::{Failure, Identities, Scorer, detached};
 use crate::columns::{ID, ROW_COLUMN, hidden};
 use crate::quality::{Dimension, Tally};
 
@@ -21,7 +19,7 @@ impl Scorer<'_> {
     pub(super) fn integrity(
         &mut self,
         entities: &DataFrame,
-        known: &BTreeMap<String, Identifiers>,
+        identities: &Identities,
         failures: &mut Vec<LazyFrame>,
     ) -> PolarsResult<()> {
         let target = target_column();
@@ -44,11 +42,11 @@ impl Scorer<'_> {
             let targets = targets
                 .filter(col(target.as_str()).is_not_null())
                 .collect()?;
-            if self.linkable[index] && !known.contains_key(&link.slice) {
+            if self.linkable[index] && !identities.is_complete(&link.slice) {
                 self.deferred.push((index, detached(&targets)?));
                 continue;
             }
-            failures.push(self.dangling(index, targets, known)?);
+            failures.push(self.dangling(index, targets, identities)?);
         }
         Ok(())
     }
@@ -59,18 +57,17 @@ impl Scorer<'_> {
         &mut self,
         index: usize,
         targets: DataFrame,
-        known: &BTreeMap<String, Identifiers>,
+        identities: &Identities,
     ) -> PolarsResult<LazyFrame> {
         let link = &self.mapping.links[index];
         let target = target_column();
-        let things = known.get(&link.slice);
+        let things = identities.of(&link.slice);
         let found: BooleanChunked = targets
             .column(&target)?
             .str()?
             .iter()
-            .map(|target| match (target, things) {
-                (Some(target), Some(things)) => Some(things.contains(target)),
-                _ => Some(false),
+            .map(|target| {
+                Some(target.is_some_and(|t| things.as_ref().is_some_and(|k| k.contains(t))))
             })
             .collect();
         let dangling = targets.filter(&!&found)?;

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
-pub use uniqueness::Identifiers;
+pub use uniqueness::Identities;
 
 use crate::columns::{
     DIMENSION, FAILURE_COLUMNS, FAILURE_ORIGIN, ID, PROPERTY, ROW_COLUMN, RULE, VALUE,
@@ -147,7 +147,7 @@ fn no_text() -> Expr {
 }
 
 /// Scores one mapped slice batch by batch, carrying what spans batches: the tallies, the
-/// identifiers seen, and the links whose target slice was still being read. Values that
+/// repeated identifiers, and the links whose target slice was still being read. Values that
 /// break a rule of the RDL (min, max, pattern) are taken out of each batch's things: a thing
 /// is written without a value that is not valid.
 pub struct Scorer<'a> {
@@ -157,9 +157,6 @@ pub struct Scorer<'a> {
     conformance: Conformance,
     /// Per link rule: whether its target slice has a mapping, so things to link to.
     linkable: Vec<bool>,
-    /// Every identifier of this slice's things, until it is handed over by
-    /// [`Scorer::take_identifiers`].
-    identifiers: Identifiers,
     /// Things whose identifier an earlier thing used: (row, id).
     repeats: Vec<(u64, String)>,
     /// Links whose target slice was not fully read yet: (link rule, its targets), checked
@@ -190,7 +187,6 @@ impl<'a> Scorer<'a> {
                 .iter()
                 .map(|l| has_mapping(&l.slice))
                 .collect(),
-            identifiers: Identifiers::default(),
             repeats: Vec::new(),
             deferred: Vec::new(),
             unmapped: BTreeMap::new(),
@@ -199,21 +195,21 @@ impl<'a> Scorer<'a> {
     }
 
     /// Checks one batch: `rows` as cut from the source, `mapped` what the mapping made of
-    /// them. `known` holds the identifiers of the slices already read, for the links.
+    /// them. `identities` holds the identifiers of every slice, for uniqueness and links.
     /// Returns how many values that mapped were left out of their things for breaking a rule
     /// of the RDL.
     pub fn batch(
         &mut self,
         rows: &DataFrame,
         mapped: &mut MappedRows,
-        known: &BTreeMap<String, Identifiers>,
+        identities: &Identities,
     ) -> PolarsResult<u64> {
         let mut failures: Vec<LazyFrame> = Vec::new();
         let left_out = self.values(mapped, &mut failures)?;
         self.class_conformity(rows, &mapped.entities, &mut failures)?;
         self.completeness(&mapped.entities, &mut failures)?;
-        self.identifiers(&mapped.entities)?;
-        self.integrity(&mapped.entities, known, &mut failures)?;
+        self.identifiers(&mapped.entities, identities)?;
+        self.integrity(&mapped.entities, identities, &mut failures)?;
         self.custom_checks(rows, &mapped.entities, &mut failures)?;
         if !failures.is_empty() {
             let frame = concat(failures, UnionArgs::default())?.collect()?;
@@ -224,21 +220,13 @@ impl<'a> Scorer<'a> {
         Ok(left_out)
     }
 
-    /// Hands over the identifiers of this slice's things, once all its batches are checked,
-    /// so other slices' links can be checked against them.
-    pub fn take_identifiers(&mut self) -> Identifiers {
-        std::mem::take(&mut self.identifiers)
-    }
-
-    /// The slice's conformance, once every slice is read: `known` holds the identifiers of
-    /// every mapped slice, this one's included.
-    pub fn finish(mut self, known: &BTreeMap<String, Identifiers>) -> PolarsResult<Conformance> {
-        let mine = std::mem::take(&mut self.identifiers);
-        let own = known.get(&self.conformance.slice).unwrap_or(&mine);
-        let uniqueness = self.uniqueness(own)?;
+    /// The slice's conformance, once every slice is read: `identities` holds the
+    /// identifiers of every mapped slice, this one's included.
+    pub fn finish(mut self, identities: &Identities) -> PolarsResult<Conformance> {
+        let uniqueness = self.uniqueness(identities)?;
         self.failures.extend(uniqueness);
         for (index, targets) in std::mem::take(&mut self.deferred) {
-            let dangling = self.dangling(index, targets, known)?;
+            let dangling = self.dangling(index, targets, identities)?;
             self.failures.push(dangling.collect()?);
         }
         self.conformance.unmapped_codes = std::mem::take(&mut self.unmapped)
@@ -333,9 +321,9 @@ checks:
             file: "assets.csv".into(),
             kind: OriginKind::Lines,
         };
-        let mut sites = Identifiers::default();
-        sites.add("https://data.test/site/S1", 2);
-        let known: BTreeMap<String, Identifiers> = [("sites".to_string(), sites)].into();
+        let identities = Identities::new(["sites", "assets"], []);
+        identities.record("sites", &[("https://data.test/site/S1", 2)]);
+        identities.complete("sites");
         let mut scorer = Scorer::new("assets", &mapping, &rdl, origin, &|_| true);
         let mut first_row = 2;
         for batch in batches {
@@ -350,12 +338,13 @@ checks:
             let rows = rows(first_row, &named);
             let compiled = compile(&mapping, &rdl, rows.schema());
             let mut mapped = apply(&compiled, &rows).expect("mapped");
-            scorer.batch(&rows, &mut mapped, &known).expect("checked");
+            scorer
+                .batch(&rows, &mut mapped, &identities)
+                .expect("checked");
             first_row += batch.len() as u64;
         }
-        let mut known = known;
-        known.insert("assets".into(), scorer.take_identifiers());
-        scorer.finish(&known).expect("scored")
+        identities.complete("assets");
+        scorer.finish(&identities).expect("scored")
     }
 
     /// P1 is good; P2 breaks the RDL's rules and links to a site that does not exist; P3 (a
@@ -516,13 +505,13 @@ checks:
         let rows = rows(2, &named);
         let mut mapped = apply(&compile(&mapping, &rdl, rows.schema()), &rows).expect("mapped");
         // The sites are not read yet: nothing is known of them.
+        let identities = Identities::new(["sites", "assets"], []);
         scorer
-            .batch(&rows, &mut mapped, &BTreeMap::new())
+            .batch(&rows, &mut mapped, &identities)
             .expect("checked");
-        let mut sites = Identifiers::default();
-        sites.add("https://data.test/site/S2", 9);
-        let known: BTreeMap<String, Identifiers> = [("sites".to_string(), sites)].into();
-        let conformance = scorer.finish(&known).expect("scored");
+        identities.record("sites", &[("https://data.test/site/S2", 9)]);
+        identities.complete("sites");
+        let conformance = scorer.finish(&identities).expect("scored");
         assert_eq!(
             conformance.dimensions[&Dimension::Integrity],
             Tally {

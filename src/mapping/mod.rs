@@ -106,6 +106,9 @@ pub struct Mapping {
     pub links: Vec<LinkRule>,
     /// Custom checks, by name.
     pub checks: Vec<CustomCheck>,
+    /// Slices whose things are this slice's things too (described from another angle), so
+    /// their identifiers may meet.
+    pub same_things_as: Vec<String>,
 }
 
 /// A named SQL condition every thing of the slice must satisfy, scored in `dimension`.
@@ -185,6 +188,13 @@ impl Mapping {
             .filter_map(|(name, check)| validator.custom(name, check, &columns))
             .collect();
 
+        let same_things_as: Vec<String> = yaml
+            .same_things_as
+            .iter()
+            .filter(|other| validator.slice(other, &slice_names))
+            .map(|other| other.value.clone())
+            .collect();
+
         match (validator.problems.is_empty(), class, id) {
             (true, Some(class), Some(id)) => Ok(Mapping {
                 slice: yaml.slice.value.clone(),
@@ -194,6 +204,7 @@ impl Mapping {
                 properties,
                 links,
                 checks,
+                same_things_as,
                 file,
             }),
             _ => Err(validator.problems),

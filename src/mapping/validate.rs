@@ -382,6 +382,16 @@ impl<'a> Validator<'a> {
         true
     }
 
+    /// Whether a slice named in the mapping exists; a located problem if not.
+    pub(super) fn slice(&mut self, name: &Spanned<String>, slices: &[&str]) -> bool {
+        let known = slices.contains(&name.value.as_str());
+        if !known {
+            let at = self.span(&name.referenced);
+            self.unknown(Term::Slice, &name.value, at, slices.to_vec());
+        }
+        known
+    }
+
     pub(super) fn link(
         &mut self,
         name: &str,
@@ -400,13 +410,7 @@ impl<'a> Validator<'a> {
             });
             return None;
         }
-        let target = &rule.value.slice;
-        let mut ok = true;
-        if !slices.contains(&target.value.as_str()) {
-            let at = self.span(&target.referenced);
-            self.unknown(Term::Slice, &target.value, at, slices.to_vec());
-            ok = false;
-        }
+        let mut ok = self.slice(&rule.value.slice, slices);
         let id = self.template(&rule.value.id, columns, true);
         if let (Some(split), Some(id)) = (&rule.value.split, &id)
             && id.columns().count() != 1
@@ -420,7 +424,7 @@ impl<'a> Validator<'a> {
         match (ok, id) {
             (true, Some(id)) => Some(LinkRule {
                 property: name.to_string(),
-                slice: target.value.clone(),
+                slice: rule.value.slice.value.clone(),
                 id,
                 split: rule.value.split.as_ref().map(|s| s.value.clone()),
             }),

@@ -22,6 +22,8 @@ pub(super) struct MappingYaml {
     pub(super) links: BTreeMap<String, Spanned<LinkRuleYaml>>,
     #[serde(default)]
     pub(super) checks: BTreeMap<String, Spanned<CheckYaml>>,
+    #[serde(default)]
+    pub(super) same_things_as: Vec<Spanned<String>>,
 }
 
 /// A custom check: a SQL condition over the slice's columns every thing must satisfy.

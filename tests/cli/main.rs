@@ -6,6 +6,7 @@ mod architecture;
 mod batches;
 mod errors;
 mod example;
+mod identity;
 mod interruption;
 mod mappings;
 mod rdf;
