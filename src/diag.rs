@@ -9,6 +9,7 @@ use std::sync::Arc;
 use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::de::DeserializeOwned;
 use serde_saphyr::Location;
+use serde_saphyr::budget::{Budget, BudgetBreach};
 use thiserror::Error;
 
 /// A YAML file a user wrote, kept in memory so diagnostics can quote it.
@@ -23,10 +24,28 @@ pub struct YamlFile {
 
 impl YamlFile {
     pub fn read(path: &Path, name: String) -> Result<Self, YamlError> {
-        let text = std::fs::read_to_string(path).map_err(|source| YamlError::Read {
+        let bytes = std::fs::read(path).map_err(|source| YamlError::Read {
             name: name.clone(),
             source,
         })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let offset = e.utf8_error().valid_up_to();
+                let byte = e.as_bytes()[offset];
+                // Quoted with the bad bytes replaced: the same text up to the first of them.
+                let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let file = Self::from_text(path.to_path_buf(), name, shown);
+                return Err(YamlError::NotUtf8 {
+                    message: format!(
+                        "{} is not UTF-8: byte 0x{byte:02X} at byte offset {offset}",
+                        file.name
+                    ),
+                    src: file.source(),
+                    span: (offset, '\u{FFFD}'.len_utf8()).into(),
+                });
+            }
+        };
         Ok(Self::from_text(path.to_path_buf(), name, text))
     }
 
@@ -46,7 +65,8 @@ impl YamlFile {
         }
     }
 
-    /// The byte span of a location reported by the YAML parser.
+    /// The byte span of a location reported by the YAML parser: its byte offset, or (for a
+    /// syntax error, which has none) its line and column.
     pub fn span(&self, at: &Location) -> SourceSpan {
         let span = at.span();
         match (span.byte_offset(), span.byte_len()) {
@@ -55,8 +75,49 @@ impl YamlFile {
                 let len = usize::try_from(len).unwrap_or(0);
                 (offset, len.min(self.text.len() - offset)).into()
             }
-            _ => (0, 0).into(),
+            _ => match self.offset_of(at.line(), at.column()) {
+                Some(offset) => {
+                    let len = self.text[offset..].chars().next().map_or(0, char::len_utf8);
+                    (offset, len).into()
+                }
+                None => (0, 0).into(),
+            },
         }
+    }
+
+    /// The byte offset of a 1-based line and character column; line breaks are LF, CRLF or
+    /// CR, as YAML reads them.
+    fn offset_of(&self, line: u64, column: u64) -> Option<usize> {
+        let text = &*self.text;
+        let mut line_start = 0;
+        let mut chars = text.char_indices().peekable();
+        for _ in 1..line {
+            loop {
+                match chars.next()? {
+                    (at, '\r') if chars.peek().is_some_and(|(_, c)| *c == '\n') => {
+                        chars.next();
+                        line_start = at + 2;
+                        break;
+                    }
+                    (at, '\n' | '\r') => {
+                        line_start = at + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let skip = usize::try_from(column.saturating_sub(1)).ok()?;
+        let line_text = &text[line_start..];
+        let within = line_text
+            .char_indices()
+            .take_while(|(_, c)| *c != '\n' && *c != '\r')
+            .nth(skip)
+            .map_or_else(
+                || line_text.find(['\n', '\r']).unwrap_or(line_text.len()),
+                |(i, _)| i,
+            );
+        Some(line_start + within)
     }
 
     /// The span of `needle` inside the span `within`, or `within` itself when the needle is
@@ -91,20 +152,63 @@ impl YamlFile {
 
     /// Parses the file. The only place YAML is parsed, so the parser can be swapped.
     pub fn load<T: DeserializeOwned>(&self) -> Result<T, YamlError> {
-        let options = serde_saphyr::options! { with_snippet: false };
+        let options =
+            serde_saphyr::options! { with_snippet: false, budget: Some(budget(&self.text)) };
         serde_saphyr::from_str_with_options(&self.text, options).map_err(|err| {
-            let span = err.location().map(|at| self.span(&at));
+            let mut message = describe(&err);
+            let mut span = err
+                .location()
+                .map_or_else(|| (0, 0).into(), |at| self.span(&at));
+            // The parser places a tab error at the value it was reading, on the tab's line
+            // or before it; point at the tab itself.
+            if message.contains("tab") {
+                let line_start = self.text[..span.offset()].rfind('\n').map_or(0, |i| i + 1);
+                if let Some(tab) = self.text[line_start..].find('\t') {
+                    span = (line_start + tab, 1).into();
+                    message = "a tab where YAML expects spaces: indent with spaces only".into();
+                }
+            }
             YamlError::Syntax {
-                message: describe(&err),
+                message,
                 src: self.source(),
-                span: span.unwrap_or_else(|| (0, 0).into()),
+                span,
             }
         })
     }
 }
 
-/// The parser's message without its own "at line X column Y" suffix: miette draws the place.
+/// How deep a file may nest: none of thinslice's comes near it, and the limit keeps a
+/// hostile file from exhausting the stack.
+const MAX_DEPTH: usize = 64;
+
+/// The parser's limits, sized by the file: a file of n bytes holds fewer than n values
+/// (nodes) unless aliases (`*name`) repeat them, so an RDL of any size passes (the parser's
+/// default, 250,000 values, refused one of 40,000 classes) while a file whose aliases expand
+/// far past its size is still refused.
+fn budget(text: &str) -> Budget {
+    let mut budget = Budget::default();
+    budget.max_nodes = budget.max_nodes.max(text.len());
+    budget.max_events = budget.max_events.max(text.len().saturating_mul(4));
+    budget.max_depth = MAX_DEPTH;
+    budget
+}
+
+/// The parser's message in the user's terms, without its own "at line X column Y" suffix:
+/// miette draws the place.
 fn describe(err: &serde_saphyr::Error) -> String {
+    if let serde_saphyr::Error::Budget { breach, .. } = err {
+        return match breach {
+            BudgetBreach::Depth { .. } => {
+                format!("nested more than {MAX_DEPTH} levels deep: check the indentation")
+            }
+            BudgetBreach::Documents { documents } => {
+                format!("more than {documents} YAML documents (`---`): one is expected")
+            }
+            other => format!(
+                "the file grows far past its size once its aliases (`*name`) are expanded ({other:?})"
+            ),
+        };
+    }
     let text = err.to_string();
     let first = text.lines().next().unwrap_or_default().trim();
     match first.rfind(" at line ") {
@@ -133,6 +237,19 @@ pub enum YamlError {
         #[source_code]
         src: SourceText,
         #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(
+        code(thinslice::yaml::not_utf8),
+        help("save the file as UTF-8 (the byte marked here is the first that is not)")
+    )]
+    NotUtf8 {
+        message: String,
+        #[source_code]
+        src: SourceText,
+        #[label("not UTF-8")]
         span: SourceSpan,
     },
 }
@@ -398,5 +515,18 @@ mod tests {
     fn suggest_lists_known_names_when_nothing_is_close() {
         let help = suggest("zzz", ["a", "b"], "sources");
         assert_eq!(help, "known sources: `a`, `b`");
+    }
+
+    #[test]
+    fn lines_and_columns_become_offsets_whatever_the_line_breaks() {
+        for text in ["ab\ncé: [\n", "ab\r\ncé: [\r\n", "ab\rcé: [\r"] {
+            let file = YamlFile::from_text("f.yaml".into(), "f.yaml".into(), text);
+            let offset = file.offset_of(2, 5).expect("inside");
+            assert_eq!(&text[offset..offset + 1], "[", "{text:?}");
+            // Past the end of its line: the line's end.
+            let end = file.offset_of(2, 40).expect("inside");
+            assert!(text[end..].starts_with(['\n', '\r']), "{text:?}");
+            assert_eq!(file.offset_of(9, 1), None);
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! output, written files and diagnostics.
 
 mod architecture;
+mod bad_input;
 mod batches;
 mod errors;
 mod example;

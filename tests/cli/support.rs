@@ -144,7 +144,8 @@ impl TestWorkspace {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies a file, or a folder and everything in it.
+pub fn copy_tree(from: &Path, to: &Path) {
     if from.is_dir() {
         std::fs::create_dir_all(to).expect("create folder");
         for entry in std::fs::read_dir(from).expect("list folder") {
