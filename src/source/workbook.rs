@@ -91,18 +91,26 @@ struct Sheet {
 /// Cells handed from the xlsx parser to the thread that keeps them, at a time.
 const CELLS_PER_HANDOVER: usize = 1 << 14;
 
+/// Why a sheet's cells could not be read.
+enum GridError {
+    Xlsx(calamine::XlsxError),
+    /// More cells than the source's limit.
+    TooManyCells,
+}
+
 /// Reads an xlsx sheet's cells: calamine parses the XML on one thread while this one turns
 /// the cells into ours, so a text is copied once, from the shared strings, and parsing
-/// overlaps with the rest of the work.
+/// overlaps with the rest of the work. Stops at `limit` cells with a value.
 fn xlsx_grid<RS>(
     xlsx: &mut Xlsx<RS>,
     name: &str,
     source: &Source,
-) -> Result<Grid, calamine::XlsxError>
+    limit: u64,
+) -> Result<Grid, GridError>
 where
     RS: std::io::Read + std::io::Seek + Send,
 {
-    let mut reader = xlsx.worksheet_cells_reader(name)?;
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(GridError::Xlsx)?;
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<calamine::Cell<DataRef<'_>>>>(4);
         let parser = scope.spawn(move || -> Result<(), calamine::XlsxError> {
@@ -124,19 +132,71 @@ where
             Ok(())
         });
         let mut grid = Grid::default();
+        let mut count: u64 = 0;
         for cells in receive {
+            count += cells.len() as u64;
+            if count > limit {
+                // Dropping the receiver stops the parser at its next handover.
+                return Err(GridError::TooManyCells);
+            }
             for cell in cells {
                 let (row, column) = cell.get_position();
                 grid.push(row, column, ref_cell(cell.get_value(), source));
             }
         }
-        parser.join().unwrap_or_else(|_| {
-            Err(calamine::XlsxError::Io(std::io::Error::other(
-                "the xlsx parser stopped unexpectedly",
-            )))
-        })?;
+        parser
+            .join()
+            .unwrap_or_else(|_| {
+                Err(calamine::XlsxError::Io(std::io::Error::other(
+                    "the xlsx parser stopped unexpectedly",
+                )))
+            })
+            .map_err(GridError::Xlsx)?;
         Ok(grid)
     })
+}
+
+/// Refuses a workbook one of whose parts inflates past the source's limit, before calamine
+/// inflates it. Only a zip's table of contents is read; a workbook that is no zip (`.xls`)
+/// is left to calamine.
+fn check_inflated(source: &Source) -> Result<(), SourceError> {
+    let limit = source.options.limits.inflated_bytes;
+    let Ok(file) = std::fs::File::open(&source.path) else {
+        return Ok(());
+    };
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
+        return Ok(());
+    };
+    for index in 0..archive.len() {
+        let Ok(part) = archive.by_index_raw(index) else {
+            continue;
+        };
+        if part.size() > limit {
+            return Err(SourceError::Inflates {
+                id: source.id.clone(),
+                path: source.display.clone(),
+                part: part.name().map(|n| n.into_owned()).unwrap_or_default(),
+                size_mb: part.size() >> 20,
+                limit_mb: limit >> 20,
+                src: source.config.src.clone(),
+                span: source.config.span,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The error of a sheet past the source's cell limit; `what` says which count.
+fn too_many_cells(source: &Source, sheet: &str, what: &'static str) -> SourceError {
+    SourceError::TooManyCells {
+        id: source.id.clone(),
+        path: source.display.clone(),
+        sheet: sheet.to_string(),
+        limit: source.options.limits.cells,
+        what,
+        src: source.config.src.clone(),
+        span: source.config.span,
+    }
 }
 
 /// Loads the source's sheet and locates its header and its data columns.
@@ -168,6 +228,7 @@ fn read_sheet(source: &Source) -> Result<(String, Grid), SourceError> {
             src: source.config.src.clone(),
             span: source.config.span,
         };
+    check_inflated(source)?;
     let mut workbook = open_workbook_auto(&source.path).map_err(|e| not_workbook(e.into()))?;
     let names = workbook.sheet_names();
     let (name, sheet_span) = match &source.options.sheet {
@@ -187,15 +248,23 @@ fn read_sheet(source: &Source) -> Result<(String, Grid), SourceError> {
             span: sheet_span,
         });
     }
+    let limit = source.options.limits.cells;
+    let too_many = || too_many_cells(source, &name, "cells with a value");
     let grid = match &mut workbook {
-        Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source).map_err(|e| not_workbook(e.into()))?,
+        Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source, limit).map_err(|e| match e {
+            GridError::Xlsx(e) => not_workbook(e.into()),
+            GridError::TooManyCells => too_many(),
+        })?,
         other => {
             let range = other
                 .worksheet_range(&name)
                 .map_err(|e| not_workbook(e.into()))?;
             let (first_row, first_column) = range.start().unwrap_or((0, 0));
             let mut grid = Grid::default();
-            for (row, column, data) in range.used_cells() {
+            for (count, (row, column, data)) in range.used_cells().enumerate() {
+                if count as u64 >= limit {
+                    return Err(too_many());
+                }
                 let (row, column) = (first_row + row as u32, first_column + column as u32);
                 grid.push(row, column, to_cell(data, source));
             }
@@ -326,6 +395,15 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
     let rows: Vec<u32> = (header + 1..=last)
         .filter(|row| used[(row - header - 1) as usize])
         .collect();
+    // The table is dense: a few cells scattered over many rows and columns make a large one.
+    let table_cells = (rows.len() as u64).saturating_mul(sheet.columns.len() as u64);
+    if table_cells > source.options.limits.cells {
+        return Err(too_many_cells(
+            source,
+            &sheet.name,
+            "rows × columns of its table",
+        ));
+    }
     // Each column laid out over those rows, and built, side by side.
     let sparse: Vec<(String, Vec<(u32, Cell)>)> = sheet
         .columns

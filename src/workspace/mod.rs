@@ -14,7 +14,7 @@ mod paths;
 use crate::diag::{self, ConfigSpan, Problems, SourceText, Where, YamlError, YamlFile};
 use crate::output::{FileFormat, Formats};
 use crate::quality::{self, QualityError, ThresholdYaml, Thresholds};
-use crate::source::{Encoding, Source, SourceFormat, SourceOptions};
+use crate::source::{Encoding, SheetLimits, Source, SourceFormat, SourceOptions};
 
 /// The file that makes a folder a workspace.
 pub const WORKSPACE_FILE: &str = "thinslice.yaml";
@@ -53,6 +53,8 @@ struct SourceYaml {
     nulls: Option<Vec<String>>,
     whitespace_is_null: Option<bool>,
     infer_types: Option<bool>,
+    max_cells: Option<Spanned<u64>>,
+    max_inflated_mb: Option<Spanned<u64>>,
 }
 
 /// A loaded, checked workspace.
@@ -256,6 +258,7 @@ fn resolve_source(
         Some(row) => Some((row.value, at(&row.referenced))),
         None => None,
     };
+    let limits = sheet_limits(&yaml);
     Ok(Source {
         id: id.to_string(),
         path: full_path,
@@ -270,6 +273,7 @@ fn resolve_source(
             nulls: yaml.nulls.unwrap_or_else(|| global_nulls.to_vec()),
             whitespace_is_null: yaml.whitespace_is_null.unwrap_or(true),
             infer_types: yaml.infer_types.unwrap_or(true),
+            limits,
         },
         loaded: Default::default(),
         config: ConfigSpan {
@@ -277,6 +281,18 @@ fn resolve_source(
             span: path_span,
         },
     })
+}
+
+/// A workbook's limits: the defaults, unless the source sets its own.
+fn sheet_limits(yaml: &SourceYaml) -> SheetLimits {
+    let defaults = SheetLimits::default();
+    SheetLimits {
+        cells: yaml.max_cells.as_ref().map_or(defaults.cells, |c| c.value),
+        inflated_bytes: yaml
+            .max_inflated_mb
+            .as_ref()
+            .map_or(defaults.inflated_bytes, |m| m.value.saturating_mul(1 << 20)),
+    }
 }
 
 /// Options that only make sense for another format are refused rather than ignored: a
@@ -297,10 +313,18 @@ fn refuse_misplaced(
             span: file.span(at),
         })
     };
-    if format != SourceFormat::Workbook
-        && let Some(sheet) = &yaml.sheet
-    {
-        return misplaced("sheet", &sheet.referenced, "workbooks");
+    if format != SourceFormat::Workbook {
+        if let Some(sheet) = &yaml.sheet {
+            return misplaced("sheet", &sheet.referenced, "workbooks");
+        }
+        for (key, limit) in [
+            ("max_cells", &yaml.max_cells),
+            ("max_inflated_mb", &yaml.max_inflated_mb),
+        ] {
+            if let Some(limit) = limit {
+                return misplaced(key, &limit.referenced, "workbooks");
+            }
+        }
     }
     if format != SourceFormat::Csv {
         for (key, option) in [("delimiter", &yaml.delimiter), ("quote", &yaml.quote)] {

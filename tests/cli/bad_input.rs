@@ -155,9 +155,8 @@ fn check(base: &Path, input: &Input) -> Result<(), String> {
     Ok(())
 }
 
-/// Cases whose input is too large to keep as a file.
-fn generated() -> Vec<Input> {
-    let case = |about: &str, args: &[&str], exit: i32, stderr: &[&str]| Case {
+fn case(about: &str, args: &[&str], exit: i32, stderr: &[&str]) -> Case {
+    Case {
         about: about.into(),
         args: args.iter().map(|a| a.to_string()).collect(),
         exit,
@@ -165,7 +164,15 @@ fn generated() -> Vec<Input> {
         stdout: Vec::new(),
         files: BTreeMap::new(),
         remove: Vec::new(),
-    };
+    }
+}
+
+/// Cases whose input is too large to keep as a file, or is a workbook.
+fn generated() -> Vec<Input> {
+    yaml_inputs().into_iter().chain(workbook_inputs()).collect()
+}
+
+fn yaml_inputs() -> Vec<Input> {
     let mut big_rdl = std::fs::read_to_string(corpus().join("workspace/rdl.yaml")).expect("rdl");
     for i in 0..40_000 {
         big_rdl.push_str(&format!(
@@ -195,6 +202,115 @@ fn generated() -> Vec<Input> {
             files: vec![(
                 "slices/assets.yaml".into(),
                 format!("source: assets\ncolumns: [{long_columns}\n").into_bytes(),
+            )],
+        },
+    ]
+}
+
+/// An xlsx workbook of one sheet, `Assets`, with the cells `fill` writes.
+fn xlsx(fill: impl Fn(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Assets").expect("sheet name");
+    fill(sheet);
+    workbook.save_to_buffer().expect("xlsx")
+}
+
+/// The files of a case adding source `book` (book.xlsx, with the given options) and a
+/// slice of it.
+fn with_book(options: &str, book: Vec<u8>) -> Vec<(PathBuf, Vec<u8>)> {
+    let config = format!(
+        "rdl: rdl.yaml\nsources:\n  assets: {{ path: assets.csv }}\n  book: {{ path: book.xlsx{options} }}\noutput: out\n"
+    );
+    vec![
+        ("thinslice.yaml".into(), config.into_bytes()),
+        ("book.xlsx".into(), book),
+        ("slices/book.yaml".into(), b"source: book\n".to_vec()),
+    ]
+}
+
+fn workbook_inputs() -> Vec<Input> {
+    let header = |sheet: &mut rust_xlsxwriter::Worksheet, columns: u16| {
+        for c in 0..columns {
+            sheet.write(0, c, format!("C{c}")).expect("header");
+        }
+    };
+    let many_cells = xlsx(|sheet| {
+        header(sheet, 10);
+        for row in 1..200 {
+            for c in 0..10 {
+                sheet.write(row, c, "x").expect("cell");
+            }
+        }
+    });
+    let scattered = xlsx(|sheet| {
+        header(sheet, 50);
+        // One cell a row: few cells, but a table of 300 rows × 50 columns.
+        for row in 1..300u32 {
+            sheet.write(row, (row % 50) as u16, "x").expect("cell");
+        }
+    });
+    let inflating = xlsx(|sheet| {
+        header(sheet, 10);
+        for row in 1..6_000 {
+            for c in 0..10 {
+                sheet
+                    .write(row, c, "the same text in every cell")
+                    .expect("cell");
+            }
+        }
+    });
+    vec![
+        Input {
+            name: "generated: a sheet of more cells than its limit".into(),
+            case: case(
+                "a sheet too large for memory stops with a message, not the machine (issue 11, item 17)",
+                &["run"],
+                2,
+                &[
+                    "book.xlsx: sheet `Assets` is larger than 1000 cells (cells with a value)",
+                    "thinslice.yaml:4:",
+                    "max_cells",
+                ],
+            ),
+            files: with_book(", max_cells: 1000", many_cells),
+        },
+        Input {
+            name: "generated: a few cells scattered over a large table".into(),
+            case: case(
+                "cells far apart make a dense table of rows × columns (issue 11, item 17)",
+                &["run"],
+                2,
+                &["larger than 1000 cells (rows × columns of its table)"],
+            ),
+            files: with_book(", max_cells: 1000", scattered),
+        },
+        Input {
+            name: "generated: a workbook whose sheet inflates past its limit".into(),
+            case: case(
+                "a zip bomb is refused before it is inflated (issue 11, item 17)",
+                &["run"],
+                2,
+                &[
+                    "book.xlsx: its part `xl/worksheets/sheet1.xml` inflates to",
+                    "past the limit of 1 MB",
+                    "max_inflated_mb",
+                ],
+            ),
+            files: with_book(", max_inflated_mb: 1", inflating),
+        },
+        Input {
+            name: "generated: sheet limits on a CSV source".into(),
+            case: case(
+                "limits of workbooks on a CSV source are refused, not ignored",
+                &["lint"],
+                2,
+                &["max_cells", "thinslice.yaml:3:"],
+            ),
+            files: vec![(
+                "thinslice.yaml".into(),
+                b"rdl: rdl.yaml\nsources:\n  assets: { path: assets.csv, max_cells: 10 }\noutput: out\n"
+                    .to_vec(),
             )],
         },
     ]
