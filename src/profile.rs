@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::columns::ROW_COLUMN;
 use crate::report::TextTable;
-use crate::source::{Source, SourceError, Table};
+use crate::source::{OriginKind, Source, SourceError, Table};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SourceProfile {
@@ -15,6 +15,8 @@ pub struct SourceProfile {
     pub path: String,
     pub rows: u64,
     pub columns: Vec<ColumnProfile>,
+    /// Merged cells over the data (`B5:B9`): the cells they cover read as blank.
+    pub merged_cells: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -145,6 +147,10 @@ impl SourceProfile {
             path: source.display.clone(),
             rows,
             columns,
+            merged_cells: match &table.origin.kind {
+                OriginKind::Sheet { merged, .. } => merged.iter().map(|m| m.range()).collect(),
+                _ => Vec::new(),
+            },
         })
     }
 }
@@ -188,14 +194,24 @@ impl SourceProfile {
                 c.example.as_ref().map(|e| e.at.clone()).unwrap_or_default(),
             ]);
         }
-        format!(
+        let mut text = format!(
             "source {}: {}, {} rows, {} columns\n\n{}",
             report.source,
             report.path,
             report.rows,
             report.columns.len(),
             table.render()
-        )
+        );
+        if let Some(first) = report.merged_cells.first() {
+            let more = match report.merged_cells.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            text.push_str(&format!(
+                "\nwarning: merged cells over the data ({first}{more}): only the first cell of each holds its value, the others read as blank; unmerge them and fill each cell\n"
+            ));
+        }
+        text
     }
 }
 

@@ -251,6 +251,7 @@ impl<'a> Scorer<'a> {
                 .select(FAILURE_COLUMNS.map(col))
                 .collect()?
         };
+        explain_merged_cells(&self.origin, &mut self.conformance.failures)?;
         Ok(self.conformance)
     }
 
@@ -262,6 +263,30 @@ impl<'a> Scorer<'a> {
             None => self.origin.row_expr(),
         }
     }
+}
+
+/// A failure at a cell that merged cells cover says so: the cell reads as blank, and
+/// the sheet shows a value there.
+fn explain_merged_cells(origin: &Origin, failures: &mut DataFrame) -> PolarsResult<()> {
+    let origins = failures.column(FAILURE_ORIGIN)?.str()?;
+    let rules = failures.column(RULE)?.str()?;
+    let mut explained = false;
+    let annotated: StringChunked = rules
+        .iter()
+        .zip(origins.iter())
+        .map(|(rule, at)| {
+            let why = at.and_then(|at| origin.merged_at(at));
+            explained |= why.is_some();
+            match (rule, why) {
+                (Some(rule), Some(why)) => Some(format!("{rule} ({why})")),
+                (rule, _) => rule.map(str::to_string),
+            }
+        })
+        .collect();
+    if explained {
+        failures.replace(RULE, annotated.with_name(RULE.into()).into_column())?;
+    }
+    Ok(())
 }
 
 /// A copy of `frame` whose texts own their bytes. polars' text columns are views into

@@ -11,6 +11,7 @@ pub use error::SourceError;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use miette::SourceSpan;
 use polars::prelude::*;
@@ -259,6 +260,8 @@ pub enum OriginKind {
     Sheet {
         sheet: String,
         letters: Vec<(String, String)>,
+        /// Merged cells over the sheet's data: the cells they cover read as blank.
+        merged: Arc<[MergedCells]>,
     },
     /// Rows are numbered from 1 in file order.
     Rows,
@@ -268,7 +271,7 @@ impl Origin {
     /// Where a whole row came from: `file.csv:12`, `book.xlsx:Assets!A17:I17`, `file.parquet:5`.
     pub fn row(&self, row: u64) -> String {
         match &self.kind {
-            OriginKind::Sheet { sheet, letters } => {
+            OriginKind::Sheet { sheet, letters, .. } => {
                 let first = letters.first().map_or("A", |l| l.1.as_str());
                 let last = letters.last().map_or("A", |l| l.1.as_str());
                 format!(
@@ -285,7 +288,7 @@ impl Origin {
     /// row's origin (a CSV value is located by its line and its column name).
     pub fn cell(&self, row: u64, column: &str) -> String {
         match &self.kind {
-            OriginKind::Sheet { sheet, letters } => {
+            OriginKind::Sheet { sheet, letters, .. } => {
                 match letters.iter().find(|(name, _)| name == column) {
                     Some((_, letter)) => {
                         format!("{}:{}!{letter}{row}", self.file, sheet_ref(sheet))
@@ -297,14 +300,31 @@ impl Origin {
         }
     }
 
+    /// Why the value at `origin` (as [`Origin::cell`] writes it) reads as blank, when merged
+    /// cells cover it.
+    pub fn merged_at(&self, origin: &str) -> Option<String> {
+        let OriginKind::Sheet { merged, .. } = &self.kind else {
+            return None;
+        };
+        if merged.is_empty() {
+            return None;
+        }
+        let cell = parse_cell(&origin[origin.rfind('!')? + 1..])?;
+        merged
+            .iter()
+            .find(|m| m.covers(cell))
+            .map(|m| m.explain(cell))
+    }
+
     /// The place of a value within its file: `Assets!D17`, `line 12`, `row 5`.
     pub fn locator(&self, row: u64, column: &str) -> String {
         match &self.kind {
-            OriginKind::Sheet { sheet, letters } => match letters.iter().find(|(n, _)| n == column)
-            {
-                Some((_, letter)) => format!("{}!{letter}{row}", sheet_ref(sheet)),
-                None => format!("{} row {row}", sheet_ref(sheet)),
-            },
+            OriginKind::Sheet { sheet, letters, .. } => {
+                match letters.iter().find(|(n, _)| n == column) {
+                    Some((_, letter)) => format!("{}!{letter}{row}", sheet_ref(sheet)),
+                    None => format!("{} row {row}", sheet_ref(sheet)),
+                }
+            }
             OriginKind::Lines => format!("line {row}"),
             OriginKind::Rows => format!("row {row}"),
         }
@@ -314,7 +334,7 @@ impl Origin {
     /// [`Origin::cell`] writes it.
     pub fn cell_expr(&self, column: &str) -> Expr {
         match &self.kind {
-            OriginKind::Sheet { sheet, letters } => {
+            OriginKind::Sheet { sheet, letters, .. } => {
                 match letters.iter().find(|(name, _)| name == column) {
                     Some((_, letter)) => concat_str(
                         [
@@ -336,7 +356,7 @@ impl Origin {
     pub fn row_expr(&self) -> Expr {
         let row = col(ROW_COLUMN).cast(DataType::String);
         match &self.kind {
-            OriginKind::Sheet { sheet, letters } => {
+            OriginKind::Sheet { sheet, letters, .. } => {
                 let first = letters.first().map_or("A", |l| l.1.as_str());
                 let last = letters.last().map_or("A", |l| l.1.as_str());
                 concat_str(
@@ -355,6 +375,56 @@ impl Origin {
             }
         }
     }
+}
+
+/// Cells merged into one in a sheet. Only the first (top-left) holds the value; the others
+/// read as blank, which a hand-made sheet rarely means. Rows 1-based, columns 0-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedCells {
+    pub first: (u32, u32),
+    pub last: (u32, u32),
+}
+
+impl MergedCells {
+    /// The range as a sheet writes it: `B5:C9`.
+    pub fn range(&self) -> String {
+        format!("{}:{}", cell_name(self.first), cell_name(self.last))
+    }
+
+    /// Whether the cell at `row`, `column` is one of those read as blank.
+    pub fn covers(&self, (row, column): (u32, u32)) -> bool {
+        (self.first.0..=self.last.0).contains(&row)
+            && (self.first.1..=self.last.1).contains(&column)
+            && (row, column) != self.first
+    }
+
+    /// What a failure at `cell` says of it: why the cell is blank.
+    pub fn explain(&self, cell: (u32, u32)) -> String {
+        format!(
+            "{} is in merged cells {}, read as blank: only {} holds their value",
+            cell_name(cell),
+            self.range(),
+            cell_name(self.first)
+        )
+    }
+}
+
+/// A cell's name: `D34` for row 34, column 3.
+fn cell_name((row, column): (u32, u32)) -> String {
+    format!("{}{row}", column_letters(column))
+}
+
+/// The row (1-based) and column (0-based) a cell name such as `D34` names.
+fn parse_cell(name: &str) -> Option<(u32, u32)> {
+    let digits = name.find(|c: char| c.is_ascii_digit())?;
+    let (letters, row) = name.split_at(digits);
+    if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let column = letters.bytes().try_fold(0u32, |n, b| {
+        n.checked_mul(26)?.checked_add(u32::from(b - b'A') + 1)
+    })?;
+    Some((row.parse().ok()?, column.checked_sub(1)?))
 }
 
 /// A sheet name as Excel writes it in a reference: quoted when it holds anything but letters,
@@ -404,6 +474,7 @@ mod tests {
                     ("Asset ID".into(), "B".into()),
                     ("Power".into(), "D".into()),
                 ],
+                merged: Arc::from([]),
             },
         };
         assert_eq!(sheet.row(17), "book.xlsx:Assets!B17:D17");
@@ -413,6 +484,7 @@ mod tests {
             kind: OriginKind::Sheet {
                 sheet: "Site list".into(),
                 letters: vec![("A".into(), "A".into())],
+                merged: Arc::from([]),
             },
         };
         assert_eq!(spaced.cell(3, "A"), "b.ods:'Site list'!A3");
@@ -421,5 +493,24 @@ mod tests {
             kind: OriginKind::Lines,
         };
         assert_eq!(lines.cell(12, "Name"), "s.csv:12");
+    }
+
+    #[test]
+    fn merged_cells_cover_all_but_their_first() {
+        assert_eq!(parse_cell("D34"), Some((34, 3)));
+        assert_eq!(parse_cell("AA1"), Some((1, 26)));
+        assert_eq!(parse_cell("A17:I17"), None);
+        assert_eq!(parse_cell("34"), None);
+        let merged = MergedCells {
+            first: (30, 3),
+            last: (34, 4),
+        };
+        assert_eq!(merged.range(), "D30:E34");
+        assert!(merged.covers((34, 4)) && merged.covers((31, 3)));
+        assert!(!merged.covers((30, 3)) && !merged.covers((35, 3)));
+        assert_eq!(
+            merged.explain((31, 3)),
+            "D31 is in merged cells D30:E34, read as blank: only D30 holds their value"
+        );
     }
 }

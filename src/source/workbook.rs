@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rayon::prelude::*;
 
 use super::cells::{Cell, build_column, name_headers, table};
-use super::{OriginKind, Source, SourceError, Table, column_letters};
+use super::{MergedCells, OriginKind, Source, SourceError, Table, column_letters};
 use crate::columns::is_reserved;
 use crate::diag;
 use crate::progress::Progress;
@@ -86,6 +86,8 @@ struct Sheet {
     header: u32,
     /// 0-based absolute columns, in sheet order, and their names.
     columns: Vec<(u32, String)>,
+    /// Merged cells, 0-based.
+    merged: Vec<calamine::Dimensions>,
 }
 
 /// Cells handed from the xlsx parser to the thread that keeps them, at a time.
@@ -201,7 +203,7 @@ fn too_many_cells(source: &Source, sheet: &str, what: &'static str) -> SourceErr
 
 /// Loads the source's sheet and locates its header and its data columns.
 fn load(source: &Source) -> Result<Sheet, SourceError> {
-    let (name, grid) = read_sheet(source)?;
+    let (name, grid, merged) = read_sheet(source)?;
     let (header, first_column, raw) = header_cells(source, &name, &grid)?;
     let columns = sheet_columns(source, &name, &grid, header, first_column, &raw)?;
     Ok(Sheet {
@@ -209,11 +211,12 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
         grid,
         header,
         columns,
+        merged,
     })
 }
 
-/// The source's sheet (the one named, else the first) and its cells.
-fn read_sheet(source: &Source) -> Result<(String, Grid), SourceError> {
+/// The source's sheet (the one named, else the first), its cells and its merged cells.
+fn read_sheet(source: &Source) -> Result<(String, Grid, Vec<calamine::Dimensions>), SourceError> {
     match std::fs::metadata(&source.path) {
         Err(e) => return Err(source.open_error(e)),
         Ok(meta) if !meta.is_file() => {
@@ -271,7 +274,14 @@ fn read_sheet(source: &Source) -> Result<(String, Grid), SourceError> {
             grid
         }
     };
-    Ok((name, grid))
+    // Formats that cannot say which cells are merged (OpenDocument, xlsb) are read as they
+    // are; a failed look is no reason to refuse the sheet.
+    let merged = match &mut workbook {
+        Sheets::Xlsx(xlsx) => xlsx.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+        Sheets::Xls(xls) => xls.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Ok((name, grid, merged))
 }
 
 /// The header's 0-based row, the sheet's first column, and the header's text from there to
@@ -441,11 +451,31 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
     let kind = OriginKind::Sheet {
         sheet: sheet.name.clone(),
         letters,
+        merged: data_merges(&sheet).into(),
     };
     let rows = rows.into_iter().map(|r| u64::from(r) + 1).collect();
     let table = table(source, rows, built, kind);
     task.finish();
     table
+}
+
+/// The merged cells that cover data: below the header, over a column read.
+fn data_merges(sheet: &Sheet) -> Vec<MergedCells> {
+    let mut merges: Vec<MergedCells> = sheet
+        .merged
+        .iter()
+        .filter(|m| m.end.0 > sheet.header)
+        .filter(|m| {
+            let columns = m.start.1..=m.end.1;
+            sheet.columns.iter().any(|(c, _)| columns.contains(c))
+        })
+        .map(|m| MergedCells {
+            first: (m.start.0 + 1, m.start.1),
+            last: (m.end.0 + 1, m.end.1),
+        })
+        .collect();
+    merges.sort_by_key(|m| (m.first, m.last));
+    merges
 }
 
 /// A cell of the other formats' sheets, read like an xlsx cell.

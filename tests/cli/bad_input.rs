@@ -260,7 +260,71 @@ fn workbook_inputs() -> Vec<Input> {
             }
         }
     });
+    let merged = xlsx(|sheet| {
+        for (c, name) in ["ID", "Kind", "State"].iter().enumerate() {
+            sheet.write(0, c as u16, *name).expect("header");
+        }
+        for row in 1..6u32 {
+            sheet.write(row, 0, format!("B{row}")).expect("id");
+            sheet.write(row, 1, "PUMP").expect("kind");
+        }
+        let format = rust_xlsxwriter::Format::new();
+        sheet
+            .merge_range(1, 2, 3, 2, "InService", &format)
+            .expect("merged");
+        sheet.write(4, 2, "OutOfService").expect("state");
+        sheet.write(5, 2, "InService").expect("state");
+    });
+    let mut merged_files = with_book("", merged);
+    merged_files.extend([
+        (
+            "rdl.yaml".into(),
+            std::fs::read_to_string(corpus().join("workspace/rdl.yaml"))
+                .expect("rdl")
+                .replace("  Pump: {}", "  Pump: { requires: [state] }")
+                .into_bytes(),
+        ),
+        (
+            "mappings/book.yaml".into(),
+            b"slice: book\nclass: Pump\nid: \"https://data.test/asset/{ID}\"\nproperties:\n  state: { from: State }\n".to_vec(),
+        ),
+    ]);
+    let mut merged_run = case(
+        "merged cells read as blank with no warning (issue 11, item 21)",
+        &["run"],
+        0,
+        &[],
+    );
+    let why = |cell: &str| {
+        format!(
+            "\"required for Pump ({cell} is in merged cells C2:C4, read as blank: only C2 holds their value)\""
+        )
+    };
+    merged_run.files.insert(
+        "out/failures/book.csv".into(),
+        vec![
+            format!("{},book.xlsx:Assets!C3", why("C3")),
+            format!("{},book.xlsx:Assets!C4", why("C4")),
+        ],
+    );
+    let mut merged_profile = case(
+        "merged cells read as blank with no warning (issue 11, item 21)",
+        &["profile", "book"],
+        0,
+        &[],
+    );
+    merged_profile.stdout = vec!["warning: merged cells over the data (C2:C4)".into()];
     vec![
+        Input {
+            name: "generated: merged cells, run".into(),
+            case: merged_run,
+            files: merged_files.clone(),
+        },
+        Input {
+            name: "generated: merged cells, profile".into(),
+            case: merged_profile,
+            files: merged_files,
+        },
         Input {
             name: "generated: a sheet of more cells than its limit".into(),
             case: case(
