@@ -169,7 +169,12 @@ fn case(about: &str, args: &[&str], exit: i32, stderr: &[&str]) -> Case {
 
 /// Cases whose input is too large to keep as a file, or is a workbook.
 fn generated() -> Vec<Input> {
-    yaml_inputs().into_iter().chain(workbook_inputs()).collect()
+    yaml_inputs()
+        .into_iter()
+        .chain(workbook_inputs())
+        .chain(sheet_inputs())
+        .chain(parquet_inputs())
+        .collect()
 }
 
 fn yaml_inputs() -> Vec<Input> {
@@ -180,7 +185,81 @@ fn yaml_inputs() -> Vec<Input> {
         ));
     }
     let long_columns: String = (0..20_000).map(|i| format!("\"c{i}\", ")).collect();
+    // A `where:` of 9,000 values (90,000 characters) naming an unknown column past column
+    // 65,535, where miette panicked drawing the label.
+    let values: Vec<String> = (0..9_000).map(|i| format!("'x{i:05}'")).collect();
+    let long_where = format!(
+        "source: assets\nwhere: \"\\\"Name\\\" IN ({}) AND \\\"Typo\\\" = 1\"\n",
+        values.join(", ")
+    );
+    let typo_column = long_where
+        .lines()
+        .nth(1)
+        .and_then(|l| l.find("Typo"))
+        .expect("Typo")
+        + 1;
+    assert!(typo_column > 65_535, "{typo_column}");
+    let unparsable_where = format!(
+        "source: assets\nwhere: \"\\\"Name\\\" IN ({}) AND AND \\\"Kind\\\" = 'PUMP'\"\n",
+        values.join(", ")
+    );
+    // A source's `nulls:` of 9,000 values, then a misspelt key past column 65,535.
+    let nulls: Vec<String> = (0..9_000).map(|i| format!("\"n{i:05}\"")).collect();
+    let long_nulls = format!(
+        "rdl: rdl.yaml\nsources:\n  assets: {{ path: assets.csv, nulls: [{}], infer_type: false }}\noutput: out\n",
+        nulls.join(", ")
+    );
+    let key_column = long_nulls
+        .lines()
+        .nth(2)
+        .and_then(|l| l.find("infer_type"))
+        .expect("key")
+        + 1;
+    assert!(key_column > 65_535, "{key_column}");
     vec![
+        Input {
+            name: "generated: a `where:` line of 90,000 characters naming an unknown column".into(),
+            case: case(
+                "a mistake past column 65,535 of a long `where:` line panicked inside miette (exit 101); it is located, quoted as an excerpt (issue 11, item 13)",
+                &["lint"],
+                2,
+                &[
+                    "thinslice::slice::column",
+                    "source `assets` has no column `Typo`",
+                    &format!("slices/assets.yaml:2:{typo_column}]"),
+                ],
+            ),
+            files: vec![("slices/assets.yaml".into(), long_where.into_bytes())],
+        },
+        Input {
+            name: "generated: a `where:` line of 90,000 characters that does not parse".into(),
+            case: case(
+                "a long `where:` line that does not parse is located at its condition, not a panic (issue 11, item 13)",
+                &["lint"],
+                2,
+                &[
+                    "thinslice::slice::condition",
+                    "the `where` condition does not parse",
+                    "slices/assets.yaml:2:8]",
+                ],
+            ),
+            files: vec![("slices/assets.yaml".into(), unparsable_where.into_bytes())],
+        },
+        Input {
+            name: "generated: a `nulls:` line of 90,000 characters with a misspelt key at its end"
+                .into(),
+            case: case(
+                "an unknown key past column 65,535 of a long `nulls:` line (issue 11, item 13)",
+                &["lint"],
+                2,
+                &[
+                    "thinslice::yaml::invalid",
+                    "unknown field `infer_type`",
+                    &format!("thinslice.yaml:3:{key_column}]"),
+                ],
+            ),
+            files: vec![("thinslice.yaml".into(), long_nulls.into_bytes())],
+        },
         Input {
             name: "generated: an RDL of 40,000 classes".into(),
             case: case(
@@ -332,6 +411,7 @@ fn workbook_inputs() -> Vec<Input> {
                 &["run"],
                 2,
                 &[
+                    "thinslice::source::too_many_cells",
                     "book.xlsx: sheet `Assets` is larger than 1000 cells (cells with a value)",
                     "thinslice.yaml:4:",
                     "max_cells",
@@ -356,6 +436,7 @@ fn workbook_inputs() -> Vec<Input> {
                 &["run"],
                 2,
                 &[
+                    "thinslice::source::inflates",
                     "book.xlsx: its part `xl/worksheets/sheet1.xml` inflates to",
                     "past the limit of 1 MB",
                     "max_inflated_mb",
@@ -376,6 +457,240 @@ fn workbook_inputs() -> Vec<Input> {
                 b"rdl: rdl.yaml\nsources:\n  assets: { path: assets.csv, max_cells: 10 }\noutput: out\n"
                     .to_vec(),
             )],
+        },
+    ]
+}
+
+/// A case that runs to the end (exit 0) and leaves these texts in these files.
+fn value_case(about: &str, files: &[(&str, &[&str])]) -> Case {
+    let mut case = case(about, &["run"], 0, &[]);
+    for (file, texts) in files {
+        case.files.insert(
+            file.to_string(),
+            texts.iter().map(|t| t.to_string()).collect(),
+        );
+    }
+    case
+}
+
+/// Workbooks whose header or cells are wrong: no such sheet, no header row, a reserved
+/// column name, Excel serials that are no date.
+fn sheet_inputs() -> Vec<Input> {
+    let assets = |sheet: &mut rust_xlsxwriter::Worksheet| {
+        for (c, name) in ["ID", "Kind", "Built"].iter().enumerate() {
+            sheet.write(0, c as u16, *name).expect("header");
+        }
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (row, (id, serial)) in [("B1", 45000.0), ("B2", -5.0), ("B3", 60.0), ("B4", 61.0)]
+            .into_iter()
+            .enumerate()
+        {
+            let row = row as u32 + 1;
+            sheet.write(row, 0, id).expect("id");
+            sheet.write(row, 1, "PUMP").expect("kind");
+            sheet
+                .write_number_with_format(row, 2, serial, &date)
+                .expect("date");
+        }
+    };
+    let mut serials = with_book("", xlsx(assets));
+    serials.push((
+        "mappings/book.yaml".into(),
+        b"slice: book\nclass: Pump\nid: \"https://data.test/book/{ID}\"\nproperties:\n  built: { from: Built }\n"
+            .to_vec(),
+    ));
+    let blank_header = xlsx(|sheet| {
+        sheet.write(0, 0, "Asset register").expect("title");
+        sheet.write(2, 0, "ID").expect("header");
+        sheet.write(3, 0, "P1").expect("id");
+    });
+    let reserved = xlsx(|sheet| {
+        for (c, name) in ["ID", "Kind", "__row"].iter().enumerate() {
+            sheet.write(0, c as u16, *name).expect("header");
+        }
+        sheet.write(1, 0, "P1").expect("id");
+    });
+    vec![
+        Input {
+            name: "generated: Excel serials that are no date in date-styled cells".into(),
+            case: value_case(
+                "a negative serial, and Excel's invented 1900-02-29, in cells styled as dates were accepted as dates; each is a validity failure at its cell (issue 11, item 6)",
+                &[
+                    (
+                        "out/failures/book.csv",
+                        &[
+                            "validity,https://data.test/book/B2,built,'-5,not a date in `%Y-%m-%d`,book.xlsx:Assets!C3",
+                            "validity,https://data.test/book/B3,built,1900-02-29,not a date in `%Y-%m-%d`,book.xlsx:Assets!C4",
+                        ],
+                    ),
+                    (
+                        "out/entities/book.csv",
+                        &[
+                            "https://data.test/book/B1,Pump,2023-03-15,book.xlsx:Assets!A2:C2",
+                            "https://data.test/book/B2,Pump,,book.xlsx:Assets!A3:C3",
+                            "https://data.test/book/B4,Pump,1900-03-01,book.xlsx:Assets!A5:C5",
+                        ],
+                    ),
+                ],
+            ),
+            files: serials,
+        },
+        Input {
+            name: "generated: a sheet that is not in the workbook".into(),
+            case: case(
+                "`sheet:` names a sheet the workbook does not have",
+                &["run"],
+                2,
+                &[
+                    "thinslice::source::sheet",
+                    "book.xlsx: no sheet named `Asets`",
+                    "thinslice.yaml:4:",
+                    "Assets",
+                ],
+            ),
+            files: with_book(", sheet: Asets", xlsx(|_| {})),
+        },
+        Input {
+            name: "generated: a header row past the end of the sheet".into(),
+            case: case(
+                "`header_row: 40` on a sheet of 5 rows",
+                &["run"],
+                2,
+                &[
+                    "thinslice::source::header_row",
+                    "book.xlsx: header row 40 is past the end of sheet `Assets`, whose last row is 5",
+                    "thinslice.yaml:4:",
+                ],
+            ),
+            files: with_book(", header_row: 40", xlsx(assets)),
+        },
+        Input {
+            name: "generated: a blank header row".into(),
+            case: case(
+                "`header_row: 2` names the blank row between a title and the header",
+                &["run"],
+                2,
+                &[
+                    "thinslice::source::header_row",
+                    "book.xlsx: header row 2 of sheet `Assets` is blank",
+                    "thinslice.yaml:4:",
+                ],
+            ),
+            files: with_book(", header_row: 2", blank_header),
+        },
+        Input {
+            name: "generated: a workbook header `__row`".into(),
+            case: case(
+                "a header cell holding the name of the column thinslice keeps each row's place in is refused at its cell (issue 11, item 18)",
+                &["run"],
+                2,
+                &[
+                    "thinslice::source::reserved",
+                    "book.xlsx:Assets!C1: the column name `__row` is reserved by thinslice",
+                ],
+            ),
+            files: with_book("", reserved),
+        },
+    ]
+}
+
+/// A Parquet file of `frame`'s columns.
+fn parquet(mut frame: polars::prelude::DataFrame) -> Vec<u8> {
+    use polars::prelude::*;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .finish(&mut frame)
+        .expect("parquet");
+    bytes
+}
+
+/// The files of a case adding source `items` (items.parquet, with the given options) and a
+/// slice of it, with the given mapping.
+fn with_parquet(options: &str, file: Vec<u8>, mapping: Option<&str>) -> Vec<(PathBuf, Vec<u8>)> {
+    let config = format!(
+        "rdl: rdl.yaml\nsources:\n  assets: {{ path: assets.csv }}\n  items: {{ path: items.parquet{options} }}\noutput: out\n"
+    );
+    let mut files = vec![
+        ("thinslice.yaml".into(), config.into_bytes()),
+        ("items.parquet".into(), file),
+        ("slices/items.yaml".into(), b"source: items\n".to_vec()),
+    ];
+    if let Some(mapping) = mapping {
+        files.push(("mappings/items.yaml".into(), mapping.as_bytes().to_vec()));
+    }
+    files
+}
+
+fn parquet_inputs() -> Vec<Input> {
+    use polars::prelude::*;
+    let spaced = || {
+        parquet(
+            df!("ID" => ["P1", "P2"], "name" => ["x", "y"], " name " => ["spaced 1", "spaced 2"])
+                .expect("frame"),
+        )
+    };
+    let mapping = |column: &str| {
+        format!(
+            "slice: items\nclass: Pump\nid: \"https://data.test/item/{{ID}}\"\nproperties:\n  name: {{ from: \"{column}\" }}\n"
+        )
+    };
+    let reserved = parquet(df!("ID" => ["P1"], "__thinslice:x" => ["y"]).expect("frame"));
+    vec![
+        Input {
+            name: "generated: Parquet columns `name` and ` name `".into(),
+            case: value_case(
+                "Parquet columns `name` and ` name ` reached the user as \"not a Parquet file\"; they are told apart as a CSV header's would be, ` name ` read as `name (2)` (issue 11, item 18)",
+                &[(
+                    "out/entities/items.csv",
+                    &[
+                        "https://data.test/item/P1,Pump,spaced 1,items.parquet:1",
+                        "https://data.test/item/P2,Pump,spaced 2,items.parquet:2",
+                    ],
+                )],
+            ),
+            files: with_parquet("", spaced(), Some(&mapping("name (2)"))),
+        },
+        Input {
+            name: "generated: a mapping of the Parquet column ` name ` by its untrimmed name"
+                .into(),
+            case: case(
+                "columns are addressed by their header trimmed, so a mapping of ` name ` as written names no column; its help names the wrong one (tests/bad-input/pending/csv-untrimmed-header-suggests-other-column) (issue 11, item 18)",
+                &["lint"],
+                2,
+                &[
+                    "thinslice::mapping::unknown",
+                    "unknown column ` name `",
+                    "mappings/items.yaml:5:18",
+                ],
+            ),
+            files: with_parquet("", spaced(), Some(&mapping(" name "))),
+        },
+        Input {
+            name: "generated: a Parquet column named as thinslice's hidden columns".into(),
+            case: case(
+                "a Parquet column `__thinslice:x`, the prefix of the columns thinslice computes, is refused (issue 11, item 18)",
+                &["run"],
+                2,
+                &[
+                    "thinslice::source::reserved",
+                    "items.parquet: the column name `__thinslice:x` is reserved by thinslice",
+                ],
+            ),
+            files: with_parquet("", reserved, None),
+        },
+        Input {
+            name: "generated: `header_row` on a Parquet source".into(),
+            case: case(
+                "a Parquet file has no header row to choose: the option is refused, not ignored",
+                &["lint"],
+                2,
+                &[
+                    "thinslice::workspace::misplaced_option",
+                    "`header_row` applies to CSV files and workbooks, but source `items`",
+                    "thinslice.yaml:4:",
+                ],
+            ),
+            files: with_parquet(", header_row: 2", spaced(), None),
         },
     ]
 }
