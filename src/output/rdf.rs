@@ -362,6 +362,23 @@ struct Triples<'a> {
     predicates: Vec<Predicate>,
 }
 
+/// A number as `xsd:decimal` writes it: digits and a point, never an exponent (`1e-8` is
+/// `0.00000001`), which RDF parsers that check datatypes would reject; an integral value
+/// keeps `.0`, as the other outputs write it. Not a number and the infinities are no
+/// decimal at all.
+fn plain_decimal(value: f64) -> Option<String> {
+    if !value.is_finite() {
+        return None;
+    }
+    // Rust writes a double's shortest exact digits, and never an exponent.
+    let text = format!("{value}");
+    Some(if text.contains('.') {
+        text
+    } else {
+        format!("{text}.0")
+    })
+}
+
 impl<'a> Triples<'a> {
     /// The triples of `entities` (as the mapping produced them), in the RDL's IRIs.
     fn new(
@@ -380,6 +397,14 @@ impl<'a> Triples<'a> {
                     .collect()?
                     .column(name)?
                     .clone(),
+                DataType::Float64 => {
+                    let plain: StringChunked = column
+                        .f64()?
+                        .iter()
+                        .map(|v| v.and_then(plain_decimal))
+                        .collect();
+                    plain.into_column()
+                }
                 _ => column.cast(&DataType::String)?,
             };
             Ok(column.str()?.clone())
@@ -525,7 +550,20 @@ mod tests {
     use oxrdf::{BlankNodeRef, LiteralRef, NamedNodeRef, TripleRef};
     use oxttl::NTriplesSerializer;
 
-    use super::write_ntriple;
+    use super::{plain_decimal, write_ntriple};
+
+    #[test]
+    fn decimals_are_written_without_an_exponent() {
+        assert_eq!(plain_decimal(1e-8).as_deref(), Some("0.00000001"));
+        assert_eq!(
+            plain_decimal(1.23456789012346e19).as_deref(),
+            Some("12345678901234600000.0")
+        );
+        assert_eq!(plain_decimal(5000.0).as_deref(), Some("5000.0"));
+        assert_eq!(plain_decimal(-0.35).as_deref(), Some("-0.35"));
+        assert_eq!(plain_decimal(f64::NAN), None);
+        assert_eq!(plain_decimal(f64::INFINITY), None);
+    }
 
     #[test]
     fn lines_are_those_oxttl_writes() {
