@@ -445,18 +445,40 @@ fn number_part(text: Expr, part: NumberPart) -> Expr {
 fn split_number(value: &str) -> Option<(&str, Option<&str>)> {
     let text = value.trim_start();
     let signed = usize::from(text.starts_with(['-', '+']));
-    if !text[signed..].starts_with(|c: char| c.is_ascii_digit()) {
+    let body = &text[signed..];
+    let starts_number = body.starts_with(|c: char| c.is_ascii_digit())
+        || (body.starts_with('.') && body[1..].starts_with(|c: char| c.is_ascii_digit()));
+    if !starts_number {
         return None;
     }
-    let end = text[signed..]
+    let mut end = body
         .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ',' | '\'' | ' ')))
         .map_or(text.len(), |i| signed + i);
+    // An exponent right after the digits (`1e3`, `2.5E-4`), as a CSV reader infers it: the
+    // same text is the same number whatever the rest of its column holds.
+    if text[..end].ends_with(|c: char| c.is_ascii_digit()) {
+        end += exponent_len(&text[end..]);
+    }
     let (number, rest) = text.split_at(end);
     let unit = rest.trim();
     match unit.chars().next() {
         None => Some((number, None)),
         Some(c) if c.is_ascii_digit() => None,
         Some(_) => Some((number, Some(unit))),
+    }
+}
+
+/// The length of an exponent (`e3`, `E-04`) at the start of `text`, 0 if there is none.
+fn exponent_len(text: &str) -> usize {
+    let Some(rest) = text.strip_prefix(['e', 'E']) else {
+        return 0;
+    };
+    let signed = usize::from(rest.starts_with(['-', '+']));
+    match rest[signed..].find(|c: char| !c.is_ascii_digit()) {
+        Some(0) => 0,
+        Some(digits) => 1 + signed + digits,
+        None if rest.len() > signed => rest.len() + 1,
+        None => 0,
     }
 }
 
@@ -532,6 +554,14 @@ mod tests {
         assert_eq!(split_number("12 5"), Some(("12 5", None)));
         assert_eq!(split_number("7.5kVA"), Some(("7.5", Some("kVA"))));
         assert_eq!(split_number("5 kW extra"), Some(("5 ", Some("kW extra"))));
+        assert_eq!(split_number("1e3"), Some(("1e3", None)));
+        assert_eq!(split_number("2.5E-4 kW"), Some(("2.5E-4", Some("kW"))));
+        assert_eq!(split_number(".5"), Some((".5", None)));
+        assert_eq!(split_number("-.5 W"), Some(("-.5 ", Some("W"))));
+        assert_eq!(split_number("3E"), Some(("3", Some("E"))));
+        assert_eq!(split_number("5 e3"), Some(("5 ", Some("e3"))));
+        assert_eq!(split_number("5Em"), Some(("5", Some("Em"))));
+        assert_eq!(split_number("."), None);
         assert_eq!(split_number("12\t5"), None);
         assert_eq!(split_number("kW 5"), None);
         assert_eq!(split_number("-"), None);
