@@ -6,6 +6,7 @@ use polars::prelude::*;
 use super::Compiled;
 use crate::columns::{
     DIMENSION, ID, PROPERTY, REASON, ROW_COLUMN, SOURCE_COLUMN, VALUE, data_columns, hidden,
+    text_of,
 };
 
 /// The column of a quarantined row's reason in [`MappedRows::quarantine`].
@@ -63,9 +64,17 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
         .collect()?;
     let mapped = staged.clone().lazy().select(selection).collect()?;
     // The quarantined rows are taken from the very rows their reason was found in: the
-    // quarantine and the account agree by construction.
+    // quarantine and the account agree by construction. They hold each value as the source
+    // wrote it (`5`, not the `5.0` its inferred column reads), for the user to fix there.
     let mut quarantined = vec![col(ROW_COLUMN), col(reason.as_str())];
-    quarantined.extend(data_columns(rows).into_iter().map(col));
+    let schema = rows.schema();
+    quarantined.extend(data_columns(rows).into_iter().map(|column| {
+        let written = text_of(&column);
+        match schema.contains(&written) {
+            true => col(written.as_str()).alias(column.as_str()),
+            false => col(column.as_str()),
+        }
+    }));
     let quarantine = staged
         .lazy()
         .filter(col(reason.as_str()).is_not_null())
