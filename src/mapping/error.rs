@@ -50,6 +50,50 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
+    #[error("the default `{value}` of `{property}` cannot fill a missing value: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::default),
+        help(
+            "write the default as the property's datatype reads it; a missing value would otherwise stay missing without a word"
+        )
+    )]
+    BadDefault {
+        value: String,
+        property: String,
+        reason: String,
+        #[source_code]
+        src: SourceText,
+        #[label("this default")]
+        span: SourceSpan,
+    },
+
+    #[error("an empty `split` separator would split each value into its characters")]
+    #[diagnostic(
+        code(thinslice::mapping::separator),
+        help("write the text between values, such as `\",\"` or `\";\"`")
+    )]
+    EmptySeparator {
+        #[source_code]
+        src: SourceText,
+        #[label("empty")]
+        span: SourceSpan,
+    },
+
+    #[error("`{format}` is not a date format")]
+    #[diagnostic(
+        code(thinslice::mapping::format),
+        help(
+            "formats are chrono strftime patterns: `%d/%m/%Y`, `%Y-%m-%d %H:%M`; see https://docs.rs/chrono/latest/chrono/format/strftime/"
+        )
+    )]
+    BadFormat {
+        format: String,
+        #[source_code]
+        src: SourceText,
+        #[label("not a pattern")]
+        span: SourceSpan,
+    },
+
     #[error(
         "the property `{property}` cannot be mapped: its name is a column every entities table has"
     )]

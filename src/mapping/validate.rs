@@ -177,7 +177,7 @@ impl<'a> Validator<'a> {
             formats: r
                 .formats
                 .as_ref()
-                .map(|f| f.value.clone())
+                .map(|f| f.value.iter().map(|s| s.value.clone()).collect())
                 .unwrap_or_default(),
             values: r
                 .values
@@ -202,7 +202,59 @@ impl<'a> Validator<'a> {
                 return None;
             }
         }
+        if let Some(default) = &r.default {
+            // The default fills every missing value: one it cannot hold would leave them
+            // all empty, with no failure to say so.
+            let filled = PropertyRule {
+                source: ValueSource::Constant(default.value.clone()),
+                default: None,
+                ..rule.clone()
+            };
+            if let Some(reason) = constant_failure(&filled, property, self.rdl) {
+                self.problems.push(MappingError::BadDefault {
+                    value: default.value.clone(),
+                    property: name.to_string(),
+                    reason,
+                    src: self.file.source(),
+                    span: self.span(&default.referenced),
+                });
+                return None;
+            }
+        }
         Some(rule)
+    }
+
+    /// Whether a `split` separator splits anything; a located problem if it is empty.
+    fn separator(&mut self, split: &Option<Spanned<String>>) -> bool {
+        match split {
+            Some(split) if split.value.is_empty() => {
+                self.problems.push(MappingError::EmptySeparator {
+                    src: self.file.source(),
+                    span: self.span(&split.referenced),
+                });
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether each date format is a pattern chrono can read; a located problem for each
+    /// that is not.
+    fn date_formats(&mut self, formats: &[Spanned<String>]) -> bool {
+        let mut ok = true;
+        for format in formats {
+            let broken = chrono::format::StrftimeItems::new(&format.value)
+                .any(|item| matches!(item, chrono::format::Item::Error));
+            if broken || format.value.is_empty() {
+                self.problems.push(MappingError::BadFormat {
+                    format: format.value.clone(),
+                    src: self.file.source(),
+                    span: self.span(&format.referenced),
+                });
+                ok = false;
+            }
+        }
+        ok
     }
 
     /// Whether a property rule's options fit the RDL property: its units convert, its
@@ -225,16 +277,13 @@ impl<'a> Validator<'a> {
         } else if r.unit_in_value && property.unit.is_none() {
             ok &= self.misfit("unit_in_value", name, property.datatype, span);
         }
-        if let Some(formats) = &r.formats
-            && !matches!(property.datatype, Datatype::Date | Datatype::Datetime)
-        {
-            ok &= self.misfit(
-                "formats",
-                name,
-                property.datatype,
-                self.span(&formats.referenced),
-            );
+        if let Some(formats) = &r.formats {
+            ok &= match property.datatype {
+                Datatype::Date | Datatype::Datetime => self.date_formats(&formats.value),
+                other => self.misfit("formats", name, other, self.span(&formats.referenced)),
+            };
         }
+        ok &= self.separator(&r.split);
         if let Some(values) = &r.values {
             let values_span = self.span(&values.referenced);
             if property.datatype == Datatype::Code {
@@ -411,6 +460,7 @@ impl<'a> Validator<'a> {
             return None;
         }
         let mut ok = self.slice(&rule.value.slice, slices);
+        ok &= self.separator(&rule.value.split);
         let id = self.template(&rule.value.id, columns, true);
         if let (Some(split), Some(id)) = (&rule.value.split, &id)
             && id.columns().count() != 1

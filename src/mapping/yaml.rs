@@ -88,7 +88,7 @@ pub(super) struct PropertyRuleYaml {
     #[serde(default)]
     pub(super) unit_in_value: bool,
     pub(super) decimal: Option<Spanned<String>>,
-    pub(super) formats: Option<Spanned<Vec<String>>>,
+    pub(super) formats: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) values: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(default = "yes")]
     pub(super) trim: bool,
