@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::checks::{Identities, Scorer};
+use crate::checks::{Identities, ScoreError, Scorer};
 use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
@@ -265,7 +265,12 @@ impl<'a> MappingStream<'a> {
         });
         let left_out = scorer
             .batch(&rows.frame, &mut batch, identities)
-            .map_err(fail)?;
+            .map_err(|e| match e {
+                ScoreError::Check { index, source } => {
+                    MappingError::check_run(mapping, index, &source)
+                }
+                ScoreError::Polars(source) => fail(source),
+            })?;
         self.failed_values += left_out;
         task.finish();
 

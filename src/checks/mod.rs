@@ -141,6 +141,24 @@ impl Failure {
     }
 }
 
+/// Why a batch could not be scored.
+#[derive(Debug)]
+pub enum ScoreError {
+    /// The mapping's check `index` could not be run on the data (a condition comparing a
+    /// text column with a number, say).
+    Check {
+        index: usize,
+        source: PolarsError,
+    },
+    Polars(PolarsError),
+}
+
+impl From<PolarsError> for ScoreError {
+    fn from(source: PolarsError) -> Self {
+        Self::Polars(source)
+    }
+}
+
 /// A text that is null, for a failure without a value.
 fn no_text() -> Expr {
     lit(NULL).cast(DataType::String)
@@ -203,7 +221,7 @@ impl<'a> Scorer<'a> {
         rows: &DataFrame,
         mapped: &mut MappedRows,
         identities: &Identities,
-    ) -> PolarsResult<u64> {
+    ) -> Result<u64, ScoreError> {
         let mut failures: Vec<LazyFrame> = Vec::new();
         let left_out = self.values(mapped, &mut failures)?;
         self.class_conformity(rows, &mapped.entities, &mut failures)?;

@@ -8,6 +8,19 @@ use crate::diag::{SourceText, Term, YamlError};
 use crate::rdl::Datatype;
 
 impl MappingError {
+    /// The check `index` of `mapping` failed on the data: said at its condition, with the
+    /// first line of polars' reason (the rest repeats it).
+    pub fn check_run(mapping: &Mapping, index: usize, source: &polars::error::PolarsError) -> Self {
+        let check = &mapping.checks[index];
+        let reason = source.to_string();
+        Self::CheckRun {
+            check: check.name.clone(),
+            reason: reason.lines().next().unwrap_or_default().trim().to_string(),
+            src: mapping.file.source(),
+            span: check.span,
+        }
+    }
+
     /// A polars failure while running `mapping` over a batch.
     pub fn run(mapping: &Mapping, source: polars::error::PolarsError) -> Self {
         Self::Run {
@@ -236,6 +249,22 @@ pub enum MappingError {
         #[source_code]
         src: SourceText,
         #[label("in this condition")]
+        span: SourceSpan,
+    },
+
+    #[error("the check `{check}` cannot be run on the data: {reason}")]
+    #[diagnostic(
+        code(thinslice::mapping::check_run),
+        help(
+            "the condition parses, but not for the slice's values: compare a text column with a text ('5'), or a number column with a number"
+        )
+    )]
+    CheckRun {
+        check: String,
+        reason: String,
+        #[source_code]
+        src: SourceText,
+        #[label("this condition")]
         span: SourceSpan,
     },
 

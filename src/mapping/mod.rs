@@ -16,6 +16,7 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use miette::SourceSpan;
 use serde::Deserialize;
 
 pub use apply::{MappedRows, apply, quarantine_reason};
@@ -118,6 +119,8 @@ pub struct CustomCheck {
     pub condition: String,
     pub message: String,
     pub dimension: Dimension,
+    /// Where the condition is written, for an error it meets on the data.
+    pub span: SourceSpan,
 }
 
 /// What a mapping is checked against: the RDL, its slice's columns, and the other slices.

@@ -363,6 +363,7 @@ impl<'a> Validator<'a> {
                 condition: c.condition.value.clone(),
                 message: c.message.clone(),
                 dimension,
+                span,
             }),
             _ => None,
         }
