@@ -59,9 +59,19 @@ impl YamlFile {
 
     /// The file as diagnostics quote it.
     pub fn source(&self) -> SourceText {
+        // miette breaks lines at LF only; a file whose lines end with a lone CR (as old Mac
+        // editors save) is quoted with LF in their place: the same bytes, so spans hold.
+        let lone_cr = self
+            .text
+            .match_indices('\r')
+            .any(|(at, _)| !self.text[at + 1..].starts_with('\n'));
+        let text = match lone_cr {
+            true => Arc::from(lone_cr_as_lf(&self.text)),
+            false => Arc::clone(&self.text),
+        };
         SourceText {
             name: self.name.clone(),
-            text: Arc::clone(&self.text),
+            text,
         }
     }
 
@@ -177,6 +187,19 @@ impl YamlFile {
     }
 }
 
+/// `text` with each CR that no LF follows replaced by an LF.
+fn lone_cr_as_lf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() != Some(&'\n') => out.push('\n'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// How deep a file may nest: none of thinslice's comes near it, and the limit keeps a
 /// hostile file from exhausting the stack.
 const MAX_DEPTH: usize = 64;
@@ -211,9 +234,20 @@ fn describe(err: &serde_saphyr::Error) -> String {
     }
     let text = err.to_string();
     let first = text.lines().next().unwrap_or_default().trim();
-    match first.rfind(" at line ") {
-        Some(at) => first[..at].to_string(),
-        None => first.to_string(),
+    let first = match first.rfind(" at line ") {
+        Some(at) => &first[..at],
+        None => first,
+    };
+    // The parser's advice to Rust programmers, said in the user's terms.
+    if first.starts_with("multiple YAML documents") {
+        "a second YAML document (after `---`): a file holds one".into()
+    } else if first.starts_with("cannot deserialize null into string") {
+        "an empty value (`~`, `null` or nothing) where a text is expected: write the text, quoted if it is `~` or `null`".into()
+    } else if let Some(rest) = first.strip_prefix("cannot deserialize null into ") {
+        let what = rest.split(';').next().unwrap_or(rest);
+        format!("an empty value (`~`, `null` or nothing) where a {what} is expected")
+    } else {
+        first.to_string()
     }
 }
 

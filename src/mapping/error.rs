@@ -291,14 +291,16 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
-    #[error("bad identifier template: {reason}")]
+    #[error("bad {what} template: {reason}")]
     #[diagnostic(
         code(thinslice::mapping::template),
         help(
-            "write column names in braces: `https://data.example.org/asset/{{Asset ID}}`; `{{{{` for a literal brace"
+            "write column names in braces, as in `https://data.example.org/asset/{{Asset ID}}` or `{{Name}} ({{Asset ID}})`; `{{{{` for a literal brace"
         )
     )]
     Template {
+        /// `identifier` or `label`.
+        what: &'static str,
         reason: String,
         #[source_code]
         src: SourceText,

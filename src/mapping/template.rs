@@ -55,9 +55,7 @@ impl Template {
             parts.push(TemplatePart::Literal(literal));
         }
         if !parts.iter().any(|p| matches!(p, TemplatePart::Column(_))) {
-            return Err(
-                "no `{column}` placeholder, so every thing would get the same identifier".into(),
-            );
+            return Err("no `{column}` placeholder, so every thing would get the same text".into());
         }
         Ok(Template { parts })
     }
@@ -110,7 +108,7 @@ mod tests {
         assert!(
             Template::parse("https://x.org/")
                 .unwrap_err()
-                .contains("same identifier")
+                .contains("same text")
         );
     }
 }

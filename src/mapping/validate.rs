@@ -56,6 +56,32 @@ impl<'a> Validator<'a> {
             return true;
         }
         let at = self.file.sub_span(span, column);
+        // Headers are trimmed, and a repeated one numbered (`name (2)`): a header written
+        // with spaces is one of those, and "did you mean `name`" could name the wrong one.
+        let trimmed = column.trim();
+        let numbered = |c: &&String| {
+            c.strip_prefix(trimmed)
+                .and_then(|rest| rest.strip_prefix(" ("))
+                .is_some_and(|rest| rest.ends_with(')'))
+        };
+        let repeated: Vec<String> = columns
+            .iter()
+            .filter(|c| c.as_str() == trimmed || numbered(c))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if trimmed != column && repeated.len() > 1 {
+            self.problems.push(MappingError::Unknown {
+                kind: Term::SliceColumn,
+                name: column.to_string(),
+                help: format!(
+                    "headers are read trimmed, and a repeated one numbered in its order: this column is one of {}",
+                    repeated.join(", ")
+                ),
+                src: self.file.source(),
+                span: at,
+            });
+            return false;
+        }
         let known = columns.iter().map(String::as_str).collect();
         self.unknown(Term::SliceColumn, column, at, known);
         false
@@ -123,6 +149,7 @@ impl<'a> Validator<'a> {
             }
             Err(reason) => {
                 self.problems.push(MappingError::Template {
+                    what: if iri { "identifier" } else { "label" },
                     reason,
                     src: self.file.source(),
                     span,

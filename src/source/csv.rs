@@ -107,6 +107,23 @@ fn open_input(source: &Source) -> Result<Input, SourceError> {
 }
 
 /// The whole file, for the rare messages that need all of it (how many lines it has).
+/// Whether the file holds nothing but whitespace; read only up to its first other byte.
+fn only_whitespace(source: &Source) -> bool {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(&source.path) else {
+        return false;
+    };
+    let mut reader = std::io::BufReader::new(file);
+    let mut chunk = [0u8; 8192];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => return true,
+            Ok(n) if chunk[..n].iter().all(u8::is_ascii_whitespace) => continue,
+            _ => return false,
+        }
+    }
+}
+
 fn whole_file(source: &Source) -> Vec<u8> {
     std::fs::read(&source.path).unwrap_or_default()
 }
@@ -214,17 +231,17 @@ impl<'a> Scan<'a> {
                 }
                 return Err(self.no_header_line());
             };
+            // A file of whitespace is empty, though a line of blanks is a record.
+            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+                && only_whitespace(self.source)
+            {
+                return Err(empty_error(self.source));
+            }
             if line < wanted {
                 continue;
             }
             if line > wanted {
                 return Err(self.no_header_line());
-            }
-            // A file of whitespace is empty, though its first line is a record of blanks.
-            if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
-                && whole_file(self.source).iter().all(u8::is_ascii_whitespace)
-            {
-                return Err(empty_error(self.source));
             }
             let mut raw = Vec::with_capacity(record.len());
             for (index, field) in record.iter().enumerate() {

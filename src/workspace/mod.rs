@@ -28,8 +28,8 @@ struct WorkspaceYaml {
     rdl: Option<Spanned<String>>,
     #[serde(default)]
     sources: BTreeMap<String, Spanned<SourceYaml>>,
-    slices: Option<String>,
-    mappings: Option<String>,
+    slices: Option<Spanned<String>>,
+    mappings: Option<Spanned<String>>,
     output: Option<Spanned<String>>,
     nulls: Option<Vec<String>>,
     #[serde(default)]
@@ -124,6 +124,27 @@ impl Workspace {
             }
         }
 
+        // A file or folder thinslice.yaml names must be there; said where it is named.
+        let is_file: fn(&Path) -> bool = Path::is_file;
+        let is_dir: fn(&Path) -> bool = Path::is_dir;
+        let named = [
+            ("RDL file", &yaml.rdl, is_file),
+            ("slices folder", &yaml.slices, is_dir),
+            ("mappings folder", &yaml.mappings, is_dir),
+        ];
+        for (what, setting, exists) in named {
+            if let Some(setting) = setting
+                && !exists(&root.join(&setting.value))
+            {
+                problems.push(WorkspaceError::Missing {
+                    what,
+                    path: setting.value.clone(),
+                    src: file.source(),
+                    span: file.span(&setting.referenced),
+                });
+            }
+        }
+
         let quality = quality::thresholds(&file, yaml.quality).unwrap_or_else(|found| {
             problems.extend(found.into_iter().map(WorkspaceError::from));
             Thresholds::default()
@@ -144,8 +165,12 @@ impl Workspace {
         let workspace = Self {
             root: root.to_path_buf(),
             rdl: yaml.rdl.map(|r| root.join(r.value)),
-            slices_dir: root.join(yaml.slices.as_deref().unwrap_or("slices")),
-            mappings_dir: root.join(yaml.mappings.as_deref().unwrap_or("mappings")),
+            slices_dir: root.join(yaml.slices.as_ref().map_or("slices", |s| s.value.as_str())),
+            mappings_dir: root.join(
+                yaml.mappings
+                    .as_ref()
+                    .map_or("mappings", |m| m.value.as_str()),
+            ),
             output_dir: root.join(output),
             sources,
             thresholds: quality,
@@ -153,17 +178,18 @@ impl Workspace {
             batch_rows: crate::source::BATCH_ROWS,
             file,
         };
-        let output_span = yaml
+        let output = yaml
             .output
             .as_ref()
-            .map(|o| workspace.file.span(&o.referenced));
-        workspace.check_output(output_span)?;
+            .map(|o| (workspace.file.span(&o.referenced), o.value.as_str()));
+        workspace.check_output(output)?;
         Ok(workspace)
     }
 
     /// Refuses an output folder a run could not write without harm: the filesystem's root,
     /// the workspace or a folder above it, a folder holding an input or inside one.
-    fn check_output(&self, span: Option<SourceSpan>) -> Result<(), WorkspaceError> {
+    /// `written`: where `output:` is set, and the folder as written there.
+    fn check_output(&self, written: Option<(SourceSpan, &str)>) -> Result<(), WorkspaceError> {
         let mut inputs: Vec<(String, PathBuf)> = self
             .sources
             .values()
@@ -191,10 +217,13 @@ impl Workspace {
         match paths::output_problem(&root, &output, &inputs, &folders) {
             None => Ok(()),
             Some(reason) => Err(WorkspaceError::UnsafeOutput {
-                output: self.display_path(&self.output_dir),
+                output: written.map_or_else(
+                    || self.display_path(&self.output_dir),
+                    |(_, folder)| folder.to_string(),
+                ),
                 reason,
                 src: self.file.source(),
-                span: span.unwrap_or_else(|| (0, 0).into()),
+                span: written.map_or_else(|| (0, 0).into(), |(span, _)| span),
             }),
         }
     }
@@ -380,6 +409,20 @@ pub enum WorkspaceError {
         #[source_code]
         src: SourceText,
         #[label("outside the workspace")]
+        span: SourceSpan,
+    },
+
+    #[error("there is no {what} at {path}")]
+    #[diagnostic(
+        code(thinslice::workspace::missing),
+        help("check the path: it is relative to the workspace folder")
+    )]
+    Missing {
+        what: &'static str,
+        path: String,
+        #[source_code]
+        src: SourceText,
+        #[label("named here")]
         span: SourceSpan,
     },
 

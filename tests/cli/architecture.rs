@@ -29,6 +29,7 @@ const LAYERS: &[&str] = &[
     "lint",
     "stream",
     "job",
+    "fuzz",
 ];
 
 /// The command layer: it imports the library, never the other way.
