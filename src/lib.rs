@@ -49,4 +49,8 @@ pub(crate) mod source;
 pub(crate) mod stream;
 pub(crate) mod workspace;
 
+/// Entry points for the fuzz targets in `fuzz/`.
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
+
 pub use error::{Error, Result};
