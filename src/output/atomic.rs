@@ -67,6 +67,9 @@ pub struct AtomicFile {
     /// done; None once synced.
     handle: Option<File>,
     committed: bool,
+    /// The folders made for this file, deepest first: removed again, if left empty, when
+    /// the file is dropped before its commit, so a failed run leaves no empty folders.
+    made: Vec<PathBuf>,
 }
 
 impl AtomicFile {
@@ -74,6 +77,11 @@ impl AtomicFile {
     pub fn create(path: &Path) -> Result<(Self, File), OutputError> {
         let parent = path.parent().unwrap_or(Path::new("."));
         let fail = |e: std::io::Error| write_error(path, e);
+        let made: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+            .map(Path::to_path_buf)
+            .collect();
         fs::create_dir_all(parent).map_err(fail)?;
         let temporary = temporary_name(path);
         registered(&temporary, true);
@@ -83,6 +91,7 @@ impl AtomicFile {
             temporary,
             handle: Some(file.try_clone().map_err(fail)?),
             committed: false,
+            made,
         };
         Ok((atomic, file))
     }
@@ -117,6 +126,10 @@ impl Drop for AtomicFile {
         if !self.committed {
             // Best effort: the temporary file is useless now, and its name says so.
             let _ = fs::remove_file(&self.temporary);
+            // Only an empty folder is removed: another file may have been put in it.
+            for folder in &self.made {
+                let _ = fs::remove_dir(folder);
+            }
         }
         registered(&self.temporary, false);
     }
@@ -305,6 +318,23 @@ mod tests {
         assert_eq!(writer_of(&gone), Some(4_294_967_295));
         recover(dir.path()).expect("recovered");
         assert!(!gone.exists() && mine.exists() && other.exists());
+    }
+
+    #[test]
+    fn a_file_dropped_before_its_commit_leaves_no_folder_it_made() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let kept = dir.path().join("out/entities/kept.csv");
+        let (file, _) = AtomicFile::create(&kept).expect("file");
+        let (other, _) = AtomicFile::create(&dir.path().join("out/rdf/x.nt")).expect("file");
+        drop(other);
+        assert!(
+            !dir.path().join("out/rdf").exists(),
+            "its folder went with it"
+        );
+        file.commit().expect("committed");
+        let (failed, _) = AtomicFile::create(&dir.path().join("out/entities/y.csv")).expect("file");
+        drop(failed);
+        assert!(kept.exists(), "a folder holding another file stays");
     }
 
     #[test]

@@ -64,6 +64,21 @@ pub enum RdlError {
         span: SourceSpan,
     },
 
+    #[error("`{property}` has a minimum {min} above its maximum {max}: no value could pass")]
+    #[diagnostic(
+        code(thinslice::rdl::range),
+        help("swap them, or correct the one that is wrong")
+    )]
+    EmptyRange {
+        property: String,
+        min: f64,
+        max: f64,
+        #[source_code]
+        src: SourceText,
+        #[label("below the minimum")]
+        span: SourceSpan,
+    },
+
     #[error("the pattern is not a valid regular expression")]
     #[diagnostic(code(thinslice::rdl::pattern))]
     BadPattern {

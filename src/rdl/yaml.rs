@@ -64,8 +64,8 @@ struct PropertyYaml {
     datatype: Spanned<Datatype>,
     unit: Option<Spanned<String>>,
     values: Option<Spanned<CodeList>>,
-    min: Option<f64>,
-    max: Option<f64>,
+    min: Option<Spanned<f64>>,
+    max: Option<Spanned<f64>>,
     pattern: Option<Spanned<String>>,
     range: Option<Spanned<String>>,
     /// Accepted for the share policy to come; nothing is withheld yet.
@@ -328,6 +328,23 @@ impl Loader<'_> {
             }),
             _ => {}
         }
+        for bound in [&p.min, &p.max].into_iter().flatten() {
+            if !matches!(datatype, Datatype::Decimal | Datatype::Integer) {
+                self.misfit("a minimum or maximum", datatype, &bound.referenced);
+            }
+        }
+        if let (Some(min), Some(max)) = (&p.min, &p.max)
+            && min.value > max.value
+        {
+            // No value could pass: every one would be left out of its thing.
+            self.problems.push(RdlError::EmptyRange {
+                property: name.to_string(),
+                min: min.value,
+                max: max.value,
+                src: self.file.source(),
+                span: self.at(&max.referenced),
+            });
+        }
         if let Some(pattern) = &p.pattern
             && let Err(source) = regex::Regex::new(&pattern.value)
         {
@@ -346,8 +363,8 @@ impl Loader<'_> {
                 .as_ref()
                 .map(|v| v.value.0.clone())
                 .unwrap_or_default(),
-            min: p.min,
-            max: p.max,
+            min: p.min.as_ref().map(|m| m.value),
+            max: p.max.as_ref().map(|m| m.value),
             pattern: p.pattern.as_ref().map(|x| x.value.clone()),
         }
     }

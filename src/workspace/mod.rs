@@ -4,16 +4,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use miette::{Diagnostic, SourceSpan};
+use miette::SourceSpan;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use thiserror::Error;
 
+mod error;
 mod paths;
 
-use crate::diag::{self, ConfigSpan, Problems, SourceText, Where, YamlError, YamlFile};
+pub use error::WorkspaceError;
+
+use crate::diag::{self, ConfigSpan, Where, YamlFile};
 use crate::output::{FileFormat, Formats};
-use crate::quality::{self, QualityError, ThresholdYaml, Thresholds};
+use crate::quality::{self, ThresholdYaml, Thresholds};
 use crate::source::{Encoding, SheetLimits, Source, SourceFormat, SourceOptions};
 
 /// The file that makes a folder a workspace.
@@ -277,6 +279,21 @@ fn resolve_source(
     };
     let delimiter = single_char(&yaml.delimiter, "delimiter", b',')?;
     let quote = single_char(&yaml.quote, "quote", b'"')?;
+    // A delimiter that is also the quote, or a line break, splits nothing the way it reads.
+    for (key, option, byte) in [
+        ("delimiter", &yaml.delimiter, delimiter),
+        ("quote", &yaml.quote, quote),
+    ] {
+        let clash = matches!(byte, b'\n' | b'\r') || (key == "quote" && quote == delimiter);
+        if let (true, Some(option)) = (clash, option) {
+            return Err(WorkspaceError::ClashingCharacter {
+                key: key.to_string(),
+                value: option.value.clone(),
+                src: file.source(),
+                span: at(&option.referenced),
+            });
+        }
+    }
     let header_row = match &yaml.header_row {
         Some(row) if row.value == 0 => {
             return Err(WorkspaceError::HeaderRowZero {
@@ -373,135 +390,10 @@ fn refuse_misplaced(
     Ok(())
 }
 
-#[derive(Debug, Error, Diagnostic)]
-pub enum WorkspaceError {
-    #[error("no {WORKSPACE_FILE} in {dir}")]
-    #[diagnostic(
-        code(thinslice::workspace::not_found),
-        help(
-            "run thinslice in a workspace folder (one holding {WORKSPACE_FILE}), or name one with --workspace DIR"
-        )
-    )]
-    NotFound { dir: String },
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Yaml(#[from] YamlError),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Problems(Problems<WorkspaceError>),
-
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Quality(#[from] QualityError),
-
-    #[error("source `{id}` ({path}) lies outside the workspace folder")]
-    #[diagnostic(
-        code(thinslice::workspace::outside),
-        help(
-            "sources are read from inside the workspace folder; to read from another folder, name it under `allowed_folders:` in {WORKSPACE_FILE}"
-        )
-    )]
-    OutsideWorkspace {
-        id: String,
-        path: String,
-        #[source_code]
-        src: SourceText,
-        #[label("outside the workspace")]
-        span: SourceSpan,
-    },
-
-    #[error("there is no {what} at {path}")]
-    #[diagnostic(
-        code(thinslice::workspace::missing),
-        help("check the path: it is relative to the workspace folder")
-    )]
-    Missing {
-        what: &'static str,
-        path: String,
-        #[source_code]
-        src: SourceText,
-        #[label("named here")]
-        span: SourceSpan,
-    },
-
-    #[error("the output folder `{output}` cannot be written: {reason}")]
-    #[diagnostic(
-        code(thinslice::workspace::output),
-        help(
-            "write the outputs to a folder of their own, such as `output: out`: a run replaces what it writes there"
-        )
-    )]
-    UnsafeOutput {
-        output: String,
-        reason: String,
-        #[source_code]
-        src: SourceText,
-        #[label("here")]
-        span: SourceSpan,
-    },
-
-    #[error("cannot tell the format of source `{id}` from its file name `{path}`")]
-    #[diagnostic(
-        code(thinslice::workspace::format),
-        help("add `format: csv`, `format: workbook` or `format: parquet` to the source")
-    )]
-    UnknownFormat {
-        id: String,
-        path: String,
-        #[source_code]
-        src: SourceText,
-        #[label("which reader for this file?")]
-        span: SourceSpan,
-    },
-
-    #[error("`{key}` applies to {applies}, but source `{id}` is {format}")]
-    #[diagnostic(
-        code(thinslice::workspace::misplaced_option),
-        help("remove `{key}`, or check the source's path and format")
-    )]
-    MisplacedOption {
-        key: String,
-        id: String,
-        applies: String,
-        format: String,
-        #[source_code]
-        src: SourceText,
-        #[label("not used for this source")]
-        span: SourceSpan,
-    },
-
-    #[error("`{key}` must be a single ASCII character, not `{value}`")]
-    #[diagnostic(
-        code(thinslice::workspace::character),
-        help("write a tab as \"\\t\" or `tab`")
-    )]
-    BadCharacter {
-        key: String,
-        value: String,
-        #[source_code]
-        src: SourceText,
-        #[label("one character expected")]
-        span: SourceSpan,
-    },
-
-    #[error("`header_row` counts from 1")]
-    #[diagnostic(
-        code(thinslice::workspace::header_row),
-        help("the first row of a file or sheet is row 1")
-    )]
-    HeaderRowZero {
-        #[source_code]
-        src: SourceText,
-        #[label("row 0 does not exist")]
-        span: SourceSpan,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diag::{Problems, YamlError};
 
     fn load(text: &str) -> Result<Workspace, WorkspaceError> {
         let file = YamlFile::from_text(
