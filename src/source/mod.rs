@@ -4,6 +4,7 @@
 mod cells;
 mod csv;
 mod error;
+mod guard;
 mod parquet;
 mod workbook;
 

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rayon::prelude::*;
 
 use super::cells::{Cell, build_column, name_headers, table};
+use super::guard::{guard_thread, guarded};
 use super::{MergedCells, OriginKind, Source, SourceError, Table, column_letters};
 use crate::columns::is_reserved;
 use crate::diag;
@@ -116,6 +117,7 @@ where
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<calamine::Cell<DataRef<'_>>>>(4);
         let parser = scope.spawn(move || -> Result<(), calamine::XlsxError> {
+            guard_thread();
             let mut cells = Vec::with_capacity(CELLS_PER_HANDOVER);
             while let Some(cell) = reader.next_cell()? {
                 if cell.get_value().is_empty() {
@@ -215,8 +217,23 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
     })
 }
 
-/// The source's sheet (the one named, else the first), its cells and its merged cells.
-fn read_sheet(source: &Source) -> Result<(String, Grid, Vec<calamine::Dimensions>), SourceError> {
+/// A sheet as read: its name, its cells and its merged cells.
+type ReadSheet = (String, Grid, Vec<calamine::Dimensions>);
+
+/// The source's sheet (the one named, else the first), its cells and its merged cells. A
+/// damaged file that makes the reader panic is said to be damaged.
+fn read_sheet(source: &Source) -> Result<ReadSheet, SourceError> {
+    guarded(|| read_sheet_unguarded(source)).unwrap_or_else(|reason| {
+        Err(SourceError::NotWorkbook {
+            path: source.display.clone(),
+            source: format!("the file is damaged; the reader stopped: {reason}").into(),
+            src: source.config.src.clone(),
+            span: source.config.span,
+        })
+    })
+}
+
+fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
     match std::fs::metadata(&source.path) {
         Err(e) => return Err(source.open_error(e)),
         Ok(meta) if !meta.is_file() => {
