@@ -5,6 +5,7 @@ mod cells;
 mod csv;
 mod error;
 mod guard;
+mod limits;
 mod parquet;
 mod workbook;
 

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::cells::{Cell, build_column, name_headers, table};
 use super::guard::{guard_thread, guarded};
+use super::limits::{check_inflated, too_many_cells};
 use super::{MergedCells, OriginKind, Source, SourceError, Table, column_letters};
 use crate::columns::is_reserved;
 use crate::diag;
@@ -99,6 +100,17 @@ enum GridError {
     Xlsx(calamine::XlsxError),
     /// More cells than the source's limit.
     TooManyCells,
+    /// A cell past the last row or column a sheet can have: the file is damaged (and the
+    /// grid would be sized by it).
+    OutOfSheet,
+}
+
+/// The rows and columns a sheet can have (Excel's, the largest of the formats read).
+const MAX_ROWS: u32 = 1 << 20;
+const MAX_COLUMNS: u32 = 1 << 14;
+
+fn in_sheet(row: u32, column: u32) -> bool {
+    row < MAX_ROWS && column < MAX_COLUMNS
 }
 
 /// Reads an xlsx sheet's cells: calamine parses the XML on one thread while this one turns
@@ -145,6 +157,9 @@ where
             }
             for cell in cells {
                 let (row, column) = cell.get_position();
+                if !in_sheet(row, column) {
+                    return Err(GridError::OutOfSheet);
+                }
                 grid.push(row, column, ref_cell(cell.get_value(), source));
             }
         }
@@ -158,49 +173,6 @@ where
             .map_err(GridError::Xlsx)?;
         Ok(grid)
     })
-}
-
-/// Refuses a workbook one of whose parts inflates past the source's limit, before calamine
-/// inflates it. Only a zip's table of contents is read; a workbook that is no zip (`.xls`)
-/// is left to calamine.
-fn check_inflated(source: &Source) -> Result<(), SourceError> {
-    let limit = source.options.limits.inflated_bytes;
-    let Ok(file) = std::fs::File::open(&source.path) else {
-        return Ok(());
-    };
-    let Ok(mut archive) = zip::ZipArchive::new(std::io::BufReader::new(file)) else {
-        return Ok(());
-    };
-    for index in 0..archive.len() {
-        let Ok(part) = archive.by_index_raw(index) else {
-            continue;
-        };
-        if part.size() > limit {
-            return Err(SourceError::Inflates {
-                id: source.id.clone(),
-                path: source.display.clone(),
-                part: part.name().map(|n| n.into_owned()).unwrap_or_default(),
-                size_mb: part.size() >> 20,
-                limit_mb: limit >> 20,
-                src: source.config.src.clone(),
-                span: source.config.span,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The error of a sheet past the source's cell limit; `what` says which count.
-fn too_many_cells(source: &Source, sheet: &str, what: &'static str) -> SourceError {
-    SourceError::TooManyCells {
-        id: source.id.clone(),
-        path: source.display.clone(),
-        sheet: sheet.to_string(),
-        limit: source.options.limits.cells,
-        what,
-        src: source.config.src.clone(),
-        span: source.config.span,
-    }
 }
 
 /// Loads the source's sheet and locates its header and its data columns.
@@ -270,10 +242,17 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
     }
     let limit = source.options.limits.cells;
     let too_many = || too_many_cells(source, &name, "cells with a value");
+    let out_of_sheet = || {
+        not_workbook(
+            "the file is damaged: a cell lies past the last row (1048576) or column (XFD) a sheet can have"
+                .into(),
+        )
+    };
     let grid = match &mut workbook {
         Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source, limit).map_err(|e| match e {
             GridError::Xlsx(e) => not_workbook(e.into()),
             GridError::TooManyCells => too_many(),
+            GridError::OutOfSheet => out_of_sheet(),
         })?,
         other => {
             let range = other
@@ -286,6 +265,9 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
                     return Err(too_many());
                 }
                 let (row, column) = (first_row + row as u32, first_column + column as u32);
+                if !in_sheet(row, column) {
+                    return Err(out_of_sheet());
+                }
                 grid.push(row, column, to_cell(data, source));
             }
             grid
