@@ -33,6 +33,33 @@ pub(super) fn check_inflated(source: &Source) -> Result<(), SourceError> {
     Ok(())
 }
 
+/// Refuses a legacy `.xls` whose compound-file structure is damaged (a sector chain that
+/// loops, a stream longer than the file), which calamine would follow until memory runs out.
+/// A file that is no compound file is left to calamine, which says what it is not.
+pub(super) fn check_compound_file(source: &Source) -> Result<(), SourceError> {
+    let Ok(mut file) = std::fs::File::open(&source.path) else {
+        return Ok(());
+    };
+    let mut signature = [0u8; 8];
+    if std::io::Read::read_exact(&mut file, &mut signature).is_err()
+        || signature != [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+    {
+        return Ok(());
+    }
+    match cfb::CompoundFile::open(std::io::BufReader::new(file)) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(SourceError::NotWorkbook {
+            path: source.display.clone(),
+            source: format!(
+                "the file is damaged: {e}; open it in a spreadsheet program and save it again"
+            )
+            .into(),
+            src: source.config.src.clone(),
+            span: source.config.span,
+        }),
+    }
+}
+
 /// The error of a sheet past the source's cell limit; `what` says which count.
 pub(super) fn too_many_cells(source: &Source, sheet: &str, what: &'static str) -> SourceError {
     SourceError::TooManyCells {

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::cells::{Cell, build_column, name_headers, table};
 use super::guard::{guard_thread, guarded};
-use super::limits::{check_inflated, too_many_cells};
+use super::limits::{check_compound_file, check_inflated, too_many_cells};
 use super::{MergedCells, OriginKind, Source, SourceError, Table, column_letters};
 use crate::columns::is_reserved;
 use crate::diag;
@@ -221,6 +221,7 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
             span: source.config.span,
         };
     check_inflated(source)?;
+    check_compound_file(source)?;
     let mut workbook = open_workbook_auto(&source.path).map_err(|e| not_workbook(e.into()))?;
     let names = workbook.sheet_names();
     let (name, sheet_span) = match &source.options.sheet {
