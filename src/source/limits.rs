@@ -34,7 +34,8 @@ pub(super) fn check_inflated(source: &Source) -> Result<(), SourceError> {
 }
 
 /// Refuses a legacy `.xls` whose compound-file structure is damaged (a sector chain that
-/// loops, a stream longer than the file), which calamine would follow until memory runs out.
+/// loops, a stream longer than the file), which calamine would follow until memory runs out,
+/// and one a sheet of which spans more cells than the source's limit (see [`super::xls`]).
 /// A file that is no compound file is left to calamine, which says what it is not.
 pub(super) fn check_compound_file(source: &Source) -> Result<(), SourceError> {
     let Ok(mut file) = std::fs::File::open(&source.path) else {
@@ -47,7 +48,18 @@ pub(super) fn check_compound_file(source: &Source) -> Result<(), SourceError> {
         return Ok(());
     }
     match cfb::CompoundFile::open(std::io::BufReader::new(file)) {
-        Ok(_) => Ok(()),
+        Ok(mut file) => {
+            let limit = source.options.limits.cells;
+            let areas = super::xls::sheet_areas(&mut file).unwrap_or_default();
+            match areas.into_iter().find(|(_, area)| *area > limit) {
+                Some((sheet, _)) => Err(too_many_cells(
+                    source,
+                    &sheet,
+                    "cells in the area its cells span",
+                )),
+                None => Ok(()),
+            }
+        }
         Err(e) => Err(SourceError::NotWorkbook {
             path: source.display.clone(),
             source: format!(

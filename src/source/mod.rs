@@ -8,6 +8,7 @@ mod guard;
 mod limits;
 mod parquet;
 mod workbook;
+mod xls;
 
 pub use error::SourceError;
 
