@@ -299,6 +299,8 @@ pub enum Term {
     SliceColumn,
     Slice,
     Dimension,
+    /// A SKOS concept scheme whose concepts are a code property's values.
+    CodeList,
 }
 
 impl Term {
@@ -311,6 +313,7 @@ impl Term {
             Self::SliceColumn => "slice columns",
             Self::Slice => "slices",
             Self::Dimension => "dimensions",
+            Self::CodeList => "code lists",
         }
     }
 }
@@ -324,6 +327,7 @@ impl fmt::Display for Term {
             Self::SliceColumn => "column",
             Self::Slice => "slice",
             Self::Dimension => "dimension",
+            Self::CodeList => "code list",
         })
     }
 }

@@ -26,20 +26,20 @@ pub struct Linted<'w> {
 pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
     let (plan, mut problems) = Plan::survey(workspace, &[])?;
 
-    let rdl = match &workspace.rdl {
-        Some(path) => match Rdl::load(path, workspace.display_path(path)) {
+    let rdl = match workspace.rdl.as_slice() {
+        [] => None,
+        layers => match Rdl::load_layers(layers, workspace.prefixes.clone()) {
             Ok(rdl) => Some(rdl),
             Err(err) => {
                 problems.push(err.into());
                 None
             }
         },
-        None => None,
     };
 
     let mut mappings = BTreeMap::new();
     let files = mapping_files(workspace);
-    if !files.is_empty() && workspace.rdl.is_none() {
+    if !files.is_empty() && workspace.rdl.is_empty() {
         problems.push(Error::NoRdl);
     }
     if let Some(rdl) = &rdl {

@@ -12,7 +12,7 @@ use super::{
 use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
 use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
-use crate::rdl::{Datatype, Property, Rdl};
+use crate::rdl::{Datatype, Property, Rdl, Unresolved};
 use crate::slice::compile_condition;
 use polars::prelude::*;
 
@@ -42,13 +42,35 @@ impl<'a> Validator<'a> {
         });
     }
 
-    fn check_class(&mut self, class: &str, span: SourceSpan) -> bool {
-        if self.rdl.classes.contains_key(class) {
-            return true;
+    /// The key of an RDL term a mapping names (by key, IRI, CURIE or unambiguous local
+    /// name), or a located problem.
+    fn resolve(&mut self, kind: Term, name: &str, span: SourceSpan) -> Option<&'a str> {
+        let rdl = self.rdl;
+        match rdl.resolve(kind, name) {
+            Ok(key) => Some(key),
+            Err(Unresolved::Unknown(known)) => {
+                self.unknown(kind, name, span, known.iter().map(String::as_str).collect());
+                None
+            }
+            Err(Unresolved::Ambiguous(keys)) => {
+                let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+                self.problems.push(MappingError::Unknown {
+                    kind,
+                    name: name.to_string(),
+                    help: format!(
+                        "`{name}` names terms of several RDL layers: write one of {}",
+                        keys.join(", ")
+                    ),
+                    src: self.file.source(),
+                    span,
+                });
+                None
+            }
         }
-        let known: Vec<&str> = self.rdl.classes.keys().map(String::as_str).collect();
-        self.unknown(Term::Class, class, span, known);
-        false
+    }
+
+    fn check_class(&mut self, class: &str, span: SourceSpan) -> Option<String> {
+        self.resolve(Term::Class, class, span).map(str::to_string)
     }
 
     fn check_column(&mut self, column: &str, span: SourceSpan, columns: &[String]) -> bool {
@@ -94,27 +116,30 @@ impl<'a> Validator<'a> {
     ) -> Option<ClassSource> {
         let span = self.span(&rule.referenced);
         match &rule.value {
-            ClassRule::Fixed(class) => self
-                .check_class(class, span)
-                .then(|| ClassSource::Fixed(class.clone())),
+            ClassRule::Fixed(class) => self.check_class(class, span).map(ClassSource::Fixed),
             ClassRule::FromColumn(map) => {
                 let mut ok = self.check_column(&map.from, span, columns);
-                for class in map.values.values() {
+                let mut values = map.values.clone();
+                for class in values.values_mut() {
                     let at = self.file.sub_span(span, class);
-                    ok &= self.check_class(class, at);
+                    match self.check_class(class, at) {
+                        Some(key) => *class = key,
+                        None => ok = false,
+                    }
                 }
                 let unmapped = match map.unmapped.as_deref() {
                     None | Some("quarantine") => Unmapped::Quarantine,
                     Some("warn") => Unmapped::Warn,
                     Some(class) => {
                         let at = self.file.sub_span(span, class);
-                        ok &= self.check_class(class, at);
-                        Unmapped::Fallback(class.to_string())
+                        let key = self.check_class(class, at);
+                        ok &= key.is_some();
+                        Unmapped::Fallback(key.unwrap_or_default())
                     }
                 };
                 ok.then(|| ClassSource::Column {
                     column: map.from.clone(),
-                    values: map.values.clone(),
+                    values,
                     unmapped,
                     trim: map.trim,
                 })
@@ -166,7 +191,7 @@ impl<'a> Validator<'a> {
         columns: &[String],
     ) -> Option<PropertyRule> {
         let span = self.span(&rule.referenced);
-        let (property, key_span) = self.rdl_property(name, span)?;
+        let (key, property, key_span) = self.rdl_property(name, span)?;
         let r = &rule.value;
         if property.datatype == Datatype::Link {
             self.problems.push(MappingError::LinkAsProperty {
@@ -195,10 +220,14 @@ impl<'a> Validator<'a> {
         };
         let ok = self.options_fit(name, property, rule);
         let decimal = self.decimal(&r.decimal);
+        let unit = r.unit.as_ref().and_then(|u| {
+            let key = self.rdl.resolve(Term::Unit, &u.value).ok()?;
+            Some(key.to_string())
+        });
         let rule = (ok && decimal.is_some()).then(|| PropertyRule {
-            property: name.to_string(),
+            property: key.to_string(),
             source,
-            unit: r.unit.as_ref().map(|u| u.value.clone()),
+            unit,
             unit_in_value: r.unit_in_value,
             decimal: decimal.unwrap_or('.'),
             formats: r
@@ -314,7 +343,7 @@ impl<'a> Validator<'a> {
         if let Some(values) = &r.values {
             let values_span = self.span(&values.referenced);
             if property.datatype == Datatype::Code {
-                let allowed: Vec<&str> = property.values.iter().map(|(v, _)| v.as_str()).collect();
+                let allowed: Vec<&str> = property.values.iter().map(|c| c.name.as_str()).collect();
                 for target in values.value.values() {
                     if !allowed.contains(&target.as_str()) {
                         self.problems.push(MappingError::NotAllowed {
@@ -397,7 +426,12 @@ impl<'a> Validator<'a> {
     }
 
     /// The RDL property a mapping key names, and where the key is written.
-    fn rdl_property(&mut self, name: &str, span: SourceSpan) -> Option<(&'a Property, SourceSpan)> {
+    /// The RDL property a mapping's key names: its key, the property, where it is written.
+    fn rdl_property(
+        &mut self,
+        name: &str,
+        span: SourceSpan,
+    ) -> Option<(&'a str, &'a Property, SourceSpan)> {
         let rdl = self.rdl;
         let key_span = self.file.sub_span(span, name);
         if [ID, CLASS, LABEL, ORIGIN_COLUMN].contains(&name) {
@@ -408,14 +442,10 @@ impl<'a> Validator<'a> {
             });
             return None;
         }
-        match rdl.properties.get(name) {
-            Some(property) => Some((property, key_span)),
-            None => {
-                let known: Vec<&str> = rdl.properties.keys().map(String::as_str).collect();
-                self.unknown(Term::Property, name, key_span, known);
-                None
-            }
-        }
+        let key = self.resolve(Term::Property, name, key_span)?;
+        rdl.properties
+            .get(key)
+            .map(|property| (key, property, key_span))
     }
 
     fn misfit(&mut self, key: &str, property: &str, datatype: Datatype, span: SourceSpan) -> bool {
@@ -431,9 +461,10 @@ impl<'a> Validator<'a> {
 
     /// A source unit must exist and measure what the property's unit measures.
     fn unit(&mut self, property: &str, target: Option<&str>, unit: &str, span: SourceSpan) -> bool {
-        let Some(source_unit) = self.rdl.units.get(unit) else {
-            let known: Vec<&str> = self.rdl.units.keys().map(String::as_str).collect();
-            self.unknown(Term::Unit, unit, span, known);
+        let Some(key) = self.resolve(Term::Unit, unit, span) else {
+            return false;
+        };
+        let Some(source_unit) = self.rdl.units.get(key) else {
             return false;
         };
         let Some(target) = target.and_then(|t| self.rdl.units.get(t).map(|u| (t, u))) else {
@@ -477,7 +508,7 @@ impl<'a> Validator<'a> {
         slices: &[&str],
     ) -> Option<LinkRule> {
         let span = self.span(&rule.referenced);
-        let (property, key_span) = self.rdl_property(name, span)?;
+        let (key, property, key_span) = self.rdl_property(name, span)?;
         if property.datatype != Datatype::Link {
             self.problems.push(MappingError::NotALink {
                 property: name.to_string(),
@@ -501,7 +532,7 @@ impl<'a> Validator<'a> {
         }
         match (ok, id) {
             (true, Some(id)) => Some(LinkRule {
-                property: name.to_string(),
+                property: key.to_string(),
                 slice: rule.value.slice.value.clone(),
                 id,
                 split: rule.value.split.as_ref().map(|s| s.value.clone()),

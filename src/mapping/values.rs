@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::compile::{Stage, lookup, lookup_exprs, written};
 use super::dates::{ISO_DATE, parse_date, parse_datetime};
 use super::{Case, PropertyRule, ValueSource};
+use crate::diag::Term;
 use crate::rdl::{Datatype, Property, Rdl};
 
 /// The value as it stood in the source, as text: what a failure report quotes.
@@ -110,7 +111,7 @@ pub(super) fn parse(
                 property
                     .values
                     .iter()
-                    .map(|(v, _)| (v.clone(), v.clone()))
+                    .map(|c| (c.name.clone(), c.name.clone()))
                     .collect()
             } else {
                 rule.values
@@ -324,15 +325,7 @@ fn number_expr(
     }
 
     // Convert by the unit written in each value, among the units of the property's quantity.
-    let quantity = target
-        .and_then(|t| rdl.units.get(t))
-        .map(|u| u.quantity.clone());
-    let units: Vec<(&String, (f64, f64))> = rdl
-        .units
-        .iter()
-        .filter(|(_, u)| Some(&u.quantity) == quantity.as_ref())
-        .filter_map(|(symbol, _)| scale_of(symbol).map(|s| (symbol, s)))
-        .collect();
+    let units = units_of_quantity(rdl, target, scale_of);
     let unknown = || lit(NULL).cast(DataType::Float64);
     let by_unit = |pick: fn((f64, f64)) -> f64, declared: f64| {
         let entries = units
@@ -354,6 +347,33 @@ fn number_expr(
         converted(number, scale, shift),
         format!("not a number in a known unit ({units_list})"),
     )
+}
+
+/// The units a value may be written in, for a property in unit `target`: every unit of its
+/// quantity, by its key and by the symbols that name it alone (`kW` for `KiloW`), with how
+/// each converts to the target.
+fn units_of_quantity(
+    rdl: &Rdl,
+    target: Option<&str>,
+    scale_of: impl Fn(&str) -> Option<(f64, f64)>,
+) -> Vec<(String, (f64, f64))> {
+    let quantity = target
+        .and_then(|t| rdl.units.get(t))
+        .map(|u| u.quantity.clone());
+    rdl.units
+        .iter()
+        .filter(|(_, u)| Some(&u.quantity) == quantity.as_ref())
+        .filter_map(|(key, u)| scale_of(key).map(|s| (key, u, s)))
+        .flat_map(|(key, u, s)| {
+            let aliases = u
+                .aliases
+                .iter()
+                .filter(|a| rdl.resolve(Term::Unit, a) == Ok(key.as_str()));
+            std::iter::once(key)
+                .chain(aliases)
+                .map(move |name| (name.clone(), s))
+        })
+        .collect()
 }
 
 /// Significant digits a converted value keeps: as many as a double holds for certain.

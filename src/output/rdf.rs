@@ -84,9 +84,20 @@ impl<'a> RdfSink<'a> {
             match format {
                 TripleFormat::Ntriples => nt = Some((atomic, Background::start(file))),
                 TripleFormat::Turtle => {
-                    let serializer = TurtleSerializer::new()
-                        .with_prefix("rdl", &rdl.namespace)
-                        .and_then(|s| s.with_prefix("rdfs", RDFS_NAMESPACE))
+                    // The RDL's prefixes, one per namespace (the first by name; an invalid
+                    // one is left out, its IRIs written whole), then those of the
+                    // vocabularies the data uses.
+                    let mut bound = std::collections::BTreeSet::new();
+                    let serializer = rdl
+                        .prefixes
+                        .0
+                        .iter()
+                        .filter(|(prefix, _)| !["rdfs", "xsd"].contains(&prefix.as_str()))
+                        .filter(|(_, namespace)| bound.insert(namespace.as_str()))
+                        .fold(TurtleSerializer::new(), |s, (prefix, namespace)| {
+                            s.clone().with_prefix(prefix, namespace).unwrap_or(s)
+                        })
+                        .with_prefix("rdfs", RDFS_NAMESPACE)
                         .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
                         .map_err(|e| atomic.error(std::io::Error::other(e)))?
                         .for_writer(BufWriter::new(file));
@@ -437,7 +448,7 @@ impl<'a> Triples<'a> {
                     property
                         .values
                         .iter()
-                        .map(|(v, _)| (v.clone(), rdl.iri(v)))
+                        .map(|c| (c.name.clone(), c.iri.clone()))
                         .collect(),
                 ),
                 Datatype::Link => Object::Iri,

@@ -28,6 +28,61 @@ pub enum RdlError {
         span: SourceSpan,
     },
 
+    #[error("`{name}` is more than one {kind}")]
+    #[diagnostic(code(thinslice::rdl::ambiguous), help("{help}"))]
+    Ambiguous {
+        kind: Term,
+        name: String,
+        help: String,
+        #[source_code]
+        src: SourceText,
+        #[label("names terms of several layers")]
+        span: SourceSpan,
+    },
+
+    #[error("unknown prefix `{prefix}`")]
+    #[diagnostic(
+        code(thinslice::rdl::prefix),
+        help(
+            "known prefixes: {known}; declare it in a layer's file or under `prefixes:` in thinslice.yaml"
+        )
+    )]
+    UnknownPrefix {
+        prefix: String,
+        known: String,
+        #[source_code]
+        src: SourceText,
+        #[label("no layer declares it")]
+        span: SourceSpan,
+    },
+
+    #[error("property `{property}` is a {now} here but a {was} in an earlier layer")]
+    #[diagnostic(
+        code(thinslice::rdl::conflict),
+        help("a layer can add to a term of another, not change its datatype")
+    )]
+    Conflict {
+        property: String,
+        was: Datatype,
+        now: Datatype,
+        #[source_code]
+        src: SourceText,
+        #[label("conflicting datatype")]
+        span: SourceSpan,
+    },
+
+    #[error("{path} is not valid {format}: {message}")]
+    #[diagnostic(code(thinslice::rdl::syntax))]
+    Syntax {
+        path: String,
+        format: &'static str,
+        message: String,
+        #[source_code]
+        src: SourceText,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
     #[error("a {datatype} property cannot have {what}")]
     #[diagnostic(
         code(thinslice::rdl::misfit),

@@ -1,19 +1,27 @@
 //! The Reference Data Library: the words of the common language. Classes with a hierarchy,
 //! properties (datatype, unit, allowed values, range, pattern), and units with their
-//! conversion to the base unit of their quantity kind. Loaded from the native YAML form.
+//! conversion to the base unit of their quantity kind. Read from layers, first to last: the
+//! native YAML, and published ontologies, code lists, units and shapes in RDF (Turtle,
+//! N-Triples, RDF/XML). Every term keeps its own IRI.
 
 mod error;
+mod layer;
+mod names;
+mod rdf;
+mod vocabulary;
 mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 pub use error::RdlError;
+pub use layer::Names;
+pub use names::{Prefixes, Unresolved};
 
-use crate::diag::YamlFile;
+use crate::diag::{Term, YamlFile};
 
 /// The datatypes a property's values can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -48,7 +56,12 @@ impl fmt::Display for Datatype {
 
 #[derive(Debug, Clone)]
 pub struct Unit {
-    /// The quantity kind: units convert only within one (kW to W, never kW to m).
+    pub iri: String,
+    pub label: Option<String>,
+    /// Symbols and codes it is also written by (`kW`, UCUM's `Cel`).
+    pub aliases: Vec<String>,
+    /// The quantity kind (or, for published units, the dimension vector): units convert
+    /// only within one (kW to W, never kW to m).
     pub quantity: String,
     /// value in the base unit = value × factor + offset.
     pub factor: f64,
@@ -57,32 +70,92 @@ pub struct Unit {
 
 #[derive(Debug, Clone)]
 pub struct Class {
+    pub iri: String,
+    pub label: Option<String>,
+    /// Keys of its parent classes.
     pub parents: Vec<String>,
     /// Properties a thing of this class must have (its ancestors' requirements apply too).
     pub requires: Vec<String>,
 }
 
+/// An allowed value of a code property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Code {
+    /// How mappings and data write it: its name in the YAML, a concept's notation (or local
+    /// name) in a SKOS scheme.
+    pub name: String,
+    pub iri: String,
+    pub label: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Property {
+    pub iri: String,
+    pub label: Option<String>,
     pub datatype: Datatype,
+    /// Key of its unit.
     pub unit: Option<String>,
-    /// Allowed values of a code property, with their labels.
-    pub values: Vec<(String, Option<String>)>,
+    /// Allowed values of a code property.
+    pub values: Vec<Code>,
+    /// Key of the class a link's things must be.
+    pub range: Option<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub pattern: Option<String>,
 }
 
-/// A loaded, checked RDL.
+/// A loaded, checked RDL. Terms are keyed by the shortest unambiguous name (see
+/// [`names`]).
 #[derive(Debug, Clone)]
 pub struct Rdl {
-    pub namespace: String,
+    /// Prefix → namespace, from the files and `thinslice.yaml`.
+    pub prefixes: Prefixes,
     pub units: BTreeMap<String, Unit>,
     pub classes: BTreeMap<String, Class>,
     pub properties: BTreeMap<String, Property>,
+    /// How written names find the terms.
+    pub names: Names,
+    /// What is odd but usable, said by `lint`.
+    pub warnings: Vec<String>,
+}
+
+/// The formats an RDL layer can be read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RdlFormat {
+    Yaml,
+    Turtle,
+    #[serde(rename = "ntriples")]
+    NTriples,
+    #[serde(rename = "rdfxml")]
+    RdfXml,
+}
+
+impl RdlFormat {
+    /// The format a file's extension says.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match extension.as_str() {
+            "yaml" | "yml" => Self::Yaml,
+            "ttl" | "turtle" => Self::Turtle,
+            "nt" => Self::NTriples,
+            "rdf" | "owl" | "xml" => Self::RdfXml,
+            _ => return None,
+        })
+    }
+}
+
+/// One file of a layered RDL.
+#[derive(Debug, Clone)]
+pub struct LayerFile {
+    pub path: PathBuf,
+    /// How messages name it.
+    pub display: String,
+    pub format: RdlFormat,
 }
 
 impl Rdl {
+    /// One RDL file in the native YAML.
     pub fn load(path: &Path, display: String) -> Result<Rdl, RdlError> {
         let file = YamlFile::read(path, display)?;
         Self::from_file(file)
@@ -90,12 +163,73 @@ impl Rdl {
 
     /// Parses and checks an RDL already in memory.
     pub fn from_file(file: YamlFile) -> Result<Rdl, RdlError> {
-        yaml::load(file)
+        let draft = yaml::draft(&file, &Prefixes::default())?;
+        layer::compose(vec![draft], Prefixes::default())
     }
 
-    /// The IRI of an RDL term.
+    /// The layers, first to last, with the prefixes `thinslice.yaml` declares; every
+    /// problem of every layer is reported together.
+    pub fn load_layers(layers: &[LayerFile], prefixes: Prefixes) -> Result<Rdl, RdlError> {
+        let mut known = prefixes.clone();
+        let mut drafts = Vec::new();
+        let mut failed = Vec::new();
+        for layer in layers {
+            let drafted = YamlFile::read(&layer.path, layer.display.clone())
+                .map_err(RdlError::from)
+                .and_then(|file| match layer.format {
+                    RdlFormat::Yaml => yaml::draft(&file, &known),
+                    format => rdf::draft(&file, format),
+                });
+            match drafted {
+                Ok(draft) => {
+                    for (prefix, namespace) in &draft.prefixes {
+                        known.add(prefix, namespace);
+                    }
+                    drafts.push(draft);
+                }
+                Err(e) => failed.push(e),
+            }
+        }
+        match (failed.len(), layer::compose(drafts, prefixes)) {
+            (0, composed) => composed,
+            (1, Ok(_)) => Err(failed.remove(0)),
+            (_, Ok(_)) => Err(RdlError::Problems(crate::diag::Problems {
+                found: crate::diag::Where::Rdl,
+                problems: failed,
+            })),
+            (_, Err(RdlError::Problems(mut problems))) => {
+                failed.append(&mut problems.problems);
+                problems.problems = failed;
+                Err(RdlError::Problems(problems))
+            }
+            (_, Err(other)) => {
+                failed.push(other);
+                Err(RdlError::Problems(crate::diag::Problems {
+                    found: crate::diag::Where::Rdl,
+                    problems: failed,
+                }))
+            }
+        }
+    }
+
+    /// The IRI of a class or property, by its key.
     pub fn iri(&self, term: &str) -> String {
-        format!("{}{term}", self.namespace)
+        self.classes
+            .get(term)
+            .map(|c| c.iri.clone())
+            .or_else(|| self.properties.get(term).map(|p| p.iri.clone()))
+            .unwrap_or_else(|| term.to_string())
+    }
+
+    /// The key of the class, property or unit a name is written for: its key, IRI, CURIE,
+    /// or an unambiguous local name (or, for units, symbol).
+    pub fn resolve(&self, kind: Term, name: &str) -> Result<&str, Unresolved> {
+        let index = match kind {
+            Term::Class => &self.names.classes,
+            Term::Property => &self.names.properties,
+            _ => &self.names.units,
+        };
+        index.resolve(name, &self.prefixes)
     }
 
     /// Every ancestor of a class, nearest first, each once (a cycle stops the walk).
@@ -150,6 +284,9 @@ impl Rdl {
         Some((f.factor / t.factor, (f.offset - t.offset) / t.factor))
     }
 }
+
+#[cfg(test)]
+mod layered_tests;
 
 #[cfg(test)]
 mod tests {

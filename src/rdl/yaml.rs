@@ -1,21 +1,26 @@
-//! The RDL's native YAML form: parsed with spans, then turned into the model section by
-//! section (units, classes, properties), each checked as it goes and every problem kept.
+//! The RDL's native YAML form: parsed with spans, then turned into a layer's draft section
+//! by section (units, classes, properties), each checked as it goes and every problem kept.
+//! Names of other terms (parents, requirements, units, ranges, code lists) are resolved
+//! once every layer is read.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use miette::SourceSpan;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
-use super::{Class, Datatype, Property, Rdl, RdlError, Unit};
-use crate::diag::{self, Problems, Term, Where, YamlFile};
+use super::layer::{At, ClassDraft, Draft, PropertyDraft, Ref, UnitDraft, Values, unknown_prefix};
+use super::names::{Prefixes, local_name};
+use super::{Code, Datatype, RdlError};
+use crate::diag::YamlFile;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RdlYaml {
     namespace: Spanned<String>,
+    /// The prefix of the namespace in outputs and CURIEs (`rdl` unless told).
+    prefix: Option<String>,
     #[serde(default)]
     units: BTreeMap<String, Spanned<UnitYaml>>,
     #[serde(default)]
@@ -27,8 +32,6 @@ struct RdlYaml {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UnitYaml {
-    /// Accepted so an RDL can document its terms; no output uses it yet.
-    #[allow(dead_code)]
     label: Option<String>,
     quantity: String,
     #[serde(default = "one")]
@@ -44,7 +47,6 @@ fn one() -> f64 {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ClassYaml {
-    #[allow(dead_code)]
     label: Option<String>,
     #[allow(dead_code)]
     description: Option<String>,
@@ -57,7 +59,6 @@ struct ClassYaml {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PropertyYaml {
-    #[allow(dead_code)]
     label: Option<String>,
     #[allow(dead_code)]
     description: Option<String>,
@@ -74,10 +75,13 @@ struct PropertyYaml {
     sensitive: bool,
 }
 
-/// Allowed values: `[InService, OutOfService]`, or `{ InService: "In service", ... }` with
-/// labels.
-#[derive(Debug, Clone, Default)]
-struct CodeList(Vec<(String, Option<String>)>);
+/// Allowed values: `[InService, OutOfService]`, `{ InService: "In service", ... }` with
+/// labels, or the name of a SKOS concept scheme of another layer (`st:scheme`).
+#[derive(Debug, Clone)]
+enum CodeList {
+    Listed(Vec<(String, Option<String>)>),
+    Scheme(String),
+}
 
 impl<'de> Deserialize<'de> for CodeList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -85,247 +89,255 @@ impl<'de> Deserialize<'de> for CodeList {
         impl<'de> Visitor<'de> for CodeListVisitor {
             type Value = CodeList;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of terms, or a map of terms to their labels")
+                f.write_str("a list of terms, a map of terms to their labels, or a concept scheme")
+            }
+            fn visit_str<E: serde::de::Error>(self, scheme: &str) -> Result<CodeList, E> {
+                Ok(CodeList::Scheme(scheme.to_string()))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CodeList, A::Error> {
                 let mut codes = Vec::new();
                 while let Some(code) = seq.next_element::<String>()? {
                     codes.push((code, None));
                 }
-                Ok(CodeList(codes))
+                Ok(CodeList::Listed(codes))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CodeList, A::Error> {
                 let mut codes = Vec::new();
                 while let Some((code, label)) = map.next_entry::<String, String>()? {
                     codes.push((code, Some(label)));
                 }
-                Ok(CodeList(codes))
+                Ok(CodeList::Listed(codes))
             }
         }
         deserializer.deserialize_any(CodeListVisitor)
     }
 }
 
-/// Parses an RDL file and checks it; every problem is reported together.
-pub(super) fn load(file: YamlFile) -> Result<Rdl, RdlError> {
+/// Parses one YAML layer into its draft; names of other terms stay as written. `prefixes`
+/// are those known before this layer (of `thinslice.yaml` and earlier layers), for the
+/// terms this layer extends by CURIE.
+pub(super) fn draft(file: &YamlFile, prefixes: &Prefixes) -> Result<Draft, RdlError> {
     let yaml: RdlYaml = file.load()?;
+    let mut prefixes = prefixes.clone();
+    let prefix = yaml.prefix.clone().unwrap_or_else(|| "rdl".to_string());
+    prefixes.add(&prefix, &yaml.namespace.value);
     let mut loader = Loader {
-        file: &file,
-        class_names: yaml.classes.keys().map(String::as_str).collect(),
-        property_names: yaml.properties.keys().map(String::as_str).collect(),
-        problems: Vec::new(),
+        file,
+        namespace: &yaml.namespace.value,
+        prefixes: &prefixes,
+        draft: Draft {
+            prefixes: vec![(prefix, yaml.namespace.value.clone())],
+            ..Draft::default()
+        },
     };
-    loader.terms(&yaml);
-    let units = loader.units(&yaml.units);
-    let classes = loader.classes(&yaml.classes);
-    let properties = yaml
-        .properties
-        .iter()
-        .map(|(name, p)| (name.clone(), loader.property(name, &p.value, &units)))
-        .collect();
-    let mut problems = loader.problems;
-    let rdl = Rdl {
-        namespace: yaml.namespace.value.clone(),
-        units,
-        classes,
-        properties,
-    };
-    for (name, class) in &yaml.classes {
-        if rdl.ancestors(name).iter().any(|a| a == name) {
-            problems.push(RdlError::Cycle {
-                class: name.clone(),
-                src: file.source(),
-                span: file.span(&class.referenced),
-            });
+    if loader.namespace_is_iri(&yaml.namespace) {
+        loader.units(&yaml.units);
+        loader.classes(&yaml.classes);
+        for (name, p) in &yaml.properties {
+            loader.property(name, p);
         }
     }
-    if problems.is_empty() {
-        Ok(rdl)
-    } else {
-        Err(RdlError::Problems(Problems {
-            found: Where::Rdl,
-            problems,
-        }))
-    }
+    Ok(loader.draft)
 }
 
-/// Turns the sections of one file into the model, collecting its problems.
+/// Turns the sections of one file into a draft, collecting its problems.
 struct Loader<'a> {
     file: &'a YamlFile,
-    class_names: Vec<&'a str>,
-    property_names: Vec<&'a str>,
-    problems: Vec<RdlError>,
+    namespace: &'a str,
+    prefixes: &'a Prefixes,
+    draft: Draft,
 }
 
 impl Loader<'_> {
-    fn at(&self, location: &Location) -> SourceSpan {
-        self.file.span(location)
+    fn at(&self, location: &Location) -> At {
+        At {
+            src: self.file.source(),
+            span: self.file.span(location),
+        }
     }
 
-    /// A name that should be a class, property or unit of the RDL and is not.
-    fn unknown(&mut self, kind: Term, name: &str, location: &Location, known: &[&str]) {
-        self.problems.push(RdlError::Unknown {
-            kind,
-            name: name.to_string(),
-            help: diag::suggest(name, known.iter().copied(), kind.plural()),
-            src: self.file.source(),
-            span: self.at(location),
-        });
+    /// Where a name is written inside the node at `location`.
+    fn at_name(&self, location: &Location, name: &str) -> At {
+        let at = self.at(location);
+        At {
+            span: self.file.sub_span(at.span, name),
+            ..at
+        }
+    }
+
+    fn reference(&self, name: &Spanned<String>) -> Ref {
+        Ref {
+            name: name.value.clone(),
+            at: self.at(&name.referenced),
+        }
     }
 
     fn misfit(&mut self, what: &str, datatype: Datatype, location: &Location) {
-        self.problems.push(RdlError::Misfit {
+        let at = self.at(location);
+        self.draft.problems.push(RdlError::Misfit {
             what: what.to_string(),
             datatype,
-            src: self.file.source(),
-            span: self.at(location),
+            src: at.src,
+            span: at.span,
         });
     }
 
-    /// Every name that becomes an IRI under the namespace (classes, properties, code values)
-    /// makes a valid one: a name with a space or a `>` wrote N-Triples no parser reads.
-    fn terms(&mut self, yaml: &RdlYaml) {
-        let namespace = &yaml.namespace;
-        let at = |location: &Location, name: &str| self.file.sub_span(self.at(location), name);
-        if let Err(e) = oxrdf::NamedNode::new(&namespace.value) {
-            self.problems.push(RdlError::NotAnIri {
-                name: "the namespace".into(),
-                iri: namespace.value.clone(),
-                reason: e.to_string(),
-                src: self.file.source(),
-                span: self.at(&namespace.referenced),
-            });
-            return;
-        }
-        // (the name as a term, how a message names it, where it is written)
-        let mut named: Vec<(String, String, SourceSpan)> = Vec::new();
-        for (name, class) in &yaml.classes {
-            named.push((
-                name.clone(),
-                format!("class `{name}`"),
-                at(&class.referenced, name),
-            ));
-        }
-        for (name, property) in &yaml.properties {
-            named.push((
-                name.clone(),
-                format!("property `{name}`"),
-                at(&property.referenced, name),
-            ));
-            if let Some(values) = &property.value.values {
-                for (code, _) in &values.value.0 {
-                    named.push((
-                        code.clone(),
-                        format!("value `{code}`"),
-                        at(&values.referenced, code),
-                    ));
-                }
-            }
-        }
-        for (term, name, span) in named {
-            let iri = format!("{}{term}", namespace.value);
-            if let Err(e) = oxrdf::NamedNode::new(&iri) {
-                self.problems.push(RdlError::NotAnIri {
-                    name,
-                    iri,
-                    reason: e.to_string(),
-                    src: self.file.source(),
-                    span,
-                });
-            }
-        }
+    fn namespace_is_iri(&mut self, namespace: &Spanned<String>) -> bool {
+        let Err(e) = oxrdf::NamedNode::new(&namespace.value) else {
+            return true;
+        };
+        let at = self.at(&namespace.referenced);
+        self.draft.problems.push(RdlError::NotAnIri {
+            name: "the namespace".into(),
+            iri: namespace.value.clone(),
+            reason: e.to_string(),
+            src: at.src,
+            span: at.span,
+        });
+        false
     }
 
-    fn units(&mut self, yaml: &BTreeMap<String, Spanned<UnitYaml>>) -> BTreeMap<String, Unit> {
-        let mut units = BTreeMap::new();
+    /// The IRI and local name of a term this file names: a CURIE or IRI is the term of
+    /// another layer it extends; a bare name becomes a term under the namespace, which must
+    /// make a valid IRI (a name with a space or a `>` wrote N-Triples no parser reads).
+    fn term(&mut self, name: &str, what: &str, at: &At) -> Option<(String, String)> {
+        let (iri, local) = match self.prefixes.expand(name) {
+            Some(iri) => {
+                let local = local_name(&iri).to_string();
+                (iri, local)
+            }
+            None if name.contains(':') => {
+                let prefix = name.split(':').next().unwrap_or_default();
+                let error = unknown_prefix(self.prefixes, prefix, at);
+                self.draft.problems.push(error);
+                return None;
+            }
+            None => (format!("{}{name}", self.namespace), name.to_string()),
+        };
+        if let Err(e) = oxrdf::NamedNode::new(&iri) {
+            self.draft.problems.push(RdlError::NotAnIri {
+                name: format!("{what} `{name}`"),
+                iri,
+                reason: e.to_string(),
+                src: at.src.clone(),
+                span: at.span,
+            });
+            return None;
+        }
+        Some((iri, local))
+    }
+
+    fn units(&mut self, yaml: &BTreeMap<String, Spanned<UnitYaml>>) {
         for (symbol, unit) in yaml {
             let u = &unit.value;
             if !(u.factor.is_finite() && u.factor != 0.0 && u.offset.is_finite()) {
-                self.problems.push(RdlError::BadUnit {
+                let at = self.at(&unit.referenced);
+                self.draft.problems.push(RdlError::BadUnit {
                     symbol: symbol.clone(),
-                    src: self.file.source(),
-                    span: self.at(&unit.referenced),
+                    src: at.src,
+                    span: at.span,
                 });
             }
-            units.insert(
-                symbol.clone(),
-                Unit {
-                    quantity: u.quantity.clone(),
-                    factor: u.factor,
-                    offset: u.offset,
-                },
-            );
+            self.draft.units.push(UnitDraft {
+                iri: format!("{}{symbol}", self.namespace),
+                local: symbol.clone(),
+                label: u.label.clone(),
+                aliases: Vec::new(),
+                quantity: u.quantity.clone(),
+                factor: u.factor,
+                offset: u.offset,
+            });
         }
-        units
     }
 
-    fn classes(&mut self, yaml: &BTreeMap<String, Spanned<ClassYaml>>) -> BTreeMap<String, Class> {
-        let mut classes = BTreeMap::new();
+    fn classes(&mut self, yaml: &BTreeMap<String, Spanned<ClassYaml>>) {
         for (name, class) in yaml {
+            let at = self.at_name(&class.referenced, name);
+            let Some((iri, local)) = self.term(name, "class", &at) else {
+                continue;
+            };
             let c = &class.value;
-            for parent in &c.parents {
-                if !yaml.contains_key(&parent.value) {
-                    let known = self.class_names.clone();
-                    self.unknown(Term::Class, &parent.value, &parent.referenced, &known);
-                }
-            }
-            for required in &c.requires {
-                if !self.property_names.contains(&required.value.as_str()) {
-                    let known = self.property_names.clone();
-                    self.unknown(
-                        Term::Property,
-                        &required.value,
-                        &required.referenced,
-                        &known,
-                    );
-                }
-            }
-            classes.insert(
-                name.clone(),
-                Class {
-                    parents: c.parents.iter().map(|p| p.value.clone()).collect(),
-                    requires: c.requires.iter().map(|r| r.value.clone()).collect(),
-                },
-            );
+            self.draft.classes.push(ClassDraft {
+                iri,
+                local,
+                label: c.label.clone(),
+                parents: c.parents.iter().map(|p| self.reference(p)).collect(),
+                requires: c.requires.iter().map(|r| self.reference(r)).collect(),
+                at,
+            });
         }
-        classes
     }
 
-    /// One property, checked against the units and classes and its own datatype.
-    fn property(
-        &mut self,
-        name: &str,
-        p: &PropertyYaml,
-        units: &BTreeMap<String, Unit>,
-    ) -> Property {
+    /// One property, checked against its own datatype.
+    fn property(&mut self, name: &str, property: &Spanned<PropertyYaml>) {
+        let at = self.at_name(&property.referenced, name);
+        let p = &property.value;
+        let Some((iri, local)) = self.term(name, "property", &at) else {
+            return;
+        };
         let datatype = p.datatype.value;
-        if let Some(unit) = &p.unit {
-            if !units.contains_key(&unit.value) {
-                let known: Vec<&str> = units.keys().map(String::as_str).collect();
-                self.unknown(Term::Unit, &unit.value, &unit.referenced, &known);
+        self.fits(name, p);
+        let values = p.values.as_ref().map(|v| match &v.value {
+            CodeList::Scheme(scheme) => Values::Scheme(Ref {
+                name: scheme.clone(),
+                at: self.at(&v.referenced),
+            }),
+            CodeList::Listed(codes) => {
+                let mut listed = Vec::new();
+                for (code, label) in codes {
+                    let at = self.at_name(&v.referenced, code);
+                    if let Some((iri, _)) = self.term(code, "value", &at) {
+                        listed.push(Code {
+                            name: code.clone(),
+                            iri,
+                            label: label.clone(),
+                        });
+                    }
+                }
+                Values::Listed(listed)
             }
-            if !matches!(datatype, Datatype::Decimal | Datatype::Integer) {
-                self.misfit("a unit", datatype, &unit.referenced);
-            }
+        });
+        self.draft.properties.push(PropertyDraft {
+            iri,
+            local,
+            label: p.label.clone(),
+            datatype: Some(datatype),
+            unit: p.unit.as_ref().map(|u| self.reference(u)),
+            values,
+            range: p.range.as_ref().map(|r| self.reference(r)),
+            min: p.min.as_ref().map(|m| m.value),
+            max: p.max.as_ref().map(|m| m.value),
+            pattern: p.pattern.as_ref().map(|x| x.value.clone()),
+            parent: None,
+            at,
+        });
+    }
+
+    /// The options a property writes must fit its datatype, and make sense together.
+    fn fits(&mut self, name: &str, p: &PropertyYaml) {
+        let datatype = p.datatype.value;
+        if let Some(unit) = &p.unit
+            && !matches!(datatype, Datatype::Decimal | Datatype::Integer)
+        {
+            self.misfit("a unit", datatype, &unit.referenced);
         }
-        if let Some(range) = &p.range {
-            if !self.class_names.contains(&range.value.as_str()) {
-                let known = self.class_names.clone();
-                self.unknown(Term::Class, &range.value, &range.referenced, &known);
-            }
-            if datatype != Datatype::Link {
-                self.misfit("a range", datatype, &range.referenced);
-            }
+        if let Some(range) = &p.range
+            && datatype != Datatype::Link
+        {
+            self.misfit("a range", datatype, &range.referenced);
         }
         match (&p.values, datatype) {
             (Some(values), d) if d != Datatype::Code => {
                 self.misfit("allowed values", datatype, &values.referenced);
             }
-            (None, Datatype::Code) => self.problems.push(RdlError::NoValues {
-                property: name.to_string(),
-                src: self.file.source(),
-                span: self.at(&p.datatype.referenced),
-            }),
+            (None, Datatype::Code) => {
+                let at = self.at(&p.datatype.referenced);
+                self.draft.problems.push(RdlError::NoValues {
+                    property: name.to_string(),
+                    src: at.src,
+                    span: at.span,
+                });
+            }
             _ => {}
         }
         for bound in [&p.min, &p.max].into_iter().flatten() {
@@ -337,35 +349,25 @@ impl Loader<'_> {
             && min.value > max.value
         {
             // No value could pass: every one would be left out of its thing.
-            self.problems.push(RdlError::EmptyRange {
+            let at = self.at(&max.referenced);
+            self.draft.problems.push(RdlError::EmptyRange {
                 property: name.to_string(),
                 min: min.value,
                 max: max.value,
-                src: self.file.source(),
-                span: self.at(&max.referenced),
+                src: at.src,
+                span: at.span,
             });
         }
         if let Some(pattern) = &p.pattern
             && let Err(source) = regex::Regex::new(&pattern.value)
         {
             // Patterns use the syntax of the regex crate, which polars' string matching uses.
-            self.problems.push(RdlError::BadPattern {
+            let at = self.at(&pattern.referenced);
+            self.draft.problems.push(RdlError::BadPattern {
                 source,
-                src: self.file.source(),
-                span: self.at(&pattern.referenced),
+                src: at.src,
+                span: at.span,
             });
-        }
-        Property {
-            datatype,
-            unit: p.unit.as_ref().map(|u| u.value.clone()),
-            values: p
-                .values
-                .as_ref()
-                .map(|v| v.value.0.clone())
-                .unwrap_or_default(),
-            min: p.min.as_ref().map(|m| m.value),
-            max: p.max.as_ref().map(|m| m.value),
-            pattern: p.pattern.as_ref().map(|x| x.value.clone()),
         }
     }
 }

@@ -60,6 +60,21 @@ pub enum WorkspaceError {
         span: SourceSpan,
     },
 
+    #[error("thinslice cannot tell the format of RDL file {path}")]
+    #[diagnostic(
+        code(thinslice::workspace::rdl_format),
+        help(
+            "name it .yaml, .ttl, .nt, .rdf or .owl, or write `{{ path: {path}, format: turtle }}` (yaml, turtle, ntriples, rdfxml)"
+        )
+    )]
+    RdlFormat {
+        path: String,
+        #[source_code]
+        src: SourceText,
+        #[label("named here")]
+        span: SourceSpan,
+    },
+
     #[error("the output folder `{output}` cannot be written: {reason}")]
     #[diagnostic(
         code(thinslice::workspace::output),

@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 
 mod error;
 mod paths;
+mod rdl;
 
 pub use error::WorkspaceError;
 
@@ -27,7 +28,10 @@ const DEFAULT_NULLS: &[&str] = &[""];
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkspaceYaml {
-    rdl: Option<Spanned<String>>,
+    rdl: Option<Spanned<rdl::RdlSetting>>,
+    /// CURIE prefixes for the RDL's layers and mappings, prefix → namespace.
+    #[serde(default)]
+    prefixes: BTreeMap<String, String>,
     #[serde(default)]
     sources: BTreeMap<String, Spanned<SourceYaml>>,
     slices: Option<Spanned<String>>,
@@ -66,7 +70,9 @@ pub struct Workspace {
     pub root: PathBuf,
     pub file: YamlFile,
     pub sources: BTreeMap<String, Source>,
-    pub rdl: Option<PathBuf>,
+    /// The RDL's layers, first to last; none when `rdl:` is not set.
+    pub rdl: Vec<crate::rdl::LayerFile>,
+    pub prefixes: crate::rdl::Prefixes,
     pub slices_dir: PathBuf,
     pub mappings_dir: PathBuf,
     pub output_dir: PathBuf,
@@ -126,17 +132,14 @@ impl Workspace {
             }
         }
 
-        // A file or folder thinslice.yaml names must be there; said where it is named.
-        let is_file: fn(&Path) -> bool = Path::is_file;
-        let is_dir: fn(&Path) -> bool = Path::is_dir;
+        // A folder thinslice.yaml names must be there; said where it is named.
         let named = [
-            ("RDL file", &yaml.rdl, is_file),
-            ("slices folder", &yaml.slices, is_dir),
-            ("mappings folder", &yaml.mappings, is_dir),
+            ("slices folder", &yaml.slices),
+            ("mappings folder", &yaml.mappings),
         ];
-        for (what, setting, exists) in named {
+        for (what, setting) in named {
             if let Some(setting) = setting
-                && !exists(&root.join(&setting.value))
+                && !root.join(&setting.value).is_dir()
             {
                 problems.push(WorkspaceError::Missing {
                     what,
@@ -147,6 +150,11 @@ impl Workspace {
             }
         }
 
+        let layers = yaml
+            .rdl
+            .as_ref()
+            .map(|setting| rdl::layers(&file, root, setting, &mut problems))
+            .unwrap_or_default();
         let quality = quality::thresholds(&file, yaml.quality).unwrap_or_else(|found| {
             problems.extend(found.into_iter().map(WorkspaceError::from));
             Thresholds::default()
@@ -166,7 +174,8 @@ impl Workspace {
             .unwrap_or("out");
         let workspace = Self {
             root: root.to_path_buf(),
-            rdl: yaml.rdl.map(|r| root.join(r.value)),
+            rdl: layers,
+            prefixes: rdl::prefixes(&yaml.prefixes),
             slices_dir: root.join(yaml.slices.as_ref().map_or("slices", |s| s.value.as_str())),
             mappings_dir: root.join(
                 yaml.mappings
@@ -198,8 +207,8 @@ impl Workspace {
             .map(|s| (format!("source `{}` ({})", s.id, s.display), s.path.clone()))
             .collect();
         inputs.push((WORKSPACE_FILE.to_string(), self.root.join(WORKSPACE_FILE)));
-        if let Some(rdl) = &self.rdl {
-            inputs.push(("the RDL".into(), rdl.clone()));
+        for layer in &self.rdl {
+            inputs.push((format!("the RDL ({})", layer.display), layer.path.clone()));
         }
         let folders = [
             ("the slices folder", &self.slices_dir),

@@ -9,6 +9,7 @@ mod errors;
 mod example;
 mod identity;
 mod interruption;
+mod layers;
 mod mappings;
 mod rdf;
 mod regression;

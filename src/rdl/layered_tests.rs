@@ -1,0 +1,201 @@
+//! Layered RDLs read from the published shapes of ontologies, code lists, units and shapes
+//! (tests/fixtures/rdl), with the organisation's own YAML terms on top.
+
+use std::path::Path;
+
+use super::*;
+use crate::diag::Problems;
+
+fn layer(name: &str) -> LayerFile {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rdl")
+        .join(name);
+    LayerFile {
+        format: RdlFormat::from_path(&path).expect("a known extension"),
+        path,
+        display: name.to_string(),
+    }
+}
+
+fn layered() -> Rdl {
+    let layers = [
+        "upper.ttl",
+        "telecom.rdf",
+        "states.ttl",
+        "units.ttl",
+        "water.yaml",
+        "shapes.ttl",
+    ]
+    .map(layer);
+    Rdl::load_layers(&layers, Prefixes::default()).expect("the layers load")
+}
+
+fn messages(err: RdlError) -> Vec<String> {
+    match err {
+        RdlError::Problems(Problems { problems, .. }) => {
+            problems.iter().map(|p| p.to_string()).collect()
+        }
+        other => vec![other.to_string()],
+    }
+}
+
+#[test]
+fn terms_keep_their_own_iris_and_hierarchies_cross_layers() {
+    let rdl = layered();
+    assert_eq!(rdl.iri("Pump"), "https://rdl.example.org/water#Pump");
+    assert_eq!(
+        rdl.iri("Asset"),
+        "http://ies.data.gov.uk/ontology/ies4#Asset"
+    );
+    assert_eq!(rdl.classes["Pump"].parents, ["Device"]);
+    assert_eq!(
+        rdl.ancestors("Pump"),
+        ["Device", "Asset", "Entity", "Element"]
+    );
+    assert_eq!(rdl.classes["Facility"].parents, ["Asset", "Location"]);
+    // RDF/XML, with IRIs relative to its base.
+    assert_eq!(rdl.classes["CoreExchange"].parents, ["Exchange"]);
+    assert_eq!(rdl.classes["Exchange"].parents, ["Facility"]);
+    assert_eq!(rdl.roots(), ["Element"]);
+    assert_eq!(
+        rdl.resolve(Term::Class, "ies:Asset"),
+        Ok("Asset"),
+        "a CURIE of the file's prefix"
+    );
+}
+
+#[test]
+fn labels_prefer_english_and_accept_typed_strings() {
+    let rdl = layered();
+    let label = |c: &str| rdl.classes[c].label.clone();
+    assert_eq!(label("Element").as_deref(), Some("Element"));
+    assert_eq!(label("Entity").as_deref(), Some("Entity"));
+    assert_eq!(label("Asset").as_deref(), Some("asset"));
+    assert_eq!(label("Facility").as_deref(), Some("facility"));
+    assert_eq!(label("Device").as_deref(), Some("device"));
+    assert_eq!(rdl.units["M"].label.as_deref(), Some("metre"));
+}
+
+#[test]
+fn ranges_make_datatypes_and_links() {
+    let rdl = layered();
+    let datatype = |p: &str| rdl.properties[p].datatype;
+    assert_eq!(datatype("hasName"), Datatype::String);
+    assert_eq!(datatype("commissioned"), Datatype::Date);
+    assert_eq!(datatype("weight"), Datatype::Decimal);
+    assert_eq!(datatype("lineCount"), Datatype::Integer);
+    assert_eq!(
+        datatype("serialNumber"),
+        Datatype::String,
+        "its super-property's"
+    );
+    assert_eq!(datatype("inLocation"), Datatype::Link);
+    assert_eq!(
+        rdl.properties["inLocation"].range.as_deref(),
+        Some("Location")
+    );
+    assert_eq!(
+        rdl.properties["housedIn"].range.as_deref(),
+        Some("Location")
+    );
+}
+
+#[test]
+fn a_skos_scheme_gives_a_code_property_its_values() {
+    let rdl = layered();
+    let state = &rdl.properties["operationalState"];
+    assert_eq!(state.datatype, Datatype::Code);
+    let names: Vec<&str> = state.values.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["IS", "OOS", "SB", "decommissioned"]);
+    assert_eq!(
+        state.values[0].iri,
+        "https://codes.example.org/state/in-service"
+    );
+    assert_eq!(state.values[0].label.as_deref(), Some("in service"));
+}
+
+#[test]
+fn qudt_units_convert_by_their_published_factors() {
+    let rdl = layered();
+    assert_eq!(rdl.resolve(Term::Unit, "kW"), Ok("KiloW"));
+    assert_eq!(rdl.resolve(Term::Unit, "unit:KiloW"), Ok("KiloW"));
+    assert_eq!(rdl.resolve(Term::Unit, "Cel"), Ok("DEG_C"), "a UCUM code");
+    assert_eq!(rdl.properties["ratedPower"].unit.as_deref(), Some("KiloW"));
+    assert_eq!(rdl.conversion("KiloW", "W"), Some((1000.0, 0.0)));
+    assert_eq!(rdl.conversion("MilliM", "M"), Some((0.001, 0.0)));
+    let (scale, shift) = rdl.conversion("DEG_C", "K").expect("same dimension");
+    assert!((20.0 * scale + shift - 293.15).abs() < 1e-9);
+    assert_eq!(rdl.conversion("KiloW", "M"), None);
+}
+
+#[test]
+fn shacl_shapes_add_requirements_and_bounds() {
+    let rdl = layered();
+    assert_eq!(
+        rdl.required("Pump"),
+        ["commissioned", "operationalState", "ratedPower"]
+    );
+    let power = &rdl.properties["ratedPower"];
+    assert_eq!((power.min, power.max), (Some(0.0), Some(5_000_000.0)));
+    assert_eq!(
+        rdl.properties["assetTag"].pattern.as_deref(),
+        Some("^[A-Z]{2}-[0-9]+$")
+    );
+}
+
+#[test]
+fn names_found_in_no_layer_or_in_several_are_reported_with_candidates() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let own = dir.path().join("own.yaml");
+    std::fs::write(
+        &own,
+        "namespace: https://rdl.example.org/own#\nclasses:\n  Asset: { parents: [Entity] }\n  Pipe: { parents: [Asset] }\n  Cable: { parents: [ies:Devise] }\n  Duct: { parents: [nope:Thing] }\n",
+    )
+    .expect("write");
+    let layers = vec![
+        layer("upper.ttl"),
+        LayerFile {
+            path: own,
+            display: "own.yaml".into(),
+            format: RdlFormat::Yaml,
+        },
+    ];
+    let err = Rdl::load_layers(&layers, Prefixes::default()).unwrap_err();
+    assert_eq!(
+        messages(err),
+        [
+            "unknown class `ies:Devise`",
+            "unknown prefix `nope`",
+            "`Asset` is more than one class",
+        ]
+    );
+}
+
+#[test]
+fn an_rdf_syntax_error_is_located_in_its_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("broken.ttl");
+    std::fs::write(
+        &path,
+        "@prefix ex: <https://x.test/> .\n\nex:A a ex:Class ;\n    ex:label \"unclosed .\n",
+    )
+    .expect("write");
+    let layers = [LayerFile {
+        path,
+        display: "broken.ttl".into(),
+        format: RdlFormat::Turtle,
+    }];
+    let err = Rdl::load_layers(&layers, Prefixes::default()).unwrap_err();
+    let RdlError::Syntax { span, message, .. } = &err else {
+        panic!("expected a syntax error, got {err:?}")
+    };
+    assert!(
+        err.to_string()
+            .starts_with("broken.ttl is not valid Turtle"),
+        "{err}"
+    );
+    assert!(
+        span.offset() >= 40,
+        "at the string, not the file's start: {span:?} {message}"
+    );
+}

@@ -1,0 +1,164 @@
+//! A layered RDL end to end: a published ontology (Turtle), a sector ontology (RDF/XML), a
+//! SKOS code list, QUDT units, the organisation's YAML terms and SHACL shapes, mapped to
+//! from a CSV, and the data written with every term's own IRI.
+
+use crate::support::TestWorkspace;
+
+const CONFIG: &str = "\
+rdl:
+  - rdl/upper.ttl
+  - rdl/telecom.rdf
+  - rdl/states.ttl
+  - rdl/units.ttl
+  - rdl/water.yaml
+  - { path: rdl/shapes.ttl, format: turtle }
+prefixes:
+  data: https://data.example.org/asset/
+sources:
+  pumps: { path: pumps.csv }
+outputs: [csv, turtle, ntriples]
+";
+
+const PUMPS: &str = "\
+Tag,Type,Name,Power W,State,Commissioned,Temp C
+PU-1,PMP,Intake pump 1,207000,IS,2011-09-27,12.5
+PU-2,PMP,Intake pump 2,150000,OOS,,
+PS-1,STN,Riverside station,,SB,2001-01-01,
+";
+
+const SLICE: &str = "source: pumps\nkey: Tag\n";
+
+const MAPPING: &str = "\
+slice: pumps
+class: { from: Type, values: { PMP: Pump, STN: ies:Facility } }
+id: \"https://data.example.org/asset/{Tag}\"
+label: \"{Name}\"
+properties:
+  ratedPower: { from: Power W, unit: W }
+  operationalState: { from: State }
+  ies:commissioned: { from: Commissioned }
+  assetTag: { from: Tag }
+  temperature: { from: Temp C, unit: Cel }
+";
+
+fn workspace() -> TestWorkspace {
+    let mut ws = TestWorkspace::new(CONFIG);
+    for layer in [
+        "upper.ttl",
+        "telecom.rdf",
+        "states.ttl",
+        "units.ttl",
+        "water.yaml",
+        "shapes.ttl",
+    ] {
+        ws = ws.with_fixture(&format!("rdl/{layer}"));
+    }
+    ws.with_file("pumps.csv", PUMPS)
+        .with_file("slices/pumps.yaml", SLICE)
+        .with_file("mappings/pumps.yaml", MAPPING)
+}
+
+#[test]
+fn a_layered_rdl_maps_data_with_every_terms_own_iri() {
+    let ws = workspace();
+    let lint = ws.run(&["lint"]).expect(0);
+    assert!(lint.stdout.contains("classes"), "{}", lint.stdout);
+    ws.run(&["run"]);
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/pumps.nt")).expect("N-Triples");
+    let asset = "<https://data.example.org/asset/PU-1>";
+    for triple in [
+        format!("{asset} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://rdl.example.org/water#Pump> ."),
+        format!("{asset} <https://rdl.example.org/water#ratedPower> \"207.0\"^^<http://www.w3.org/2001/XMLSchema#decimal> ."),
+        format!("{asset} <https://rdl.example.org/water#operationalState> <https://codes.example.org/state/in-service> ."),
+        format!("{asset} <http://ies.data.gov.uk/ontology/ies4#commissioned> \"2011-09-27\"^^<http://www.w3.org/2001/XMLSchema#date> ."),
+        format!("{asset} <https://rdl.example.org/water#temperature> \"12.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> ."),
+        "<https://data.example.org/asset/PS-1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ies.data.gov.uk/ontology/ies4#Facility> .".to_string(),
+    ] {
+        assert!(nt.contains(&triple), "missing {triple}\nin\n{nt}");
+    }
+    let ttl = std::fs::read_to_string(ws.path().join("out/rdf/pumps.ttl")).expect("Turtle");
+    assert!(
+        ttl.contains("@prefix ies: <http://ies.data.gov.uk/ontology/ies4#> ."),
+        "{ttl}"
+    );
+    assert!(ttl.contains("data:PU-1 a ex:Pump ;"), "{ttl}");
+}
+
+#[test]
+fn requirements_of_shapes_and_imported_classes_are_checked() {
+    let ws = workspace();
+    ws.run(&["run"]);
+    let report = std::fs::read_to_string(ws.path().join("out/report.json")).expect("report");
+    // PU-2 has no commissioning date, which the shapes require of every ies:Asset.
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/pumps.csv")).unwrap_or_default();
+    assert!(
+        failures.contains("PU-2") && failures.contains("commissioned"),
+        "{failures}\n{report}"
+    );
+}
+
+#[test]
+fn a_name_in_several_layers_or_none_is_refused_with_its_candidates() {
+    let ws = workspace().with_file(
+        "mappings/pumps.yaml",
+        &MAPPING.replace("STN: ies:Facility", "STN: Facilty"),
+    );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("unknown class `Facilty`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("did you mean `Facility`?"),
+        "{}",
+        lint.stderr
+    );
+
+    let own = "namespace: https://rdl.example.org/own#\nprefix: own\nclasses:\n  Asset: { parents: [ies:Asset] }\n";
+    let ws = workspace()
+        .with_file("rdl/own.yaml", own)
+        .with_file(
+            "thinslice.yaml",
+            &CONFIG.replace(
+                "  - rdl/water.yaml\n",
+                "  - rdl/water.yaml\n  - rdl/own.yaml\n",
+            ),
+        )
+        .with_file(
+            "mappings/pumps.yaml",
+            &MAPPING.replace("STN: ies:Facility", "STN: Asset"),
+        );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("write one of `ies:Asset`, `own:Asset`"),
+        "{}",
+        lint.stderr
+    );
+}
+
+#[test]
+fn a_turtle_syntax_error_is_located_at_its_line() {
+    let ws = workspace().with_file(
+        "rdl/states.ttl",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n\n<https://x.test/a> a skos:Concept ;\n    skos:prefLabel \"open .\n",
+    );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("thinslice::rdl::syntax"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("rdl/states.ttl is not valid Turtle"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("[rdl/states.ttl:4:"),
+        "{}",
+        lint.stderr
+    );
+}
