@@ -85,6 +85,9 @@ pub struct Summary {
     pub mappings: usize,
     pub classes: usize,
     pub properties: usize,
+    pub units: usize,
+    /// What is odd in the RDL but usable (a property without a range, read as text).
+    pub warnings: Vec<String>,
     /// Slices without a mapping: they are cut but not yet refactored.
     pub unmapped_slices: Vec<String>,
 }
@@ -102,6 +105,12 @@ impl Linted<'_> {
             mappings: self.mappings.len(),
             classes: self.rdl.as_ref().map_or(0, |r| r.classes.len()),
             properties: self.rdl.as_ref().map_or(0, |r| r.properties.len()),
+            units: self.rdl.as_ref().map_or(0, |r| r.units.len()),
+            warnings: self
+                .rdl
+                .as_ref()
+                .map(|r| r.warnings.clone())
+                .unwrap_or_default(),
             unmapped_slices: self
                 .plan
                 .slices
@@ -120,6 +129,9 @@ impl Summary {
             "ok: {} slices, {} mappings, checked against an RDL of {} classes and {} properties\n",
             self.slices, self.mappings, self.classes, self.properties
         );
+        for warning in &self.warnings {
+            text.push_str(&format!("warning: {warning}\n"));
+        }
         if !self.unmapped_slices.is_empty() {
             text.push_str(&format!(
                 "slices without a mapping: {}\n",

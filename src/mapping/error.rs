@@ -48,6 +48,18 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
+    #[error("`{name}` is more than one {kind} of the RDL")]
+    #[diagnostic(code(thinslice::mapping::ambiguous), help("{help}"))]
+    Ambiguous {
+        kind: Term,
+        name: String,
+        help: String,
+        #[source_code]
+        src: SourceText,
+        #[label("names terms of several layers")]
+        span: SourceSpan,
+    },
+
     #[error("the constant `{value}` of `{property}` would fail for every thing: {reason}")]
     #[diagnostic(
         code(thinslice::mapping::constant),

@@ -54,13 +54,10 @@ impl<'a> Validator<'a> {
             }
             Err(Unresolved::Ambiguous(keys)) => {
                 let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
-                self.problems.push(MappingError::Unknown {
+                self.problems.push(MappingError::Ambiguous {
                     kind,
                     name: name.to_string(),
-                    help: format!(
-                        "`{name}` names terms of several RDL layers: write one of {}",
-                        keys.join(", ")
-                    ),
+                    help: format!("write one of {}", keys.join(", ")),
                     src: self.file.source(),
                     span,
                 });

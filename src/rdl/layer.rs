@@ -100,8 +100,6 @@ pub(super) struct Draft {
     pub schemes: Vec<SchemeDraft>,
     pub shapes: Vec<ShapeRule>,
     pub problems: Vec<RdlError>,
-    /// What is odd but usable (a property without a range, read as text).
-    pub warnings: Vec<String>,
 }
 
 /// Merges the layers, first to last, into one checked RDL.
@@ -122,16 +120,16 @@ pub(super) fn compose(drafts: Vec<Draft>, mut prefixes: Prefixes) -> Result<Rdl,
         prefixes,
         names,
         mut problems,
+        warnings,
         ..
     } = resolver;
-    let mut warnings = merged.warnings;
     let rdl = Rdl {
         prefixes,
         units,
         classes,
         properties,
         names,
-        warnings: std::mem::take(&mut warnings),
+        warnings,
     };
     problems.extend(merged.problems);
     for class in &merged.classes {
@@ -205,7 +203,6 @@ fn merge(into: &mut Draft, layer: Draft) {
     }
     into.shapes.extend(layer.shapes);
     into.problems.extend(layer.problems);
-    into.warnings.extend(layer.warnings);
 }
 
 /// The indexes of every kind of term in every layer, each in its own namespace.
@@ -225,6 +222,7 @@ struct Resolver {
     property_keys: BTreeMap<String, String>,
     unit_keys: BTreeMap<String, String>,
     problems: Vec<RdlError>,
+    warnings: Vec<String>,
 }
 
 impl Resolver {
@@ -270,6 +268,7 @@ impl Resolver {
             property_keys: property_keys.into_iter().collect(),
             unit_keys: unit_keys.into_iter().collect(),
             problems: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -377,8 +376,9 @@ impl Resolver {
         properties
     }
 
-    /// A property's datatype: its own, else its nearest super-property's, else text.
-    fn datatype(&self, p: &PropertyDraft, all: &[PropertyDraft]) -> Datatype {
+    /// A property's datatype: its own, else its nearest super-property's, else text (with
+    /// a warning).
+    fn datatype(&mut self, p: &PropertyDraft, all: &[PropertyDraft]) -> Datatype {
         let mut seen = BTreeSet::new();
         let mut next = Some(p);
         while let Some(property) = next {
@@ -393,6 +393,10 @@ impl Resolver {
                 all.iter().find(|q| q.iri == iri)
             });
         }
+        self.warnings.push(format!(
+            "property `{}` ({}) has no range: its values are read as text",
+            self.property_keys[&p.iri], p.iri
+        ));
         Datatype::String
     }
 

@@ -141,6 +141,13 @@ fn shacl_shapes_add_requirements_and_bounds() {
         rdl.properties["assetTag"].pattern.as_deref(),
         Some("^[A-Z]{2}-[0-9]+$")
     );
+    let material = &rdl.properties["material"];
+    assert_eq!(material.datatype, Datatype::Code);
+    let codes: Vec<&str> = material.values.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(codes, ["Steel", "CastIron"]);
+    assert_eq!(rdl.properties["feeds"].datatype, Datatype::Link);
+    assert_eq!(rdl.properties["feeds"].range.as_deref(), Some("Asset"));
+    assert_eq!(rdl.properties["stages"].datatype, Datatype::Integer);
 }
 
 #[test]
@@ -198,4 +205,28 @@ fn an_rdf_syntax_error_is_located_in_its_file() {
         span.offset() >= 40,
         "at the string, not the file's start: {span:?} {message}"
     );
+}
+
+#[test]
+fn a_property_without_a_range_is_text_with_a_warning() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("notes.nt");
+    std::fs::write(
+        &path,
+        "<https://x.test/note> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> .\n",
+    )
+    .expect("write");
+    let layers = [LayerFile {
+        path,
+        display: "notes.nt".into(),
+        format: RdlFormat::NTriples,
+    }];
+    let rdl = Rdl::load_layers(&layers, Prefixes::default()).expect("loads");
+    assert_eq!(rdl.properties["note"].datatype, Datatype::String);
+    assert_eq!(
+        rdl.warnings,
+        ["property `note` (https://x.test/note) has no range: its values are read as text"]
+    );
+    // One whose super-property has a range takes it, without a warning.
+    assert!(layered().warnings.is_empty(), "{:?}", layered().warnings);
 }
