@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release --example bench-generate -- ROWS DIR
 //!     cargo run --release --example bench-generate -- --xlsx ROWS DIR
+//!     cargo run --release --example bench-generate -- --rdl CLASSES DIR
 //!
 //! The first writes `assets.csv` and `substations.csv`; the second the same register as one
 //! sheet of `assets.xlsx` (numbers as numbers), for the workbook-reading comparison.
@@ -205,8 +206,71 @@ fn write_xlsx(rows: u64, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// A published-style ontology of `classes` classes (each with one or two parents, labels in
+/// two languages, a description), a property per five classes, a SHACL shape per class; and
+/// a QUDT-style units vocabulary of `classes * 6` units with labels in four languages and
+/// a description each, for timing how fast layers load.
+fn write_rdl(classes: u64, dir: &Path) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let mut ttl = String::from(
+        "# A generated ontology for thinslice's benchmark.\n@prefix ex: <https://bench.example.org/onto#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n@prefix sh: <http://www.w3.org/ns/shacl#> .\n\n",
+    );
+    for c in 0..classes {
+        let parents = match c {
+            0 => String::new(),
+            1 | 2 => " ; rdfs:subClassOf ex:C0".to_string(),
+            _ => format!(" ; rdfs:subClassOf ex:C{} , ex:C{}", c / 2, c / 3),
+        };
+        let _ = writeln!(
+            ttl,
+            "ex:C{c} a owl:Class{parents} ;\n    rdfs:label \"class {c}\"@en , \"Klasse {c}\"@de ;\n    rdfs:comment \"The generated class number {c}, for timing.\"@en .\n"
+        );
+        if c % 5 == 0 {
+            let _ = writeln!(
+                ttl,
+                "ex:p{c} a owl:DatatypeProperty ; rdfs:domain ex:C{c} ; rdfs:range xsd:decimal ; rdfs:label \"property {c}\"@en .\n"
+            );
+        }
+        let _ = writeln!(
+            ttl,
+            "ex:S{c} a sh:NodeShape ; sh:targetClass ex:C{c} ;\n    sh:property [ sh:path ex:p{} ; sh:minCount 1 ; sh:minInclusive 0 ] .\n",
+            c / 5 * 5
+        );
+    }
+    std::fs::write(dir.join("ontology.ttl"), ttl)?;
+    let mut units = String::from(
+        "@prefix qudt: <http://qudt.org/schema/qudt/> .\n@prefix unit: <http://qudt.org/vocab/unit/> .\n@prefix qk: <http://qudt.org/vocab/quantitykind/> .\n@prefix qkdv: <http://qudt.org/vocab/dimensionvector/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n@prefix dcterms: <http://purl.org/dc/terms/> .\n\n",
+    );
+    for u in 0..classes * 6 {
+        let dimension = u % 97;
+        let _ = writeln!(
+            units,
+            "unit:U{u} a qudt:Unit , qudt:DerivedUnit ;\n    qudt:conversionMultiplier {}.0E0 ;\n    qudt:conversionOffset 0.0 ;\n    qudt:hasQuantityKind qk:K{dimension} ;\n    qudt:unitForQuantityKind qk:K{dimension} , qk:Q{} ;\n    qudt:hasDimensionVector qkdv:D{dimension} ;\n    qudt:symbol \"u{u}\" ;\n    qudt:ucumCode \"u{u}\"^^qudt:UCUMcs ;\n    rdfs:label \"unit {u}\"@en , \"Einheit {u}\"@de , \"unité {u}\"@fr , \"unità {u}\"@it ;\n    dcterms:description \"A generated unit of measure, number {u}, whose description is as long as published ones are: it says what the unit measures, how it relates to the SI base units, where it is used and which standards define it, so that the vocabulary weighs what a real one does.\"@en .\n",
+            u + 1,
+            u % 13
+        );
+    }
+    std::fs::write(dir.join("units.ttl"), units)?;
+    eprintln!(
+        "wrote a {classes}-class ontology and {} units to {}",
+        classes * 6,
+        dir.display()
+    );
+    Ok(())
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--rdl") {
+        let classes = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(500);
+        let dir = PathBuf::from(
+            args.get(2)
+                .cloned()
+                .unwrap_or_else(|| "bench/data/rdl".into()),
+        );
+        std::fs::create_dir_all(&dir)?;
+        return Ok(write_rdl(classes, &dir)?);
+    }
     let xlsx = args.first().is_some_and(|a| a == "--xlsx");
     if xlsx {
         args.remove(0);

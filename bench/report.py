@@ -67,6 +67,16 @@ print("  phases:")
 for label, value in sorted(phases.items(), key=lambda kv: -kv[1]):
     print(f"    {label:<40}{value:>8.2f} s")
 
+for name, what, target in [
+    ("rdl-ontology", "500-class ontology + 500 SHACL shapes", 0.100),
+    ("rdl-units", "3,000 QUDT-style units (2 MB of Turtle)", 1.0),
+]:
+    seconds_rdl, rss_rdl, status_rdl = measured(median(name))
+    figures[name] = {"seconds": seconds_rdl, "peak_rss_mb": rss_rdl, "exit": status_rdl}
+    print(f"\nloading an RDL: {what}, whole `thinslice rdl classes` command, exit {status_rdl}")
+    row("wall time", f"{seconds_rdl:,.3f} s", f"(target < {target} s)")
+    row("peak resident memory", f"{rss_rdl:,.0f} MB")
+
 xlsx_run = median("xlsx")
 xlsx_seconds, xlsx_rss, _ = measured(xlsx_run)
 xlsx_read = timings(xlsx_run).get("reading assets", xlsx_seconds)

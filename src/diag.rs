@@ -347,6 +347,17 @@ const LONG_LINE: usize = 240;
 const EXCERPT_BEFORE: usize = 60;
 const EXCERPT_AFTER: usize = 120;
 
+impl SourceText {
+    /// `file:line` of a byte offset, as messages and `thinslice rdl show` give places.
+    pub fn place(&self, offset: usize) -> String {
+        let before = self
+            .text
+            .get(..offset.min(self.text.len()))
+            .unwrap_or_default();
+        format!("{}:{}", self.name, before.matches('\n').count() + 1)
+    }
+}
+
 impl SourceCode for SourceText {
     fn read_span<'a>(
         &'a self,

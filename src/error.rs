@@ -88,6 +88,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Problems(Problems<Error>),
 
+    #[error("no term of the RDL is written `{name}`")]
+    #[diagnostic(code(thinslice::rdl::term), help("{help}"))]
+    UnknownTerm { name: String, help: String },
+
     #[error("no slice named `{name}`")]
     #[diagnostic(code(thinslice::slice::unknown), help("{help}"))]
     UnknownSlice { name: String, help: String },

@@ -196,6 +196,37 @@ pub fn test(
 }
 
 /// What source `id` holds, column by column, with the `top` most frequent values of each.
+/// The workspace's RDL, every layer read and checked.
+pub fn rdl(workspace: &Workspace) -> Result<Rdl> {
+    if workspace.rdl.is_empty() {
+        return Err(Error::NoRdl);
+    }
+    Ok(Rdl::load_layers(
+        &workspace.rdl,
+        workspace.prefixes.clone(),
+    )?)
+}
+
+/// The error of a name that finds no term of the RDL, or several.
+pub fn unknown_term(name: &str, unresolved: crate::rdl::Unresolved) -> Error {
+    let help = match unresolved {
+        crate::rdl::Unresolved::Unknown(known) => {
+            diag::suggest(name, known.iter().map(String::as_str), "terms")
+        }
+        crate::rdl::Unresolved::Ambiguous(keys) => {
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            format!(
+                "it names terms of several layers: write one of {}",
+                keys.join(", ")
+            )
+        }
+    };
+    Error::UnknownTerm {
+        name: name.to_string(),
+        help,
+    }
+}
+
 pub fn profile(
     workspace: &Workspace,
     id: &str,

@@ -6,6 +6,7 @@ pub mod check;
 pub mod lint;
 pub mod map;
 pub mod profile;
+pub mod rdl;
 pub mod run;
 pub mod slice;
 pub mod test;
@@ -111,6 +112,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Slice(args) => slice::run(args, ctx),
         Command::Profile(args) => profile::run(args, ctx),
         Command::Lint(args) => lint::run(args, ctx),
+        Command::Rdl(args) => rdl::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
         Command::Test(args) => test::run(args, ctx),

@@ -3,7 +3,7 @@
 //! defined again extends the earlier definition), gives every term its key, resolves every
 //! reference against all layers, and reports every problem of every layer together.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use miette::SourceSpan;
 
@@ -30,6 +30,7 @@ pub(super) struct ClassDraft {
     pub iri: String,
     pub local: String,
     pub label: Option<String>,
+    pub description: Option<String>,
     pub parents: Vec<Ref>,
     pub requires: Vec<Ref>,
     pub at: At,
@@ -47,6 +48,8 @@ pub(super) struct PropertyDraft {
     pub iri: String,
     pub local: String,
     pub label: Option<String>,
+    pub description: Option<String>,
+    pub domain: Vec<Ref>,
     /// None when the file does not say (an RDF property without a range).
     pub datatype: Option<Datatype>,
     pub unit: Option<Ref>,
@@ -105,11 +108,12 @@ pub(super) struct Draft {
 /// Merges the layers, first to last, into one checked RDL.
 pub(super) fn compose(drafts: Vec<Draft>, mut prefixes: Prefixes) -> Result<Rdl, RdlError> {
     let mut merged = Draft::default();
+    let mut seen = Seen::default();
     for draft in drafts {
         for (prefix, namespace) in &draft.prefixes {
             prefixes.add(prefix, namespace);
         }
-        merge(&mut merged, draft);
+        merge(&mut merged, &mut seen, draft);
     }
     let mut resolver = Resolver::new(&merged, prefixes);
     let units = resolver.units(&merged.units);
@@ -155,22 +159,33 @@ pub(super) fn compose(drafts: Vec<Draft>, mut prefixes: Prefixes) -> Result<Rdl,
 /// Adds a layer to the terms so far: a term whose IRI is known already extends it (more
 /// parents, more requirements, what it did not say), and a datatype said differently is a
 /// conflict.
-fn merge(into: &mut Draft, layer: Draft) {
+fn merge(into: &mut Draft, seen: &mut Seen, layer: Draft) {
     for class in layer.classes {
-        match into.classes.iter_mut().find(|c| c.iri == class.iri) {
+        match seen
+            .classes
+            .get(&class.iri)
+            .map(|&at| &mut into.classes[at])
+        {
             Some(known) => {
                 known.parents.extend(class.parents);
                 known.requires.extend(class.requires);
                 known.label = known.label.take().or(class.label);
+                known.description = known.description.take().or(class.description);
             }
-            None => into.classes.push(class),
+            None => {
+                seen.classes.insert(class.iri.clone(), into.classes.len());
+                into.classes.push(class);
+            }
         }
     }
     for property in layer.properties {
-        let Some(known) = into.properties.iter_mut().find(|p| p.iri == property.iri) else {
+        let Some(&at) = seen.properties.get(&property.iri) else {
+            seen.properties
+                .insert(property.iri.clone(), into.properties.len());
             into.properties.push(property);
             continue;
         };
+        let known = &mut into.properties[at];
         match (known.datatype, property.datatype) {
             (Some(a), Some(b)) if a != b => into.problems.push(RdlError::Conflict {
                 property: property.local.clone(),
@@ -189,20 +204,38 @@ fn merge(into: &mut Draft, layer: Draft) {
         known.max = known.max.or(property.max);
         known.pattern = known.pattern.take().or(property.pattern);
         known.label = known.label.take().or(property.label);
+        known.description = known.description.take().or(property.description);
+        known.domain.extend(property.domain);
     }
     for unit in layer.units {
-        if !into.units.iter().any(|u| u.iri == unit.iri) {
+        if seen
+            .units
+            .insert(unit.iri.clone(), into.units.len())
+            .is_none()
+        {
             into.units.push(unit);
         }
     }
     for scheme in layer.schemes {
-        match into.schemes.iter_mut().find(|s| s.iri == scheme.iri) {
-            Some(known) => known.codes.extend(scheme.codes),
-            None => into.schemes.push(scheme),
+        match seen.schemes.get(&scheme.iri) {
+            Some(&at) => into.schemes[at].codes.extend(scheme.codes),
+            None => {
+                seen.schemes.insert(scheme.iri.clone(), into.schemes.len());
+                into.schemes.push(scheme);
+            }
         }
     }
     into.shapes.extend(layer.shapes);
     into.problems.extend(layer.problems);
+}
+
+/// Where each term merged so far is, by IRI, per kind.
+#[derive(Default)]
+struct Seen {
+    classes: HashMap<String, usize>,
+    properties: HashMap<String, usize>,
+    units: HashMap<String, usize>,
+    schemes: HashMap<String, usize>,
 }
 
 /// The indexes of every kind of term in every layer, each in its own namespace.
@@ -331,6 +364,8 @@ impl Resolver {
             let class = Class {
                 iri: c.iri.clone(),
                 label: c.label.clone(),
+                description: c.description.clone(),
+                defined: c.at.src.place(c.at.span.offset()),
                 parents,
                 requires,
             };
@@ -360,9 +395,13 @@ impl Resolver {
                     })
                     .unwrap_or_default(),
             };
+            let domain = dedup(p.domain.iter().filter_map(|d| self.resolve(Term::Class, d)));
             let property = Property {
                 iri: p.iri.clone(),
                 label: p.label.clone(),
+                description: p.description.clone(),
+                defined: p.at.src.place(p.at.span.offset()),
+                domain,
                 datatype,
                 unit,
                 values,

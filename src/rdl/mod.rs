@@ -4,6 +4,7 @@
 //! native YAML, and published ontologies, code lists, units and shapes in RDF (Turtle,
 //! N-Triples, RDF/XML). Every term keeps its own IRI.
 
+pub mod browse;
 mod error;
 mod layer;
 mod names;
@@ -72,6 +73,9 @@ pub struct Unit {
 pub struct Class {
     pub iri: String,
     pub label: Option<String>,
+    pub description: Option<String>,
+    /// Where it is defined: `file:line`.
+    pub defined: String,
     /// Keys of its parent classes.
     pub parents: Vec<String>,
     /// Properties a thing of this class must have (its ancestors' requirements apply too).
@@ -92,6 +96,11 @@ pub struct Code {
 pub struct Property {
     pub iri: String,
     pub label: Option<String>,
+    pub description: Option<String>,
+    /// Where it is defined: `file:line`.
+    pub defined: String,
+    /// Keys of the classes whose things it describes (`rdfs:domain`); none said, any.
+    pub domain: Vec<String>,
     pub datatype: Datatype,
     /// Key of its unit.
     pub unit: Option<String>,

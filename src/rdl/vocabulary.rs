@@ -162,10 +162,12 @@ impl Reader<'_> {
             .filter_map(|o| self.reference(iri, o))
             .collect();
         let label = self.label(subject, &[&v(RDFS, "label"), &v(SKOS, "prefLabel")]);
+        let description = self.label(subject, &[&v(RDFS, "comment"), &v(SKOS, "definition")]);
         self.draft.classes.push(ClassDraft {
             iri: iri.to_string(),
             local: local_name(iri).to_string(),
             label,
+            description,
             parents,
             requires: Vec::new(),
             at: self.graph.at(iri),
@@ -209,10 +211,18 @@ impl Reader<'_> {
                 at: self.graph.at(iri),
             });
         let label = self.label(subject, &[&v(RDFS, "label"), &v(SKOS, "prefLabel")]);
+        let description = self.label(subject, &[&v(RDFS, "comment"), &v(SKOS, "definition")]);
+        let domain = self
+            .graph
+            .objects(subject, &v(RDFS, "domain"))
+            .filter_map(|d| self.reference(iri, d))
+            .collect();
         self.draft.properties.push(PropertyDraft {
             iri: iri.to_string(),
             local: local_name(iri).to_string(),
             label,
+            description,
+            domain,
             datatype,
             unit: None,
             values,
@@ -403,6 +413,8 @@ impl Reader<'_> {
             iri: path.to_string(),
             local: local_name(path).to_string(),
             label: None,
+            description: None,
+            domain: Vec::new(),
             datatype,
             unit: None,
             values: (!listed.is_empty()).then_some(Values::Listed(listed)),

@@ -48,7 +48,6 @@ fn one() -> f64 {
 #[serde(deny_unknown_fields)]
 struct ClassYaml {
     label: Option<String>,
-    #[allow(dead_code)]
     description: Option<String>,
     #[serde(default)]
     parents: Vec<Spanned<String>>,
@@ -60,7 +59,6 @@ struct ClassYaml {
 #[serde(deny_unknown_fields)]
 struct PropertyYaml {
     label: Option<String>,
-    #[allow(dead_code)]
     description: Option<String>,
     datatype: Spanned<Datatype>,
     unit: Option<Spanned<String>>,
@@ -261,6 +259,7 @@ impl Loader<'_> {
                 iri,
                 local,
                 label: c.label.clone(),
+                description: c.description.clone(),
                 parents: c.parents.iter().map(|p| self.reference(p)).collect(),
                 requires: c.requires.iter().map(|r| self.reference(r)).collect(),
                 at,
@@ -301,6 +300,8 @@ impl Loader<'_> {
             iri,
             local,
             label: p.label.clone(),
+            description: p.description.clone(),
+            domain: Vec::new(),
             datatype: Some(datatype),
             unit: p.unit.as_ref().map(|u| self.reference(u)),
             values,

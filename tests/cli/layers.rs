@@ -162,3 +162,64 @@ fn a_turtle_syntax_error_is_located_at_its_line() {
         lint.stderr
     );
 }
+
+#[test]
+fn rdl_finds_the_right_word() {
+    let ws = workspace();
+    let tree = ws
+        .run(&["rdl", "classes", "--under", "ies:Asset", "--tree"])
+        .expect(0);
+    assert_eq!(
+        tree.stdout,
+        "Asset  (asset)\n  Device  (device)\n    Pump  (pump)\n  Facility  (facility)\n    Exchange  (exchange)\n      CoreExchange  (core exchange)\n    PumpingStation  (pumping station)\n"
+    );
+    let pump = ws.run(&["rdl", "show", "Pump"]).expect(0);
+    for line in [
+        "iri: https://rdl.example.org/water#Pump",
+        "defined: rdl/water.yaml:6",
+        "ancestors:\n  Device\n  Asset\n  Entity\n  Element\n",
+        "requires:\n  operationalState\n  ratedPower\n  commissioned (from Asset)\n",
+        "properties of its domain:\n  commissioned: date\n  hasName: string\n  inLocation: link\n",
+    ] {
+        assert!(
+            pump.stdout.contains(line),
+            "no {line:?} in\n{}",
+            pump.stdout
+        );
+    }
+    let unit = ws.run(&["rdl", "show", "kW"]).expect(0);
+    assert!(
+        unit.stdout
+            .starts_with("unit KiloW\n  iri: http://qudt.org/vocab/unit/KiloW\n"),
+        "{}",
+        unit.stdout
+    );
+    let state = ws.run(&["rdl", "show", "operationalState"]).expect(0);
+    assert!(
+        state
+            .stdout
+            .contains("  IS  (in service)  https://codes.example.org/state/in-service\n"),
+        "{}",
+        state.stdout
+    );
+    let search = ws.run(&["rdl", "search", "pump"]).expect(0);
+    let first = search.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("class") && first.contains("Pump"),
+        "{}",
+        search.stdout
+    );
+    let unknown = ws.run(&["rdl", "show", "Pmp"]).expect(2);
+    assert!(
+        unknown
+            .stderr
+            .contains("no term of the RDL is written `Pmp`"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown.stderr.contains("did you mean `Pump`?"),
+        "{}",
+        unknown.stderr
+    );
+}

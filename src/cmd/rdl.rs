@@ -1,0 +1,66 @@
+//! `thinslice rdl`: for people who need to find the right word in the layered RDL.
+
+use super::{Context, Outcome, print, print_json};
+use crate::cli::OutputFormat;
+use crate::error::Result;
+use crate::job;
+use crate::rdl::browse;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: RdlCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum RdlCommand {
+    /// List the classes, all or those under one.
+    Classes {
+        /// Only this class and the classes under it (a key, CURIE, IRI or local name).
+        #[arg(long)]
+        under: Option<String>,
+        /// Indent each class under each of its parents.
+        #[arg(long)]
+        tree: bool,
+    },
+    /// Show one class, property or unit: IRI, labels, where it is defined, ancestors,
+    /// inherited requirements, the properties of its domain, allowed values.
+    Show {
+        /// A key, CURIE, IRI, local name or unit symbol.
+        term: String,
+    },
+    /// Find terms by label and description.
+    Search {
+        text: String,
+        /// How many terms to show at most.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
+    let workspace = ctx.workspace()?;
+    let rdl = job::rdl(&workspace)?;
+    let (json, text) = match &args.command {
+        RdlCommand::Classes { under, tree } => {
+            let list = browse::classes(&rdl, under.as_deref(), *tree)
+                .map_err(|e| job::unknown_term(under.as_deref().unwrap_or_default(), e))?;
+            (serde_json::to_value(&list), list.text())
+        }
+        RdlCommand::Show { term } => {
+            let card = browse::show(&rdl, term).map_err(|e| job::unknown_term(term, e))?;
+            (serde_json::to_value(&card), card.text())
+        }
+        RdlCommand::Search { text, limit } => {
+            let hits = browse::search(&rdl, text, *limit);
+            (serde_json::to_value(&hits), hits.text())
+        }
+    };
+    match ctx.format {
+        OutputFormat::Json => {
+            print_json(&json.map_err(|source| crate::error::Error::Json { source })?)?
+        }
+        OutputFormat::Text => print(&text)?,
+    }
+    Ok(Outcome::Conformant)
+}
