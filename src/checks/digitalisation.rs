@@ -48,15 +48,9 @@ fn level_of(
     rdl: &Rdl,
     conformance: &Conformance,
 ) -> (Level, Option<String>) {
-    // Every class the mapping gives reaches the RDL's top: the terms are grounded.
-    let roots = rdl.roots();
-    let grounded = mapping.classes().iter().all(|class| {
-        roots.contains(class)
-            || rdl
-                .ancestors(class)
-                .iter()
-                .any(|a| roots.contains(&a.as_str()))
-    });
+    // Every class the mapping gives reaches a top class of the foundation model: the terms
+    // are grounded. Without a layer marked as the foundation, nothing is.
+    let grounded = mapping.classes().iter().all(|class| rdl.grounded(class));
     let conformant = |property: &str| {
         conformance
             .properties

@@ -103,13 +103,19 @@ pub(super) struct Draft {
     pub schemes: Vec<SchemeDraft>,
     pub shapes: Vec<ShapeRule>,
     pub problems: Vec<RdlError>,
+    /// Whether the layer is marked as the foundation model.
+    pub foundation: bool,
 }
 
 /// Merges the layers, first to last, into one checked RDL.
 pub(super) fn compose(drafts: Vec<Draft>, mut prefixes: Prefixes) -> Result<Rdl, RdlError> {
     let mut merged = Draft::default();
     let mut seen = Seen::default();
+    let mut foundation_iris = BTreeSet::new();
     for draft in drafts {
+        if draft.foundation {
+            foundation_iris.extend(draft.classes.iter().map(|c| c.iri.clone()));
+        }
         for (prefix, namespace) in &draft.prefixes {
             prefixes.add(prefix, namespace);
         }
@@ -134,7 +140,15 @@ pub(super) fn compose(drafts: Vec<Draft>, mut prefixes: Prefixes) -> Result<Rdl,
         properties,
         names,
         warnings,
+        foundation: Vec::new(),
     };
+    let foundation = foundation_iris
+        .iter()
+        .filter_map(|iri| rdl.names.classes.key_of(iri))
+        .filter(|key| rdl.classes.get(*key).is_some_and(|c| c.parents.is_empty()))
+        .map(str::to_string)
+        .collect();
+    let rdl = Rdl { foundation, ..rdl };
     problems.extend(merged.problems);
     for class in &merged.classes {
         let key = rdl.names.classes.key_of(&class.iri).unwrap_or_default();

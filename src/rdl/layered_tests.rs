@@ -14,6 +14,19 @@ fn layer(name: &str) -> LayerFile {
         format: RdlFormat::from_path(&path).expect("a known extension"),
         path,
         display: name.to_string(),
+        foundation: name == "upper.ttl",
+    }
+}
+
+/// A layer of the given text, written in `dir` under `name`.
+fn written(dir: &tempfile::TempDir, name: &str, text: &str) -> LayerFile {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    LayerFile {
+        format: RdlFormat::from_path(&path).expect("a known extension"),
+        path,
+        display: name.to_string(),
+        foundation: false,
     }
 }
 
@@ -153,20 +166,12 @@ fn shacl_shapes_add_requirements_and_bounds() {
 #[test]
 fn names_found_in_no_layer_or_in_several_are_reported_with_candidates() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let own = dir.path().join("own.yaml");
-    std::fs::write(
-        &own,
+    let own = written(
+        &dir,
+        "own.yaml",
         "namespace: https://rdl.example.org/own#\nclasses:\n  Asset: { parents: [Entity] }\n  Pipe: { parents: [Asset] }\n  Cable: { parents: [ies:Devise] }\n  Duct: { parents: [nope:Thing] }\n",
-    )
-    .expect("write");
-    let layers = vec![
-        layer("upper.ttl"),
-        LayerFile {
-            path: own,
-            display: "own.yaml".into(),
-            format: RdlFormat::Yaml,
-        },
-    ];
+    );
+    let layers = vec![layer("upper.ttl"), own];
     let err = Rdl::load_layers(&layers, Prefixes::default()).unwrap_err();
     assert_eq!(
         messages(err),
@@ -181,17 +186,11 @@ fn names_found_in_no_layer_or_in_several_are_reported_with_candidates() {
 #[test]
 fn an_rdf_syntax_error_is_located_in_its_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("broken.ttl");
-    std::fs::write(
-        &path,
+    let layers = [written(
+        &dir,
+        "broken.ttl",
         "@prefix ex: <https://x.test/> .\n\nex:A a ex:Class ;\n    ex:label \"unclosed .\n",
-    )
-    .expect("write");
-    let layers = [LayerFile {
-        path,
-        display: "broken.ttl".into(),
-        format: RdlFormat::Turtle,
-    }];
+    )];
     let err = Rdl::load_layers(&layers, Prefixes::default()).unwrap_err();
     let RdlError::Syntax { span, message, .. } = &err else {
         panic!("expected a syntax error, got {err:?}")
@@ -210,17 +209,11 @@ fn an_rdf_syntax_error_is_located_in_its_file() {
 #[test]
 fn a_property_without_a_range_is_text_with_a_warning() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("notes.nt");
-    std::fs::write(
-        &path,
+    let layers = [written(
+        &dir,
+        "notes.nt",
         "<https://x.test/note> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> .\n",
-    )
-    .expect("write");
-    let layers = [LayerFile {
-        path,
-        display: "notes.nt".into(),
-        format: RdlFormat::NTriples,
-    }];
+    )];
     let rdl = Rdl::load_layers(&layers, Prefixes::default()).expect("loads");
     assert_eq!(rdl.properties["note"].datatype, Datatype::String);
     assert_eq!(
@@ -229,4 +222,22 @@ fn a_property_without_a_range_is_text_with_a_warning() {
     );
     // One whose super-property has a range takes it, without a warning.
     assert!(layered().warnings.is_empty(), "{:?}", layered().warnings);
+}
+
+#[test]
+fn grounded_means_reaching_the_foundations_top() {
+    let rdl = layered();
+    assert_eq!(rdl.foundation, ["Element"]);
+    assert!(rdl.grounded("Pump"), "Pump reaches ies:Element");
+    assert!(rdl.grounded("CoreExchange"));
+    // Without a layer marked as the foundation, nothing is grounded, not even a top class.
+    let unmarked: Vec<LayerFile> = ["upper.ttl", "water.yaml", "units.ttl", "states.ttl"]
+        .map(|name| LayerFile {
+            foundation: false,
+            ..layer(name)
+        })
+        .to_vec();
+    let rdl = Rdl::load_layers(&unmarked, Prefixes::default()).expect("loads");
+    assert!(rdl.foundation.is_empty());
+    assert!(!rdl.grounded("Pump") && !rdl.grounded("Element"));
 }

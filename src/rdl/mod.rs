@@ -126,6 +126,9 @@ pub struct Rdl {
     pub names: Names,
     /// What is odd but usable, said by `lint`.
     pub warnings: Vec<String>,
+    /// Keys of the top classes of the layers marked `foundation: true`: a class reaching one
+    /// is grounded. Empty when no layer is the foundation.
+    pub foundation: Vec<String>,
 }
 
 /// The formats an RDL layer can be read from.
@@ -161,6 +164,8 @@ pub struct LayerFile {
     /// How messages name it.
     pub display: String,
     pub format: RdlFormat,
+    /// The foundation model: terms are grounded when their classes reach its top classes.
+    pub foundation: bool,
 }
 
 impl Rdl {
@@ -188,6 +193,10 @@ impl Rdl {
                 .and_then(|file| match layer.format {
                     RdlFormat::Yaml => yaml::draft(&file, &known),
                     format => rdf::draft(&file, format),
+                })
+                .map(|mut draft| {
+                    draft.foundation = layer.foundation;
+                    draft
                 });
             match drafted {
                 Ok(draft) => {
@@ -282,6 +291,12 @@ impl Rdl {
             .collect()
     }
 
+    /// Whether a class reaches a top class of the foundation layers (itself or an ancestor).
+    pub fn grounded(&self, class: &str) -> bool {
+        let reaches = |c: &str| self.foundation.iter().any(|top| top == c);
+        reaches(class) || self.ancestors(class).iter().any(|a| reaches(a))
+    }
+
     /// How to convert a value in unit `from` to unit `to`: `to = from × scale + shift`.
     /// None when either is unknown or they measure different quantities.
     pub fn conversion(&self, from: &str, to: &str) -> Option<(f64, f64)> {
@@ -311,8 +326,17 @@ mod tests {
     }
 
     fn example() -> Rdl {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rdl/region.yaml");
-        Rdl::load(&path, "rdl/region.yaml".into()).expect("the example RDL loads")
+        let layer = |name: &str, format, foundation| LayerFile {
+            path: Path::new(env!("CARGO_MANIFEST_DIR")).join(name),
+            display: name.to_string(),
+            format,
+            foundation,
+        };
+        let layers = [
+            layer("rdl/foundation.ttl", RdlFormat::Turtle, true),
+            layer("rdl/region.yaml", RdlFormat::Yaml, false),
+        ];
+        Rdl::load_layers(&layers, Prefixes::default()).expect("the example RDL loads")
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub(super) enum LayerYaml {
     Full {
         path: String,
         format: Option<RdlFormat>,
+        /// The layer is the foundation model: grounded terms reach its top classes.
+        #[serde(default)]
+        foundation: bool,
     },
 }
 
@@ -36,13 +39,13 @@ pub(super) fn layers(
     setting: &Spanned<RdlSetting>,
     problems: &mut Vec<WorkspaceError>,
 ) -> Vec<LayerFile> {
-    let written: Vec<(&str, Option<RdlFormat>)> = match &setting.value {
+    let written: Vec<(&str, Option<RdlFormat>, bool)> = match &setting.value {
         RdlSetting::One(layer) => vec![entry(layer)],
         RdlSetting::Layers(layers) => layers.iter().map(entry).collect(),
     };
     let span = file.span(&setting.referenced);
     let mut layers = Vec::new();
-    for (path, format) in written {
+    for (path, format, foundation) in written {
         let at = file.sub_span(span, path);
         let full = root.join(path);
         if !full.is_file() {
@@ -66,15 +69,20 @@ pub(super) fn layers(
             path: full,
             display: path.to_string(),
             format,
+            foundation,
         });
     }
     layers
 }
 
-fn entry(layer: &LayerYaml) -> (&str, Option<RdlFormat>) {
+fn entry(layer: &LayerYaml) -> (&str, Option<RdlFormat>, bool) {
     match layer {
-        LayerYaml::Path(path) => (path, None),
-        LayerYaml::Full { path, format } => (path, *format),
+        LayerYaml::Path(path) => (path, None, false),
+        LayerYaml::Full {
+            path,
+            format,
+            foundation,
+        } => (path, *format, *foundation),
     }
 }
 

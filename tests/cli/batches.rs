@@ -13,10 +13,13 @@ use crate::support::{TestWorkspace, dump, dump_parquet, repo};
 /// has no power.
 fn workspace() -> TestWorkspace {
     let rdl = std::fs::read_to_string(repo().join("rdl/region.yaml")).expect("the example RDL");
+    let foundation =
+        std::fs::read_to_string(repo().join("rdl/foundation.ttl")).expect("the foundation");
     TestWorkspace::new(
-        "rdl: rdl/region.yaml\nsources:\n  assets: { path: assets.csv, infer_types: false }\n  subs: { path: substations.csv, infer_types: false }\noutput: out\n",
+        "rdl: [rdl/foundation.ttl, rdl/region.yaml]\nsources:\n  assets: { path: assets.csv, infer_types: false }\n  subs: { path: substations.csv, infer_types: false }\noutput: out\n",
     )
     .with_file("rdl/region.yaml", &rdl)
+    .with_file("rdl/foundation.ttl", &foundation)
     .with_file(
         "assets.csv",
         "Asset ID,Type,Power,Site,Feeder\n\

@@ -6,7 +6,7 @@ use crate::support::TestWorkspace;
 
 const CONFIG: &str = "\
 rdl:
-  - rdl/upper.ttl
+  - { path: rdl/upper.ttl, foundation: true }
   - rdl/telecom.rdf
   - rdl/states.ttl
   - rdl/units.ttl
@@ -222,4 +222,27 @@ fn rdl_finds_the_right_word() {
         "{}",
         unknown.stderr
     );
+}
+
+#[test]
+fn columns_are_grounded_only_when_their_classes_reach_the_foundation() {
+    let level = |ws: &TestWorkspace, column: &str| -> String {
+        let report = std::fs::read_to_string(ws.path().join("out/report.json")).expect("report");
+        let report: serde_json::Value = serde_json::from_str(&report).expect("json");
+        report["slices"][0]["digitalisation"]
+            .as_array()
+            .and_then(|columns| columns.iter().find(|c| c["column"] == column))
+            .map(|c| c["level"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    let ws = workspace();
+    ws.run(&["run"]);
+    assert_eq!(level(&ws, "Power W"), "grounded");
+    assert_eq!(level(&ws, "Commissioned"), "implicit", "it has a failure");
+    let ws = workspace().with_file(
+        "thinslice.yaml",
+        &CONFIG.replace("{ path: rdl/upper.ttl, foundation: true }", "rdl/upper.ttl"),
+    );
+    ws.run(&["run"]);
+    assert_eq!(level(&ws, "Power W"), "explicit");
 }
