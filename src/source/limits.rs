@@ -55,7 +55,7 @@ pub(super) fn check_compound_file(source: &Source) -> Result<(), SourceError> {
                 Some((sheet, _)) => Err(too_many_cells(
                     source,
                     &sheet,
-                    "cells in the area its cells span",
+                    "cells in the area its cells span or its dimensions record claims",
                 )),
                 None => Ok(()),
             }

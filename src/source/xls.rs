@@ -1,7 +1,9 @@
 //! A legacy `.xls` looked at before calamine reads it. calamine lays each sheet out as a
 //! dense grid spanning its first and last cell, for every sheet at once, when the file is
 //! opened: a damaged file with one cell at row 65,535 and column 65,535 asked for billions
-//! of cells. Here the workbook stream's cell records are scanned for each sheet's extent.
+//! of cells; and it reserves room for as many cells as a sheet's Dimensions record claims,
+//! which a damaged file puts at a trillion. Here the workbook stream's records are scanned
+//! for each sheet's extent first.
 
 use std::io::Read;
 
@@ -46,11 +48,13 @@ fn records(stream: &[u8], at: usize) -> impl Iterator<Item = (u16, &[u8])> {
 fn area(stream: &[u8], at: usize) -> u64 {
     let (mut rows, mut columns) = ((u16::MAX, 0u16), (u16::MAX, 0u16));
     let mut depth = 0usize;
+    let mut claimed = 0u64;
     for (kind, data) in records(stream, at) {
         match kind {
             BOF => depth += 1,
             EOF if depth <= 1 => break,
             EOF => depth -= 1,
+            DIMENSIONS => claimed = claimed.max(dimensions_area(data)),
             _ => {}
         }
         let Some((row, first, last)) = cell_position(kind, data) else {
@@ -60,10 +64,42 @@ fn area(stream: &[u8], at: usize) -> u64 {
         columns = (columns.0.min(first), columns.1.max(last));
     }
     if rows.0 > rows.1 {
-        return 0;
+        return claimed;
     }
     let span = |(low, high): (u16, u16)| u64::from(high.saturating_sub(low)) + 1;
-    span(rows) * span(columns)
+    claimed.max(span(rows) * span(columns))
+}
+
+const DIMENSIONS: u16 = 0x0200;
+
+/// The cells calamine reserves room for from a Dimensions record, computed as it does
+/// (first and last row and column; a first row past the last wraps around).
+fn dimensions_area(data: &[u8]) -> u64 {
+    let u16_at = |at: usize| {
+        data.get(at..at + 2)
+            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let u32_at = |at: usize| {
+        data.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let read = match data.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        _ => return 0,
+    };
+    let (Some(first_row), Some(last_row), Some(mut first_column), Some(last_column)) = read else {
+        return 0;
+    };
+    if first_column > 0xFF || last_column < first_column {
+        first_column = 0;
+    }
+    if last_row == 0 || last_column == 0 {
+        return 1;
+    }
+    let rows = (last_row - 1).wrapping_sub(first_row).wrapping_add(1);
+    let columns = (last_column - 1).wrapping_sub(first_column).wrapping_add(1);
+    u64::from(rows).saturating_mul(u64::from(columns))
 }
 
 /// The row and the first and last column of a record that holds cells.
