@@ -4,7 +4,7 @@ use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::job;
-use crate::rdl::browse;
+use crate::rdl::{browse, export};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -29,6 +29,15 @@ pub enum RdlCommand {
         /// A key, CURIE, IRI, local name or unit symbol.
         term: String,
     },
+    /// Write the RDL out: `turtle` (OWL classes and properties, SKOS code lists, QUDT units)
+    /// or `shacl` (shapes of the requirements and value constraints).
+    Export {
+        #[arg(value_enum)]
+        what: ExportPart,
+        /// Write to this file (replaced whole, atomically) instead of stdout.
+        #[arg(long, short = 'o')]
+        output: Option<std::path::PathBuf>,
+    },
     /// Find terms by label and description.
     Search {
         text: String,
@@ -38,9 +47,27 @@ pub enum RdlCommand {
     },
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportPart {
+    Turtle,
+    Shacl,
+}
+
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
     let rdl = job::rdl(&workspace)?;
+    if let RdlCommand::Export { what, output } = &args.command {
+        let part = match what {
+            ExportPart::Turtle => export::Part::Vocabulary,
+            ExportPart::Shacl => export::Part::Shapes,
+        };
+        let bytes = job::export_rdl(&rdl, part)?;
+        match output {
+            Some(path) => crate::output::write_text(path, &String::from_utf8_lossy(&bytes))?,
+            None => print(&String::from_utf8_lossy(&bytes))?,
+        }
+        return Ok(Outcome::Conformant);
+    }
     let (json, text) = match &args.command {
         RdlCommand::Classes { under, tree } => {
             let list = browse::classes(&rdl, under.as_deref(), *tree)
@@ -55,6 +82,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             let hits = browse::search(&rdl, text, *limit);
             (serde_json::to_value(&hits), hits.text())
         }
+        RdlCommand::Export { .. } => return Ok(Outcome::Conformant),
     };
     match ctx.format {
         OutputFormat::Json => {

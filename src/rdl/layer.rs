@@ -85,7 +85,9 @@ pub(super) struct SchemeDraft {
 /// What a SHACL property shape requires of a class's things.
 #[derive(Debug, Clone)]
 pub(super) struct ShapeRule {
-    pub class: Ref,
+    /// The class whose things it constrains; None for the subjects of the property
+    /// (`sh:targetSubjectsOf`), where it can only bound values.
+    pub class: Option<Ref>,
     pub property: Ref,
     pub required: bool,
     pub min: Option<f64>,
@@ -462,13 +464,18 @@ impl Resolver {
         properties: &mut BTreeMap<String, Property>,
     ) {
         for shape in shapes {
-            let class = self.resolve(Term::Class, &shape.class);
-            let property = self.resolve(Term::Property, &shape.property);
-            let (Some(class), Some(key)) = (class, property) else {
+            let class = match &shape.class {
+                Some(class) => match self.resolve(Term::Class, class) {
+                    Some(key) => Some(key),
+                    None => continue,
+                },
+                None => None,
+            };
+            let Some(key) = self.resolve(Term::Property, &shape.property) else {
                 continue;
             };
             if shape.required
-                && let Some(class) = classes.get_mut(&class)
+                && let Some(class) = class.and_then(|c| classes.get_mut(&c))
                 && !class.requires.contains(&key)
             {
                 class.requires.push(key.clone());

@@ -6,6 +6,7 @@
 
 pub mod browse;
 mod error;
+pub mod export;
 mod layer;
 mod names;
 mod rdf;

@@ -203,6 +203,14 @@ impl Reader<'_> {
             _ if object => (Some(Datatype::Link), None, None),
             _ => (None, None, None),
         };
+        let unit = [v(QUDT, "hasUnit"), v(QUDT, "unit")]
+            .iter()
+            .flat_map(|p| self.named(subject, p))
+            .next()
+            .map(|u| Ref {
+                name: u,
+                at: self.graph.at(iri),
+            });
         let parent = self
             .named(subject, &v(RDFS, "subPropertyOf"))
             .first()
@@ -224,7 +232,7 @@ impl Reader<'_> {
             description,
             domain,
             datatype,
-            unit: None,
+            unit,
             values,
             range,
             min: None,
@@ -329,7 +337,12 @@ impl Reader<'_> {
 
     /// A SHACL node shape's property shapes, for the classes it targets.
     fn shape(&mut self, subject: &NamedOrBlankNode) {
-        let mut targets = self.named(subject, &v(SH, "targetClass"));
+        let mut targets: Vec<Option<String>> = self
+            .named(subject, &v(SH, "targetClass"))
+            .into_iter()
+            .map(Some)
+            .collect();
+        let subjects_of = self.named(subject, &v(SH, "targetSubjectsOf"));
         let shape_iri = match subject {
             NamedOrBlankNode::NamedNode(n) => n.as_str().to_string(),
             NamedOrBlankNode::BlankNode(_) => String::new(),
@@ -344,7 +357,7 @@ impl Reader<'_> {
                 .next()
                 .is_some()
         {
-            targets.push(shape_iri.clone()); // an implicit target: the shape is the class
+            targets.push(Some(shape_iri.clone())); // an implicit target: the shape is the class
         }
         let shapes: Vec<NamedOrBlankNode> = self
             .graph
@@ -360,13 +373,15 @@ impl Reader<'_> {
                 continue;
             };
             self.shape_property(property_shape, &path, &shape_iri);
-            for target in &targets {
+            // A shape for the subjects of its own path bounds the property's values.
+            let own = subjects_of.contains(&path).then_some(None);
+            for target in targets.iter().cloned().chain(own) {
                 let at = self.graph.at(&shape_iri);
                 self.draft.shapes.push(ShapeRule {
-                    class: Ref {
-                        name: target.clone(),
+                    class: target.map(|name| Ref {
+                        name,
                         at: at.clone(),
-                    },
+                    }),
                     property: Ref {
                         name: path.clone(),
                         at,

@@ -246,3 +246,62 @@ fn columns_are_grounded_only_when_their_classes_reach_the_foundation() {
     ws.run(&["run"]);
     assert_eq!(level(&ws, "Power W"), "explicit");
 }
+
+#[test]
+fn the_example_rdl_exported_to_turtle_and_shacl_loads_back_the_same() {
+    let ws = TestWorkspace::example();
+    ws.run(&["rdl", "export", "turtle", "-o", "rdl/exported.ttl"])
+        .expect(0);
+    ws.run(&["rdl", "export", "shacl", "-o", "rdl/exported-shapes.ttl"])
+        .expect(0);
+    let exported = std::fs::read_to_string(ws.path().join("rdl/exported.ttl")).expect("export");
+    assert!(exported.contains("rdl:Pump a owl:Class ;"), "{exported}");
+    let shapes =
+        std::fs::read_to_string(ws.path().join("rdl/exported-shapes.ttl")).expect("shapes");
+    assert!(shapes.contains("sh:targetClass rdl:Pump"), "{shapes}");
+
+    // The workspace on the exported RDL alone: the same RDL, the same outputs.
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    let layered = config.replace(
+        "  - { path: rdl/foundation.ttl, foundation: true }\n  - rdl/region.yaml\n",
+        "  - { path: rdl/exported.ttl, foundation: true }\n  - rdl/exported-shapes.ttl\n",
+    );
+    assert_ne!(
+        layered, config,
+        "the example's rdl: is as this test expects"
+    );
+    let ws = ws.with_file("thinslice.yaml", &layered);
+    let again = ws.run(&["rdl", "export", "turtle"]).expect(0);
+    assert_eq!(again.stdout, exported);
+    let shapes_again = ws.run(&["rdl", "export", "shacl"]).expect(0);
+    assert_eq!(shapes_again.stdout, shapes);
+    let test = ws.run(&["test"]).expect(0);
+    assert!(
+        test.stdout
+            .contains("ok: 5 slice(s) match their expectations"),
+        "{}",
+        test.stdout
+    );
+}
+
+#[test]
+fn run_writes_the_part_of_the_rdl_the_data_uses_beside_it() {
+    let ws = workspace();
+    ws.run(&["run"]);
+    let rdl = std::fs::read_to_string(ws.path().join("out/rdl.ttl")).expect("out/rdl.ttl");
+    for line in [
+        "ex:Pump a owl:Class ;",
+        "rdfs:subClassOf ies:Device .",
+        "ies:Device a owl:Class ;",
+        "ies:Element a owl:Class ;",
+        "ex:ratedPower a owl:DatatypeProperty ;",
+        "qudt:hasUnit unit:KiloW .",
+        "unit:KiloW a qudt:Unit ;",
+        "st:in-service a skos:Concept ;",
+        "sh:targetClass ex:Pump",
+    ] {
+        assert!(rdl.contains(line), "no {line:?} in\n{rdl}");
+    }
+    // Only what the data uses: no class of the telecom ontology.
+    assert!(!rdl.contains("CoreExchange"), "{rdl}");
+}
