@@ -49,6 +49,60 @@ pub fn rdl_yaml(data: &[u8]) {
     }
 }
 
+/// An RDL layer in RDF (Turtle, N-Triples or RDF/XML, by the first byte). One that loads
+/// must export to Turtle and SHACL that load back to the same export: the round trip
+/// `thinslice rdl export` promises.
+pub fn rdl_rdf(data: &[u8]) {
+    use crate::rdl::export::{self, Part};
+    use crate::rdl::{LayerFile, Prefixes, RdlFormat};
+    let Some((&pick, data)) = data.split_first() else {
+        return;
+    };
+    let (format, name) = [
+        (RdlFormat::Turtle, "layer.ttl"),
+        (RdlFormat::NTriples, "layer.nt"),
+        (RdlFormat::RdfXml, "layer.rdf"),
+    ][usize::from(pick % 3)];
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let layer = |name: &str, bytes: &[u8], format| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).ok()?;
+        Some(LayerFile {
+            path,
+            display: name.to_string(),
+            format,
+            foundation: true,
+        })
+    };
+    let Some(file) = layer(name, data, format) else {
+        return;
+    };
+    let rdl = match Rdl::load_layers(&[file], Prefixes::default()) {
+        Ok(rdl) => rdl,
+        Err(e) => return render(&e),
+    };
+    let written = |rdl: &Rdl, part| export::turtle(rdl, &export::triples(rdl, part, None)).ok();
+    let (Some(vocabulary), Some(shapes)) =
+        (written(&rdl, Part::Vocabulary), written(&rdl, Part::Shapes))
+    else {
+        return;
+    };
+    let (Some(a), Some(b)) = (
+        layer("exported.ttl", &vocabulary, RdlFormat::Turtle),
+        layer("shapes.ttl", &shapes, RdlFormat::Turtle),
+    ) else {
+        return;
+    };
+    let again = match Rdl::load_layers(&[a, b], Prefixes::default()) {
+        Ok(again) => again,
+        Err(e) => panic!("the export does not load back: {e:?}"),
+    };
+    assert!(
+        written(&again, Part::Vocabulary) == Some(vocabulary),
+        "the export loads back to another RDL"
+    );
+}
+
 /// A slice file.
 pub fn slice_yaml(data: &[u8]) {
     let Some(text) = text(data) else { return };

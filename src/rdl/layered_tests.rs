@@ -19,7 +19,7 @@ fn layer(name: &str) -> LayerFile {
 }
 
 /// A layer of the given text, written in `dir` under `name`.
-fn written(dir: &tempfile::TempDir, name: &str, text: &str) -> LayerFile {
+fn written_layer(dir: &tempfile::TempDir, name: &str, text: &str) -> LayerFile {
     let path = dir.path().join(name);
     std::fs::write(&path, text).expect("write");
     LayerFile {
@@ -166,7 +166,7 @@ fn shacl_shapes_add_requirements_and_bounds() {
 #[test]
 fn names_found_in_no_layer_or_in_several_are_reported_with_candidates() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let own = written(
+    let own = written_layer(
         &dir,
         "own.yaml",
         "namespace: https://rdl.example.org/own#\nclasses:\n  Asset: { parents: [Entity] }\n  Pipe: { parents: [Asset] }\n  Cable: { parents: [ies:Devise] }\n  Duct: { parents: [nope:Thing] }\n",
@@ -186,7 +186,7 @@ fn names_found_in_no_layer_or_in_several_are_reported_with_candidates() {
 #[test]
 fn an_rdf_syntax_error_is_located_in_its_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let layers = [written(
+    let layers = [written_layer(
         &dir,
         "broken.ttl",
         "@prefix ex: <https://x.test/> .\n\nex:A a ex:Class ;\n    ex:label \"unclosed .\n",
@@ -209,7 +209,7 @@ fn an_rdf_syntax_error_is_located_in_its_file() {
 #[test]
 fn a_property_without_a_range_is_text_with_a_warning() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let layers = [written(
+    let layers = [written_layer(
         &dir,
         "notes.nt",
         "<https://x.test/note> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/1999/02/22-rdf-syntax-ns#Property> .\n",
@@ -240,4 +240,27 @@ fn grounded_means_reaching_the_foundations_top() {
     let rdl = Rdl::load_layers(&unmarked, Prefixes::default()).expect("loads");
     assert!(rdl.foundation.is_empty());
     assert!(!rdl.grounded("Pump") && !rdl.grounded("Element"));
+}
+
+#[test]
+fn every_layer_exports_to_turtle_and_shacl_that_load_back_the_same() {
+    use super::export::{Part, triples, turtle};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let original = layered();
+    let written = |rdl: &Rdl, part| turtle(rdl, &triples(rdl, part, None)).expect("turtle");
+    let vocabulary = written(&original, Part::Vocabulary);
+    let shapes = written(&original, Part::Shapes);
+    let text = |bytes: &[u8]| String::from_utf8(bytes.to_vec()).expect("UTF-8");
+    let layers = [
+        written_layer(&dir, "exported.ttl", &text(&vocabulary)),
+        written_layer(&dir, "shapes.ttl", &text(&shapes)),
+    ];
+    let again = Rdl::load_layers(&layers, Prefixes::default()).expect("loads back");
+    assert_eq!(text(&written(&again, Part::Vocabulary)), text(&vocabulary));
+    assert_eq!(text(&written(&again, Part::Shapes)), text(&shapes));
+    assert_eq!(again.required("Pump"), original.required("Pump"));
+    assert_eq!(
+        again.conversion("DEG_C", "K"),
+        original.conversion("DEG_C", "K")
+    );
 }
