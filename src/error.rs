@@ -88,6 +88,13 @@ pub enum Error {
     #[diagnostic(transparent)]
     Problems(Problems<Error>),
 
+    #[error("thinslice cannot tell the format of RDL file {path}")]
+    #[diagnostic(
+        code(thinslice::rdl::format),
+        help("name it .yaml, .ttl, .nt, .rdf or .owl")
+    )]
+    RdlFormatOf { path: String },
+
     #[error("no term of the RDL is written `{name}`")]
     #[diagnostic(code(thinslice::rdl::term), help("{help}"))]
     UnknownTerm { name: String, help: String },

@@ -196,85 +196,6 @@ pub fn test(
 }
 
 /// What source `id` holds, column by column, with the `top` most frequent values of each.
-/// The workspace's RDL, every layer read and checked.
-pub fn rdl(workspace: &Workspace) -> Result<Rdl> {
-    if workspace.rdl.is_empty() {
-        return Err(Error::NoRdl);
-    }
-    Ok(Rdl::load_layers(
-        &workspace.rdl,
-        workspace.prefixes.clone(),
-    )?)
-}
-
-/// The part of the RDL the mapped slices use, as Turtle beside the data's RDF (`rdl.ttl` in
-/// the output folder), so a consumer who receives only the outputs has the classes' chain to
-/// the top, labels, properties, code lists and units. None when nothing was mapped.
-fn used_rdl(
-    workspace: &Workspace,
-    checked: &Linted,
-    runs: &[SliceRun],
-) -> Result<Option<AtomicFile>> {
-    let Some(rdl) = checked.rdl.as_ref() else {
-        return Ok(None);
-    };
-    let mut used = crate::rdl::export::Used::default();
-    for run in runs {
-        let Some(mapping) = checked.mapping_of(&run.account.slice) else {
-            continue;
-        };
-        used.classes
-            .extend(mapping.classes().into_iter().map(str::to_string));
-        used.properties
-            .extend(mapping.properties.iter().map(|r| r.property.clone()));
-        used.properties
-            .extend(mapping.links.iter().map(|l| l.property.clone()));
-    }
-    if used.classes.is_empty() {
-        return Ok(None);
-    }
-    let path = workspace.output_dir.join("rdl.ttl");
-    let triples = crate::rdl::export::triples(rdl, crate::rdl::export::Part::Both, Some(&used));
-    let bytes = crate::rdl::export::turtle(rdl, &triples).map_err(|source| Error::Io {
-        what: "the RDL the data uses".into(),
-        source,
-    })?;
-    let (atomic, mut file) = AtomicFile::create(&path)?;
-    std::io::Write::write_all(&mut file, &bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| atomic.error(e))?;
-    Ok(Some(atomic))
-}
-
-/// The RDL's `part` as Turtle.
-pub fn export_rdl(rdl: &Rdl, part: crate::rdl::export::Part) -> Result<Vec<u8>> {
-    let triples = crate::rdl::export::triples(rdl, part, None);
-    crate::rdl::export::turtle(rdl, &triples).map_err(|source| Error::Io {
-        what: "the exported RDL".into(),
-        source,
-    })
-}
-
-/// The error of a name that finds no term of the RDL, or several.
-pub fn unknown_term(name: &str, unresolved: crate::rdl::Unresolved) -> Error {
-    let help = match unresolved {
-        crate::rdl::Unresolved::Unknown(known) => {
-            diag::suggest(name, known.iter().map(String::as_str), "terms")
-        }
-        crate::rdl::Unresolved::Ambiguous(keys) => {
-            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
-            format!(
-                "it names terms of several layers: write one of {}",
-                keys.join(", ")
-            )
-        }
-    };
-    Error::UnknownTerm {
-        name: name.to_string(),
-        help,
-    }
-}
-
 pub fn profile(
     workspace: &Workspace,
     id: &str,
@@ -345,7 +266,7 @@ fn execute(
     }
     let mut written = written;
     if files.things && files.formats.triples().next().is_some() {
-        written.extend(used_rdl(workspace, &checked, &runs)?);
+        written.extend(crate::terms::used_rdl(workspace, &checked, &runs)?);
     }
     output::commit_all(&workspace.output_dir, written)?;
     let source_levels = source_levels(&checked.plan, &runs);

@@ -16,8 +16,9 @@
 //!    from the expectations), `profile` (what a source holds).
 //! 4. `error`: every module's error as one.
 //! 5. Orchestration: `pipeline` (slices checked against their sources, sources in waves,
-//!    a source cut batch by batch), `lint` (every static check), `stream` (one slice's
-//!    batches through mapping, checks and writers), `job` (each command's job).
+//!    a source cut batch by batch), `lint` (every static check), `terms` (the RDL's own jobs:
+//!    browse, export, diff), `stream` (one slice's batches through mapping, checks and
+//!    writers), `job` (each command's job).
 //!
 //! The command layer, [`cli`] and [`cmd`], parses arguments, calls `job`, and is the only
 //! code that prints.
@@ -47,6 +48,7 @@ pub(crate) mod report;
 pub(crate) mod slice;
 pub(crate) mod source;
 pub(crate) mod stream;
+pub(crate) mod terms;
 pub(crate) mod workspace;
 
 /// Entry points for the fuzz targets in `fuzz/`.

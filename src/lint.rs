@@ -142,6 +142,30 @@ impl Summary {
     }
 }
 
+/// A mapping file's name, and the mapping or what is wrong with it.
+pub type Checked = (String, std::result::Result<Mapping, Vec<String>>);
+
+/// Each mapping file checked against `rdl` (another version of the RDL, say).
+pub fn mappings_against(workspace: &Workspace, rdl: &Rdl) -> Result<Vec<Checked>> {
+    let (plan, _) = Plan::survey(workspace, &[])?;
+    let slices = plan.slice_columns();
+    let known: Vec<&str> = plan.slices.iter().map(|s| s.name.as_str()).collect();
+    let scope = mapping::Scope {
+        rdl,
+        slices: &slices,
+        known_slices: &known,
+    };
+    Ok(mapping_files(workspace)
+        .into_iter()
+        .map(|path| {
+            let display = workspace.display_path(&path);
+            let loaded = Mapping::load(&path, display.clone(), &scope)
+                .map_err(|errors| errors.iter().map(|e| e.to_string()).collect());
+            (display, loaded)
+        })
+        .collect())
+}
+
 /// The mapping files, sorted by name; a missing folder has none.
 fn mapping_files(workspace: &Workspace) -> Vec<std::path::PathBuf> {
     diag::yaml_files(&workspace.mappings_dir).unwrap_or_default()

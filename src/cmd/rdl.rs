@@ -3,8 +3,8 @@
 use super::{Context, Outcome, print, print_json};
 use crate::cli::OutputFormat;
 use crate::error::Result;
-use crate::job;
 use crate::rdl::{browse, export};
+use crate::terms;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,6 +38,12 @@ pub enum RdlCommand {
         #[arg(long, short = 'o')]
         output: Option<std::path::PathBuf>,
     },
+    /// What a new version of an RDL file changes (terms added, removed, re-parented,
+    /// requirements, datatypes, units, allowed values) and which mappings it breaks.
+    Diff {
+        old: std::path::PathBuf,
+        new: std::path::PathBuf,
+    },
     /// Find terms by label and description.
     Search {
         text: String,
@@ -55,13 +61,21 @@ pub enum ExportPart {
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let rdl = job::rdl(&workspace)?;
+    if let RdlCommand::Diff { old, new } = &args.command {
+        let diff = terms::rdl_diff(&workspace, old, new)?;
+        match ctx.format {
+            OutputFormat::Json => print_json(&diff)?,
+            OutputFormat::Text => print(&diff.text())?,
+        }
+        return Ok(Outcome::Conformant);
+    }
+    let rdl = terms::rdl(&workspace)?;
     if let RdlCommand::Export { what, output } = &args.command {
         let part = match what {
             ExportPart::Turtle => export::Part::Vocabulary,
             ExportPart::Shacl => export::Part::Shapes,
         };
-        let bytes = job::export_rdl(&rdl, part)?;
+        let bytes = terms::export_rdl(&rdl, part)?;
         match output {
             Some(path) => crate::output::write_text(path, &String::from_utf8_lossy(&bytes))?,
             None => print(&String::from_utf8_lossy(&bytes))?,
@@ -71,18 +85,18 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let (json, text) = match &args.command {
         RdlCommand::Classes { under, tree } => {
             let list = browse::classes(&rdl, under.as_deref(), *tree)
-                .map_err(|e| job::unknown_term(under.as_deref().unwrap_or_default(), e))?;
+                .map_err(|e| terms::unknown_term(under.as_deref().unwrap_or_default(), e))?;
             (serde_json::to_value(&list), list.text())
         }
         RdlCommand::Show { term } => {
-            let card = browse::show(&rdl, term).map_err(|e| job::unknown_term(term, e))?;
+            let card = browse::show(&rdl, term).map_err(|e| terms::unknown_term(term, e))?;
             (serde_json::to_value(&card), card.text())
         }
         RdlCommand::Search { text, limit } => {
             let hits = browse::search(&rdl, text, *limit);
             (serde_json::to_value(&hits), hits.text())
         }
-        RdlCommand::Export { .. } => return Ok(Outcome::Conformant),
+        RdlCommand::Export { .. } | RdlCommand::Diff { .. } => return Ok(Outcome::Conformant),
     };
     match ctx.format {
         OutputFormat::Json => {

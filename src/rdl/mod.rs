@@ -5,6 +5,7 @@
 //! N-Triples, RDF/XML). Every term keeps its own IRI.
 
 pub mod browse;
+pub mod diff;
 mod error;
 pub mod export;
 mod layer;

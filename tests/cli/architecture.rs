@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "error",
     "pipeline",
     "lint",
+    "terms",
     "stream",
     "job",
     "fuzz",

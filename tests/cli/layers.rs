@@ -305,3 +305,45 @@ fn run_writes_the_part_of_the_rdl_the_data_uses_beside_it() {
     // Only what the data uses: no class of the telecom ontology.
     assert!(!rdl.contains("CoreExchange"), "{rdl}");
 }
+
+#[test]
+fn rdl_diff_says_what_a_new_version_changes_and_which_mappings_it_breaks() {
+    let ws = TestWorkspace::example();
+    let region = std::fs::read_to_string(ws.path().join("rdl/region.yaml")).expect("region");
+    let v2 = region
+        .replace(
+            "Pump:             { label: pump, parents: [WaterAsset], requires: [ratedPower] }",
+            "Pump:             { label: pump, parents: [Asset], requires: [ratedPower] }",
+        )
+        .replace(
+            "  Valve:            { label: valve, parents: [WaterAsset], requires: [nominalDiameter] }\n",
+            "",
+        )
+        .replace("      Planned: planned\n", "");
+    assert_ne!(v2, region);
+    let ws = ws.with_file("rdl/region-v2.yaml", &v2);
+    let diff = ws
+        .run(&["rdl", "diff", "rdl/region.yaml", "rdl/region-v2.yaml"])
+        .expect(0);
+    assert_eq!(
+        diff.stdout,
+        "rdl/region.yaml → rdl/region-v2.yaml: 3 changes\n  \
+         class Pump: re-parented: WaterAsset → Asset  (used by mappings/water-pumps.yaml)\n  \
+         class Valve: removed (https://rdl.example.org/region#Valve)  (used by mappings/water-valves.yaml)\n  \
+         property operationalState: allowed values: added none, removed Planned  (used by mappings/power-substations.yaml, mappings/telecom-exchanges.yaml, mappings/water-pumps.yaml, mappings/water-valves.yaml)\n\
+         mappings that no longer pass against the new version:\n  \
+         mappings/water-valves.yaml: unknown class `Valve`\n"
+    );
+    let json = ws
+        .run(&[
+            "--format",
+            "json",
+            "rdl",
+            "diff",
+            "rdl/region.yaml",
+            "rdl/region-v2.yaml",
+        ])
+        .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(json["broken"][0]["mapping"], "mappings/water-valves.yaml");
+}
