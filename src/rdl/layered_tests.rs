@@ -264,3 +264,21 @@ fn every_layer_exports_to_turtle_and_shacl_that_load_back_the_same() {
         original.conversion("DEG_C", "K")
     );
 }
+
+#[test]
+fn a_layer_that_changes_a_terms_datatype_is_a_conflict_in_one_report_with_the_rest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let own = written_layer(
+        &dir,
+        "own.yaml",
+        "namespace: https://rdl.example.org/own#\nproperties:\n  ies:weight: { datatype: string }\n  size: { datatype: decimal, unit: furlong }\n",
+    );
+    let err = Rdl::load_layers(&[layer("upper.ttl"), own], Prefixes::default()).unwrap_err();
+    assert_eq!(
+        messages(err),
+        [
+            "unknown unit `furlong`",
+            "property `weight` is a string here but a decimal in an earlier layer",
+        ]
+    );
+}
