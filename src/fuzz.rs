@@ -72,6 +72,7 @@ pub fn rdl_rdf(data: &[u8]) {
             display: name.to_string(),
             format,
             foundation: true,
+            table: None,
         })
     };
     let Some(file) = layer(name, data, format) else {

@@ -134,6 +134,7 @@ pub fn rdl_diff(
             display: path.display().to_string(),
             format,
             foundation: false,
+            table: None,
         })
     };
     let same = |a: &std::path::Path, b: &std::path::Path| {

@@ -16,6 +16,38 @@ pub enum RdlError {
     #[diagnostic(transparent)]
     Problems(Problems<RdlError>),
 
+    /// A table layer's source could not be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Source(Box<crate::source::SourceError>),
+
+    #[error("the RDL table has no column `{column}` (source `{source_id}`)")]
+    #[diagnostic(code(thinslice::rdl::table_column), help("{help}"))]
+    TableColumn {
+        column: String,
+        source_id: String,
+        help: String,
+        #[source_code]
+        src: SourceText,
+        #[label("the table's columns are named here")]
+        span: SourceSpan,
+    },
+
+    #[error("{place}: `{value}` is not {expected}")]
+    #[diagnostic(
+        code(thinslice::rdl::table_value),
+        help("correct the cell in the table, or the column named for it here")
+    )]
+    TableValue {
+        place: String,
+        value: String,
+        expected: String,
+        #[source_code]
+        src: SourceText,
+        #[label("the table layer")]
+        span: SourceSpan,
+    },
+
     #[error("unknown {kind} `{name}`")]
     #[diagnostic(code(thinslice::rdl::unknown), help("{help}"))]
     Unknown {
@@ -171,4 +203,10 @@ pub enum RdlError {
         #[label("in a cycle")]
         span: SourceSpan,
     },
+}
+
+impl RdlError {
+    pub(crate) fn from_source(e: crate::source::SourceError) -> Self {
+        Self::Source(Box::new(e))
+    }
 }

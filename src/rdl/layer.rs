@@ -34,6 +34,8 @@ pub(super) struct ClassDraft {
     pub parents: Vec<Ref>,
     pub requires: Vec<Ref>,
     pub at: At,
+    /// Where it is defined when that is not `at` (a table's row): `file:line`, `book:Sheet!A7`.
+    pub place: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +63,8 @@ pub(super) struct PropertyDraft {
     /// The property it specialises, whose datatype it takes when it has none.
     pub parent: Option<Ref>,
     pub at: At,
+    /// Where it is defined when that is not `at` (a table's row).
+    pub place: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -214,7 +218,14 @@ fn merge(into: &mut Draft, seen: &mut Seen, layer: Draft) {
             _ => {}
         }
         known.unit = known.unit.take().or(property.unit);
-        known.values = known.values.take().or(property.values);
+        known.values = match (known.values.take(), property.values) {
+            // Pick-lists arrive a value at a time.
+            (Some(Values::Listed(mut codes)), Some(Values::Listed(more))) => {
+                codes.extend(more);
+                Some(Values::Listed(codes))
+            }
+            (values, more) => values.or(more),
+        };
         known.range = known.range.take().or(property.range);
         known.min = known.min.or(property.min);
         known.max = known.max.or(property.max);
@@ -381,7 +392,10 @@ impl Resolver {
                 iri: c.iri.clone(),
                 label: c.label.clone(),
                 description: c.description.clone(),
-                defined: c.at.src.place(c.at.span.offset()),
+                defined: c
+                    .place
+                    .clone()
+                    .unwrap_or_else(|| c.at.src.place(c.at.span.offset())),
                 parents,
                 requires,
             };
@@ -416,7 +430,10 @@ impl Resolver {
                 iri: p.iri.clone(),
                 label: p.label.clone(),
                 description: p.description.clone(),
-                defined: p.at.src.place(p.at.span.offset()),
+                defined: p
+                    .place
+                    .clone()
+                    .unwrap_or_else(|| p.at.src.place(p.at.span.offset())),
                 domain,
                 datatype,
                 unit,

@@ -15,6 +15,7 @@ fn layer(name: &str) -> LayerFile {
         path,
         display: name.to_string(),
         foundation: name == "upper.ttl",
+        table: None,
     }
 }
 
@@ -27,6 +28,7 @@ fn written_layer(dir: &tempfile::TempDir, name: &str, text: &str) -> LayerFile {
         path,
         display: name.to_string(),
         foundation: false,
+        table: None,
     }
 }
 
@@ -234,6 +236,7 @@ fn grounded_means_reaching_the_foundations_top() {
     let unmarked: Vec<LayerFile> = ["upper.ttl", "water.yaml", "units.ttl", "states.ttl"]
         .map(|name| LayerFile {
             foundation: false,
+            table: None,
             ..layer(name)
         })
         .to_vec();

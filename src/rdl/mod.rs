@@ -11,6 +11,7 @@ pub mod export;
 mod layer;
 mod names;
 mod rdf;
+mod table;
 mod vocabulary;
 mod yaml;
 
@@ -23,6 +24,7 @@ use serde::Deserialize;
 pub use error::RdlError;
 pub use layer::Names;
 pub use names::{Prefixes, Unresolved};
+pub use table::{TableColumns, TableKind, TableLayer};
 
 use crate::diag::{Term, YamlFile};
 
@@ -143,6 +145,9 @@ pub enum RdlFormat {
     NTriples,
     #[serde(rename = "rdfxml")]
     RdfXml,
+    /// A classification table or data dictionary, read as a source (see [`TableLayer`]).
+    #[serde(skip)]
+    Table,
 }
 
 impl RdlFormat {
@@ -168,6 +173,8 @@ pub struct LayerFile {
     pub format: RdlFormat,
     /// The foundation model: terms are grounded when their classes reach its top classes.
     pub foundation: bool,
+    /// For a table layer: its source and the roles of its columns.
+    pub table: Option<Box<TableLayer>>,
 }
 
 impl Rdl {
@@ -190,16 +197,19 @@ impl Rdl {
         let mut drafts = Vec::new();
         let mut failed = Vec::new();
         for layer in layers {
-            let drafted = YamlFile::read(&layer.path, layer.display.clone())
-                .map_err(RdlError::from)
-                .and_then(|file| match layer.format {
-                    RdlFormat::Yaml => yaml::draft(&file, &known),
-                    format => rdf::draft(&file, format),
-                })
-                .map(|mut draft| {
-                    draft.foundation = layer.foundation;
-                    draft
-                });
+            let drafted = match &layer.table {
+                Some(table) => table::draft(table),
+                None => YamlFile::read(&layer.path, layer.display.clone())
+                    .map_err(RdlError::from)
+                    .and_then(|file| match layer.format {
+                        RdlFormat::Yaml => yaml::draft(&file, &known),
+                        format => rdf::draft(&file, format),
+                    }),
+            };
+            let drafted = drafted.map(|mut draft| {
+                draft.foundation = layer.foundation;
+                draft
+            });
             match drafted {
                 Ok(draft) => {
                     for (prefix, namespace) in &draft.prefixes {
@@ -333,6 +343,7 @@ mod tests {
             display: name.to_string(),
             format,
             foundation,
+            table: None,
         };
         let layers = [
             layer("rdl/foundation.ttl", RdlFormat::Turtle, true),

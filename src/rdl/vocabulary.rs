@@ -171,6 +171,7 @@ impl Reader<'_> {
             parents,
             requires: Vec::new(),
             at: self.graph.at(iri),
+            place: None,
         });
     }
 
@@ -240,6 +241,7 @@ impl Reader<'_> {
             pattern: None,
             parent,
             at: self.graph.at(iri),
+            place: None,
         });
     }
 
@@ -442,6 +444,7 @@ impl Reader<'_> {
             pattern: None,
             parent: None,
             at,
+            place: None,
         });
     }
 }

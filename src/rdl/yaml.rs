@@ -263,6 +263,7 @@ impl Loader<'_> {
                 parents: c.parents.iter().map(|p| self.reference(p)).collect(),
                 requires: c.requires.iter().map(|r| self.reference(r)).collect(),
                 at,
+                place: None,
             });
         }
     }
@@ -311,6 +312,7 @@ impl Loader<'_> {
             pattern: p.pattern.as_ref().map(|x| x.value.clone()),
             parent: None,
             at,
+            place: None,
         });
     }
 

@@ -60,6 +60,20 @@ pub enum WorkspaceError {
         span: SourceSpan,
     },
 
+    #[error("the RDL table's source `{source_id}` is not among the sources")]
+    #[diagnostic(
+        code(thinslice::workspace::rdl_table),
+        help("{help}; declare it under `sources:` like any source")
+    )]
+    TableSource {
+        source_id: String,
+        help: String,
+        #[source_code]
+        src: SourceText,
+        #[label("named here")]
+        span: SourceSpan,
+    },
+
     #[error("thinslice cannot tell the format of RDL file {path}")]
     #[diagnostic(
         code(thinslice::workspace::rdl_format),

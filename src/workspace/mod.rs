@@ -153,7 +153,7 @@ impl Workspace {
         let layers = yaml
             .rdl
             .as_ref()
-            .map(|setting| rdl::layers(&file, root, setting, &mut problems))
+            .map(|setting| rdl::layers(&file, root, setting, &sources, &mut problems))
             .unwrap_or_default();
         let quality = quality::thresholds(&file, yaml.quality).unwrap_or_else(|found| {
             problems.extend(found.into_iter().map(WorkspaceError::from));

@@ -9,7 +9,8 @@ use serde_saphyr::Spanned;
 
 use super::WorkspaceError;
 use crate::diag::YamlFile;
-use crate::rdl::{LayerFile, Prefixes, RdlFormat};
+use crate::rdl::{LayerFile, Prefixes, RdlFormat, TableColumns, TableKind, TableLayer};
+use crate::source::Source;
 
 /// `rdl:` as written.
 #[derive(Debug, Deserialize)]
@@ -23,29 +24,77 @@ pub(super) enum RdlSetting {
 #[serde(untagged)]
 pub(super) enum LayerYaml {
     Path(String),
-    Full {
-        path: String,
-        format: Option<RdlFormat>,
-        /// The layer is the foundation model: grounded terms reach its top classes.
-        #[serde(default)]
-        foundation: bool,
-    },
+    File(FileLayer),
+    Table(Box<TableLayerYaml>),
 }
 
-/// The layers `rdl:` names, each a file that is there in a format thinslice reads.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileLayer {
+    path: String,
+    format: Option<RdlFormat>,
+    /// The layer is the foundation model: grounded terms reach its top classes.
+    #[serde(default)]
+    foundation: bool,
+}
+
+/// `{ table: { source, kind, namespace, columns: { code, ... } } }`: a layer read from a
+/// source of the workspace.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TableLayerYaml {
+    table: TableYaml,
+    #[serde(default)]
+    foundation: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TableYaml {
+    source: String,
+    kind: TableKind,
+    namespace: String,
+    columns: TableColumns,
+    parent_by_prefix: Option<String>,
+}
+
+/// The layers `rdl:` names, each a file that is there in a format thinslice reads, or a
+/// table read from one of the `sources`.
 pub(super) fn layers(
     file: &YamlFile,
     root: &Path,
     setting: &Spanned<RdlSetting>,
+    sources: &BTreeMap<String, Source>,
     problems: &mut Vec<WorkspaceError>,
 ) -> Vec<LayerFile> {
-    let written: Vec<(&str, Option<RdlFormat>, bool)> = match &setting.value {
-        RdlSetting::One(layer) => vec![entry(layer)],
-        RdlSetting::Layers(layers) => layers.iter().map(entry).collect(),
+    let entries: Vec<&LayerYaml> = match &setting.value {
+        RdlSetting::One(layer) => vec![layer],
+        RdlSetting::Layers(layers) => layers.iter().collect(),
     };
     let span = file.span(&setting.referenced);
     let mut layers = Vec::new();
-    for (path, format, foundation) in written {
+    for layer in entries {
+        let (path, format, foundation) = match layer {
+            LayerYaml::Path(path) => (path.as_str(), None, false),
+            LayerYaml::File(f) => (f.path.as_str(), f.format, f.foundation),
+            LayerYaml::Table(t) => {
+                let at = file.sub_span(span, &t.table.source);
+                match sources.get(&t.table.source) {
+                    Some(source) => layers.push(table_layer(file, at, source, t)),
+                    None => problems.push(WorkspaceError::TableSource {
+                        source_id: t.table.source.clone(),
+                        help: crate::diag::suggest(
+                            &t.table.source,
+                            sources.keys().map(String::as_str),
+                            "sources",
+                        ),
+                        src: file.source(),
+                        span: at,
+                    }),
+                }
+                continue;
+            }
+        };
         let at = file.sub_span(span, path);
         let full = root.join(path);
         if !full.is_file() {
@@ -70,19 +119,35 @@ pub(super) fn layers(
             display: path.to_string(),
             format,
             foundation,
+            table: None,
         });
     }
     layers
 }
 
-fn entry(layer: &LayerYaml) -> (&str, Option<RdlFormat>, bool) {
-    match layer {
-        LayerYaml::Path(path) => (path, None, false),
-        LayerYaml::Full {
-            path,
-            format,
-            foundation,
-        } => (path, *format, *foundation),
+fn table_layer(
+    file: &YamlFile,
+    at: miette::SourceSpan,
+    source: &Source,
+    written: &TableLayerYaml,
+) -> LayerFile {
+    let t = &written.table;
+    LayerFile {
+        path: source.path.clone(),
+        display: source.display.clone(),
+        format: RdlFormat::Table,
+        foundation: written.foundation,
+        table: Some(Box::new(TableLayer {
+            source: source.clone(),
+            kind: t.kind,
+            namespace: t.namespace.clone(),
+            columns: t.columns.clone(),
+            parent_by_prefix: t.parent_by_prefix.clone(),
+            config: crate::diag::ConfigSpan {
+                src: file.source(),
+                span: at,
+            },
+        })),
     }
 }
 

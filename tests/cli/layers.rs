@@ -347,3 +347,105 @@ fn rdl_diff_says_what_a_new_version_changes_and_which_mappings_it_breaks() {
     let json: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(json["broken"][0]["mapping"], "mappings/water-valves.yaml");
 }
+
+/// A workspace whose RDL is kept in tables: a classification in Windows-1252 with two lines
+/// above its header and codes that nest by prefix, a data dictionary, pick-lists and units.
+fn tabular() -> TestWorkspace {
+    let config = "\
+rdl:
+  - table: { source: uniclass, kind: classes, namespace: \"https://rdl.example.org/uniclass#\", parent_by_prefix: _, columns: { code: Code, label: Title } }
+  - table: { source: units, kind: units, namespace: \"https://rdl.example.org/units#\", columns: { code: Symbol, label: Name, quantity: Quantity, factor: Factor } }
+  - table: { source: dictionary, kind: properties, namespace: \"https://rdl.example.org/dd#\", columns: { code: Name, label: Label, datatype: Type, unit: Unit, domain: Applies to } }
+  - table: { source: picklists, kind: values, namespace: \"https://rdl.example.org/dd#\", columns: { property: Property, code: Code, label: Label } }
+sources:
+  uniclass: { path: rdl/uniclass-products.csv, encoding: windows-1252, header_row: 3 }
+  units: { path: rdl/units.csv }
+  dictionary: { path: rdl/dictionary.csv }
+  picklists: { path: rdl/picklists.csv }
+";
+    TestWorkspace::new(config)
+        .with_fixture("rdl/uniclass-products.csv")
+        .with_file(
+            "rdl/units.csv",
+            "Symbol,Name,Quantity,Factor\nW,watt,power,1\nkW,kilowatt,power,1000\nm,metre,length,1\n",
+        )
+        .with_file(
+            "rdl/dictionary.csv",
+            "Name,Label,Type,Unit,Applies to\nratedPower,rated power,decimal,W,Pr_20_93_52\nstatus,status,code,,Pr\nserial,serial number,xsd:string,,\n",
+        )
+        .with_file(
+            "rdl/picklists.csv",
+            "Property,Code,Label\nstatus,ACT,active\nstatus,RET,retired\n",
+        )
+}
+
+#[test]
+fn rdl_tables_give_classes_by_code_prefix_properties_values_and_units() {
+    let ws = tabular();
+    let pump = ws.run(&["rdl", "show", "Pr_20_93_52_10"]).expect(0);
+    assert!(
+        pump.stdout
+            .contains("ancestors:\n  Pr_20_93_52\n  Pr_20_93\n  Pr_20\n  Pr\n"),
+        "{}",
+        pump.stdout
+    );
+    let pumps = ws.run(&["rdl", "show", "Pr_20_93_52"]).expect(0);
+    assert!(
+        pumps
+            .stdout
+            .contains("label: Pumps for water (débit >= 5 m³/h)"),
+        "read as Windows-1252: {}",
+        pumps.stdout
+    );
+    assert!(
+        pumps.stdout.contains("  ratedPower: decimal\n"),
+        "{}",
+        pumps.stdout
+    );
+    assert!(
+        pumps
+            .stdout
+            .contains("defined: rdl/uniclass-products.csv:7\n"),
+        "{}",
+        pumps.stdout
+    );
+    let status = ws.run(&["rdl", "show", "status"]).expect(0);
+    assert!(
+        status
+            .stdout
+            .contains("  ACT  (active)  https://rdl.example.org/dd#ACT\n  RET  (retired)"),
+        "{}",
+        status.stdout
+    );
+    let power = ws.run(&["rdl", "show", "ratedPower"]).expect(0);
+    assert!(power.stdout.contains("unit: W"), "{}", power.stdout);
+    let kw = ws.run(&["rdl", "show", "kW"]).expect(0);
+    assert!(
+        kw.stdout.contains("base = value × 1000 + 0 (power)"),
+        "{}",
+        kw.stdout
+    );
+}
+
+#[test]
+fn a_bad_cell_of_an_rdl_table_is_named_by_its_place() {
+    let ws = tabular().with_file(
+        "rdl/units.csv",
+        "Symbol,Name,Quantity,Factor\nW,watt,power,1\nkW,kilowatt,power,one thousand\n",
+    );
+    let show = ws.run(&["rdl", "classes"]).expect(2);
+    assert!(
+        show.stderr
+            .contains("rdl/units.csv:3: `one thousand` is not a number"),
+        "{}",
+        show.stderr
+    );
+    let ws = tabular().with_file("rdl/dictionary.csv", "Nom,Label\nx,y\n");
+    let show = ws.run(&["rdl", "classes"]).expect(2);
+    assert!(
+        show.stderr
+            .contains("the RDL table has no column `Name` (source `dictionary`)"),
+        "{}",
+        show.stderr
+    );
+}
