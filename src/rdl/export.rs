@@ -162,7 +162,7 @@ impl Writer {
             );
             let quantity = match iri(&unit.quantity) {
                 Some(q) if unit.quantity.contains(':') => q,
-                _ => v(QUANTITY, &unit.quantity.replace(' ', "%20")),
+                _ => v(QUANTITY, &percent_encoded(&unit.quantity)),
             };
             self.add(node.clone(), v(QUDT, "hasDimensionVector"), quantity);
             for alias in &unit.aliases {
@@ -282,6 +282,18 @@ impl Writer {
             }
         }
     }
+}
+
+/// A word made safe in an IRI: every byte but letters, digits and `-._~` as `%XX`.
+fn percent_encoded(word: &str) -> String {
+    word.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The triples as Turtle, with the RDL's prefixes and those of the vocabularies used.

@@ -285,3 +285,22 @@ fn a_layer_that_changes_a_terms_datatype_is_a_conflict_in_one_report_with_the_re
         ]
     );
 }
+
+#[test]
+fn a_quantity_named_by_no_iri_exports_to_one_that_loads_back() {
+    // Found by the rdl_rdf fuzz target: a unit without a dimension vector whose quantity
+    // kinds' IRIs hold a second `#` exported an IRI no parser reads.
+    use super::export::{Part, triples, turtle};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let units = written_layer(
+        &dir,
+        "units.ttl",
+        "@prefix qudt: <http://qudt.org/schema/qudt/> .\n@prefix qk: <http://x.test/a#http://b.test/qk/> .\n<http://u.test/W> a qudt:Unit ; qudt:conversionMultiplier 1.0 ; qudt:hasQuantityKind qk:Power , qk:ActivePower .\n",
+    );
+    let rdl = Rdl::load_layers(&[units], Prefixes::default()).expect("loads");
+    let exported = turtle(&rdl, &triples(&rdl, Part::Vocabulary, None)).expect("turtle");
+    let text = String::from_utf8(exported).expect("UTF-8");
+    let again = written_layer(&dir, "again.ttl", &text);
+    let again = Rdl::load_layers(&[again], Prefixes::default()).expect("loads back");
+    assert_eq!(again.units["W"].factor, 1.0, "{text}");
+}
