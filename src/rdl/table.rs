@@ -135,10 +135,23 @@ impl Reader<'_> {
         self.rows.get(column, row).map(str::to_string)
     }
 
-    fn reference(&self, name: &str) -> Ref {
+    /// A name the table writes in a cell: a problem with it is shown at the cell
+    /// (`rdl/dictionary.csv:3 (Unit)`, `book.xlsx:Terms!D3`).
+    fn reference(&self, name: &str, row: usize, column: &Option<String>) -> Ref {
+        let column = column.as_deref().unwrap_or(&self.table.columns.code);
+        let place = match self.rows.origin.cell(self.rows.rows[row], column) {
+            cell if cell == self.rows.origin.row(self.rows.rows[row]) => {
+                format!("{cell} ({column})")
+            }
+            cell => cell,
+        };
+        let cell = crate::diag::YamlFile::from_text(Default::default(), place, name);
         Ref {
             name: name.to_string(),
-            at: self.at.clone(),
+            at: At {
+                src: cell.source(),
+                span: (0, name.len()).into(),
+            },
         }
     }
 
@@ -168,7 +181,10 @@ impl Reader<'_> {
             local: code.to_string(),
             label: self.text(&c.label, row),
             description: self.text(&c.description, row),
-            parents: parent.iter().map(|p| self.reference(p)).collect(),
+            parents: parent
+                .iter()
+                .map(|p| self.reference(p, row, &c.parent))
+                .collect(),
             requires: Vec::new(),
             at: self.at.clone(),
             place: self.place(row),
@@ -209,11 +225,14 @@ impl Reader<'_> {
             domain: self
                 .rows
                 .get(&c.domain, row)
-                .map(|d| self.reference(d))
+                .map(|d| self.reference(d, row, &c.domain))
                 .into_iter()
                 .collect(),
             datatype,
-            unit: self.rows.get(&c.unit, row).map(|u| self.reference(u)),
+            unit: self
+                .rows
+                .get(&c.unit, row)
+                .map(|u| self.reference(u, row, &c.unit)),
             ..self.bare_property(row, self.iri(code), code)
         })
     }

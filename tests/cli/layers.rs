@@ -440,6 +440,17 @@ fn a_bad_cell_of_an_rdl_table_is_named_by_its_place() {
         "{}",
         show.stderr
     );
+    let ws = tabular().with_file(
+        "rdl/dictionary.csv",
+        "Name,Label,Type,Unit,Applies to\nratedPower,rated power,decimal,Wt,Pr\nstatus,status,code,,Pr\n",
+    );
+    let show = ws.run(&["rdl", "classes"]).expect(2);
+    assert!(show.stderr.contains("unknown unit `Wt`"), "{}", show.stderr);
+    assert!(
+        show.stderr.contains("[rdl/dictionary.csv:2 (Unit):"),
+        "at the cell: {}",
+        show.stderr
+    );
     let ws = tabular().with_file("rdl/dictionary.csv", "Nom,Label\nx,y\n");
     let show = ws.run(&["rdl", "classes"]).expect(2);
     assert!(
