@@ -108,11 +108,7 @@ pub(super) fn parse(
         Datatype::String => (text.clone(), String::new()),
         Datatype::Code => {
             let allowed: Vec<(String, String)> = if rule.values.is_empty() {
-                property
-                    .values
-                    .iter()
-                    .map(|c| (c.name.clone(), c.name.clone()))
-                    .collect()
+                written_codes(property)
             } else {
                 rule.values
                     .iter()
@@ -255,6 +251,32 @@ fn datetime_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType)
 fn epoch_days(date: NaiveDate) -> i32 {
     const EPOCH_DAYS_FROM_CE: i32 = 719_163;
     chrono::Datelike::num_days_from_ce(&date) - EPOCH_DAYS_FROM_CE
+}
+
+/// How the source may write each allowed value of a code property when the mapping maps
+/// none itself: its code, and the words that name it alone (a SKOS concept's labels).
+fn written_codes(property: &Property) -> Vec<(String, String)> {
+    let mut named: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for code in &property.values {
+        for alias in &code.aliases {
+            named
+                .entry(alias.as_str())
+                .or_default()
+                .push(code.name.as_str());
+        }
+    }
+    let codes: std::collections::BTreeSet<&str> =
+        property.values.iter().map(|c| c.name.as_str()).collect();
+    let mut written: Vec<(String, String)> = codes
+        .iter()
+        .map(|c| (c.to_string(), c.to_string()))
+        .collect();
+    for (alias, names) in named {
+        if let ([name], false) = (names.as_slice(), codes.contains(alias)) {
+            written.push((alias.to_string(), name.to_string()));
+        }
+    }
+    written
 }
 
 /// A number in the RDL property's unit, and the reason when it is not one.

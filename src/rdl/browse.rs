@@ -209,9 +209,16 @@ fn property_card(rdl: &Rdl, key: &str) -> TermCard {
     let values = p
         .values
         .iter()
-        .map(|c| match &c.label {
-            Some(label) => format!("{}  ({label})  {}", c.name, c.iri),
-            None => format!("{}  {}", c.name, c.iri),
+        .map(|c| {
+            let mut line = match &c.label {
+                Some(label) => format!("{}  ({label})  {}", c.name, c.iri),
+                None => format!("{}  {}", c.name, c.iri),
+            };
+            if let Some(broader) = &c.broader {
+                let name = p.values.iter().find(|b| &b.iri == broader);
+                line.push_str(&format!("  under {}", name.map_or(broader, |b| &b.name)));
+            }
+            line
         })
         .collect();
     let required_by = rdl

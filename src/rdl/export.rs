@@ -225,6 +225,17 @@ impl Writer {
                     Literal::new_simple_literal(&code.name),
                 );
                 self.text(&concept, v(SKOS, "prefLabel"), &code.label);
+                for alias in code
+                    .aliases
+                    .iter()
+                    .filter(|a| Some(*a) != code.label.as_ref())
+                {
+                    let alias = Literal::new_simple_literal(alias);
+                    self.add(concept.clone(), v(SKOS, "altLabel"), alias);
+                }
+                if let Some(broader) = code.broader.as_deref().and_then(iri) {
+                    self.add(concept.clone(), v(SKOS, "broader"), broader);
+                }
             }
         }
     }

@@ -94,6 +94,11 @@ pub struct Code {
     pub name: String,
     pub iri: String,
     pub label: Option<String>,
+    /// Other words that name it (a concept's preferred labels in every language and its
+    /// alternative labels): a source value written so is read as the code.
+    pub aliases: Vec<String>,
+    /// The IRI of the code it is narrower than (`skos:broader`).
+    pub broader: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -273,6 +273,8 @@ impl Reader<'_> {
             name: code.to_string(),
             iri: self.iri(code),
             label: self.text(&c.label, row),
+            aliases: Vec::new(),
+            broader: None,
         };
         Ok(PropertyDraft {
             datatype: Some(Datatype::Code),

@@ -129,6 +129,21 @@ impl Reader<'_> {
             })
     }
 
+    /// Every literal of the predicates, sorted, each once.
+    fn literals(&self, subject: &NamedOrBlankNode, predicates: &[&str]) -> Vec<String> {
+        let mut values: Vec<String> = predicates
+            .iter()
+            .flat_map(|p| self.graph.objects(subject, p))
+            .filter_map(|o| match o {
+                Term::Literal(l) => Some(l.value().to_string()),
+                _ => None,
+            })
+            .collect();
+        values.sort();
+        values.dedup();
+        values
+    }
+
     fn number(&self, subject: &NamedOrBlankNode, predicate: &str) -> Option<f64> {
         self.literal(subject, predicate)?.trim().parse().ok()
     }
@@ -326,6 +341,8 @@ impl Reader<'_> {
                         .unwrap_or_else(|| local_name(node.as_str()).to_string()),
                     iri: node.as_str().to_string(),
                     label: self.label(subject, &[&v(SKOS, "prefLabel")]),
+                    aliases: self.literals(subject, &[&v(SKOS, "prefLabel"), &v(SKOS, "altLabel")]),
+                    broader: self.named(subject, &v(SKOS, "broader")).into_iter().next(),
                 };
                 schemes
                     .entry(of.clone())
@@ -417,6 +434,8 @@ impl Reader<'_> {
                     name: local_name(n.as_str()).to_string(),
                     iri: n.as_str().to_string(),
                     label: None,
+                    aliases: Vec::new(),
+                    broader: None,
                 }),
                 _ => None,
             })

@@ -291,6 +291,8 @@ impl Loader<'_> {
                             name: code.clone(),
                             iri,
                             label: label.clone(),
+                            aliases: Vec::new(),
+                            broader: None,
                         });
                     }
                 }

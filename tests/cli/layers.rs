@@ -24,6 +24,7 @@ Tag,Type,Name,Power W,State,Commissioned,Temp C
 PU-1,PMP,Intake pump 1,207000,IS,2011-09-27,12.5
 PU-2,PMP,Intake pump 2,150000,OOS,,
 PS-1,STN,Riverside station,,SB,2001-01-01,
+PU-3,PMP,Intake pump 3,90000,active,2015-03-01,
 ";
 
 const SLICE: &str = "source: pumps\nkey: Tag\n";
@@ -73,6 +74,8 @@ fn a_layered_rdl_maps_data_with_every_terms_own_iri() {
         format!("{asset} <http://ies.data.gov.uk/ontology/ies4#commissioned> \"2011-09-27\"^^<http://www.w3.org/2001/XMLSchema#date> ."),
         format!("{asset} <https://rdl.example.org/water#temperature> \"12.5\"^^<http://www.w3.org/2001/XMLSchema#decimal> ."),
         "<https://data.example.org/asset/PS-1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ies.data.gov.uk/ontology/ies4#Facility> .".to_string(),
+        // `active` is an alternative label of the concept whose code is IS.
+        "<https://data.example.org/asset/PU-3> <https://rdl.example.org/water#operationalState> <https://codes.example.org/state/in-service> .".to_string(),
     ] {
         assert!(nt.contains(&triple), "missing {triple}\nin\n{nt}");
     }
@@ -199,6 +202,13 @@ fn rdl_finds_the_right_word() {
         state
             .stdout
             .contains("  IS  (in service)  https://codes.example.org/state/in-service\n"),
+        "{}",
+        state.stdout
+    );
+    assert!(
+        state
+            .stdout
+            .contains("  SB  (standby)  https://codes.example.org/state/standby  under IS\n"),
         "{}",
         state.stdout
     );
