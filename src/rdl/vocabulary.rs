@@ -282,16 +282,7 @@ impl Reader<'_> {
             (None, _) if !kinds.is_empty() => kinds.join(" "),
             (None, _) => iri.to_string(),
         };
-        let mut aliases: Vec<String> = [v(QUDT, "symbol"), v(QUDT, "ucumCode")]
-            .iter()
-            .flat_map(|p| self.graph.objects(subject, p))
-            .filter_map(|o| match o {
-                Term::Literal(l) => Some(l.value().to_string()),
-                _ => None,
-            })
-            .collect();
-        aliases.sort();
-        aliases.dedup();
+        let aliases = self.literals(subject, &[&v(QUDT, "symbol"), &v(QUDT, "ucumCode")]);
         let factor = factor.unwrap_or(1.0);
         if !(factor.is_finite() && factor != 0.0 && offset.is_finite()) {
             let at = self.graph.at(iri);
