@@ -15,6 +15,8 @@ use crate::rdl::{Datatype, Property};
 struct Broken {
     test: Expr,
     rule: String,
+    /// The failure's value: the value itself, or for a list, how many it holds.
+    value: Expr,
 }
 
 impl Scorer<'_> {
@@ -140,7 +142,7 @@ impl Scorer<'_> {
         let failure = Failure::of_things(
             dimension,
             name,
-            col(name).cast(DataType::String),
+            broken.value,
             lit(broken.rule),
             self.cell(column),
         );
@@ -161,15 +163,26 @@ impl Scorer<'_> {
 }
 
 /// The RDL's rules on a property's parsed values: its minimum and maximum (numbers), its
-/// pattern. Values of a `split` property (lists) are not judged by them.
+/// pattern; for the lists of a `split` property, only how many values a thing may have.
 fn broken_rules(rule: &PropertyRule, property: &Property, entities: &DataFrame) -> Vec<Broken> {
     let is_list = matches!(
         entities.column(&rule.property).map(|c| c.dtype().clone()),
         Ok(DataType::List(_))
     );
+    let name = rule.property.as_str();
     if is_list {
-        return Vec::new();
+        let count = || col(name).list().len();
+        return property
+            .max_count
+            .map(|max| Broken {
+                test: count().gt(lit(max)),
+                rule: format!("more than {max} value{}", if max == 1 { "" } else { "s" }),
+                value: concat_str([count().cast(DataType::String), lit(" values")], "", true),
+            })
+            .into_iter()
+            .collect();
     }
+    let text = || col(name).cast(DataType::String);
     let mut broken = Vec::new();
     if matches!(property.datatype, Datatype::Decimal | Datatype::Integer) {
         let value = || col(rule.property.as_str()).cast(DataType::Float64);
@@ -180,12 +193,14 @@ fn broken_rules(rule: &PropertyRule, property: &Property, entities: &DataFrame) 
             broken.push(Broken {
                 test: value().lt(lit(min)),
                 rule: words("below the minimum", min),
+                value: text(),
             });
         }
         if let Some(max) = property.max {
             broken.push(Broken {
                 test: value().gt(lit(max)),
                 rule: words("above the maximum", max),
+                value: text(),
             });
         }
     }
@@ -197,6 +212,7 @@ fn broken_rules(rule: &PropertyRule, property: &Property, entities: &DataFrame) 
                 .contains(lit(pattern.clone()), false)
                 .not(),
             rule: format!("does not match the pattern {pattern}"),
+            value: text(),
         });
     }
     broken

@@ -266,7 +266,7 @@ impl Writer {
         }
         for key in &scope.properties {
             let p = &rdl.properties[key];
-            if p.min.is_none() && p.max.is_none() && p.pattern.is_none() {
+            if p.min.is_none() && p.max.is_none() && p.pattern.is_none() && p.max_count.is_none() {
                 continue;
             }
             let (Some(path), Some(shape)) = (iri(&p.iri), iri(&format!("{}Shape", p.iri))) else {
@@ -283,6 +283,10 @@ impl Writer {
             }
             if let Some(max) = p.max {
                 self.add(property.clone(), v(SH, "maxInclusive"), number(max));
+            }
+            if let Some(count) = p.max_count {
+                let count = Literal::new_typed_literal(count.to_string(), xsd::INTEGER);
+                self.add(property.clone(), v(SH, "maxCount"), count);
             }
             if let Some(pattern) = &p.pattern {
                 self.add(

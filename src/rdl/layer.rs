@@ -97,6 +97,7 @@ pub(super) struct ShapeRule {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub pattern: Option<String>,
+    pub max_count: Option<u64>,
 }
 
 /// One layer's terms, as its file writes them.
@@ -442,6 +443,7 @@ impl Resolver {
                 min: p.min,
                 max: p.max,
                 pattern: p.pattern.clone(),
+                max_count: None,
             };
             properties.insert(self.property_keys[&p.iri].clone(), property);
         }
@@ -502,6 +504,7 @@ impl Resolver {
                 property.min = property.min.or(shape.min);
                 property.max = property.max.or(shape.max);
                 property.pattern = property.pattern.take().or(shape.pattern.clone());
+                property.max_count = property.max_count.or(shape.max_count);
             }
         }
     }

@@ -120,6 +120,8 @@ pub struct Property {
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub pattern: Option<String>,
+    /// How many values a thing may have (`sh:maxCount`); a `split` value with more fails.
+    pub max_count: Option<u64>,
 }
 
 /// A loaded, checked RDL. Terms are keyed by the shortest unambiguous name (see

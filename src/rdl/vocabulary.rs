@@ -402,6 +402,10 @@ impl Reader<'_> {
                     min: self.number(property_shape, &v(SH, "minInclusive")),
                     max: self.number(property_shape, &v(SH, "maxInclusive")),
                     pattern: self.literal(property_shape, &v(SH, "pattern")),
+                    max_count: self
+                        .number(property_shape, &v(SH, "maxCount"))
+                        .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+                        .map(|n| n as u64),
                 });
             }
         }

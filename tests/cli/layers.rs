@@ -20,11 +20,11 @@ outputs: [csv, turtle, ntriples]
 ";
 
 const PUMPS: &str = "\
-Tag,Type,Name,Power W,State,Commissioned,Temp C
-PU-1,PMP,Intake pump 1,207000,IS,2011-09-27,12.5
-PU-2,PMP,Intake pump 2,150000,OOS,,
-PS-1,STN,Riverside station,,SB,2001-01-01,
-PU-3,PMP,Intake pump 3,90000,active,2015-03-01,
+Tag,Type,Name,Power W,State,Commissioned,Temp C,Stages
+PU-1,PMP,Intake pump 1,207000,IS,2011-09-27,12.5,2
+PU-2,PMP,Intake pump 2,150000,OOS,,,1;2
+PS-1,STN,Riverside station,,SB,2001-01-01,,
+PU-3,PMP,Intake pump 3,90000,active,2015-03-01,,
 ";
 
 const SLICE: &str = "source: pumps\nkey: Tag\n";
@@ -40,6 +40,7 @@ properties:
   ies:commissioned: { from: Commissioned }
   assetTag: { from: Tag }
   temperature: { from: Temp C, unit: Cel }
+  stages: { from: Stages, split: \";\" }
 ";
 
 fn workspace() -> TestWorkspace {
@@ -98,6 +99,19 @@ fn requirements_of_shapes_and_imported_classes_are_checked() {
     assert!(
         failures.contains("PU-2") && failures.contains("commissioned"),
         "{failures}\n{report}"
+    );
+    // Two stages where the shape allows one (sh:maxCount 1): failed, and left out.
+    assert!(
+        failures.lines().any(|l| l.contains("stages")
+            && l.contains("2 values")
+            && l.contains("more than 1 value")),
+        "{failures}"
+    );
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/pumps.nt")).expect("N-Triples");
+    assert!(nt.contains("<https://data.example.org/asset/PU-1> <https://rdl.example.org/water#stages> \"2\"^^<http://www.w3.org/2001/XMLSchema#integer> ."), "{nt}");
+    assert!(
+        !nt.contains("PU-2> <https://rdl.example.org/water#stages>"),
+        "{nt}"
     );
 }
 
