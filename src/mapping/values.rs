@@ -8,7 +8,7 @@ use polars::prelude::*;
 use chrono::NaiveDate;
 
 use super::compile::{Stage, lookup, lookup_exprs, written};
-use super::dates::{ISO_DATE, parse_date, parse_datetime};
+use super::dates::{Formats, ISO_DATE, parse_date, parse_datetime};
 use super::{Case, PropertyRule, ValueSource};
 use crate::diag::Term;
 use crate::rdl::{Datatype, Property, Rdl};
@@ -204,7 +204,7 @@ fn date_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> 
                 .otherwise(lit(NULL).cast(DataType::Date))
         }
         _ => {
-            let formats = rule.formats.clone();
+            let formats = Formats::new(&rule.formats);
             text.map(
                 move |column| {
                     let texts = column.str()?;
@@ -231,7 +231,7 @@ fn datetime_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType)
         DataType::Datetime(_, None) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f"),
         DataType::Datetime(_, Some(_)) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f%:z"),
         _ => {
-            let formats = rule.formats.clone();
+            let formats = Formats::new(&rule.formats);
             text.map(
                 move |column| {
                     let texts = column.str()?;

@@ -77,12 +77,11 @@ impl Lines {
 /// The line breaks in `bytes`: LF, CRLF and a lone CR each end a line, as the CSV reader
 /// takes them. `bytes` must not end inside a CRLF.
 fn line_breaks(bytes: &[u8]) -> u64 {
-    let lone_cr = bytes
-        .iter()
-        .enumerate()
-        .filter(|(at, b)| **b == b'\r' && bytes.get(at + 1) != Some(&b'\n'))
+    // memchr's vectorised search: this runs over every byte of every CSV file read.
+    let lone_cr = memchr::memchr_iter(b'\r', bytes)
+        .filter(|at| bytes.get(at + 1) != Some(&b'\n'))
         .count();
-    let lf = bytes.iter().filter(|b| **b == b'\n').count();
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
     (lone_cr + lf) as u64
 }
 
