@@ -6,6 +6,7 @@ mod csv;
 mod error;
 mod guard;
 mod limits;
+mod merges;
 mod parquet;
 mod workbook;
 mod xls;

@@ -249,12 +249,21 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
                 .into(),
         )
     };
+    let mut merges_told = None;
     let grid = match &mut workbook {
-        Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, &name, source, limit).map_err(|e| match e {
-            GridError::Xlsx(e) => not_workbook(e.into()),
-            GridError::TooManyCells => too_many(),
-            GridError::OutOfSheet => out_of_sheet(),
-        })?,
+        Sheets::Xlsx(xlsx) => {
+            let (grid, told) = std::thread::scope(|scope| {
+                let told = scope.spawn(|| super::merges::has_merged_cells(&source.path, &name));
+                let grid = xlsx_grid(xlsx, &name, source, limit);
+                (grid, told.join().ok().flatten())
+            });
+            merges_told = told;
+            grid.map_err(|e| match e {
+                GridError::Xlsx(e) => not_workbook(e.into()),
+                GridError::TooManyCells => too_many(),
+                GridError::OutOfSheet => out_of_sheet(),
+            })?
+        }
         other => {
             let range = other
                 .worksheet_range(&name)
@@ -277,6 +286,7 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
     // Formats that cannot say which cells are merged (OpenDocument, xlsb) are read as they
     // are; a failed look is no reason to refuse the sheet.
     let merged = match &mut workbook {
+        Sheets::Xlsx(_) if merges_told == Some(false) => Vec::new(),
         Sheets::Xlsx(xlsx) => xlsx.merge_cells_by_sheet_name(&name).unwrap_or_default(),
         Sheets::Xls(xls) => xls.merge_cells_by_sheet_name(&name).unwrap_or_default(),
         _ => Vec::new(),
