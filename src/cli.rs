@@ -80,6 +80,6 @@ pub enum Command {
     Test(cmd::test::Args),
     /// Check the workspace (slices, RDL, mappings) without reading data.
     Lint(cmd::lint::Args),
-    /// Browse the RDL: its classes, one term whole, a search by label.
+    /// The RDL: its classes, one term whole, a search; export it, compare two versions.
     Rdl(cmd::rdl::Args),
 }
