@@ -1,7 +1,7 @@
 //! Whether an xlsx sheet has merged cells, told fast: calamine finds them by reading the
 //! sheet's whole XML a second time (a third of the time a large sheet takes to read), so the
 //! sheet's part is inflated on another thread while calamine reads its cells, and searched
-//! for a `<mergeCell` element; calamine is asked only when there is one.
+//! for a `mergeCell` element; calamine is asked only when there is one.
 
 use std::io::Read;
 use std::path::Path;
@@ -14,8 +14,9 @@ pub(super) fn has_merged_cells(path: &Path, sheet: &str) -> Option<bool> {
     let part = sheet_part(&mut archive, sheet)?;
     let mut xml = archive.by_name(&part).ok()?;
     // Read in pieces, keeping the tail of the last one, so a tag split between two pieces
-    // is found; a sheet is never held whole.
-    let needle = b"<mergeCell";
+    // is found; a sheet is never held whole. The name without `<`, so a prefixed element
+    // (`<x:mergeCell`) is found too; a false find costs only calamine's look.
+    let needle = b"mergeCell";
     let finder = memchr::memmem::Finder::new(needle);
     let mut buffer = vec![0u8; 1 << 20];
     let mut kept = 0;
