@@ -8,7 +8,7 @@ use super::values::{Input, parse, raw_text, source_text, source_value};
 use super::{
     ClassSource, LinkRule, Mapping, PropertyRule, Template, TemplatePart, Unmapped, ValueSource,
 };
-use crate::columns::{CLASS, ID, LABEL, hidden, text_of};
+use crate::columns::{CLASS, ID, LABEL, ROW_COLUMN, hidden, text_of};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
 
@@ -201,7 +201,7 @@ fn link_expr(link: &LinkRule, schema: &Schema) -> Expr {
             .str()
             .split(lit(separator.clone()))
             .list()
-            .eval(template_with(&link.id, |_| element()).drop_nulls()),
+            .eval(template_with(&link.id, |_| element(), schema).drop_nulls()),
         _ => template_expr(&link.id, schema),
     }
 }
@@ -272,20 +272,66 @@ fn placeholder(value: Expr) -> Expr {
 /// An identifier template as an expression: literals and the columns' text as written,
 /// percent-encoded. Null when any column is empty: `…/asset/` is not an identifier.
 fn template_expr(template: &Template, schema: &Schema) -> Expr {
-    template_with(template, |column| written(schema, column))
+    template_with(template, |column| written(schema, column), schema)
 }
 
 /// An identifier template whose placeholders take their values from `value(column)`.
-fn template_with(template: &Template, value: impl Fn(&str) -> Expr) -> Expr {
+fn template_with(template: &Template, value: impl Fn(&str) -> Expr, schema: &Schema) -> Expr {
     let parts: Vec<Expr> = template
         .parts
         .iter()
         .map(|part| match part {
             TemplatePart::Literal(text) => lit(text.clone()),
             TemplatePart::Column(column) => percent_encode(placeholder(value(column))),
+            other => special_value(other, schema),
         })
         .collect();
     concat_str(parts, "", false)
+}
+
+/// The value of a placeholder thinslice fills: the row's line, or the digest of columns.
+fn special_value(part: &TemplatePart, schema: &Schema) -> Expr {
+    match part {
+        TemplatePart::Hash(columns) => {
+            let texts: Vec<Expr> = columns
+                .iter()
+                .map(|c| written(schema, c).cast(DataType::String))
+                .collect();
+            digest(texts)
+        }
+        _ => col(ROW_COLUMN).cast(DataType::String),
+    }
+}
+
+/// 16 hex digits of the XXH3 of the texts, each followed by a unit separator (so `ab`,`c`
+/// and `a`,`bc` differ); an empty text counts as empty. Null when every text is empty.
+fn digest(texts: Vec<Expr>) -> Expr {
+    map_multiple(
+        |columns: &mut [Column]| {
+            let texts = columns
+                .iter()
+                .map(|c| c.str())
+                .collect::<PolarsResult<Vec<&StringChunked>>>()?;
+            let height = columns.iter().map(Column::len).max().unwrap_or(0);
+            let mut joined = String::new();
+            let digests: StringChunked = (0..height)
+                .map(|row| {
+                    joined.clear();
+                    let mut any = false;
+                    for text in &texts {
+                        let value = text.get(row).map(str::trim).unwrap_or_default();
+                        any |= !value.is_empty();
+                        joined.push_str(value);
+                        joined.push('\u{1f}');
+                    }
+                    any.then(|| format!("{:016x}", xxhash_rust::xxh3::xxh3_64(joined.as_bytes())))
+                })
+                .collect();
+            Ok(digests.with_name(texts[0].name().clone()).into_column())
+        },
+        texts,
+        |_, fields| Ok(Field::new(fields[0].name().clone(), DataType::String)),
+    )
 }
 
 /// A label template as an expression: the columns' text as written, an empty field left out
@@ -293,8 +339,13 @@ fn template_with(template: &Template, value: impl Fn(&str) -> Expr) -> Expr {
 /// when every field is empty.
 fn label_expr(template: &Template, schema: &Schema) -> Expr {
     let values: Vec<Expr> = template
-        .columns()
-        .map(|column| placeholder(written(schema, column)))
+        .parts
+        .iter()
+        .filter_map(|part| match part {
+            TemplatePart::Literal(_) => None,
+            TemplatePart::Column(column) => Some(placeholder(written(schema, column))),
+            other => Some(special_value(other, schema)),
+        })
         .collect();
     let parts = template.parts.clone();
     map_multiple(
@@ -335,7 +386,7 @@ fn render_label<'a>(
                 label.push_str(text);
                 skip_space = false;
             }
-            TemplatePart::Column(_) => {
+            TemplatePart::Column(_) | TemplatePart::Line | TemplatePart::Hash(_) => {
                 match value(placeholder) {
                     Some(text) => {
                         label.push_str(text);

@@ -1,10 +1,17 @@
-//! Identifier and label templates: `https://data.example.org/water/asset/{Asset ID}`.
+//! Identifier and label templates: `https://data.example.org/water/asset/{Asset ID}`. For a
+//! register without an identifier column, `{_line}` (the CSV line or the sheet row a row
+//! starts on) and `{_hash(Col A, Col B)}` (a stable digest of those columns' text as
+//! written) stand in.
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplatePart {
     Literal(String),
     Column(String),
+    /// `{_line}`: the line (CSV) or sheet row the source row starts on.
+    Line,
+    /// `{_hash(a, b)}`: 16 hex digits of the XXH3 of the columns' text as written.
+    Hash(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +52,7 @@ impl Template {
                     if !literal.is_empty() {
                         parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
                     }
-                    parts.push(TemplatePart::Column(column));
+                    parts.push(special(&column)?.unwrap_or(TemplatePart::Column(column)));
                 }
                 '}' => return Err("a `}` without its `{`".into()),
                 c => literal.push(c),
@@ -54,19 +61,42 @@ impl Template {
         if !literal.is_empty() {
             parts.push(TemplatePart::Literal(literal));
         }
-        if !parts.iter().any(|p| matches!(p, TemplatePart::Column(_))) {
+        if parts.iter().all(|p| matches!(p, TemplatePart::Literal(_))) {
             return Err("no `{column}` placeholder, so every thing would get the same text".into());
         }
         Ok(Template { parts })
     }
 
-    /// The columns the template reads, in order.
+    /// The columns the template reads, in order (those of a `_hash` too).
     pub fn columns(&self) -> impl Iterator<Item = &str> {
-        self.parts.iter().filter_map(|p| match p {
-            TemplatePart::Column(c) => Some(c.as_str()),
-            TemplatePart::Literal(_) => None,
+        self.parts.iter().flat_map(|p| match p {
+            TemplatePart::Column(c) => vec![c.as_str()],
+            TemplatePart::Hash(columns) => columns.iter().map(String::as_str).collect(),
+            TemplatePart::Literal(_) | TemplatePart::Line => Vec::new(),
         })
     }
+}
+
+/// A placeholder thinslice fills itself (`_line`, `_hash(...)`); None for a column's name.
+fn special(placeholder: &str) -> Result<Option<TemplatePart>, String> {
+    if placeholder == "_line" {
+        return Ok(Some(TemplatePart::Line));
+    }
+    let Some(arguments) = placeholder
+        .strip_prefix("_hash(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    else {
+        return Ok(None);
+    };
+    let columns: Vec<String> = arguments
+        .split(',')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if columns.is_empty() {
+        return Err("`_hash()` names no column: write `{_hash(Column A, Column B)}`".into());
+    }
+    Ok(Some(TemplatePart::Hash(columns)))
 }
 
 #[cfg(test)]
@@ -86,6 +116,26 @@ mod tests {
             ]
         );
         assert_eq!(t.columns().collect::<Vec<_>>(), ["Site", "Asset ID"]);
+    }
+
+    #[test]
+    fn line_and_hash_placeholders_stand_in_for_an_identifier_column() {
+        let t = Template::parse("urn:x:{_line}/{_hash(Site, Name )}").expect("valid");
+        assert_eq!(
+            t.parts,
+            [
+                TemplatePart::Literal("urn:x:".into()),
+                TemplatePart::Line,
+                TemplatePart::Literal("/".into()),
+                TemplatePart::Hash(vec!["Site".into(), "Name".into()]),
+            ]
+        );
+        assert_eq!(t.columns().collect::<Vec<_>>(), ["Site", "Name"]);
+        assert!(
+            Template::parse("urn:x:{_hash()}")
+                .unwrap_err()
+                .contains("names no column")
+        );
     }
 
     #[test]

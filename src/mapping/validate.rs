@@ -547,7 +547,7 @@ fn makes_an_iri(template: &Template) -> Result<(), String> {
         .iter()
         .map(|part| match part {
             TemplatePart::Literal(text) => text.as_str(),
-            TemplatePart::Column(_) => "x",
+            _ => "x",
         })
         .collect();
     oxrdf::NamedNode::new(&sample)

@@ -12,6 +12,7 @@ mod interruption;
 mod layers;
 mod mappings;
 mod rdf;
+mod registers;
 mod regression;
 mod slices;
 mod sources;

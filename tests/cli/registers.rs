@@ -1,0 +1,117 @@
+//! Real legacy registers (issue 13): what converting spreadsheets that were never meant for
+//! sharing needs.
+
+use crate::support::TestWorkspace;
+
+const RDL: &str = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  material: { datatype: string }\n";
+
+/// A register of mains with no identifier column, a title line above its header.
+fn register(id: &str, label: &str) -> TestWorkspace {
+    TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv, header_row: 2 }\n")
+        .with_file("rdl.yaml", RDL)
+        .with_file(
+            "mains.csv",
+            "Mains register, exported 2024\nStreet,From,To,Material\nHigh St,1,40,cast iron\nMill Lane,2,8,PVC\nHigh St,1,40,cast iron\n,,,\n",
+        )
+        .with_file("slices/mains.yaml", "source: mains\n")
+        .with_file(
+            "mappings/mains.yaml",
+            &format!(
+                "slice: mains\nclass: Main\nid: \"{id}\"\nlabel: \"{label}\"\nproperties:\n  material: {{ from: Material }}\n"
+            ),
+        )
+}
+
+#[test]
+fn a_register_without_an_identifier_column_is_identified_by_its_lines() {
+    let ws = register(
+        "https://data.example/main/line-{_line}",
+        "{Street} (line {_line})",
+    );
+    ws.run(&["run"]).expect(0);
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/mains.nt")).expect("N-Triples");
+    for line in [
+        "<https://data.example/main/line-3> <http://www.w3.org/2000/01/rdf-schema#label> \"High St (line 3)\" .",
+        "<https://data.example/main/line-4> <http://www.w3.org/2000/01/rdf-schema#label> \"Mill Lane (line 4)\" .",
+        "<https://data.example/main/line-5> <http://www.w3.org/2000/01/rdf-schema#label> \"High St (line 5)\" .",
+    ] {
+        assert!(nt.contains(line), "no {line}\nin\n{nt}");
+    }
+}
+
+#[test]
+fn a_digest_of_chosen_columns_names_a_thing_whatever_its_line() {
+    let ws = register(
+        "https://data.example/main/{_hash(Street, From, To)}",
+        "{Street}",
+    );
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/mains.nt")).expect("N-Triples");
+    let ids: std::collections::BTreeSet<&str> = nt
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        ids.len(),
+        2,
+        "two mains: the third line repeats the first\n{nt}"
+    );
+    for id in &ids {
+        let digest = id
+            .trim_start_matches("<https://data.example/main/")
+            .trim_end_matches('>');
+        assert!(
+            digest.len() == 16 && digest.chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
+    }
+    // The repeated main is a uniqueness failure, located at its line.
+    assert!(run.stdout.contains("\"uniqueness\""), "{}", run.stdout);
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/mains.csv")).expect("failures");
+    assert!(failures.contains("mains.csv:5"), "{failures}");
+    // The same text gives the same digest in another run, from another file.
+    let again = register("https://data.example/main/{_hash(Street, From, To)}", "{Street}")
+        .with_file(
+            "mains.csv",
+            "Mains register, exported 2025\nStreet,From,To,Material\nNew Road,1,2,PE\nMill Lane,2,8,PVC\n",
+        );
+    again.run(&["run"]).expect(0);
+    let nt_again =
+        std::fs::read_to_string(again.path().join("out/rdf/mains.nt")).expect("N-Triples");
+    let mill_lane = |nt: &str| {
+        nt.lines()
+            .find(|l| l.contains("\"Mill Lane\""))
+            .and_then(|l| l.split_whitespace().next())
+            .map(str::to_string)
+    };
+    assert_eq!(mill_lane(&nt), mill_lane(&nt_again));
+}
+
+#[test]
+fn a_hash_of_no_column_or_an_unknown_one_is_refused_at_its_place() {
+    let ws = register("https://data.example/main/{_hash()}", "{Street}");
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("`_hash()` names no column"),
+        "{}",
+        lint.stderr
+    );
+    let ws = register("https://data.example/main/{_hash(Stret)}", "{Street}");
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("unknown column `Stret`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("did you mean `Street`?"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("mappings/mains.yaml:3:"),
+        "{}",
+        lint.stderr
+    );
+}
