@@ -146,7 +146,7 @@ fn property_expr(
             rdl,
             Input {
                 raw: raw.clone(),
-                value: source_value(rule),
+                value: source_value(rule, schema),
                 written: source_text(rule, schema),
                 dtype: &source_dtype,
             },

@@ -85,6 +85,8 @@ pub struct PropertyRule {
     pub default: Option<String>,
     /// Multi-valued cells: the separator between values.
     pub split: Option<String>,
+    /// Texts that mean "no value" for this property (trimmed).
+    pub nulls: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

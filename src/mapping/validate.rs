@@ -241,6 +241,7 @@ impl<'a> Validator<'a> {
             case: r.case,
             default: r.default.as_ref().map(|d| d.value.clone()),
             split: r.split.as_ref().map(|s| s.value.clone()),
+            nulls: r.nulls.iter().map(|n| n.trim().to_string()).collect(),
         })?;
         if let (ValueSource::Constant(value), Some(written)) = (&rule.source, &r.value) {
             let reason = constant_failure(&rule, property, self.rdl);
@@ -558,7 +559,7 @@ fn makes_an_iri(template: &Template) -> Result<(), String> {
 /// Why a constant value would fail for every thing, if it would: the rule is run on it as
 /// it will be on the data, so lint and run cannot disagree.
 fn constant_failure(rule: &PropertyRule, property: &Property, rdl: &Rdl) -> Option<String> {
-    let value = source_value(rule);
+    let value = source_value(rule, &Schema::default());
     let input = Input {
         raw: value.clone().cast(DataType::String),
         value: value.clone(),

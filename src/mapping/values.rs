@@ -24,13 +24,13 @@ pub(super) fn raw_text(rule: &PropertyRule, schema: &Schema) -> Expr {
     }
 }
 
-/// The source value, with the rule's default for a missing one.
-pub(super) fn source_value(rule: &PropertyRule) -> Expr {
+/// The source value, with the rule's default for a missing one (a placeholder is missing).
+pub(super) fn source_value(rule: &PropertyRule, schema: &Schema) -> Expr {
     let value = match &rule.source {
         ValueSource::Column(c) => col(c.as_str()),
         ValueSource::Constant(v) => lit(v.clone()),
     };
-    with_default(rule, value)
+    with_default(rule, without_placeholders(rule, schema, value))
 }
 
 /// The source value as written (a number's text as the source had it), with the rule's
@@ -40,7 +40,26 @@ pub(super) fn source_text(rule: &PropertyRule, schema: &Schema) -> Expr {
         ValueSource::Column(c) => written(schema, c),
         ValueSource::Constant(v) => lit(v.clone()),
     };
-    with_default(rule, value)
+    with_default(rule, without_placeholders(rule, schema, value))
+}
+
+/// The value, or no value where the source wrote one of the rule's `nulls` (`0001-01-01`,
+/// `n/a`: placeholders a register uses for "unknown"), compared as written and trimmed.
+fn without_placeholders(rule: &PropertyRule, schema: &Schema, value: Expr) -> Expr {
+    let ValueSource::Column(column) = &rule.source else {
+        return value;
+    };
+    if rule.nulls.is_empty() || schema.get(column.as_str()).is_none() {
+        return value;
+    }
+    let text = written(schema, column)
+        .cast(DataType::String)
+        .str()
+        .strip_chars(lit(NULL));
+    let nulls = Series::new("nulls".into(), rule.nulls.clone());
+    when(text.is_in(lit(nulls).implode(false), false))
+        .then(lit(NULL))
+        .otherwise(value)
 }
 
 fn with_default(rule: &PropertyRule, value: Expr) -> Expr {

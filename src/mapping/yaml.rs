@@ -95,6 +95,9 @@ pub(super) struct PropertyRuleYaml {
     pub(super) case: Option<Case>,
     pub(super) default: Option<Spanned<String>>,
     pub(super) split: Option<Spanned<String>>,
+    /// Texts that mean "no value" for this property.
+    #[serde(default)]
+    pub(super) nulls: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -115,3 +115,44 @@ fn a_hash_of_no_column_or_an_unknown_one_is_refused_at_its_place() {
         lint.stderr
     );
 }
+
+#[test]
+fn placeholders_a_property_declares_are_no_value_not_a_failure() {
+    let rdl = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  laid: { datatype: date }\n";
+    let mapping = |nulls: &str| {
+        format!(
+            "slice: mains\nclass: Main\nid: \"https://data.example/main/{{Ref}}\"\nproperties:\n  laid: {{ from: Laid{nulls} }}\n"
+        )
+    };
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "mains.csv",
+            "Ref,Laid\nM1,1998-05-01\nM2,0001-01-01\nM3, n/a \nM4,yesterday\n",
+        )
+        .with_file("slices/mains.yaml", "source: mains\n")
+        .with_file("mappings/mains.yaml", &mapping(""));
+    let failed = |ws: &TestWorkspace| {
+        let run = ws.run(&["run", "--format", "json"]).expect(0);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        report["slices"][0]["failed_values"]
+            .as_u64()
+            .unwrap_or(u64::MAX)
+    };
+    // 0001-01-01 is a date; `n/a` and `yesterday` are not.
+    assert_eq!(failed(&ws), 2);
+    let ws = ws.with_file(
+        "mappings/mains.yaml",
+        &mapping(", nulls: [\"0001-01-01\", \"n/a\"]"),
+    );
+    assert_eq!(failed(&ws), 1, "only `yesterday` fails");
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/mains.nt")).expect("N-Triples");
+    assert!(
+        nt.contains("<https://data.example/main/M1> <https://r.example/#laid>"),
+        "{nt}"
+    );
+    assert!(
+        !nt.contains("<https://data.example/main/M2> <https://r.example/#laid>"),
+        "{nt}"
+    );
+}
