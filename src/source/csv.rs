@@ -136,6 +136,9 @@ struct Scan<'a> {
     any_record: bool,
     header_line: u64,
     headers: Vec<String>,
+    /// A file without a header (`header_row: 0`): its first record, read to count its
+    /// columns, and the line it starts on; the first data row.
+    pending: Option<(::csv::ByteRecord, u64)>,
 }
 
 impl<'a> Scan<'a> {
@@ -161,6 +164,7 @@ impl<'a> Scan<'a> {
             },
             any_record: false,
             header_line: 0,
+            pending: None,
             headers: Vec::new(),
         };
         scan.find_header()?;
@@ -169,8 +173,15 @@ impl<'a> Scan<'a> {
 
     /// The next data row and the line it starts on, checked against the header's width.
     fn next_row(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, SourceError> {
-        let Some(line) = self.next(record)? else {
-            return Ok(None);
+        let line = match self.pending.take() {
+            Some((first, line)) => {
+                *record = first;
+                line
+            }
+            None => match self.next(record)? {
+                Some(line) => line,
+                None => return Ok(None),
+            },
         };
         // Trailing empty fields (`a;b;c;;`, as spreadsheet exports write them) are not
         // values; any other difference in width means the row was split or merged wrongly.
@@ -235,6 +246,17 @@ impl<'a> Scan<'a> {
                 && only_whitespace(self.source)
             {
                 return Err(empty_error(self.source));
+            }
+            if wanted == 0 {
+                // No header: columns are named by their position, and this is data.
+                let width = record
+                    .iter()
+                    .rposition(|f| !f.is_empty())
+                    .map_or(1, |l| l + 1);
+                self.headers =
+                    name_headers(&vec![String::new(); width], |i| format!("column {}", i + 1));
+                self.pending = Some((record, line));
+                return Ok(());
             }
             if line < wanted {
                 continue;

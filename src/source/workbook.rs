@@ -84,8 +84,9 @@ impl Loaded {
 struct Sheet {
     name: String,
     grid: Grid,
-    /// 0-based absolute row of the header.
-    header: u32,
+    /// 0-based absolute row of the first data row: the one below the header, or the sheet's
+    /// first row with a value when it has no header (`header_row: 0`).
+    data_start: u32,
     /// 0-based absolute columns, in sheet order, and their names.
     columns: Vec<(u32, String)>,
     /// Merged cells, 0-based.
@@ -178,12 +179,12 @@ where
 /// Loads the source's sheet and locates its header and its data columns.
 fn load(source: &Source) -> Result<Sheet, SourceError> {
     let (name, grid, merged) = read_sheet(source)?;
-    let (header, first_column, raw) = header_cells(source, &name, &grid)?;
-    let columns = sheet_columns(source, &name, &grid, header, first_column, &raw)?;
+    let (data_start, first_column, raw) = header_cells(source, &name, &grid)?;
+    let columns = sheet_columns(source, &name, &grid, data_start, first_column, &raw)?;
     Ok(Sheet {
         name,
         grid,
-        header,
+        data_start,
         columns,
         merged,
     })
@@ -294,8 +295,8 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
     Ok((name, grid, merged))
 }
 
-/// The header's 0-based row, the sheet's first column, and the header's text from there to
-/// the sheet's last column.
+/// The first data row (0-based), the sheet's first column, and the header's text from there
+/// to the sheet's last column (empty texts for a sheet without a header, `header_row: 0`).
 fn header_cells(
     source: &Source,
     name: &str,
@@ -307,7 +308,6 @@ fn header_cells(
         .header_row
         .as_ref()
         .map_or(source.config.span, |h| h.1);
-    let header = header_row - 1;
     let Some((start, end)) = grid.area() else {
         return Err(SourceError::HeaderPastEnd {
             path: source.display.clone(),
@@ -318,6 +318,11 @@ fn header_cells(
             span: header_span,
         });
     };
+    if header_row == 0 {
+        let width = (end.1 - start.1 + 1) as usize;
+        return Ok((start.0, start.1, vec![String::new(); width]));
+    }
+    let header = header_row - 1;
     if header > end.0 {
         return Err(SourceError::HeaderPastEnd {
             path: source.display.clone(),
@@ -345,7 +350,7 @@ fn header_cells(
             span: header_span,
         });
     }
-    Ok((header, start.1, raw))
+    Ok((header + 1, start.1, raw))
 }
 
 /// The sheet's data columns, by their 0-based column and their name. A column with no
@@ -354,7 +359,7 @@ fn sheet_columns(
     source: &Source,
     name: &str,
     grid: &Grid,
-    header: u32,
+    data_start: u32,
     first_column: u32,
     raw: &[String],
 ) -> Result<Vec<(u32, String)>, SourceError> {
@@ -371,7 +376,7 @@ fn sheet_columns(
                     source.display,
                     name,
                     column_letters(c),
-                    header + 1
+                    data_start
                 ),
                 name: column,
             });
@@ -380,7 +385,7 @@ fn sheet_columns(
             && grid
                 .column(c)
                 .iter()
-                .all(|(row, cell)| *row <= header || *cell == Cell::Null);
+                .all(|(row, cell)| *row < data_start || *cell == Cell::Null);
         if !blank {
             columns.push((c, column));
         }
@@ -401,19 +406,19 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, So
         Some(sheet) => sheet,
         None => load(source)?,
     };
-    let header = sheet.header;
+    let start = sheet.data_start;
     // Blank rows separate blocks in hand-made sheets; they are not records.
-    let last = sheet.grid.rows.map_or(header, |(_, last)| last);
-    let mut used = vec![false; (last - header) as usize];
+    let last = sheet.grid.rows.map_or(start, |(_, last)| last + 1);
+    let mut used = vec![false; last.saturating_sub(start) as usize];
     for (c, _) in &sheet.columns {
         for (row, cell) in sheet.grid.column(*c) {
-            if *row > header && *cell != Cell::Null {
-                used[(row - header - 1) as usize] = true;
+            if *row >= start && *cell != Cell::Null {
+                used[(row - start) as usize] = true;
             }
         }
     }
-    let rows: Vec<u32> = (header + 1..=last)
-        .filter(|row| used[(row - header - 1) as usize])
+    let rows: Vec<u32> = (start..last)
+        .filter(|row| used[(row - start) as usize])
         .collect();
     // The table is dense: a few cells scattered over many rows and columns make a large one.
     let table_cells = (rows.len() as u64).saturating_mul(sheet.columns.len() as u64);
@@ -474,7 +479,7 @@ fn data_merges(sheet: &Sheet) -> Vec<MergedCells> {
     let mut merges: Vec<MergedCells> = sheet
         .merged
         .iter()
-        .filter(|m| m.end.0 > sheet.header)
+        .filter(|m| m.end.0 >= sheet.data_start)
         .filter(|m| {
             let columns = m.start.1..=m.end.1;
             sheet.columns.iter().any(|(c, _)| columns.contains(c))

@@ -164,16 +164,4 @@ pub enum WorkspaceError {
         #[label("here")]
         span: SourceSpan,
     },
-
-    #[error("`header_row` counts from 1")]
-    #[diagnostic(
-        code(thinslice::workspace::header_row),
-        help("the first row of a file or sheet is row 1")
-    )]
-    HeaderRowZero {
-        #[source_code]
-        src: SourceText,
-        #[label("row 0 does not exist")]
-        span: SourceSpan,
-    },
 }

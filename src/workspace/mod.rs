@@ -303,16 +303,11 @@ fn resolve_source(
             });
         }
     }
-    let header_row = match &yaml.header_row {
-        Some(row) if row.value == 0 => {
-            return Err(WorkspaceError::HeaderRowZero {
-                src: file.source(),
-                span: at(&row.referenced),
-            });
-        }
-        Some(row) => Some((row.value, at(&row.referenced))),
-        None => None,
-    };
+    // 0: the file or sheet has no header; its columns are named by position.
+    let header_row = yaml
+        .header_row
+        .as_ref()
+        .map(|row| (row.value, at(&row.referenced)));
     let limits = sheet_limits(&yaml);
     Ok(Source {
         id: id.to_string(),

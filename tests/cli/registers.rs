@@ -156,3 +156,46 @@ fn placeholders_a_property_declares_are_no_value_not_a_failure() {
         "{nt}"
     );
 }
+
+#[test]
+fn a_codes_sheet_and_a_csv_without_a_header_row_are_read_by_position() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Codes").expect("sheet");
+    for (row, (code, term)) in [("PMP", "Pump"), ("VLV", "Valve")].iter().enumerate() {
+        sheet.write(row as u32 + 1, 1, *code).expect("cell");
+        sheet.write(row as u32 + 1, 2, *term).expect("cell");
+    }
+    let codes = book.save_to_buffer().expect("xlsx");
+    let ws = TestWorkspace::new(
+        "sources:\n  codes: { path: codes.xlsx, header_row: 0 }\n  plain: { path: plain.csv, header_row: 0 }\n",
+    )
+    .with_file("slices/codes.yaml", "source: codes\n")
+    .with_file("slices/plain.yaml", "source: plain\n")
+    .with_file("plain.csv", "P1,North pump\nP2,South pump\n");
+    std::fs::write(ws.path().join("codes.xlsx"), codes).expect("write");
+    let profile = ws.run(&["profile", "codes"]).expect(0);
+    assert!(
+        profile.stdout.contains("2 rows, 2 columns"),
+        "{}",
+        profile.stdout
+    );
+    assert!(profile.stdout.contains("column B"), "{}", profile.stdout);
+    assert!(
+        profile.stdout.contains("Codes!B2"),
+        "the first data row is row 2: {}",
+        profile.stdout
+    );
+    let plain = ws.run(&["profile", "plain"]).expect(0);
+    assert!(
+        plain.stdout.contains("2 rows, 2 columns"),
+        "{}",
+        plain.stdout
+    );
+    assert!(plain.stdout.contains("column 1"), "{}", plain.stdout);
+    assert!(
+        plain.stdout.contains("line 1"),
+        "the first line is data: {}",
+        plain.stdout
+    );
+}
