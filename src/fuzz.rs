@@ -242,7 +242,8 @@ pub fn csv_source(data: &[u8]) {
     let options = format!(
         ", delimiter: \"{delimiter}\", encoding: {encoding}, infer_types: {}, header_row: {}",
         pick & 8 == 0,
-        1 + u32::from(pick >> 4 & 1),
+        // 0: no header line; every record is data.
+        u32::from(pick >> 4 & 3),
     );
     let Ok(dir) = tempfile::tempdir() else { return };
     let Some(workspace) = source_workspace(dir.path(), "csv", &options, data) else {
