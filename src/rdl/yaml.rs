@@ -33,6 +33,9 @@ struct RdlYaml {
 #[serde(deny_unknown_fields)]
 struct UnitYaml {
     label: Option<String>,
+    /// Other ways sources write the unit (`millimeters`, `millimetre`, `"` for inches).
+    #[serde(default)]
+    aliases: Vec<String>,
     quantity: String,
     #[serde(default = "one")]
     factor: f64,
@@ -240,7 +243,7 @@ impl Loader<'_> {
                 iri: format!("{}{symbol}", self.namespace),
                 local: symbol.clone(),
                 label: u.label.clone(),
-                aliases: Vec::new(),
+                aliases: u.aliases.clone(),
                 quantity: u.quantity.clone(),
                 factor: u.factor,
                 offset: u.offset,

@@ -199,3 +199,33 @@ fn a_codes_sheet_and_a_csv_without_a_header_row_are_read_by_position() {
         plain.stdout
     );
 }
+
+#[test]
+fn units_are_read_by_the_aliases_the_rdl_gives_them() {
+    let rdl = "namespace: https://r.example/#\nunits:\n  m: { quantity: length }\n  mm: { quantity: length, factor: 0.001, aliases: [millimeters, millimetres] }\n  in: { quantity: length, factor: 0.0254, aliases: [inches, \"\\\"\"] }\nclasses:\n  Door: {}\nproperties:\n  width: { datatype: decimal, unit: m }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  doors: { path: doors.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "doors.csv",
+            "Ref,Width\nD1,900 millimeters\nD2,36 inches\nD3,36\"\nD4,3 furlongs\n",
+        )
+        .with_file("slices/doors.yaml", "source: doors\n")
+        .with_file(
+            "mappings/doors.yaml",
+            "slice: doors\nclass: Door\nid: \"https://data.example/door/{Ref}\"\nproperties:\n  width: { from: Width, unit: millimetres, unit_in_value: true }\n",
+        );
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(
+        report["slices"][0]["failed_values"], 1,
+        "3 furlongs: {}",
+        run.stdout
+    );
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/doors.nt")).expect("N-Triples");
+    for (door, metres) in [("D1", "0.9"), ("D2", "0.9144"), ("D3", "0.9144")] {
+        let triple = format!(
+            "<https://data.example/door/{door}> <https://r.example/#width> \"{metres}\"^^<http://www.w3.org/2001/XMLSchema#decimal> ."
+        );
+        assert!(nt.contains(&triple), "no {triple}\nin\n{nt}");
+    }
+}
