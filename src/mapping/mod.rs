@@ -76,6 +76,8 @@ pub struct PropertyRule {
     pub unit: Option<String>,
     /// Whether a unit written after the number (`207 kW`) overrides `unit`.
     pub unit_in_value: bool,
+    /// The column holding each value's unit, when the source gives one per row.
+    pub unit_from: Option<String>,
     /// The decimal separator of the source (`.` unless told).
     pub decimal: char,
     pub formats: Vec<String>,

@@ -215,7 +215,8 @@ impl<'a> Validator<'a> {
                 return None;
             }
         };
-        let ok = self.options_fit(name, property, rule);
+        let ok =
+            self.options_fit(name, property, rule) & self.unit_from(name, property, r, columns);
         let decimal = self.decimal(&r.decimal);
         let unit = r.unit.as_ref().and_then(|u| {
             let key = self.rdl.resolve(Term::Unit, &u.value).ok()?;
@@ -226,6 +227,7 @@ impl<'a> Validator<'a> {
             source,
             unit,
             unit_in_value: r.unit_in_value,
+            unit_from: r.unit_from.as_ref().map(|u| u.value.clone()),
             decimal: decimal.unwrap_or('.'),
             formats: r
                 .formats
@@ -276,6 +278,25 @@ impl<'a> Validator<'a> {
             }
         }
         Some(rule)
+    }
+
+    /// A `unit_from` column must be one of the slice's, for a property with a unit.
+    fn unit_from(
+        &mut self,
+        name: &str,
+        property: &Property,
+        rule: &PropertyRuleYaml,
+        columns: &[String],
+    ) -> bool {
+        let Some(unit_from) = &rule.unit_from else {
+            return true;
+        };
+        let at = self.span(&unit_from.referenced);
+        let mut ok = self.check_column(&unit_from.value, at, columns);
+        if property.unit.is_none() {
+            ok &= self.misfit("unit_from", name, property.datatype, at);
+        }
+        ok
     }
 
     /// Whether a `split` separator splits anything; a located problem if it is empty.
@@ -331,6 +352,7 @@ impl<'a> Validator<'a> {
         } else if r.unit_in_value && property.unit.is_none() {
             ok &= self.misfit("unit_in_value", name, property.datatype, span);
         }
+
         if let Some(formats) = &r.formats {
             ok &= match property.datatype {
                 Datatype::Date | Datatype::Datetime => self.date_formats(&formats.value),

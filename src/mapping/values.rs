@@ -329,7 +329,8 @@ fn number_expr(
         }
     };
 
-    if dtype.is_primitive_numeric() && !rule.unit_in_value {
+    let unit_per_row = rule.unit_in_value || rule.unit_from.is_some();
+    if dtype.is_primitive_numeric() && !unit_per_row {
         let number = value.cast(DataType::Float64);
         return (declared_conversion(number), "not a number".into());
     }
@@ -355,9 +356,9 @@ fn number_expr(
             .replace_all(lit("'"), lit(""), true),
     };
     let number = cleaned.cast(DataType::Float64);
-    let written_unit = stage.share(1, "unit", number_part(text, NumberPart::Unit));
+    let written_unit = written_unit(rule, text, stage);
 
-    if !rule.unit_in_value {
+    if !unit_per_row {
         // A unit written after the number is not expected: such a value fails.
         let number = when(written_unit.is_null())
             .then(number)
@@ -388,6 +389,23 @@ fn number_expr(
         converted(number, scale, shift),
         format!("not a number in a known unit ({units_list})"),
     )
+}
+
+/// Each value's unit as written: after the number, or in the rule's `unit_from` column (an
+/// empty one means the declared unit).
+fn written_unit(rule: &PropertyRule, text: Expr, stage: &mut Stage) -> Expr {
+    match &rule.unit_from {
+        Some(column) => {
+            let unit = col(column.as_str())
+                .cast(DataType::String)
+                .str()
+                .strip_chars(lit(NULL));
+            when(unit.clone().eq(lit("")))
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(unit)
+        }
+        None => stage.share(1, "unit", number_part(text, NumberPart::Unit)),
+    }
 }
 
 /// The units a value may be written in, for a property in unit `target`: every unit of its

@@ -87,6 +87,8 @@ pub(super) struct PropertyRuleYaml {
     pub(super) unit: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) unit_in_value: bool,
+    /// A column holding each value's unit (an attribute sheet's `Unit`).
+    pub(super) unit_from: Option<Spanned<String>>,
     pub(super) decimal: Option<Spanned<String>>,
     pub(super) formats: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) values: Option<Spanned<BTreeMap<String, String>>>,

@@ -229,3 +229,49 @@ fn units_are_read_by_the_aliases_the_rdl_gives_them() {
         assert!(nt.contains(&triple), "no {triple}\nin\n{nt}");
     }
 }
+
+#[test]
+fn each_value_can_take_its_unit_from_a_column() {
+    let rdl = "namespace: https://r.example/#\nunits:\n  m: { quantity: length }\n  mm: { quantity: length, factor: 0.001, aliases: [millimeters] }\n  ft: { quantity: length, factor: 0.3048, aliases: [feet] }\nclasses:\n  Door: {}\nproperties:\n  width: { datatype: decimal, unit: m }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  doors: { path: doors.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "doors.csv",
+            "Ref,Width,Unit\nD1,900,millimeters\nD2,3,feet\nD3,2,\nD4,4,cubits\n",
+        )
+        .with_file("slices/doors.yaml", "source: doors\n")
+        .with_file(
+            "mappings/doors.yaml",
+            "slice: doors\nclass: Door\nid: \"https://data.example/door/{Ref}\"\nproperties:\n  width: { from: Width, unit_from: Unit }\n",
+        );
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(
+        report["slices"][0]["failed_values"], 1,
+        "cubits: {}",
+        run.stdout
+    );
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/doors.csv")).expect("failures");
+    assert!(
+        failures.contains("not a number in a known unit") && failures.contains("doors.csv:5"),
+        "{failures}"
+    );
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/doors.nt")).expect("N-Triples");
+    for (door, metres) in [("D1", "0.9"), ("D2", "0.9144"), ("D3", "2.0")] {
+        let triple = format!(
+            "<https://data.example/door/{door}> <https://r.example/#width> \"{metres}\"^^<http://www.w3.org/2001/XMLSchema#decimal> ."
+        );
+        assert!(nt.contains(&triple), "no {triple}\nin\n{nt}");
+    }
+    let ws = ws.with_file(
+        "mappings/doors.yaml",
+        "slice: doors\nclass: Door\nid: \"https://data.example/door/{Ref}\"\nproperties:\n  width: { from: Width, unit_from: Units }\n",
+    );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("did you mean `Unit`?"),
+        "{}",
+        lint.stderr
+    );
+}
