@@ -476,10 +476,12 @@ fn class_expr(class: &ClassSource, stage: &mut Stage) -> (Expr, Expr) {
                     fallback,
                 ),
             );
-            let reason = when(code.clone().is_null())
+            // A blank code is unmapped like any other: a fallback class applies to it.
+            let reason = when(mapped.clone().is_not_null())
+                .then(lit(NULL).cast(DataType::String))
+                .when(code.clone().is_null())
                 .then(lit(format!("no class: `{column}` is empty")))
-                .when(mapped.clone().is_null())
-                .then(concat_str(
+                .otherwise(concat_str(
                     [
                         lit(format!("no class: `{column}` code `")),
                         code,
@@ -487,8 +489,7 @@ fn class_expr(class: &ClassSource, stage: &mut Stage) -> (Expr, Expr) {
                     ],
                     "",
                     false,
-                ))
-                .otherwise(lit(NULL).cast(DataType::String));
+                ));
             (mapped, reason)
         }
     }

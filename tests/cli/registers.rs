@@ -275,3 +275,38 @@ fn each_value_can_take_its_unit_from_a_column() {
         lint.stderr
     );
 }
+
+#[test]
+fn a_blank_class_code_takes_the_fallback_class_like_any_unmapped_code() {
+    let rdl = "namespace: https://r.example/#\nclasses:\n  Pump: {}\n  Equipment: {}\nproperties:\n  name: { datatype: string }\n";
+    let mapping = |unmapped: &str| {
+        format!(
+            "slice: kit\nclass: {{ from: Category, values: {{ PMP: Pump }}, unmapped: {unmapped} }}\nid: \"https://data.example/kit/{{Ref}}\"\nproperties:\n  name: {{ from: Name }}\n"
+        )
+    };
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  kit: { path: kit.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "kit.csv",
+            "Ref,Category,Name\nK1,PMP,Pump 1\nK2,,Unknown kit\nK3,XYZ,Odd kit\n",
+        )
+        .with_file("slices/kit.yaml", "source: kit\n")
+        .with_file("mappings/kit.yaml", &mapping("Equipment"));
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["slices"][0]["things"], 3, "{}", run.stdout);
+    assert_eq!(report["slices"][0]["quarantined"], 0, "{}", run.stdout);
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/kit.nt")).expect("N-Triples");
+    assert!(nt.contains("<https://data.example/kit/K2> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://r.example/#Equipment> ."), "{nt}");
+    // Without a fallback, a blank code still quarantines its row, saying so.
+    let ws = ws.with_file("mappings/kit.yaml", &mapping("quarantine"));
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(report["slices"][0]["quarantined"], 2, "{}", run.stdout);
+    let quarantine =
+        std::fs::read_to_string(ws.path().join("out/quarantine/kit.csv")).expect("quarantine");
+    assert!(
+        quarantine.contains("no class: `Category` is empty"),
+        "{quarantine}"
+    );
+}
