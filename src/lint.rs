@@ -43,17 +43,9 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         problems.push(Error::NoRdl);
     }
     if let Some(rdl) = &rdl {
-        let slices = plan.slice_columns();
-        let known: Vec<&str> = plan.slices.iter().map(|s| s.name.as_str()).collect();
-        let scope = mapping::Scope {
-            rdl,
-            slices: &slices,
-            known_slices: &known,
-        };
         let mut by_slice: BTreeMap<String, String> = BTreeMap::new();
-        for path in files {
-            let display = workspace.display_path(&path);
-            match Mapping::load(&path, display.clone(), &scope) {
+        for (display, loaded) in load_mappings(workspace, &plan, rdl) {
+            match loaded {
                 Ok(m) => {
                     if let Some(other) = by_slice.insert(m.slice.clone(), display.clone()) {
                         problems.push(Error::MappedTwice {
@@ -148,6 +140,24 @@ pub type Checked = (String, std::result::Result<Mapping, Vec<String>>);
 /// Each mapping file checked against `rdl` (another version of the RDL, say).
 pub fn mappings_against(workspace: &Workspace, rdl: &Rdl) -> Result<Vec<Checked>> {
     let (plan, _) = Plan::survey(workspace, &[])?;
+    Ok(load_mappings(workspace, &plan, rdl)
+        .into_iter()
+        .map(|(display, loaded)| {
+            let loaded = loaded.map_err(|errors| errors.iter().map(|e| e.to_string()).collect());
+            (display, loaded)
+        })
+        .collect())
+}
+
+/// Every mapping file, by its name, loaded against `rdl` and the plan's slices.
+fn load_mappings(
+    workspace: &Workspace,
+    plan: &Plan,
+    rdl: &Rdl,
+) -> Vec<(
+    String,
+    std::result::Result<Mapping, Vec<mapping::MappingError>>,
+)> {
     let slices = plan.slice_columns();
     let known: Vec<&str> = plan.slices.iter().map(|s| s.name.as_str()).collect();
     let scope = mapping::Scope {
@@ -155,15 +165,14 @@ pub fn mappings_against(workspace: &Workspace, rdl: &Rdl) -> Result<Vec<Checked>
         slices: &slices,
         known_slices: &known,
     };
-    Ok(mapping_files(workspace)
+    mapping_files(workspace)
         .into_iter()
         .map(|path| {
             let display = workspace.display_path(&path);
-            let loaded = Mapping::load(&path, display.clone(), &scope)
-                .map_err(|errors| errors.iter().map(|e| e.to_string()).collect());
+            let loaded = Mapping::load(&path, display.clone(), &scope);
             (display, loaded)
         })
-        .collect())
+        .collect()
 }
 
 /// The mapping files, sorted by name; a missing folder has none.

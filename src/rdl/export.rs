@@ -106,6 +106,11 @@ fn iri(text: &str) -> Option<NamedNode> {
     NamedNode::new(text).ok()
 }
 
+/// A number as an `xsd:double` literal, in Rust's shortest round-tripping form.
+fn number(n: f64) -> Literal {
+    Literal::new_typed_literal(format!("{n:?}"), xsd::DOUBLE)
+}
+
 fn v(namespace: &str, local: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{namespace}{local}"))
 }
@@ -149,7 +154,6 @@ impl Writer {
             let Some(node) = iri(&unit.iri) else { continue };
             self.add(node.clone(), rdf::TYPE.into_owned(), v(QUDT, "Unit"));
             self.text(&node, rdfs::LABEL.into_owned(), &unit.label);
-            let number = |n: f64| Literal::new_typed_literal(format!("{n:?}"), xsd::DOUBLE);
             self.add(
                 node.clone(),
                 v(QUDT, "conversionMultiplier"),
@@ -277,7 +281,6 @@ impl Writer {
             let property = self.blank();
             self.add(shape, v(SH, "property"), property.clone());
             self.add(property.clone(), v(SH, "path"), path);
-            let number = |n: f64| Literal::new_typed_literal(format!("{n:?}"), xsd::DOUBLE);
             if let Some(min) = p.min {
                 self.add(property.clone(), v(SH, "minInclusive"), number(min));
             }

@@ -227,26 +227,21 @@ impl Rdl {
                 Err(e) => failed.push(e),
             }
         }
-        match (failed.len(), layer::compose(drafts, prefixes)) {
-            (0, composed) => composed,
-            (1, Ok(_)) => Err(failed.remove(0)),
-            (_, Ok(_)) => Err(RdlError::Problems(crate::diag::Problems {
-                found: crate::diag::Where::Rdl,
-                problems: failed,
-            })),
-            (_, Err(RdlError::Problems(mut problems))) => {
-                failed.append(&mut problems.problems);
-                problems.problems = failed;
-                Err(RdlError::Problems(problems))
-            }
-            (_, Err(other)) => {
-                failed.push(other);
-                Err(RdlError::Problems(crate::diag::Problems {
-                    found: crate::diag::Where::Rdl,
-                    problems: failed,
-                }))
-            }
+        let composed = layer::compose(drafts, prefixes);
+        if failed.is_empty() {
+            return composed;
         }
+        // The layers that could not be read first, then what the others have wrong.
+        match composed {
+            Ok(_) => {}
+            Err(RdlError::Problems(problems)) => failed.extend(problems.problems),
+            Err(other) => failed.push(other),
+        }
+        Err(crate::diag::problems(
+            failed,
+            crate::diag::Where::Rdl,
+            RdlError::Problems,
+        ))
     }
 
     /// The IRI of a class or property, by its key.
