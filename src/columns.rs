@@ -2,7 +2,7 @@
 //! of written tables, the columns of an entities table, and the prefix of the hidden columns
 //! computed on the way. A leaf: readers, slices, mappings, checks and writers all name them.
 
-use polars::prelude::DataFrame;
+use polars::prelude::*;
 
 /// The column that carries each row's position in its source: the line of a CSV file, the
 /// row of a sheet, the 1-based row of a Parquet file. Reserved: no source column may use it.
@@ -53,6 +53,30 @@ pub fn text_of(column: &str) -> String {
     hidden(&format!("text:{column}"))
 }
 
+/// The hidden column holding a column read through a link (`type.Category`: the `Category`
+/// of the thing the `type` link points at), joined to a batch before it is mapped.
+pub fn looked_up(name: &str) -> String {
+    hidden(&format!("via:{name}"))
+}
+
+/// The hidden column holding where each value of a looked-up column sits (the target's
+/// cell), for a failure to point at the cell the value came from.
+pub fn origin_of(column: &str) -> Option<String> {
+    column
+        .strip_prefix(STAGED_PREFIX)
+        .and_then(|c| c.strip_prefix("via:"))
+        .map(|name| hidden(&format!("at:{name}")))
+}
+
+/// A column as messages name it: a looked-up column as the mapping wrote it
+/// (`type.Category`), any other as it is.
+pub fn shown(column: &str) -> &str {
+    column
+        .strip_prefix(STAGED_PREFIX)
+        .and_then(|c| c.strip_prefix("via:"))
+        .unwrap_or(column)
+}
+
 /// Whether a source header is one thinslice keeps for itself.
 pub fn is_reserved(name: &str) -> bool {
     name == ROW_COLUMN || name.starts_with(STAGED_PREFIX)
@@ -67,6 +91,25 @@ pub fn data_columns(frame: &DataFrame) -> Vec<String> {
         .filter(|name| !is_reserved(name))
         .map(|name| name.to_string())
         .collect()
+}
+
+/// A copy of `frame` whose texts own their bytes. polars' text columns are views into
+/// shared buffers: a few failed rows kept from a batch would otherwise keep all of that
+/// batch's text alive, and memory would grow with every batch.
+pub fn detached(frame: &DataFrame) -> PolarsResult<DataFrame> {
+    let columns = frame
+        .columns()
+        .iter()
+        .map(|column| match column.dtype() {
+            DataType::String => {
+                let texts = column.str()?;
+                let copy: StringChunked = texts.iter().collect();
+                Ok(copy.with_name(texts.name().clone()).into_column())
+            }
+            _ => Ok(column.clone()),
+        })
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new(frame.height(), columns)
 }
 
 #[cfg(test)]

@@ -301,6 +301,8 @@ pub enum Term {
     Dimension,
     /// A SKOS concept scheme whose concepts are a code property's values.
     CodeList,
+    /// One of a mapping's links, by the name the mapping gives it.
+    Link,
 }
 
 impl Term {
@@ -314,6 +316,7 @@ impl Term {
             Self::Slice => "slices",
             Self::Dimension => "dimensions",
             Self::CodeList => "code lists",
+            Self::Link => "links of this mapping",
         }
     }
 }
@@ -328,6 +331,7 @@ impl fmt::Display for Term {
             Self::Slice => "slice",
             Self::Dimension => "dimension",
             Self::CodeList => "code list",
+            Self::Link => "link",
         })
     }
 }

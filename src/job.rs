@@ -14,7 +14,7 @@ use crate::checks::{Conformance, Identities};
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::lint::{Linted, lint};
-use crate::mapping::{Mapping, MappingError};
+use crate::mapping::{Kept, Mapping, MappingError};
 use crate::output::{self, AtomicFile, FileFormat, Formats};
 use crate::pipeline::{Plan, check_names};
 use crate::profile::SourceProfile;
@@ -25,7 +25,9 @@ use crate::regression::{self, Canonical, EXPECTED_DIR, SliceDiff, Tolerances};
 use crate::report::conformance::{self, Report};
 use crate::report::{self, ReportFiles, SliceAccount, SliceRun};
 use crate::slice::Slice;
-use crate::stream::{Files, SliceMapping, SliceStream, Streamed, side_by_side, stream_source};
+use crate::stream::{
+    Files, Shared, SliceMapping, SliceStream, Streamed, side_by_side, stream_source,
+};
 use crate::workspace::Workspace;
 
 /// Which data files a job writes (the reports are [`run`]'s).
@@ -107,7 +109,7 @@ pub fn cut(
         quarantine: false,
         things: false,
     };
-    let identities = Identities::default();
+    let shared = Shared::default();
     // Sources are independent: each is read on its own thread.
     let streamed: Vec<Result<Vec<Streamed>>> =
         side_by_side(plan.by_source(), |(source, slices)| {
@@ -115,7 +117,7 @@ pub fn cut(
                 .into_iter()
                 .map(|slice| SliceStream::new(slice, None, files, progress))
                 .collect();
-            stream_source(&plan, source, streams, &identities, progress)
+            stream_source(&plan, source, streams, &shared, progress)
         });
     let mut accounts = Vec::with_capacity(plan.slices.len());
     let mut written = Vec::new();
@@ -248,7 +250,8 @@ fn execute(
         quarantine: true,
         things: writes != Writes::Quarantine,
     };
-    let (mut streamed, identities) = job.stream(files, progress)?;
+    let (mut streamed, shared) = job.stream(files, progress)?;
+    let identities = shared.identities;
     let written: Vec<AtomicFile> = streamed
         .iter_mut()
         .flat_map(|s| std::mem::take(&mut s.written))
@@ -290,11 +293,9 @@ impl<'j> Job<'j> {
         self.checked.mapping_of(slice)
     }
 
-    /// The slices `slice`'s links point into.
+    /// The slices `slice` needs read first: those its links point into, its attributes.
     fn links_of(&self, slice: &str) -> Vec<&'j str> {
-        self.mapping_of(slice).map_or_else(Vec::new, |m| {
-            m.links.iter().map(|l| l.slice.as_str()).collect()
-        })
+        self.mapping_of(slice).map_or_else(Vec::new, Mapping::needs)
     }
 
     fn is_asked(&self, slice: &str) -> bool {
@@ -312,16 +313,19 @@ impl<'j> Job<'j> {
 
     /// Streams every source a wave at a time, so links are checked against slices already
     /// read; the sources of a wave are read side by side. Returns the slices asked for, by
-    /// name, and the identifiers of every mapped slice read.
+    /// name, and what the slices shared (the identifiers of every mapped slice read).
     fn stream(
         &self,
         files: Files<'j>,
         progress: &'j dyn Progress,
-    ) -> Result<(Vec<Streamed<'j>>, Identities)> {
+    ) -> Result<(Vec<Streamed<'j>>, Shared)> {
         let plan = &self.checked.plan;
         let by_source = plan.by_source();
         let links_of = |slice: &str| self.links_of(slice);
-        let identities = self.identities();
+        let shared = Shared {
+            identities: self.identities(),
+            kept: Kept::new(self.checked.mappings.values()),
+        };
         let mut streamed: Vec<Streamed> = Vec::new();
         for wave in plan.waves(&links_of) {
             let results: Vec<Result<Vec<Streamed>>> = side_by_side(&wave, |source| {
@@ -334,18 +338,18 @@ impl<'j> Job<'j> {
                 if streams.is_empty() {
                     return Ok(Vec::new());
                 }
-                stream_source(plan, source, streams, &identities, progress)
+                stream_source(plan, source, streams, &shared, progress)
             });
             for result in results {
                 for stream in result? {
-                    identities.complete(&stream.slice.name);
+                    shared.identities.complete(&stream.slice.name);
                     streamed.push(stream);
                 }
             }
         }
         streamed.retain(|s| self.is_asked(&s.slice.name));
         streamed.sort_by(|a, b| a.slice.name.cmp(&b.slice.name));
-        Ok((streamed, identities))
+        Ok((streamed, shared))
     }
 
     /// The identities of the mapped slices this job reads, and the pairs of them that

@@ -60,6 +60,7 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
             }
         }
     }
+    problems.extend(lookup_targets(&plan, &mappings));
     if !problems.is_empty() {
         return Err(Error::from_problems(problems));
     }
@@ -68,6 +69,68 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         rdl,
         mappings,
     })
+}
+
+/// A slice a mapping reads rows of (through a link, or as attributes) must be read in full
+/// before the mapping's slice: from another source, in an earlier wave. A link's target
+/// must be mapped, for its things' identifiers.
+fn lookup_targets(plan: &Plan, mappings: &BTreeMap<String, Mapping>) -> Vec<Error> {
+    let needs = |slice: &str| mappings.get(slice).map_or_else(Vec::new, Mapping::needs);
+    let waves = plan.waves(&needs);
+    let source_of = |slice: &str| {
+        plan.slices
+            .iter()
+            .find(|s| s.name == slice)
+            .map(|s| s.source.as_str())
+    };
+    let wave_of = |slice: &str| {
+        let source = source_of(slice)?;
+        waves.iter().position(|w| w.contains(&source))
+    };
+    let mut problems = Vec::new();
+    for mapping in mappings.values() {
+        let mut reads: Vec<(&str, String)> = Vec::new();
+        for lookup in &mapping.lookups {
+            let how = format!("through link `{}`", lookup.link);
+            if !reads.iter().any(|(t, h)| *t == lookup.slice && *h == how) {
+                reads.push((lookup.slice.as_str(), how));
+            }
+        }
+        if let Some(attributes) = &mapping.attributes {
+            reads.push((attributes.slice.as_str(), "as attributes".into()));
+        }
+        for (target, how) in reads {
+            let problem = |why: String, help: String| Error::LookupTarget {
+                mapping: mapping.file.name.clone(),
+                target: target.to_string(),
+                how: how.clone(),
+                why,
+                help,
+            };
+            if how != "as attributes" && !mappings.contains_key(target) {
+                problems.push(problem(
+                    format!("`{target}` has no mapping, so no things to find"),
+                    format!("write a mapping for `{target}`"),
+                ));
+            } else if source_of(target) == source_of(&mapping.slice) {
+                problems.push(problem(
+                    format!(
+                        "both slices are cut from source `{}`, which is read once",
+                        source_of(target).unwrap_or_default()
+                    ),
+                    "declare the file or sheet a second time in thinslice.yaml, under another source name, and cut the slice read from it there: a source is read after the sources it reads from".into(),
+                ));
+            } else if wave_of(target) >= wave_of(&mapping.slice) {
+                problems.push(problem(
+                    "the two slices' sources read from each other, so neither can be read first"
+                        .into(),
+                    "read in one direction only: drop the lookup or the link going the other way"
+                        .into(),
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// What a workspace that passed every static check holds.

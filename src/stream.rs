@@ -9,7 +9,7 @@ use polars::prelude::*;
 use crate::checks::{Identities, ScoreError, Scorer};
 use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
-use crate::mapping::{self, Compiled, MappedRows, Mapping, MappingError};
+use crate::mapping::{self, Compiled, Joined, Kept, MappedRows, Mapping, MappingError};
 use crate::output::{
     AtomicFile, FileFormat, Folder, Formats, OutputError, RdfSink, TableSink, data_path,
 };
@@ -18,6 +18,14 @@ use crate::progress::{Progress, Task};
 use crate::rdl::Rdl;
 use crate::slice::{RowAccount, Slice, SlicedRows};
 use crate::source::Origin;
+
+/// What the slices of a run share as they stream: the identifiers of their things (for
+/// uniqueness and links) and the rows other slices look into.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub identities: Identities,
+    pub kept: Kept,
+}
 
 /// Which files the streams of a job write, and where.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +89,8 @@ struct MappingStream<'a> {
     with: SliceMapping<'a>,
     /// Compiled against the first batch's columns; every batch has the same.
     compiled: Option<Compiled>,
+    /// The rows of other slices joined to each batch, made at the first batch.
+    joined: Option<Vec<Joined>>,
     scorer: Option<Scorer<'a>>,
     entities: Option<TableSink>,
     quarantine: Option<TableSink>,
@@ -141,6 +151,7 @@ impl<'a> SliceStream<'a> {
                 progress,
                 with,
                 compiled: None,
+                joined: None,
                 scorer: None,
                 entities: None,
                 quarantine: None,
@@ -152,14 +163,9 @@ impl<'a> SliceStream<'a> {
         }
     }
 
-    /// Takes the slice's rows cut from one batch of its source. `identities` holds the
-    /// identifiers of every slice, for uniqueness and links.
-    pub fn batch(
-        &mut self,
-        rows: SlicedRows,
-        origin: &Origin,
-        identities: &Identities,
-    ) -> Result<()> {
+    /// Takes the slice's rows cut from one batch of its source. `shared` holds the
+    /// identifiers of every slice, for uniqueness and links, and the rows kept for lookups.
+    pub fn batch(&mut self, rows: SlicedRows, origin: &Origin, shared: &Shared) -> Result<()> {
         if self.account.read == 0 {
             self.columns = rows.columns();
         }
@@ -178,20 +184,26 @@ impl<'a> SliceStream<'a> {
             )?;
             task.finish();
         }
-        if let Some(mapped) = self.mapped.as_mut() {
-            let batch = mapped.map(&rows, self.account.in_slice)?;
-            mapped.check_and_write(batch, &rows, origin, identities)?;
+        let (slice, source) = (self.slice, &self.slice.source);
+        let kept = |things: Option<&DataFrame>| -> Result<()> {
+            shared
+                .kept
+                .keep(&slice.name, &rows.frame, things, origin)
+                .map_err(|e| frame_error(source, origin, e))
+        };
+        match self.mapped.as_mut() {
+            Some(mapped) => {
+                let (batch, joined) = mapped.map(&rows, self.account.in_slice, &shared.kept)?;
+                kept(Some(&batch.entities))?;
+                mapped.check_and_write(batch, &joined, origin, &shared.identities)?;
+            }
+            None => kept(None)?,
         }
         Ok(())
     }
 
     fn frame_error(&self, origin: &Origin, source: PolarsError) -> Error {
-        crate::source::SourceError::Frame {
-            id: self.slice.source.clone(),
-            path: origin.file.clone(),
-            source,
-        }
-        .into()
+        frame_error(&self.slice.source, origin, source)
     }
 
     /// Ends the slice's files, which [`Streamed::written`] holds until they are put in place.
@@ -221,16 +233,33 @@ impl<'a> SliceStream<'a> {
 
 impl<'a> MappingStream<'a> {
     /// Maps one batch of the slice's rows, checking that every row in the slice so far
-    /// became a thing or was quarantined.
-    fn map(&mut self, rows: &SlicedRows, in_slice: u64) -> Result<MappedRows> {
+    /// became a thing or was quarantined. Returns what it made, and the rows with the
+    /// columns of other slices they read joined to them.
+    fn map(
+        &mut self,
+        rows: &SlicedRows,
+        in_slice: u64,
+        kept: &Kept,
+    ) -> Result<(MappedRows, DataFrame)> {
         let slice = self.slice;
         let task = phase(self.progress, "mapping", &slice.name);
         let (mapping, rdl) = (self.with.mapping, self.with.rdl);
+        let fail = |e| MappingError::run(mapping, e);
+        let joined = match &mut self.joined {
+            Some(joined) => joined,
+            None => self
+                .joined
+                .insert(kept.joined(mapping, rows.frame.schema()).map_err(fail)?),
+        };
+        let frame = match joined.is_empty() {
+            true => rows.frame.clone(),
+            false => mapping::join(&rows.frame, joined).map_err(fail)?,
+        };
+        // Compiled against the columns joined too: they are read like the slice's own.
         let compiled = self
             .compiled
-            .get_or_insert_with(|| mapping::compile(mapping, rdl, rows.frame.schema()));
-        let batch =
-            mapping::apply(compiled, &rows.frame).map_err(|e| MappingError::run(mapping, e))?;
+            .get_or_insert_with(|| mapping::compile(mapping, rdl, frame.schema()));
+        let batch = mapping::apply(compiled, &frame).map_err(fail)?;
         task.finish();
         self.things += batch.entities.height() as u64;
         self.quarantined += batch.quarantine.height() as u64;
@@ -243,7 +272,7 @@ impl<'a> MappingStream<'a> {
                 quarantined: self.quarantined,
             });
         }
-        Ok(batch)
+        Ok((batch, frame))
     }
 
     /// Checks a mapped batch, then writes its quarantined rows, its things and their
@@ -251,7 +280,7 @@ impl<'a> MappingStream<'a> {
     fn check_and_write(
         &mut self,
         mut batch: MappedRows,
-        rows: &SlicedRows,
+        rows: &DataFrame,
         origin: &Origin,
         identities: &Identities,
     ) -> Result<()> {
@@ -264,7 +293,7 @@ impl<'a> MappingStream<'a> {
             Scorer::new(&slice.name, mapping, rdl, origin.clone(), has_mapping)
         });
         let left_out = scorer
-            .batch(&rows.frame, &mut batch, identities)
+            .batch(rows, &mut batch, identities)
             .map_err(|e| match e {
                 ScoreError::Check { index, source } => {
                     MappingError::check_run(mapping, index, &source)
@@ -351,6 +380,16 @@ impl<'a> MappingStream<'a> {
     }
 }
 
+/// A polars failure on the rows of source `id`.
+fn frame_error(id: &str, origin: &Origin, source: PolarsError) -> Error {
+    crate::source::SourceError::Frame {
+        id: id.to_string(),
+        path: origin.file.clone(),
+        source,
+    }
+    .into()
+}
+
 /// A phase of one slice's work, as progress shows it and `--timings` adds it up.
 fn phase(progress: &dyn Progress, what: &str, slice: &str) -> Box<dyn Task> {
     progress.task(&format!("{what} {slice}"), None)
@@ -393,17 +432,17 @@ where
 }
 
 /// Reads one source once, batch by batch, through the streams of its slices, and ends them.
-/// `identities` holds the identifiers of every slice, for uniqueness and links.
+/// `shared` holds what the slices of the run share.
 pub fn stream_source<'a>(
     plan: &Plan,
     source: &str,
     mut streams: Vec<SliceStream<'a>>,
-    identities: &Identities,
+    shared: &Shared,
     progress: &dyn Progress,
 ) -> Result<Vec<Streamed<'a>>> {
     let slices: Vec<&Slice> = streams.iter().map(|s| s.slice).collect();
     plan.cut_source(source, &slices, progress, &mut |index, rows, origin| {
-        streams[index].batch(rows, origin, identities)
+        streams[index].batch(rows, origin, shared)
     })?;
     streams.into_iter().map(SliceStream::end).collect()
 }
@@ -523,20 +562,19 @@ mod tests {
             file: "a.csv".into(),
             kind: OriginKind::Lines,
         };
-        let identities = Identities::new(["assets"], []);
+        let shared = Shared {
+            identities: Identities::new(["assets"], []),
+            kept: Kept::default(),
+        };
         stream
             .batch(
                 batch(2, &[Some("P1"), None], &[Some("5"), Some("1")], 1),
                 &origin,
-                &identities,
+                &shared,
             )
             .expect("first batch");
         stream
-            .batch(
-                batch(5, &[Some("P3")], &[Some("x")], 0),
-                &origin,
-                &identities,
-            )
+            .batch(batch(5, &[Some("P3")], &[Some("x")], 0), &origin, &shared)
             .expect("second batch");
         let streamed = stream.end().expect("ended");
         assert_eq!(

@@ -4,7 +4,7 @@
 use polars::prelude::*;
 
 use super::{Failure, Scorer};
-use crate::columns::{CLASS, ID, ROW_COLUMN};
+use crate::columns::{CLASS, ID, ROW_COLUMN, origin_of, shown};
 use crate::mapping::ClassSource;
 use crate::quality::{Dimension, Tally};
 
@@ -33,7 +33,12 @@ impl Scorer<'_> {
         let coded = rows
             .clone()
             .lazy()
-            .select([col(ROW_COLUMN), code.alias("code")])
+            .select(
+                [col(ROW_COLUMN), code.alias("code")]
+                    .into_iter()
+                    .chain(origin_of(column).map(col))
+                    .collect::<Vec<_>>(),
+            )
             .filter(col("code").is_not_null())
             .with_column(
                 col("code")
@@ -54,7 +59,11 @@ impl Scorer<'_> {
         for (code, count) in codes.iter().zip(numbers.u64()?.iter()) {
             if let (Some(code), Some(count)) = (code, count) {
                 missing += count;
-                let key = (CLASS.to_string(), column.clone(), code.to_string());
+                let key = (
+                    CLASS.to_string(),
+                    shown(column).to_string(),
+                    code.to_string(),
+                );
                 *self.unmapped.entry(key).or_default() += count;
             }
         }
@@ -79,8 +88,12 @@ impl Scorer<'_> {
             id: col(ID),
             property: CLASS.to_string(),
             value: col("code"),
-            rule: lit(format!("no RDL class for this `{column}` code")),
-            origin: self.origin.cell_expr(column),
+            rule: lit(format!("no RDL class for this `{}` code", shown(column))),
+            // A code read through a link sits in the target's row.
+            origin: match origin_of(column) {
+                Some(at) => col(at),
+                None => self.origin.cell_expr(column),
+            },
         };
         failures.push(failure.rows(unmapped));
         Ok(())

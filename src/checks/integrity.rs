@@ -4,8 +4,8 @@
 
 use polars::prelude::*;
 
-use super::{Failure, Identities, Scorer, detached};
-use crate::columns::{ID, ROW_COLUMN, hidden};
+use super::{Failure, Identities, Scorer};
+use crate::columns::{ID, ROW_COLUMN, detached, hidden};
 use crate::quality::{Dimension, Tally};
 
 /// The column holding each link's target while links are checked.

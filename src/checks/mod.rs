@@ -232,7 +232,7 @@ impl<'a> Scorer<'a> {
         if !failures.is_empty() {
             let frame = concat(failures, UnionArgs::default())?.collect()?;
             if frame.height() > 0 {
-                self.failures.push(detached(&frame)?);
+                self.failures.push(crate::columns::detached(&frame)?);
             }
         }
         Ok(left_out)
@@ -305,25 +305,6 @@ fn explain_merged_cells(origin: &Origin, failures: &mut DataFrame) -> PolarsResu
         failures.replace(RULE, annotated.with_name(RULE.into()).into_column())?;
     }
     Ok(())
-}
-
-/// A copy of `frame` whose texts own their bytes. polars' text columns are views into
-/// shared buffers: a few failed rows kept from a batch would otherwise keep all of that
-/// batch's text alive, and memory would grow with every batch.
-fn detached(frame: &DataFrame) -> PolarsResult<DataFrame> {
-    let columns = frame
-        .columns()
-        .iter()
-        .map(|column| match column.dtype() {
-            DataType::String => {
-                let texts = column.str()?;
-                let copy: StringChunked = texts.iter().collect();
-                Ok(copy.with_name(texts.name().clone()).into_column())
-            }
-            _ => Ok(column.clone()),
-        })
-        .collect::<PolarsResult<Vec<Column>>>()?;
-    DataFrame::new(frame.height(), columns)
 }
 
 /// How many rows a lazy frame (a filter, usually) holds.

@@ -5,8 +5,8 @@
 use polars::prelude::*;
 
 use super::{Failure, Scorer, height};
-use crate::columns::{PROPERTY, REASON, VALUE};
-use crate::mapping::{MappedRows, PropertyRule, ValueSource};
+use crate::columns::{PROPERTY, REASON, VALUE, origin_of, shown};
+use crate::mapping::{MappedRows, PropertyRule, ValueSource, cell_column, failed_cell};
 use crate::quality::{Dimension, Tally};
 use crate::rdl::{Datatype, Property};
 
@@ -86,13 +86,13 @@ impl Scorer<'_> {
                 passed: present,
             },
         );
-        let failure = Failure::of_things(
-            dimension,
-            &rule.property,
-            col(VALUE),
-            col(REASON),
-            self.cell(column),
-        );
+        // A value read from another row (through a link, from an attribute) sits there.
+        let origin = match column.and_then(origin_of) {
+            Some(_) => col(failed_cell()),
+            None => self.cell(column),
+        };
+        let failure =
+            Failure::of_things(dimension, &rule.property, col(VALUE), col(REASON), origin);
         Ok(failure.rows(failed))
     }
 
@@ -114,7 +114,7 @@ impl Scorer<'_> {
             if let (Some(code), Some(count)) = (code, count) {
                 let key = (
                     property.to_string(),
-                    column.unwrap_or_default().to_string(),
+                    column.map(shown).unwrap_or_default().to_string(),
                     code.to_string(),
                 );
                 *self.unmapped.entry(key).or_default() += count;
@@ -139,13 +139,11 @@ impl Scorer<'_> {
         let rows = entities.clone().lazy().filter(breaks.clone());
         let count = height(&rows)?;
         self.conformance.unpass(dimension, name, count);
-        let failure = Failure::of_things(
-            dimension,
-            name,
-            broken.value,
-            lit(broken.rule),
-            self.cell(column),
-        );
+        let origin = match column.and_then(origin_of) {
+            Some(_) => col(cell_column(name)),
+            None => self.cell(column),
+        };
+        let failure = Failure::of_things(dimension, name, broken.value, lit(broken.rule), origin);
         mapped.entities = mapped
             .entities
             .clone()

@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::Compiled;
 use crate::columns::{
-    DIMENSION, ID, PROPERTY, REASON, ROW_COLUMN, SOURCE_COLUMN, VALUE, data_columns, hidden,
+    DIMENSION, ID, PROPERTY, REASON, ROW_COLUMN, SOURCE_COLUMN, VALUE, data_columns, hidden, shown,
     text_of,
 };
 
@@ -22,6 +22,18 @@ fn failure_column(property: &str) -> String {
 /// Where the raw text a failed value of property P came from sits while mapping.
 fn raw_column(property: &str) -> String {
     hidden(&format!("raw:{property}"))
+}
+
+/// Where the cell of a value of property P that sits outside its thing's row (read through
+/// a link, or from an attribute row) is kept in [`MappedRows::entities`].
+pub fn cell_column(property: &str) -> String {
+    hidden(&format!("cell:{property}"))
+}
+
+/// Where that cell is kept in [`MappedRows::failed_values`]: null for a value in the
+/// thing's own row.
+pub fn failed_cell() -> String {
+    hidden("cell")
 }
 
 /// A compiled mapping's result over a slice's rows.
@@ -48,6 +60,9 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
     for f in &compiled.failures {
         selection.push(f.reason.clone().alias(failure_column(&f.property)));
         selection.push(f.raw.clone().alias(raw_column(&f.property)));
+        if let Some(cell) = &f.cell {
+            selection.push(cell.clone().alias(cell_column(&f.property)));
+        }
     }
     selection.push(col(reason.as_str()));
     let mut staged = rows.clone().lazy();
@@ -88,6 +103,13 @@ pub fn apply(compiled: &Compiled, rows: &DataFrame) -> PolarsResult<MappedRows> 
     let failed_values = failed_values(compiled, &kept)?;
     let mut keep = vec![col(ROW_COLUMN)];
     keep.extend(compiled.columns.iter().map(|(name, _)| col(name.as_str())));
+    keep.extend(
+        compiled
+            .failures
+            .iter()
+            .filter(|f| f.cell.is_some())
+            .map(|f| col(cell_column(&f.property))),
+    );
     // Things stay in source order, so a slice can be mapped batch by batch.
     let entities = kept.lazy().select(keep).collect()?;
     Ok(MappedRows {
@@ -111,10 +133,15 @@ fn failed_values(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFram
                     col(ROW_COLUMN),
                     col(ID),
                     lit(f.property.clone()).alias(PROPERTY),
-                    lit(f.column.clone().unwrap_or_default()).alias(SOURCE_COLUMN),
+                    lit(f.column.as_deref().map(shown).unwrap_or_default()).alias(SOURCE_COLUMN),
                     lit(f.dimension.as_str()).alias(DIMENSION),
                     col(raw_column(&f.property)).alias(VALUE),
                     col(reason.as_str()).alias(REASON),
+                    match f.cell {
+                        Some(_) => col(cell_column(&f.property)),
+                        None => lit(NULL).cast(DataType::String),
+                    }
+                    .alias(failed_cell()),
                 ])
         })
         .collect();
@@ -130,6 +157,7 @@ fn failed_values(compiled: &Compiled, kept: &DataFrame) -> PolarsResult<DataFram
                 text(DIMENSION),
                 text(VALUE),
                 text(REASON),
+                text(&failed_cell()),
             ],
         );
     }

@@ -4,11 +4,12 @@
 
 use polars::prelude::*;
 
+use super::joined::{found, link_target};
 use super::values::{Input, parse, raw_text, source_text, source_value};
 use super::{
     ClassSource, LinkRule, Mapping, PropertyRule, Template, TemplatePart, Unmapped, ValueSource,
 };
-use crate::columns::{CLASS, ID, LABEL, ROW_COLUMN, hidden, text_of};
+use crate::columns::{CLASS, ID, LABEL, ROW_COLUMN, hidden, looked_up, origin_of, shown, text_of};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
 
@@ -24,6 +25,9 @@ pub struct FailureRule {
     pub reason: Expr,
     /// The value as the source wrote it.
     pub raw: Expr,
+    /// Where the value sits when it is not in the thing's own row: the cell of a value
+    /// read through a link or from an attribute row.
+    pub cell: Option<Expr>,
 }
 
 /// A mapping ready to run: one expression per output column.
@@ -78,7 +82,7 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
     let id = template_expr(&mapping.id, schema);
     columns.push((ID.to_string(), id.clone()));
     let (class, class_reason) = class_expr(
-        &mapping.class,
+        mapping,
         &mut Stage::Columns {
             owner: CLASS,
             levels: &mut staged,
@@ -99,6 +103,7 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
                 column: Some(column.clone()),
                 reason: class_reason,
                 raw: col(column.as_str()).cast(DataType::String),
+                cell: origin_of(column).map(col),
             });
             lit(NULL).cast(DataType::String)
         }
@@ -188,6 +193,10 @@ fn property_expr(
         },
         reason,
         raw,
+        cell: match &rule.source {
+            ValueSource::Column(c) => origin_of(c).map(col),
+            ValueSource::Constant(_) => None,
+        },
     };
     (value, failure)
 }
@@ -271,7 +280,7 @@ fn placeholder(value: Expr) -> Expr {
 
 /// An identifier template as an expression: literals and the columns' text as written,
 /// percent-encoded. Null when any column is empty: `…/asset/` is not an identifier.
-fn template_expr(template: &Template, schema: &Schema) -> Expr {
+pub(super) fn template_expr(template: &Template, schema: &Schema) -> Expr {
     template_with(template, |column| written(schema, column), schema)
 }
 
@@ -449,8 +458,8 @@ fn escape_segment(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The class of each row, and why a row has none.
-fn class_expr(class: &ClassSource, stage: &mut Stage) -> (Expr, Expr) {
-    match class {
+fn class_expr(mapping: &Mapping, stage: &mut Stage) -> (Expr, Expr) {
+    match &mapping.class {
         ClassSource::Fixed(class) => (lit(class.clone()), lit(NULL).cast(DataType::String)),
         ClassSource::Column {
             column,
@@ -476,14 +485,15 @@ fn class_expr(class: &ClassSource, stage: &mut Stage) -> (Expr, Expr) {
                     fallback,
                 ),
             );
+            let shown = shown(column);
             // A blank code is unmapped like any other: a fallback class applies to it.
             let reason = when(mapped.clone().is_not_null())
                 .then(lit(NULL).cast(DataType::String))
                 .when(code.clone().is_null())
-                .then(lit(format!("no class: `{column}` is empty")))
+                .then(no_code(mapping, column))
                 .otherwise(concat_str(
                     [
-                        lit(format!("no class: `{column}` code `")),
+                        lit(format!("no class: `{shown}` code `")),
                         code,
                         lit("` is not mapped"),
                     ],
@@ -493,6 +503,36 @@ fn class_expr(class: &ClassSource, stage: &mut Stage) -> (Expr, Expr) {
             (mapped, reason)
         }
     }
+}
+
+/// Why a row has no class code: its column is empty, or, for a code read through a link,
+/// the link is empty or points at no thing to read it from.
+fn no_code(mapping: &Mapping, column: &str) -> Expr {
+    let empty = lit(format!("no class: `{}` is empty", shown(column)));
+    let Some(lookup) = mapping
+        .lookups
+        .iter()
+        .find(|l| looked_up(&l.name()) == column)
+    else {
+        return empty;
+    };
+    let target = col(link_target(&lookup.link));
+    when(target.clone().is_null())
+        .then(lit(format!(
+            "no class: the `{}` link is empty",
+            lookup.link
+        )))
+        .when(col(found(&lookup.link)).is_null())
+        .then(concat_str(
+            [
+                lit(format!("no class: `{}` points at `", lookup.link)),
+                target,
+                lit(format!("`, no thing of slice `{}`", lookup.slice)),
+            ],
+            "",
+            false,
+        ))
+        .otherwise(empty)
 }
 
 /// `value` looked up in a small map of texts, as nested when/then; `otherwise` when it is

@@ -219,7 +219,7 @@ pub enum MappingError {
         span: SourceSpan,
     },
 
-    #[error("`{property}` needs either `from: column` or `value: constant`")]
+    #[error("`{property}` needs one of `from: column`, `value: constant` or `attribute: name`")]
     #[diagnostic(code(thinslice::mapping::from_or_value))]
     FromOrValue {
         property: String,
@@ -314,6 +314,17 @@ pub enum MappingError {
         /// `identifier` or `label`.
         what: &'static str,
         reason: String,
+        #[source_code]
+        src: SourceText,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    #[error("{reason}")]
+    #[diagnostic(code(thinslice::mapping::lookup), help("{help}"))]
+    Lookup {
+        reason: String,
+        help: String,
         #[source_code]
         src: SourceText,
         #[label("here")]

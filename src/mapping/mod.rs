@@ -8,6 +8,8 @@ mod dates;
 mod error;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod joined;
+mod lookup;
 mod template;
 mod validate;
 mod values;
@@ -19,14 +21,18 @@ use std::path::Path;
 use miette::SourceSpan;
 use serde::Deserialize;
 
-pub use apply::{MappedRows, apply, quarantine_reason};
+pub use apply::{MappedRows, apply, cell_column, failed_cell, quarantine_reason};
 pub use compile::{Compiled, compile};
 pub use error::MappingError;
+pub use joined::join;
+pub use joined::{Joined, Kept};
+pub use lookup::{Attributes, Lookup};
 pub use template::{Template, TemplatePart};
 
 use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
 use crate::rdl::Rdl;
+use lookup::Reach;
 use validate::Validator;
 use yaml::MappingYaml;
 
@@ -93,6 +99,8 @@ pub struct PropertyRule {
 
 #[derive(Debug, Clone)]
 pub struct LinkRule {
+    /// The link as the mapping names it (its key under `links`).
+    pub name: String,
     pub property: String,
     pub slice: String,
     pub id: Template,
@@ -114,6 +122,10 @@ pub struct Mapping {
     /// Slices whose things are this slice's things too (described from another angle), so
     /// their identifiers may meet.
     pub same_things_as: Vec<String>,
+    /// The columns of other slices read through links, as hidden columns of each batch.
+    pub lookups: Vec<Lookup>,
+    /// Properties read from a long table of attributes.
+    pub attributes: Option<Attributes>,
 }
 
 /// A named SQL condition every thing of the slice must satisfy, scored in `dimension`.
@@ -173,22 +185,33 @@ impl Mapping {
             }
         };
 
-        let class = validator.class(&yaml.class, &columns);
-        let id = validator.template(&yaml.id, &columns, true);
-        let label = yaml
-            .label
-            .as_ref()
-            .and_then(|l| validator.template(l, &columns, false));
-        let properties: Vec<PropertyRule> = yaml
-            .properties
-            .iter()
-            .filter_map(|(property, rule)| validator.property(property, rule, &columns))
-            .collect();
+        // Links first: what the rest reads through them depends on them.
         let links: Vec<LinkRule> = yaml
             .links
             .iter()
             .filter_map(|(property, rule)| validator.link(property, rule, &columns, &slice_names))
             .collect();
+        // Their problems are told in the file's order, after the properties'.
+        let link_problems = std::mem::take(&mut validator.problems);
+        let mut reach = Reach::new(&columns, &links, scope);
+        let mut attributes = yaml
+            .from_attributes
+            .as_ref()
+            .map(|a| validator.attributes(a, &columns, scope));
+        let class = validator.class(&yaml.class, &reach.columns, &links);
+        let id = validator.template(&yaml.id, &columns, true);
+        let label = yaml
+            .label
+            .as_ref()
+            .and_then(|l| validator.template(l, &reach.columns, false));
+        let properties: Vec<PropertyRule> = yaml
+            .properties
+            .iter()
+            .filter_map(|(property, rule)| {
+                validator.property(property, rule, &reach.columns, &links, attributes.as_mut())
+            })
+            .collect();
+        validator.problems.extend(link_problems);
         let checks: Vec<CustomCheck> = yaml
             .checks
             .iter()
@@ -203,19 +226,57 @@ impl Mapping {
             .collect();
 
         match (validator.problems.is_empty(), class, id) {
-            (true, Some(class), Some(id)) => Ok(Mapping {
-                slice: yaml.slice.value.clone(),
-                class,
-                id,
-                label,
-                properties,
-                links,
-                checks,
-                same_things_as,
-                file,
-            }),
+            (true, Some(class), Some(id)) => {
+                let mut mapping = Mapping {
+                    slice: yaml.slice.value.clone(),
+                    class,
+                    id,
+                    label,
+                    properties,
+                    links,
+                    checks,
+                    same_things_as,
+                    lookups: Vec::new(),
+                    attributes: attributes.flatten(),
+                    file,
+                };
+                mapping.read_lookups(&mut reach);
+                Ok(mapping)
+            }
             _ => Err(validator.problems),
         }
+    }
+
+    /// Points the rules that read a column through a link at its hidden column, and keeps
+    /// the lookups they need.
+    fn read_lookups(&mut self, reach: &mut Reach) {
+        if let ClassSource::Column { column, .. } = &mut self.class {
+            *column = reach.frame_column(column);
+        }
+        if let Some(label) = &mut self.label {
+            for part in &mut label.parts {
+                if let TemplatePart::Column(column) = part {
+                    *column = reach.frame_column(column);
+                }
+            }
+        }
+        for rule in &mut self.properties {
+            if let ValueSource::Column(column) = &mut rule.source {
+                *column = reach.frame_column(column);
+            }
+            if let Some(column) = &mut rule.unit_from {
+                *column = reach.frame_column(column);
+            }
+        }
+        self.lookups = std::mem::take(&mut reach.used);
+    }
+
+    /// The slices this mapping needs read before its own: those its links point into (for
+    /// their things) and its attributes slice.
+    pub fn needs(&self) -> Vec<&str> {
+        let mut slices: Vec<&str> = self.links.iter().map(|l| l.slice.as_str()).collect();
+        slices.extend(self.attributes.as_ref().map(|a| a.slice.as_str()));
+        slices
     }
 
     /// Every class this mapping can give a thing.

@@ -6,14 +6,13 @@ use serde_saphyr::Spanned;
 
 use super::yaml::{CheckYaml, ClassRule, LinkRuleYaml, PropertyRuleYaml};
 use super::{
-    ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template, TemplatePart,
-    Unmapped, ValueSource,
+    Attributes, ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template,
+    TemplatePart, Unmapped, ValueSource,
 };
 use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
 use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl, Unresolved};
-use crate::slice::compile_condition;
 use polars::prelude::*;
 
 use super::compile::Stage;
@@ -28,11 +27,11 @@ pub(super) struct Validator<'a> {
 }
 
 impl<'a> Validator<'a> {
-    fn span(&self, at: &serde_saphyr::Location) -> SourceSpan {
+    pub(super) fn span(&self, at: &serde_saphyr::Location) -> SourceSpan {
         self.file.span(at)
     }
 
-    fn unknown(&mut self, kind: Term, name: &str, span: SourceSpan, known: Vec<&str>) {
+    pub(super) fn unknown(&mut self, kind: Term, name: &str, span: SourceSpan, known: Vec<&str>) {
         self.problems.push(MappingError::Unknown {
             kind,
             name: name.to_string(),
@@ -70,7 +69,12 @@ impl<'a> Validator<'a> {
         self.resolve(Term::Class, class, span).map(str::to_string)
     }
 
-    fn check_column(&mut self, column: &str, span: SourceSpan, columns: &[String]) -> bool {
+    pub(super) fn check_column(
+        &mut self,
+        column: &str,
+        span: SourceSpan,
+        columns: &[String],
+    ) -> bool {
         if columns.iter().any(|c| c == column) {
             return true;
         }
@@ -110,12 +114,22 @@ impl<'a> Validator<'a> {
         &mut self,
         rule: &Spanned<ClassRule>,
         columns: &[String],
+        links: &[LinkRule],
     ) -> Option<ClassSource> {
         let span = self.span(&rule.referenced);
         match &rule.value {
             ClassRule::Fixed(class) => self.check_class(class, span).map(ClassSource::Fixed),
             ClassRule::FromColumn(map) => {
-                let mut ok = self.check_column(&map.from, span, columns);
+                let (column, mut ok) = match &map.via {
+                    Some(via) => match self.via(via, &map.from, span, links, columns) {
+                        Some(column) => (column, true),
+                        None => (map.from.clone(), false),
+                    },
+                    None => (
+                        map.from.clone(),
+                        self.check_column(&map.from, span, columns),
+                    ),
+                };
                 let mut values = map.values.clone();
                 for class in values.values_mut() {
                     let at = self.file.sub_span(span, class);
@@ -134,8 +148,8 @@ impl<'a> Validator<'a> {
                         Unmapped::Fallback(key.unwrap_or_default())
                     }
                 };
-                ok.then(|| ClassSource::Column {
-                    column: map.from.clone(),
+                ok.then_some(ClassSource::Column {
+                    column,
                     values,
                     unmapped,
                     trim: map.trim,
@@ -186,6 +200,8 @@ impl<'a> Validator<'a> {
         name: &str,
         rule: &Spanned<PropertyRuleYaml>,
         columns: &[String],
+        links: &[LinkRule],
+        attributes: Option<&mut Option<Attributes>>,
     ) -> Option<PropertyRule> {
         let span = self.span(&rule.referenced);
         let (key, property, key_span) = self.rdl_property(name, span)?;
@@ -198,23 +214,7 @@ impl<'a> Validator<'a> {
             });
             return None;
         }
-        let source = match (&r.from, &r.value) {
-            (Some(from), None) => {
-                if !self.check_column(&from.value, self.span(&from.referenced), columns) {
-                    return None;
-                }
-                ValueSource::Column(from.value.clone())
-            }
-            (None, Some(value)) => ValueSource::Constant(value.value.clone()),
-            _ => {
-                self.problems.push(MappingError::FromOrValue {
-                    property: name.to_string(),
-                    src: self.file.source(),
-                    span,
-                });
-                return None;
-            }
-        };
+        let (source, attribute_unit) = self.value_source(name, rule, columns, links, attributes)?;
         let ok =
             self.options_fit(name, property, rule) & self.unit_from(name, property, r, columns);
         let decimal = self.decimal(&r.decimal);
@@ -227,7 +227,11 @@ impl<'a> Validator<'a> {
             source,
             unit,
             unit_in_value: r.unit_in_value,
-            unit_from: r.unit_from.as_ref().map(|u| u.value.clone()),
+            unit_from: r
+                .unit_from
+                .as_ref()
+                .map(|u| u.value.clone())
+                .or(attribute_unit.filter(|_| property.unit.is_some())),
             decimal: decimal.unwrap_or('.'),
             formats: r
                 .formats
@@ -406,22 +410,7 @@ impl<'a> Validator<'a> {
     ) -> Option<CustomCheck> {
         let c = &check.value;
         let span = self.span(&c.condition.referenced);
-        let mut ok = true;
-        match compile_condition(&c.condition.value) {
-            Ok(expr) => {
-                for column in expr.meta().root_names() {
-                    ok &= self.check_column(column.as_str(), span, columns);
-                }
-            }
-            Err(reason) => {
-                self.problems.push(MappingError::Check {
-                    reason,
-                    src: self.file.source(),
-                    span,
-                });
-                ok = false;
-            }
-        }
+        let ok = self.condition(&c.condition, columns);
         let dimension = match &c.dimension {
             None => Some(Dimension::Validity),
             Some(d) => {
@@ -445,7 +434,6 @@ impl<'a> Validator<'a> {
         }
     }
 
-    /// The RDL property a mapping key names, and where the key is written.
     /// The RDL property a mapping's key names: its key, the property, where it is written.
     fn rdl_property(
         &mut self,
@@ -552,6 +540,7 @@ impl<'a> Validator<'a> {
         }
         match (ok, id) {
             (true, Some(id)) => Some(LinkRule {
+                name: name.to_string(),
                 property: key.to_string(),
                 slice: rule.value.slice.value.clone(),
                 id,

@@ -24,6 +24,25 @@ pub(super) struct MappingYaml {
     pub(super) checks: BTreeMap<String, Spanned<CheckYaml>>,
     #[serde(default)]
     pub(super) same_things_as: Vec<Spanned<String>>,
+    /// Properties held as rows of another slice (an attribute sheet).
+    pub(super) from_attributes: Option<Spanned<AttributesYaml>>,
+}
+
+/// `from_attributes:`: a long table whose rows each hold one property of a thing of this
+/// slice (`SheetName, RowName, Name, Value, Unit`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AttributesYaml {
+    pub(super) slice: Spanned<String>,
+    /// The attribute slice's column → this slice's column it must equal.
+    #[serde(rename = "match")]
+    pub(super) keys: Spanned<BTreeMap<String, String>>,
+    pub(super) name: Spanned<String>,
+    pub(super) value: Spanned<String>,
+    pub(super) unit: Option<Spanned<String>>,
+    /// A condition on the attribute rows (`SheetName = 'Component'`).
+    #[serde(rename = "where")]
+    pub(super) condition: Option<Spanned<String>>,
 }
 
 /// A custom check: a SQL condition over the slice's columns every thing must satisfy.
@@ -47,6 +66,8 @@ pub(super) enum ClassRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ClassMapYaml {
+    /// A link whose target holds the code column (`via: type, from: Category`).
+    pub(super) via: Option<String>,
     pub(super) from: String,
     pub(super) values: BTreeMap<String, String>,
     #[serde(default)]
@@ -82,7 +103,11 @@ impl<'de> Deserialize<'de> for ClassRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PropertyRuleYaml {
+    /// A link whose target holds the `from` column.
+    pub(super) via: Option<Spanned<String>>,
     pub(super) from: Option<Spanned<String>>,
+    /// The attribute (of `from_attributes`) that holds the value.
+    pub(super) attribute: Option<Spanned<String>>,
     pub(super) value: Option<Spanned<String>>,
     pub(super) unit: Option<Spanned<String>>,
     #[serde(default)]

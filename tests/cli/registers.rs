@@ -310,3 +310,138 @@ fn a_blank_class_code_takes_the_fallback_class_like_any_unmapped_code() {
         "{quarantine}"
     );
 }
+
+/// Types, components pointing at their type by name, and an attribute table naming
+/// components by their name: the COBie shape, as CSV files.
+fn handover(components_mapping: &str) -> TestWorkspace {
+    TestWorkspace::new(
+        "rdl: rdl.yaml\nsources:\n  types: { path: types.csv }\n  components: { path: components.csv }\n  attributes: { path: attributes.csv }\n",
+    )
+    .with_file(
+        "rdl.yaml",
+        "namespace: https://r.example/#\nunits:\n  mm: { quantity: length, factor: 0.001, aliases: [millimeters] }\n  m: { quantity: length, factor: 1 }\nclasses:\n  Door: {}\n  Pump: {}\n  Type: {}\nproperties:\n  length: { datatype: decimal, unit: m }\n  manufacturer: { datatype: string }\n  hasType: { datatype: link }\n",
+    )
+    .with_file("types.csv", "Name,Category,Manufacturer\nDoor-900,Doors,Acme\nPump-A,Pumps,Flowco\nOdd,,Nobody\n")
+    .with_file("components.csv", "Name,TypeName\nD1,Door-900\nD2,Door-900\nP1,Pump-A\nX1,Missing\nX2,\nO1,Odd\n")
+    .with_file(
+        "attributes.csv",
+        "SheetName,RowName,Name,Value,Unit\nComponent,D1,NominalLength,900,millimeters\nComponent,D2,NominalLength,2,m\nComponent,P1,NominalLength,abc,mm\nType,Door-900,NominalLength,5,m\nComponent,D1,Colour,red,\n",
+    )
+    .with_file("slices/types.yaml", "source: types\n")
+    .with_file("slices/components.yaml", "source: components\n")
+    .with_file("slices/attributes.yaml", "source: attributes\n")
+    .with_file(
+        "mappings/types.yaml",
+        "slice: types\nclass: Type\nid: \"https://d.example/type/{Name}\"\nproperties:\n  manufacturer: { from: Manufacturer }\n",
+    )
+    .with_file("mappings/components.yaml", components_mapping)
+}
+
+const COMPONENTS: &str = r#"slice: components
+class: { via: hasType, from: Category, values: { Doors: Door, Pumps: Pump } }
+id: "https://d.example/component/{Name}"
+label: "{Name} ({hasType.Manufacturer})"
+links:
+  hasType: { slice: types, id: "https://d.example/type/{TypeName}" }
+from_attributes:
+  slice: attributes
+  match: { RowName: Name }
+  where: "SheetName = 'Component'"
+  name: Name
+  value: Value
+  unit: Unit
+properties:
+  manufacturer: { via: hasType, from: Manufacturer }
+  length: { attribute: NominalLength }
+"#;
+
+#[test]
+fn a_class_a_value_and_a_label_part_are_read_through_a_link_and_from_attribute_rows() {
+    let ws = handover(COMPONENTS);
+    ws.run(&["run"]).expect(0);
+    let entities =
+        std::fs::read_to_string(ws.path().join("out/entities/components.csv")).expect("entities");
+    assert_eq!(
+        entities,
+        "id,class,label,length,manufacturer,hasType,_origin\n\
+         https://d.example/component/D1,Door,D1 (Acme),0.9,Acme,https://d.example/type/Door-900,components.csv:2\n\
+         https://d.example/component/D2,Door,D2 (Acme),2.0,Acme,https://d.example/type/Door-900,components.csv:3\n\
+         https://d.example/component/P1,Pump,P1 (Flowco),,Flowco,https://d.example/type/Pump-A,components.csv:4\n"
+    );
+    // A type that is not there, no type, a type without a category: each said, located.
+    let quarantine = std::fs::read_to_string(ws.path().join("out/quarantine/components.csv"))
+        .expect("quarantine");
+    for line in [
+        "components.csv:5,\"no class: `hasType` points at `https://d.example/type/Missing`, no thing of slice `types`\",X1,Missing",
+        "components.csv:6,no class: the `hasType` link is empty,X2,",
+        "components.csv:7,no class: `hasType.Category` is empty,O1,Odd",
+    ] {
+        assert!(quarantine.contains(line), "no {line} in\n{quarantine}");
+    }
+    // The attribute value that is no length fails at the attribute's own row.
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/components.csv")).expect("failures");
+    assert!(
+        failures.contains("validity,https://d.example/component/P1,length,abc,\"not a number in a known unit (m, mm, millimeters)\",attributes.csv:4"),
+        "{failures}"
+    );
+}
+
+#[test]
+fn a_lookup_through_an_unknown_link_or_column_is_refused_at_its_place() {
+    let ws = handover(&COMPONENTS.replace(
+        "via: hasType, from: Category",
+        "via: hasTyp, from: Category",
+    ));
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("unknown link `hasTyp`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("did you mean `hasType`?"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("mappings/components.yaml:2:"),
+        "{}",
+        lint.stderr
+    );
+    let ws = handover(&COMPONENTS.replace("from: Category", "from: Categry"));
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("unknown column `Categry`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("did you mean `Category`?"),
+        "{}",
+        lint.stderr
+    );
+    let ws = handover(&COMPONENTS.replace("{hasType.Manufacturer}", "{hasType.Manufactrer}"));
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("did you mean `hasType.Manufacturer`?"),
+        "{}",
+        lint.stderr
+    );
+    // A lookup into a slice of the same source cannot be read first.
+    let ws = handover(COMPONENTS)
+        .with_file(
+            "thinslice.yaml",
+            "rdl: rdl.yaml\nsources:\n  components: { path: all.csv }\n  attributes: { path: attributes.csv }\n",
+        )
+        .with_file("all.csv", "Name,TypeName,Category,Manufacturer\nD1,Door-900,,\nDoor-900,,Doors,Acme\n")
+        .with_file("slices/types.yaml", "source: components\nwhere: TypeName IS NULL\n")
+        .with_file("slices/components.yaml", "source: components\nwhere: TypeName IS NOT NULL\n");
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("reads slice `types` through link `hasType`"),
+        "{}",
+        lint.stderr
+    );
+}
