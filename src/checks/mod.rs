@@ -35,6 +35,26 @@ pub struct UnmappedCode {
     pub column: String,
     pub code: String,
     pub count: u64,
+    /// Where it was first met: its cell, or its row.
+    pub first: String,
+}
+
+/// How often an unmapped code was met, and where first.
+#[derive(Debug, Clone)]
+struct Unmet {
+    count: u64,
+    first: String,
+}
+
+/// Source codes a pattern of a value map matched (`Door*` matched `Door-Single-900`), so
+/// a person sees what a pattern took in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchedCode {
+    pub property: String,
+    pub column: String,
+    pub pattern: String,
+    pub code: String,
+    pub count: u64,
 }
 
 /// One slice's conformance.
@@ -46,6 +66,8 @@ pub struct Conformance {
     /// Per property (and `class`, `id`): the dimensions it was checked in.
     pub properties: BTreeMap<String, BTreeMap<Dimension, Tally>>,
     pub unmapped_codes: Vec<UnmappedCode>,
+    /// The codes each pattern of a value map matched.
+    pub matched_codes: Vec<MatchedCode>,
     /// `dimension`, `id`, `property`, `value`, `rule`, `origin`: one row per failed check,
     /// in source order.
     pub failures: DataFrame,
@@ -61,6 +83,7 @@ impl Conformance {
                 .collect(),
             properties: BTreeMap::new(),
             unmapped_codes: Vec::new(),
+            matched_codes: Vec::new(),
             failures: DataFrame::empty(),
         }
     }
@@ -181,7 +204,9 @@ pub struct Scorer<'a> {
     /// by [`Scorer::finish`].
     deferred: Vec<(usize, DataFrame)>,
     /// Codes without an RDL term: (property, column, code) → how often.
-    unmapped: BTreeMap<(String, String, String), u64>,
+    unmapped: BTreeMap<(String, String, String), Unmet>,
+    /// Codes a pattern matched: (property, column, pattern, code) → how often.
+    matched: BTreeMap<(String, String, String, String), u64>,
     failures: Vec<DataFrame>,
 }
 
@@ -208,6 +233,7 @@ impl<'a> Scorer<'a> {
             repeats: Vec::new(),
             deferred: Vec::new(),
             unmapped: BTreeMap::new(),
+            matched: BTreeMap::new(),
             failures: Vec::new(),
         }
     }
@@ -225,6 +251,7 @@ impl<'a> Scorer<'a> {
         let mut failures: Vec<LazyFrame> = Vec::new();
         let left_out = self.values(mapped, &mut failures)?;
         self.class_conformity(rows, &mapped.entities, &mut failures)?;
+        self.property_patterns(rows)?;
         self.completeness(&mapped.entities, &mut failures)?;
         self.identifiers(&mapped.entities, identities)?;
         self.integrity(&mapped.entities, identities, &mut failures)?;
@@ -249,9 +276,20 @@ impl<'a> Scorer<'a> {
         }
         self.conformance.unmapped_codes = std::mem::take(&mut self.unmapped)
             .into_iter()
-            .map(|((property, column, code), count)| UnmappedCode {
+            .map(|((property, column, code), unmet)| UnmappedCode {
                 property,
                 column,
+                code,
+                count: unmet.count,
+                first: unmet.first,
+            })
+            .collect();
+        self.conformance.matched_codes = std::mem::take(&mut self.matched)
+            .into_iter()
+            .map(|((property, column, pattern, code), count)| MatchedCode {
+                property,
+                column,
+                pattern,
                 code,
                 count,
             })
@@ -441,7 +479,8 @@ checks:
                 property: "class".into(),
                 column: "Type".into(),
                 code: "XXX".into(),
-                count: 1
+                count: 1,
+                first: "assets.csv:6".into(),
             }]
         );
     }

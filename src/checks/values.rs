@@ -71,8 +71,16 @@ impl Scorer<'_> {
             .lazy()
             .filter(col(PROPERTY).eq(lit(rule.property.clone())));
         let failed_count = height(&failed)?;
+        // A value read from another row (through a link, from an attribute) sits there.
+        let origin = match column.and_then(origin_of) {
+            Some(_) => col(failed_cell()),
+            None => self.cell(column),
+        };
         if dimension == Dimension::Conformity {
-            self.count_unmapped(&rule.property, column, &failed)?;
+            let codes = failed
+                .clone()
+                .select([col(VALUE).alias("code"), origin.clone().alias("at")]);
+            self.count_unmapped(&rule.property, column.map(shown).unwrap_or_default(), codes)?;
         }
         let present = match entities.column(&rule.property) {
             Ok(c) => (c.len() - c.null_count()) as u64,
@@ -86,41 +94,9 @@ impl Scorer<'_> {
                 passed: present,
             },
         );
-        // A value read from another row (through a link, from an attribute) sits there.
-        let origin = match column.and_then(origin_of) {
-            Some(_) => col(failed_cell()),
-            None => self.cell(column),
-        };
         let failure =
             Failure::of_things(dimension, &rule.property, col(VALUE), col(REASON), origin);
         Ok(failure.rows(failed))
-    }
-
-    /// Counts the codes of `property` that no value map turned into an RDL term.
-    fn count_unmapped(
-        &mut self,
-        property: &str,
-        column: Option<&str>,
-        failed: &LazyFrame,
-    ) -> PolarsResult<()> {
-        let counts = failed
-            .clone()
-            .group_by([col(VALUE)])
-            .agg([len().alias("count")])
-            .collect()?;
-        let codes = counts.column(VALUE)?.str()?.clone();
-        let numbers = counts.column("count")?.cast(&DataType::UInt64)?;
-        for (code, count) in codes.iter().zip(numbers.u64()?.iter()) {
-            if let (Some(code), Some(count)) = (code, count) {
-                let key = (
-                    property.to_string(),
-                    column.map(shown).unwrap_or_default().to_string(),
-                    code.to_string(),
-                );
-                *self.unmapped.entry(key).or_default() += count;
-            }
-        }
-        Ok(())
     }
 
     /// Fails the values that break `broken`, and leaves them out of their things; returns

@@ -479,11 +479,7 @@ fn class_expr(mapping: &Mapping, stage: &mut Stage) -> (Expr, Expr) {
             let mapped = stage.share(
                 1,
                 "class",
-                lookup(
-                    code.clone(),
-                    values.iter().map(|(k, v)| (k.clone(), v.clone())),
-                    fallback,
-                ),
+                values.terms_of(code.clone()).fill_null(fallback),
             );
             let shown = shown(column);
             // A blank code is unmapped like any other: a fallback class applies to it.
@@ -537,17 +533,6 @@ fn no_code(mapping: &Mapping, column: &str) -> Expr {
 
 /// `value` looked up in a small map of texts, as nested when/then; `otherwise` when it is
 /// not there.
-pub(super) fn lookup<I>(value: Expr, entries: I, otherwise: Expr) -> Expr
-where
-    I: IntoIterator<Item = (String, String)>,
-{
-    lookup_exprs(
-        value,
-        entries.into_iter().map(|(k, v)| (k, lit(v))),
-        otherwise,
-    )
-}
-
 pub(super) fn lookup_exprs<I>(value: Expr, entries: I, otherwise: Expr) -> Expr
 where
     I: IntoIterator<Item = (String, Expr)>,

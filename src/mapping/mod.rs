@@ -3,6 +3,7 @@
 //! data is read.
 
 mod apply;
+mod codes;
 mod compile;
 mod dates;
 mod error;
@@ -22,6 +23,7 @@ use miette::SourceSpan;
 use serde::Deserialize;
 
 pub use apply::{MappedRows, apply, cell_column, failed_cell, quarantine_reason};
+pub use codes::ValueMap;
 pub use compile::{Compiled, compile};
 pub use error::MappingError;
 pub use joined::join;
@@ -61,7 +63,7 @@ pub enum ClassSource {
     Column {
         column: String,
         /// Code (after trimming when `trim`) → class.
-        values: BTreeMap<String, String>,
+        values: ValueMap,
         unmapped: Unmapped,
         trim: bool,
     },
@@ -87,7 +89,7 @@ pub struct PropertyRule {
     /// The decimal separator of the source (`.` unless told).
     pub decimal: char,
     pub formats: Vec<String>,
-    pub values: BTreeMap<String, String>,
+    pub values: ValueMap,
     pub trim: bool,
     pub case: Option<Case>,
     pub default: Option<String>,
@@ -286,7 +288,7 @@ impl Mapping {
             ClassSource::Column {
                 values, unmapped, ..
             } => {
-                let mut classes: Vec<&str> = values.values().map(String::as_str).collect();
+                let mut classes: Vec<&str> = values.terms().map(String::as_str).collect();
                 if let Unmapped::Fallback(class) = unmapped {
                     classes.push(class);
                 }

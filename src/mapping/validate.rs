@@ -7,7 +7,7 @@ use serde_saphyr::Spanned;
 use super::yaml::{CheckYaml, ClassRule, LinkRuleYaml, PropertyRuleYaml};
 use super::{
     Attributes, ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template,
-    TemplatePart, Unmapped, ValueSource,
+    TemplatePart, Unmapped, ValueMap, ValueSource,
 };
 use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
 use crate::diag::{self, Term, YamlFile};
@@ -130,14 +130,16 @@ impl<'a> Validator<'a> {
                         self.check_column(&map.from, span, columns),
                     ),
                 };
-                let mut values = map.values.clone();
-                for class in values.values_mut() {
+                let mut entries = Vec::new();
+                for (code, class) in &map.values.0 {
                     let at = self.file.sub_span(span, class);
-                    match self.check_class(class, at) {
-                        Some(key) => *class = key,
-                        None => ok = false,
+                    let key = self.key(code, false, span);
+                    match (self.check_class(class, at), key) {
+                        (Some(class), Some(key)) => entries.push((key, class)),
+                        _ => ok = false,
                     }
                 }
+                let values = ValueMap { entries };
                 let unmapped = match map.unmapped.as_deref() {
                     None | Some("quarantine") => Unmapped::Quarantine,
                     Some("warn") => Unmapped::Warn,
@@ -222,7 +224,8 @@ impl<'a> Validator<'a> {
             let key = self.rdl.resolve(Term::Unit, &u.value).ok()?;
             Some(key.to_string())
         });
-        let rule = (ok && decimal.is_some()).then(|| PropertyRule {
+        let values = self.value_map(r);
+        let rule = (ok && decimal.is_some() && values.is_some()).then(|| PropertyRule {
             property: key.to_string(),
             source,
             unit,
@@ -238,11 +241,7 @@ impl<'a> Validator<'a> {
                 .as_ref()
                 .map(|f| f.value.iter().map(|s| s.value.clone()).collect())
                 .unwrap_or_default(),
-            values: r
-                .values
-                .as_ref()
-                .map(|v| v.value.clone())
-                .unwrap_or_default(),
+            values: values.unwrap_or_default(),
             trim: r.trim,
             case: r.case,
             default: r.default.as_ref().map(|d| d.value.clone()),
@@ -368,7 +367,7 @@ impl<'a> Validator<'a> {
             let values_span = self.span(&values.referenced);
             if property.datatype == Datatype::Code {
                 let allowed: Vec<&str> = property.values.iter().map(|c| c.name.as_str()).collect();
-                for target in values.value.values() {
+                for (_, target) in &values.value.0 {
                     if !allowed.contains(&target.as_str()) {
                         self.problems.push(MappingError::NotAllowed {
                             value: target.clone(),

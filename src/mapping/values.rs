@@ -7,7 +7,8 @@ use polars::prelude::*;
 
 use chrono::NaiveDate;
 
-use super::compile::{Stage, lookup, lookup_exprs, written};
+use super::ValueMap;
+use super::compile::{Stage, lookup_exprs, written};
 use super::dates::{Formats, ISO_DATE, parse_date, parse_datetime};
 use super::{Case, PropertyRule, ValueSource};
 use crate::diag::Term;
@@ -126,16 +127,18 @@ pub(super) fn parse(
     let (parsed, reason) = match property.datatype {
         Datatype::String => (text.clone(), String::new()),
         Datatype::Code => {
-            let allowed: Vec<(String, String)> = if rule.values.is_empty() {
-                written_codes(property)
+            let allowed = if rule.values.is_empty() {
+                ValueMap::exact(
+                    written_codes(property)
+                        .into_iter()
+                        .map(|(k, v)| (normalise_key(rule, &k), v)),
+                )
             } else {
-                rule.values
-                    .iter()
-                    .map(|(k, v)| (normalise_key(rule, k), v.clone()))
-                    .collect()
+                // Trimmed and cased as the values are when the mapping was read.
+                rule.values.clone()
             };
             (
-                lookup(text.clone(), allowed, lit(NULL).cast(DataType::String)),
+                allowed.terms_of(text.clone()),
                 format!("not mapped to an allowed value of `{}`", rule.property),
             )
         }

@@ -69,11 +69,35 @@ pub(super) struct ClassMapYaml {
     /// A link whose target holds the code column (`via: type, from: Category`).
     pub(super) via: Option<String>,
     pub(super) from: String,
-    pub(super) values: BTreeMap<String, String>,
+    pub(super) values: Entries,
     #[serde(default)]
     pub(super) unmapped: Option<String>,
     #[serde(default = "yes")]
     pub(super) trim: bool,
+}
+
+/// A value map's entries in the order written: the first that matches wins.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Entries(pub(super) Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Entries {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntriesVisitor;
+        impl<'de> Visitor<'de> for EntriesVisitor {
+            type Value = Entries;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of source codes (or patterns) to terms")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(EntriesVisitor)
+    }
 }
 
 fn yes() -> bool {
@@ -116,7 +140,7 @@ pub(super) struct PropertyRuleYaml {
     pub(super) unit_from: Option<Spanned<String>>,
     pub(super) decimal: Option<Spanned<String>>,
     pub(super) formats: Option<Spanned<Vec<Spanned<String>>>>,
-    pub(super) values: Option<Spanned<BTreeMap<String, String>>>,
+    pub(super) values: Option<Spanned<Entries>>,
     #[serde(default = "yes")]
     pub(super) trim: bool,
     pub(super) case: Option<Case>,

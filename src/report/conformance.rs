@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::SliceRun;
 use super::escape_markup as escape;
 use crate::checks::digitalisation::ColumnLevel;
-use crate::checks::{Conformance, UnmappedCode};
+use crate::checks::{Conformance, MatchedCode, UnmappedCode};
 use crate::columns::{DIMENSION, FAILURE_ORIGIN, ID, PROPERTY, RULE, VALUE};
 use crate::quality::{Dimension, Status, Tally, Thresholds};
 
@@ -56,6 +56,8 @@ pub struct SliceReport {
     /// Per property (and `class`, `id`): its scores in the dimensions it was checked in.
     pub properties: BTreeMap<String, BTreeMap<Dimension, DimensionScore>>,
     pub unmapped_codes: Vec<UnmappedCode>,
+    /// The codes each pattern of a value map matched.
+    pub matched_codes: Vec<MatchedCode>,
     pub failures_total: u64,
     /// The first failures, in source order.
     pub failures: Vec<FailureRecord>,
@@ -157,6 +159,7 @@ fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
             })
             .collect(),
         unmapped_codes: c.unmapped_codes.clone(),
+        matched_codes: c.matched_codes.clone(),
         failures_total: c.failures.height() as u64,
         failures: records(&c.failures, FAILURES_IN_REPORT)?,
         digitalisation: run.levels.clone(),

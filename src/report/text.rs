@@ -4,7 +4,9 @@ use polars::prelude::*;
 
 use super::conformance::{DimensionScore, Report};
 use super::{SliceAccount, SliceRun, TextTable};
-use crate::checks::Conformance;
+use std::collections::BTreeMap;
+
+use crate::checks::{Conformance, UnmappedCode};
 use crate::columns::{DIMENSION, FAILURE_ORIGIN, PROPERTY, RULE, VALUE};
 use crate::quality::{Dimension, Status};
 
@@ -59,6 +61,52 @@ pub fn runs_table(runs: &[SliceRun]) -> String {
     text
 }
 
+/// How many unmapped codes of one property are named in the terminal; the rest are in the
+/// reports.
+const UNMAPPED_SHOWN: usize = 5;
+
+/// The codes without an RDL term, by slice and property: the most frequent first, each with
+/// its count and where it was first met.
+fn unmapped_text(conformances: &[Conformance]) -> String {
+    let mut lines = Vec::new();
+    for c in conformances {
+        let mut by_property: BTreeMap<(&str, &str), Vec<&UnmappedCode>> = BTreeMap::new();
+        for code in &c.unmapped_codes {
+            by_property
+                .entry((code.property.as_str(), code.column.as_str()))
+                .or_default()
+                .push(code);
+        }
+        for ((property, column), mut codes) in by_property {
+            codes.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+            let mut named: Vec<String> = codes
+                .iter()
+                .take(UNMAPPED_SHOWN)
+                .map(|u| format!("`{}` {} ({})", u.code, u.count, u.first))
+                .collect();
+            if codes.len() > UNMAPPED_SHOWN {
+                named.push(format!(
+                    "and {} more in report.json",
+                    codes.len() - UNMAPPED_SHOWN
+                ));
+            }
+            let from = match column {
+                "" => String::new(),
+                column => format!(" from `{column}`"),
+            };
+            lines.push(format!(
+                "  {} {property}{from}: {}\n",
+                c.slice,
+                named.join(", ")
+            ));
+        }
+    }
+    match lines.is_empty() {
+        true => String::new(),
+        false => format!("unmapped codes (count, first at):\n{}", lines.concat()),
+    }
+}
+
 /// The whole account of a checked run: rows, scores, the first failures, the unmapped codes
 /// and the thresholds not met.
 pub fn run_summary(runs: &[SliceRun], report: &Report, conformances: &[Conformance]) -> String {
@@ -66,17 +114,7 @@ pub fn run_summary(runs: &[SliceRun], report: &Report, conformances: &[Conforman
     text.push('\n');
     text.push_str(&conformance_table(report));
     text.push_str(&failures_text(conformances));
-    let unmapped: Vec<String> = conformances
-        .iter()
-        .flat_map(|c| {
-            c.unmapped_codes
-                .iter()
-                .map(move |u| format!("{} `{}` {} ({})", c.slice, u.column, u.code, u.count))
-        })
-        .collect();
-    if !unmapped.is_empty() {
-        text.push_str(&format!("unmapped codes: {}\n", unmapped.join("; ")));
-    }
+    text.push_str(&unmapped_text(conformances));
     for slice in &report.slices {
         if let Some(rows) = slice.rows.filter(|r| r.status != Status::Pass) {
             text.push_str(&format!(

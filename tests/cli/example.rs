@@ -210,7 +210,7 @@ fn report_json_and_junit_carry_the_scores_and_located_failures() {
     assert_eq!(
         substations["unmapped_codes"],
         serde_json::json!([
-            { "property": "class", "column": "Type", "code": "XFMR", "count": 1 }
+            { "property": "class", "column": "Type", "code": "XFMR", "count": 1, "first": "examples/power/substations.csv:37" }
         ])
     );
 

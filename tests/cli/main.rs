@@ -5,6 +5,7 @@
 mod architecture;
 mod bad_input;
 mod batches;
+mod cobie;
 mod errors;
 mod example;
 mod identity;

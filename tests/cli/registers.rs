@@ -445,3 +445,61 @@ fn a_lookup_through_an_unknown_link_or_column_is_refused_at_its_place() {
         lint.stderr
     );
 }
+
+#[test]
+fn a_pattern_key_that_is_no_regular_expression_is_refused_at_its_place() {
+    let ws = handover(&COMPONENTS.replace("Doors: Door", "\"/(Doors/\": Door"));
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("`/(Doors/` is not a regular expression"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("mappings/components.yaml:2:"),
+        "{}",
+        lint.stderr
+    );
+}
+
+#[test]
+fn the_terminal_names_the_most_frequent_unmapped_codes_and_the_report_all() {
+    let rdl = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  material: { datatype: code, values: [CI, PVC] }\n";
+    let rows: String = [
+        "CI", "AC", "AC", "AC", "PE", "PE", "ST", "DI", "GRP", "XX", "PVC",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, m)| format!("M{i},{m}\n"))
+    .collect();
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file("mains.csv", &format!("Ref,Material\n{rows}"))
+        .with_file("slices/mains.yaml", "source: mains\n")
+        .with_file(
+            "mappings/mains.yaml",
+            "slice: mains\nclass: Main\nid: \"https://data.example/main/{Ref}\"\nproperties:\n  material: { from: Material }\n",
+        );
+    let run = ws.run(&["--no-progress", "run"]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "unmapped codes (count, first at):\n  mains material from `Material`: `AC` 3 (mains.csv:3), `PE` 2 (mains.csv:6), `DI` 1 (mains.csv:9), `GRP` 1 (mains.csv:10), `ST` 1 (mains.csv:8), and 1 more in report.json\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("out/report.json")).expect("report"),
+    )
+    .expect("JSON");
+    let codes = report["slices"][0]["unmapped_codes"]
+        .as_array()
+        .expect("codes");
+    assert_eq!(codes.len(), 6, "{codes:?}");
+    assert!(
+        codes
+            .iter()
+            .any(|c| c["code"] == "XX" && c["first"] == "mains.csv:11")
+    );
+}

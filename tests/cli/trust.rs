@@ -361,13 +361,13 @@ fn every_value_left_out_counts_and_every_unmapped_code_is_listed() {
     assert_eq!(
         report["report"]["slices"][0]["unmapped_codes"],
         serde_json::json!([
-            { "property": "state", "column": "State", "code": "Running", "count": 2 }
+            { "property": "state", "column": "State", "code": "Running", "count": 2, "first": "assets.csv:4" }
         ])
     );
     let text = ws.run(&["--no-progress", "run"]).expect(0);
     assert!(
         text.stdout
-            .contains("unmapped codes: assets `State` Running (2)"),
+            .contains("unmapped codes (count, first at):\n  assets state from `State`: `Running` 2 (assets.csv:4)\n"),
         "{}",
         text.stdout
     );
