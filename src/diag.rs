@@ -303,6 +303,8 @@ pub enum Term {
     CodeList,
     /// One of a mapping's links, by the name the mapping gives it.
     Link,
+    /// A source of `thinslice.yaml`.
+    Source,
 }
 
 impl Term {
@@ -317,6 +319,7 @@ impl Term {
             Self::Dimension => "dimensions",
             Self::CodeList => "code lists",
             Self::Link => "links of this mapping",
+            Self::Source => "sources",
         }
     }
 }
@@ -332,6 +335,7 @@ impl fmt::Display for Term {
             Self::Dimension => "dimension",
             Self::CodeList => "code list",
             Self::Link => "link",
+            Self::Source => "source",
         })
     }
 }

@@ -137,6 +137,7 @@ fn scope_of<'a>(rdl: &'a Rdl, slices: &'a BTreeMap<String, Vec<String>>) -> Scop
         rdl,
         slices,
         known_slices: &["assets", "sites"],
+        tables: None,
     }
 }
 

@@ -10,7 +10,9 @@ use crate::diag;
 use crate::error::{Error, Result};
 use crate::mapping::{self, Mapping};
 use crate::pipeline::Plan;
+use crate::progress::Silent;
 use crate::rdl::Rdl;
+use crate::source::Table;
 use crate::workspace::Workspace;
 
 /// A workspace that passed every static check.
@@ -223,10 +225,12 @@ fn load_mappings(
 )> {
     let slices = plan.slice_columns();
     let known: Vec<&str> = plan.slices.iter().map(|s| s.name.as_str()).collect();
+    let tables = WorkspaceTables { workspace, plan };
     let scope = mapping::Scope {
         rdl,
         slices: &slices,
         known_slices: &known,
+        tables: Some(&tables),
     };
     mapping_files(workspace)
         .into_iter()
@@ -236,6 +240,45 @@ fn load_mappings(
             (display, loaded)
         })
         .collect()
+}
+
+/// The workspace's sources and slices, read for the mappings' code lists.
+struct WorkspaceTables<'a> {
+    workspace: &'a Workspace,
+    plan: &'a Plan<'a>,
+}
+
+impl mapping::CodeTables for WorkspaceTables<'_> {
+    fn names(&self, slices: bool) -> Vec<String> {
+        match slices {
+            true => self.plan.slices.iter().map(|s| s.name.clone()).collect(),
+            false => self.workspace.sources.keys().cloned().collect(),
+        }
+    }
+
+    fn read(&self, slices: bool, name: &str) -> std::result::Result<Table, String> {
+        let slice = slices
+            .then(|| self.plan.slices.iter().find(|s| s.name == name))
+            .flatten();
+        let id = slice.map_or(name, |s| s.source.as_str());
+        let Some(source) = self.workspace.sources.get(id) else {
+            return Err(format!("no source `{id}`"));
+        };
+        // Codes as written: `007` stays `007`.
+        let mut source = source.clone();
+        source.options.infer_types = false;
+        let table = source.read(None, &Silent).map_err(|e| e.to_string())?;
+        match slice {
+            None => Ok(table),
+            Some(slice) => {
+                let rows = slice.evaluate(&table).map_err(|e| e.to_string())?;
+                Ok(Table {
+                    frame: rows.frame,
+                    origin: table.origin,
+                })
+            }
+        }
+    }
 }
 
 /// The mapping files, sorted by name; a missing folder has none.

@@ -11,9 +11,11 @@ use miette::SourceSpan;
 use polars::prelude::*;
 use regex::Regex;
 
+use super::tables::Terms;
 use super::validate::Validator;
 use super::yaml::PropertyRuleYaml;
 use super::{Case, MappingError};
+use crate::rdl::Property;
 
 /// One key of a value map.
 #[derive(Debug, Clone)]
@@ -200,20 +202,36 @@ impl Validator<'_> {
     }
 
     /// A property rule's value map, its codes trimmed and cased as the values will be.
-    pub(super) fn value_map(&mut self, rule: &PropertyRuleYaml) -> Option<ValueMap> {
-        let Some(values) = &rule.values else {
-            return Some(ValueMap::default());
-        };
-        let span = self.span(&values.referenced);
-        let mut entries = Vec::new();
-        for (code, term) in &values.value.0 {
+    pub(super) fn value_map(
+        &mut self,
+        rule: &PropertyRuleYaml,
+        property: &Property,
+    ) -> Option<ValueMap> {
+        let normal = |code: &str| {
             let code = if rule.trim { code.trim() } else { code };
-            let code = match rule.case {
+            match rule.case {
                 Some(Case::Lower) => code.to_lowercase(),
                 Some(Case::Upper) => code.to_uppercase(),
                 None => code.to_string(),
-            };
-            entries.push((self.key(&code, rule.case.is_some(), span)?, term.clone()));
+            }
+        };
+        let mut entries = Vec::new();
+        if let Some(values) = &rule.values {
+            let span = self.span(&values.referenced);
+            for (code, term) in &values.value.0 {
+                let code = normal(code);
+                entries.push((self.key(&code, rule.case.is_some(), span)?, term.clone()));
+            }
+        }
+        if let Some(table) = &rule.values_from {
+            let allowed: Vec<String> = property.values.iter().map(|c| c.name.clone()).collect();
+            let tables = self.tables;
+            let listed = self.code_table(table, tables, Terms::Values(&allowed))?;
+            entries.extend(
+                listed
+                    .into_iter()
+                    .map(|(code, term)| (Key::Exact(normal(code.written())), term)),
+            );
         }
         Some(ValueMap { entries })
     }

@@ -56,6 +56,7 @@ pub(crate) fn mapping(rdl: &Rdl, columns: &[&str], yaml: &str) -> Result<Mapping
         rdl,
         slices: &slices,
         known_slices: &["assets", "sites"],
+        tables: None,
     };
     let file = YamlFile::from_text(PathBuf::from("m.yaml"), "mappings/assets.yaml".into(), yaml);
     Mapping::from_file(file, &scope).map_err(|problems| {

@@ -11,6 +11,7 @@ mod error;
 pub(crate) mod fixtures;
 mod joined;
 mod lookup;
+mod tables;
 mod template;
 mod validate;
 mod values;
@@ -29,6 +30,7 @@ pub use error::MappingError;
 pub use joined::join;
 pub use joined::{Joined, Kept};
 pub use lookup::{Attributes, Lookup};
+pub use tables::CodeTables;
 pub use template::{Template, TemplatePart};
 
 use crate::diag::{self, Term, YamlFile};
@@ -148,6 +150,8 @@ pub struct Scope<'a> {
     pub slices: &'a BTreeMap<String, Vec<String>>,
     /// Every slice of the workspace, including those whose columns are unknown.
     pub known_slices: &'a [&'a str],
+    /// Where code lists (`values_from`) are read; None where no data may be read.
+    pub tables: Option<&'a dyn CodeTables>,
 }
 
 impl Mapping {
@@ -162,6 +166,7 @@ impl Mapping {
         let mut validator = Validator {
             file: &file,
             rdl: scope.rdl,
+            tables: scope.tables,
             problems: Vec::new(),
         };
 

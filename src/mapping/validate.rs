@@ -16,6 +16,7 @@ use crate::rdl::{Datatype, Property, Rdl, Unresolved};
 use polars::prelude::*;
 
 use super::compile::Stage;
+use super::tables::{CodeTables, Terms};
 use super::values::{Input, parse, source_value};
 
 /// Checks one mapping file against the RDL and its slice while turning its YAML into rules,
@@ -23,6 +24,8 @@ use super::values::{Input, parse, source_value};
 pub(super) struct Validator<'a> {
     pub(super) file: &'a YamlFile,
     pub(super) rdl: &'a Rdl,
+    /// Where code lists are read, when they can be.
+    pub(super) tables: Option<&'a dyn CodeTables>,
     pub(super) problems: Vec<MappingError>,
 }
 
@@ -139,6 +142,13 @@ impl<'a> Validator<'a> {
                         _ => ok = false,
                     }
                 }
+                if let Some(table) = &map.values_from {
+                    let tables = self.tables;
+                    match self.code_table(table, tables, Terms::Classes) {
+                        Some(listed) => entries.extend(listed),
+                        None => ok = false,
+                    }
+                }
                 let values = ValueMap { entries };
                 let unmapped = match map.unmapped.as_deref() {
                     None | Some("quarantine") => Unmapped::Quarantine,
@@ -224,7 +234,7 @@ impl<'a> Validator<'a> {
             let key = self.rdl.resolve(Term::Unit, &u.value).ok()?;
             Some(key.to_string())
         });
-        let values = self.value_map(r);
+        let values = self.value_map(r, property);
         let rule = (ok && decimal.is_some() && values.is_some()).then(|| PropertyRule {
             property: key.to_string(),
             source,

@@ -60,7 +60,7 @@ pub(super) struct CheckYaml {
 #[derive(Debug, Clone)]
 pub(super) enum ClassRule {
     Fixed(String),
-    FromColumn(ClassMapYaml),
+    FromColumn(Box<ClassMapYaml>),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,11 +69,27 @@ pub(super) struct ClassMapYaml {
     /// A link whose target holds the code column (`via: type, from: Category`).
     pub(super) via: Option<String>,
     pub(super) from: String,
+    #[serde(default)]
     pub(super) values: Entries,
+    /// A code list read from a table.
+    pub(super) values_from: Option<Spanned<CodeTableYaml>>,
     #[serde(default)]
     pub(super) unmapped: Option<String>,
     #[serde(default = "yes")]
     pub(super) trim: bool,
+}
+
+/// `values_from:`: a code list in a table (a source or a slice), one column of codes, one
+/// of terms.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CodeTableYaml {
+    pub(super) source: Option<Spanned<String>>,
+    pub(super) slice: Option<Spanned<String>>,
+    pub(super) code: Spanned<String>,
+    pub(super) term: Spanned<String>,
+    #[serde(rename = "where")]
+    pub(super) condition: Option<Spanned<String>>,
 }
 
 /// A value map's entries in the order written: the first that matches wins.
@@ -117,7 +133,7 @@ impl<'de> Deserialize<'de> for ClassRule {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ClassRule, A::Error> {
                 ClassMapYaml::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(ClassRule::FromColumn)
+                    .map(|map| ClassRule::FromColumn(Box::new(map)))
             }
         }
         deserializer.deserialize_any(RuleVisitor)
@@ -141,6 +157,8 @@ pub(super) struct PropertyRuleYaml {
     pub(super) decimal: Option<Spanned<String>>,
     pub(super) formats: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) values: Option<Spanned<Entries>>,
+    /// A code list read from a table.
+    pub(super) values_from: Option<Spanned<CodeTableYaml>>,
     #[serde(default = "yes")]
     pub(super) trim: bool,
     pub(super) case: Option<Case>,

@@ -363,8 +363,16 @@ fn sheet_columns(
     first_column: u32,
     raw: &[String],
 ) -> Result<Vec<(u32, String)>, SourceError> {
+    // A sheet without a header row names its columns by their letters, as the sheet shows
+    // them (`A`, a SQL condition can name unquoted); a blank header in a header row is
+    // `column A`.
+    let headerless = source.header_row() == 0;
     let named = name_headers(raw, |i| {
-        format!("column {}", column_letters(first_column + i as u32))
+        let letters = column_letters(first_column + i as u32);
+        match headerless {
+            true => letters,
+            false => format!("column {letters}"),
+        }
     });
     let mut columns = Vec::with_capacity(named.len());
     for (offset, column) in named.into_iter().enumerate() {

@@ -180,7 +180,12 @@ fn a_codes_sheet_and_a_csv_without_a_header_row_are_read_by_position() {
         "{}",
         profile.stdout
     );
-    assert!(profile.stdout.contains("column B"), "{}", profile.stdout);
+    // Its columns are named by their letters, as the sheet shows them.
+    assert!(
+        profile.stdout.contains("\nB       text"),
+        "{}",
+        profile.stdout
+    );
     assert!(
         profile.stdout.contains("Codes!B2"),
         "the first data row is row 2: {}",
@@ -501,5 +506,122 @@ fn the_terminal_names_the_most_frequent_unmapped_codes_and_the_report_all() {
         codes
             .iter()
             .any(|c| c["code"] == "XX" && c["first"] == "mains.csv:11")
+    );
+}
+
+/// The codes workbook of the mains register: a sheet without a header row, each row a
+/// list's name, a code and its term.
+fn codes_workbook(path: &std::path::Path, rows: &[[&str; 3]]) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Codes").expect("sheet name");
+    for (row, cells) in rows.iter().enumerate() {
+        for (column, text) in cells.iter().enumerate() {
+            sheet
+                .write_string(row as u32, column as u16, *text)
+                .expect("cell");
+        }
+    }
+    book.save(path).expect("save");
+}
+
+const CODES: &[[&str; 3]] = &[
+    ["MATERIAL", "CI", "CastIron"],
+    ["MATERIAL", "DI", "DuctileIron"],
+    ["MATERIAL", "PVC", "PVC"],
+    ["MATERIAL", "PE", "Polyethylene"],
+    ["MATERIAL", "AC", "AsbestosCement"],
+    ["STATUS", "A", "InService"],
+    ["STATUS", "AB", "Abandoned"],
+];
+
+fn mains(codes: &[[&str; 3]]) -> TestWorkspace {
+    let ws = TestWorkspace::new("");
+    crate::support::copy_tree(&crate::support::fixture("mains"), ws.path());
+    codes_workbook(&ws.path().join("codes.xlsx"), codes);
+    ws
+}
+
+#[test]
+fn code_lists_come_from_a_headerless_codes_sheet_and_every_failure_is_located() {
+    let ws = mains(CODES);
+    ws.run(&["run"]).expect(0);
+    let things = ws.parquet("out/entities/mains.parquet");
+    assert_eq!(
+        crate::support::strings(&things, "material"),
+        [
+            Some("CastIron".into()),
+            Some("PVC".into()),
+            Some("Polyethylene".into()),
+            None,
+            Some("AsbestosCement".into())
+        ]
+    );
+    assert_eq!(
+        crate::support::strings(&things, "state"),
+        [
+            Some("InService".into()),
+            Some("InService".into()),
+            None,
+            Some("InService".into()),
+            Some("Abandoned".into())
+        ]
+    );
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/mains.csv")).expect("failures");
+    for line in [
+        ",state,X,not mapped to an allowed value of `state`,mains.csv:4",
+        ",material,ZZ,not mapped to an allowed value of `material`,mains.csv:5",
+        // A text starting with `-` is guarded against spreadsheet formulas.
+        ",diameter,'-0.005,below the minimum 0 m,mains.csv:6",
+    ] {
+        assert!(failures.contains(line), "no {line} in\n{failures}");
+    }
+}
+
+#[test]
+fn a_code_list_term_that_is_not_allowed_is_told_at_its_cell() {
+    let mut codes = CODES.to_vec();
+    codes.insert(4, ["MATERIAL", "ST", "Steel"]);
+    let ws = mains(&codes);
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("codes.xlsx:Codes!C5: `Steel` is not an allowed value of the property"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("mappings/mains.yaml:9:"),
+        "{}",
+        lint.stderr
+    );
+    let ws = mains(CODES).with_file(
+        "mappings/mains.yaml",
+        &std::fs::read_to_string(crate::support::fixture("mains/mappings/mains.yaml"))
+            .expect("mapping")
+            .replace("term: C }\n  diameter", "term: D }\n  diameter"),
+    );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("unknown column `D`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("known slice columns: `A`, `B`, `C`"),
+        "{}",
+        lint.stderr
+    );
+}
+
+#[test]
+fn the_readme_shows_the_mains_mapping_the_tests_run() {
+    let readme = std::fs::read_to_string(crate::support::repo().join("README.md")).expect("README");
+    let mapping = std::fs::read_to_string(crate::support::fixture("mains/mappings/mains.yaml"))
+        .expect("mapping");
+    assert!(
+        readme.contains(&mapping),
+        "README.md quotes tests/fixtures/mains/mappings/mains.yaml whole"
     );
 }
