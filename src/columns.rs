@@ -8,6 +8,10 @@ use polars::prelude::*;
 /// row of a sheet, the 1-based row of a Parquet file. Reserved: no source column may use it.
 pub const ROW_COLUMN: &str = "__row";
 
+/// The column that carries each row's 1-based position among its source's data rows (the
+/// first row after the header is 1), for `{_row}`. Hidden: no written table holds it.
+pub const DATA_ROW: &str = "__thinslice:data-row";
+
 /// Where each row of a written table came from: `file.csv:12`, `book.xlsx:Assets!A17:I17`.
 pub const ORIGIN_COLUMN: &str = "_origin";
 

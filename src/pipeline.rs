@@ -186,7 +186,11 @@ impl<'w> Plan<'w> {
                 })
             });
             let handled = (|| {
-                for batch in receive {
+                let mut next_row = 1;
+                for mut batch in receive {
+                    batch
+                        .number_rows(&mut next_row)
+                        .map_err(|e| source.frame_error(e))?;
                     for (index, slice) in slices.iter().enumerate() {
                         each(index, slice.evaluate(&batch)?, &batch.origin)?;
                     }

@@ -9,7 +9,9 @@ use super::values::{Input, parse, raw_text, source_text, source_value};
 use super::{
     ClassSource, LinkRule, Mapping, PropertyRule, Template, TemplatePart, Unmapped, ValueSource,
 };
-use crate::columns::{CLASS, ID, LABEL, ROW_COLUMN, hidden, looked_up, origin_of, shown, text_of};
+use crate::columns::{
+    CLASS, DATA_ROW, ID, LABEL, ROW_COLUMN, hidden, looked_up, origin_of, shown, text_of,
+};
 use crate::quality::Dimension;
 use crate::rdl::{Datatype, Property, Rdl};
 
@@ -308,6 +310,7 @@ fn special_value(part: &TemplatePart, schema: &Schema) -> Expr {
                 .collect();
             digest(texts)
         }
+        TemplatePart::Row => col(DATA_ROW).cast(DataType::String),
         _ => col(ROW_COLUMN).cast(DataType::String),
     }
 }
@@ -395,7 +398,10 @@ fn render_label<'a>(
                 label.push_str(text);
                 skip_space = false;
             }
-            TemplatePart::Column(_) | TemplatePart::Line | TemplatePart::Hash(_) => {
+            TemplatePart::Column(_)
+            | TemplatePart::Line
+            | TemplatePart::Row
+            | TemplatePart::Hash(_) => {
                 match value(placeholder) {
                     Some(text) => {
                         label.push_str(text);

@@ -1,7 +1,7 @@
 //! Identifier and label templates: `https://data.example.org/water/asset/{Asset ID}`. For a
 //! register without an identifier column, `{_line}` (the CSV line or the sheet row a row
-//! starts on) and `{_hash(Col A, Col B)}` (a stable digest of those columns' text as
-//! written) stand in.
+//! starts on), `{_row}` (its position among the data rows) and `{_hash(Col A, Col B)}` (a
+//! stable digest of those columns' text as written) stand in.
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +10,8 @@ pub enum TemplatePart {
     Column(String),
     /// `{_line}`: the line (CSV) or sheet row the source row starts on.
     Line,
+    /// `{_row}`: the row's 1-based position among the source's data rows.
+    Row,
     /// `{_hash(a, b)}`: 16 hex digits of the XXH3 of the columns' text as written.
     Hash(Vec<String>),
 }
@@ -72,15 +74,17 @@ impl Template {
         self.parts.iter().flat_map(|p| match p {
             TemplatePart::Column(c) => vec![c.as_str()],
             TemplatePart::Hash(columns) => columns.iter().map(String::as_str).collect(),
-            TemplatePart::Literal(_) | TemplatePart::Line => Vec::new(),
+            TemplatePart::Literal(_) | TemplatePart::Line | TemplatePart::Row => Vec::new(),
         })
     }
 }
 
-/// A placeholder thinslice fills itself (`_line`, `_hash(...)`); None for a column's name.
+/// A placeholder thinslice fills itself (`_line`, `_row`, `_hash(...)`); None for a column's name.
 fn special(placeholder: &str) -> Result<Option<TemplatePart>, String> {
-    if placeholder == "_line" {
-        return Ok(Some(TemplatePart::Line));
+    match placeholder {
+        "_line" => return Ok(Some(TemplatePart::Line)),
+        "_row" => return Ok(Some(TemplatePart::Row)),
+        _ => {}
     }
     let Some(arguments) = placeholder
         .strip_prefix("_hash(")

@@ -15,7 +15,7 @@ use polars::prelude::*;
 pub use condition::compile_condition;
 pub use error::SliceError;
 
-use crate::columns::{ORIGIN_COLUMN, REASON, ROW_COLUMN, data_columns, text_of};
+use crate::columns::{DATA_ROW, ORIGIN_COLUMN, REASON, ROW_COLUMN, data_columns, text_of};
 use crate::diag::{self, YamlFile};
 use crate::quality::{self, Thresholds};
 use crate::source::{Source, Table};
@@ -309,6 +309,9 @@ impl Slice {
         }
         let mut selection = vec![col(ROW_COLUMN)];
         let schema = table.frame.schema();
+        if schema.contains(DATA_ROW) {
+            selection.push(col(DATA_ROW));
+        }
         let renames: Vec<(String, String)> = match &self.columns {
             Some(picks) => picks
                 .iter()

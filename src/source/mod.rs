@@ -21,7 +21,7 @@ use miette::SourceSpan;
 use polars::prelude::*;
 use serde::Deserialize;
 
-use crate::columns::{ROW_COLUMN, data_columns, text_of};
+use crate::columns::{DATA_ROW, ROW_COLUMN, data_columns, text_of};
 use crate::diag::ConfigSpan;
 use crate::progress::Progress;
 
@@ -242,6 +242,16 @@ pub struct Table {
 }
 
 impl Table {
+    /// Numbers the rows of this batch among the source's data rows, from `next` on (1 for a
+    /// source's first batch), in [`DATA_ROW`].
+    pub fn number_rows(&mut self, next: &mut u64) -> PolarsResult<()> {
+        let height = self.frame.height() as u64;
+        let rows: Vec<u64> = (*next..*next + height).collect();
+        self.frame.with_column(Column::new(DATA_ROW.into(), rows))?;
+        *next += height;
+        Ok(())
+    }
+
     /// The source's column names, without [`ROW_COLUMN`].
     pub fn columns(&self) -> Vec<String> {
         data_columns(&self.frame)

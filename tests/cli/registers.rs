@@ -625,3 +625,28 @@ fn the_readme_shows_the_mains_mapping_the_tests_run() {
         "README.md quotes tests/fixtures/mains/mappings/mains.yaml whole"
     );
 }
+
+#[test]
+fn a_row_is_numbered_among_the_source_data_rows_across_batches() {
+    let ws = register(
+        "https://data.example/main/row-{_row}",
+        "{Street} (row {_row}, line {_line})",
+    )
+    .with_file(
+        "mains.csv",
+        "Mains register, exported 2024\nStreet,From,To,Material\nHigh St,1,40,cast iron\n\"Mill\nLane\",2,8,PVC\nStation Rd,1,40,PE\nChurch Walk,3,9,PE\n",
+    )
+    .with_file("slices/mains.yaml", "source: mains\nwhere: Material <> 'PVC'\n");
+    // Batches of two rows: the numbering carries on from one batch to the next, and rows
+    // outside the slice keep their numbers.
+    ws.run(&["--batch-rows", "2", "run"]).expect(0);
+    let entities =
+        std::fs::read_to_string(ws.path().join("out/entities/mains.csv")).expect("entities");
+    assert_eq!(
+        entities,
+        "id,class,label,material,_origin\n\
+         https://data.example/main/row-1,Main,\"High St (row 1, line 3)\",cast iron,mains.csv:3\n\
+         https://data.example/main/row-3,Main,\"Station Rd (row 3, line 6)\",PE,mains.csv:6\n\
+         https://data.example/main/row-4,Main,\"Church Walk (row 4, line 7)\",PE,mains.csv:7\n"
+    );
+}
