@@ -42,7 +42,7 @@ impl Scorer<'_> {
             let targets = targets
                 .filter(col(target.as_str()).is_not_null())
                 .collect()?;
-            if self.linkable[index] && !identities.is_complete(&link.slice) {
+            if self.linkable[index] && !link.slices.iter().all(|s| identities.is_complete(s)) {
                 self.deferred.push((index, detached(&targets)?));
                 continue;
             }
@@ -61,13 +61,18 @@ impl Scorer<'_> {
     ) -> PolarsResult<LazyFrame> {
         let link = &self.mapping.links[index];
         let target = target_column();
-        let things = identities.of(&link.slice);
+        // A link that may point into several slices finds its thing in any of them.
+        let things: Vec<_> = link.slices.iter().map(|s| identities.of(s)).collect();
         let found: BooleanChunked = targets
             .column(&target)?
             .str()?
             .iter()
             .map(|target| {
-                Some(target.is_some_and(|t| things.as_ref().is_some_and(|k| k.contains(t))))
+                Some(target.is_some_and(|t| {
+                    things
+                        .iter()
+                        .any(|k| k.as_ref().is_some_and(|k| k.contains(t)))
+                }))
             })
             .collect();
         let dangling = targets.filter(&!&found)?;
@@ -80,13 +85,15 @@ impl Scorer<'_> {
                 passed: checked - dangling.height() as u64,
             },
         );
-        let rule = if self.linkable[index] {
-            format!("no thing with this id in slice `{}`", link.slice)
-        } else {
-            format!(
-                "slice `{}` has no mapping, so nothing to link to",
-                link.slice
-            )
+        let named: Vec<String> = link.slices.iter().map(|s| format!("`{s}`")).collect();
+        let rule = match (self.linkable[index], named.as_slice()) {
+            (true, [one]) => format!("no thing with this id in slice {one}"),
+            (true, many) => format!("no thing with this id in slices {}", many.join(", ")),
+            (false, [one]) => format!("slice {one} has no mapping, so nothing to link to"),
+            (false, many) => format!(
+                "slices {} have no mapping, so nothing to link to",
+                many.join(", ")
+            ),
         };
         let failure = Failure::of_things(
             Dimension::Integrity,

@@ -228,7 +228,7 @@ impl<'a> Scorer<'a> {
             linkable: mapping
                 .links
                 .iter()
-                .map(|l| has_mapping(&l.slice))
+                .map(|l| l.slices.iter().any(|s| has_mapping(s)))
                 .collect(),
             repeats: Vec::new(),
             deferred: Vec::new(),

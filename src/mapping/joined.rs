@@ -157,9 +157,9 @@ impl Kept {
                 .iter()
                 .filter(|l| l.link == link.name)
                 .collect();
-            if lookups.is_empty() {
+            let Some(slice) = lookups.first().map(|l| l.slice.as_str()) else {
                 continue;
-            }
+            };
             let target = link_target(&link.name);
             let mut selection = vec![col(kept_id()).alias(target.as_str())];
             for lookup in &lookups {
@@ -171,7 +171,7 @@ impl Kept {
             }
             selection.push(lit(true).alias(found(&link.name)));
             let table = self
-                .rows(&link.slice)?
+                .rows(slice)?
                 .filter(col(kept_id()).is_not_null())
                 .unique_stable_generic(Some(vec![col(kept_id())]), UniqueKeepStrategy::First)
                 .select(selection)

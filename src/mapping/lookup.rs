@@ -96,13 +96,17 @@ impl Reach {
             ..Reach::default()
         };
         for link in links.iter().filter(|l| l.split.is_none()) {
-            let Some(target) = scope.slices.get(&link.slice) else {
+            // A value is read through a link to one thing of one slice.
+            let [slice] = link.slices.as_slice() else {
+                continue;
+            };
+            let Some(target) = scope.slices.get(slice) else {
                 continue;
             };
             for column in target {
                 let lookup = Lookup {
                     link: link.name.clone(),
-                    slice: link.slice.clone(),
+                    slice: slice.clone(),
                     column: column.clone(),
                 };
                 let name = lookup.name();
@@ -148,6 +152,15 @@ impl Validator<'_> {
             self.unknown(Term::Link, via, span, known);
             return None;
         };
+        if link.slices.len() > 1 {
+            self.problems.push(MappingError::Lookup {
+                reason: format!("the link `{via}` points into several slices"),
+                help: "a value is read through a link into one slice".into(),
+                src: self.file.source(),
+                span,
+            });
+            return None;
+        }
         if link.split.is_some() {
             self.problems.push(MappingError::Lookup {
                 reason: format!("the link `{via}` holds several targets (`split`)"),

@@ -10,6 +10,7 @@ mod error;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod joined;
+mod links;
 mod lookup;
 mod tables;
 mod template;
@@ -106,7 +107,8 @@ pub struct LinkRule {
     /// The link as the mapping names it (its key under `links`).
     pub name: String,
     pub property: String,
-    pub slice: String,
+    /// The slices whose things it may point at (a space or a floor, say).
+    pub slices: Vec<String>,
     pub id: Template,
     pub split: Option<String>,
 }
@@ -281,7 +283,9 @@ impl Mapping {
     /// The slices this mapping needs read before its own: those its links point into (for
     /// their things) and its attributes slice.
     pub fn needs(&self) -> Vec<&str> {
-        let mut slices: Vec<&str> = self.links.iter().map(|l| l.slice.as_str()).collect();
+        let mut slices: Vec<&str> = (self.links.iter())
+            .flat_map(|l| l.slices.iter().map(String::as_str))
+            .collect();
         slices.extend(self.attributes.as_ref().map(|a| a.slice.as_str()));
         slices
     }

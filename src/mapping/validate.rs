@@ -4,7 +4,7 @@
 use miette::SourceSpan;
 use serde_saphyr::Spanned;
 
-use super::yaml::{CheckYaml, ClassRule, LinkRuleYaml, PropertyRuleYaml};
+use super::yaml::{CheckYaml, ClassRule, PropertyRuleYaml};
 use super::{
     Attributes, ClassSource, CustomCheck, LinkRule, MappingError, PropertyRule, Template,
     TemplatePart, Unmapped, ValueMap, ValueSource,
@@ -313,7 +313,7 @@ impl<'a> Validator<'a> {
     }
 
     /// Whether a `split` separator splits anything; a located problem if it is empty.
-    fn separator(&mut self, split: &Option<Spanned<String>>) -> bool {
+    pub(super) fn separator(&mut self, split: &Option<Spanned<String>>) -> bool {
         match split {
             Some(split) if split.value.is_empty() => {
                 self.problems.push(MappingError::EmptySeparator {
@@ -444,7 +444,7 @@ impl<'a> Validator<'a> {
     }
 
     /// The RDL property a mapping's key names: its key, the property, where it is written.
-    fn rdl_property(
+    pub(super) fn rdl_property(
         &mut self,
         name: &str,
         span: SourceSpan,
@@ -515,48 +515,6 @@ impl<'a> Validator<'a> {
             self.unknown(Term::Slice, &name.value, at, slices.to_vec());
         }
         known
-    }
-
-    pub(super) fn link(
-        &mut self,
-        name: &str,
-        rule: &Spanned<LinkRuleYaml>,
-        columns: &[String],
-        slices: &[&str],
-    ) -> Option<LinkRule> {
-        let span = self.span(&rule.referenced);
-        let (key, property, key_span) = self.rdl_property(name, span)?;
-        if property.datatype != Datatype::Link {
-            self.problems.push(MappingError::NotALink {
-                property: name.to_string(),
-                datatype: property.datatype,
-                src: self.file.source(),
-                span: key_span,
-            });
-            return None;
-        }
-        let mut ok = self.slice(&rule.value.slice, slices);
-        ok &= self.separator(&rule.value.split);
-        let id = self.template(&rule.value.id, columns, true);
-        if let (Some(split), Some(id)) = (&rule.value.split, &id)
-            && id.columns().count() != 1
-        {
-            self.problems.push(MappingError::SplitTemplate {
-                src: self.file.source(),
-                span: self.span(&split.referenced),
-            });
-            ok = false;
-        }
-        match (ok, id) {
-            (true, Some(id)) => Some(LinkRule {
-                name: name.to_string(),
-                property: key.to_string(),
-                slice: rule.value.slice.value.clone(),
-                id,
-                split: rule.value.split.as_ref().map(|s| s.value.clone()),
-            }),
-            _ => None,
-        }
     }
 }
 

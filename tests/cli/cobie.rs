@@ -163,7 +163,12 @@ fn first_handover(path: &std::path::Path) {
                 Date(45353.0),
             ],
             vec![Text("W-001"), Text("Window-W1"), Text("101"), Date(45354.0)],
-            vec![Text("P-001"), Text("Pump-P1"), Text("G01"), Date(45355.0)],
+            vec![
+                Text("P-001"),
+                Text("Pump-P1"),
+                Text("Ground"),
+                Date(45355.0),
+            ],
             vec![Text("M-001"), Text("Misc"), Text("G01"), Date(45356.0)],
         ],
     ));
@@ -244,7 +249,7 @@ fn second_handover(path: &std::path::Path) {
                 Date(45400.0),
             ],
             vec![Text("WN-1"), Text("WIN-A"), Text("101"), Date(45401.0)],
-            vec![Text("PM-1"), Text("PMP-X"), Text("G01"), Date(45402.0)],
+            vec![Text("PM-1"), Text("PMP-X"), Text("Roof"), Date(45402.0)],
         ],
     ));
     sheets.push((
@@ -321,6 +326,35 @@ fn every_component_takes_its_class_through_its_type_in_both_handovers() {
     assert_eq!(
         strings(&things, "height"),
         [None, Some("1.2192".into()), None]
+    );
+    // PM-1 sits in neither a space nor a floor.
+    let failures = std::fs::read_to_string(second.path().join("out/failures/components.csv"))
+        .expect("failures");
+    assert!(
+        failures.contains("integrity,https://handover.example/component/PM-1,inSpace,https://handover.example/location/Roof,\"no thing with this id in slices `spaces`, `floors`\",handover.xlsx:Component!C4"),
+        "{failures}"
+    );
+}
+
+#[test]
+fn a_component_sits_in_a_space_or_on_a_floor() {
+    let ws = workspace(first_handover);
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let components = report["report"]["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "components")
+        .expect("components");
+    // Four in a space, P-001 on the ground floor: every link finds its thing.
+    assert_eq!(
+        components["properties"]["inSpace"]["integrity"]["checked"],
+        5
+    );
+    assert_eq!(
+        components["properties"]["inSpace"]["integrity"]["passed"],
+        5
     );
 }
 
