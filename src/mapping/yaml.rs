@@ -92,33 +92,6 @@ pub(super) struct CodeTableYaml {
     pub(super) condition: Option<Spanned<String>>,
 }
 
-/// One name, or a list of them (`slice: [spaces, floors]`).
-#[derive(Debug, Clone)]
-pub(super) struct Names(pub(super) Vec<String>);
-
-impl<'de> Deserialize<'de> for Names {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NamesVisitor;
-        impl<'de> Visitor<'de> for NamesVisitor {
-            type Value = Names;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a name, or a list of names")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Names, E> {
-                Ok(Names(vec![v.to_string()]))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Names, A::Error> {
-                let mut names = Vec::new();
-                while let Some(name) = seq.next_element::<String>()? {
-                    names.push(name);
-                }
-                Ok(Names(names))
-            }
-        }
-        deserializer.deserialize_any(NamesVisitor)
-    }
-}
-
 /// A value map's entries in the order written: the first that matches wins.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Entries(pub(super) Vec<(String, String)>);
@@ -199,7 +172,7 @@ pub(super) struct PropertyRuleYaml {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct LinkRuleYaml {
-    pub(super) slice: Spanned<Names>,
+    pub(super) slice: Spanned<crate::diag::Names>,
     pub(super) id: Spanned<String>,
     pub(super) split: Option<Spanned<String>>,
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::quality::ThresholdYaml;
@@ -16,7 +16,8 @@ pub(super) struct SliceYaml {
     #[serde(rename = "where")]
     pub(super) condition: Option<Spanned<String>>,
     pub(super) columns: Option<Vec<Spanned<ColumnPick>>>,
-    pub(super) key: Option<Spanned<Keys>>,
+    /// `key: Asset ID` or `key: [Site, Asset ID]`.
+    pub(super) key: Option<Spanned<crate::diag::Names>>,
     #[allow(dead_code)]
     pub(super) description: Option<String>,
     /// Thresholds for this slice, overriding the workspace's dimension by dimension.
@@ -58,32 +59,5 @@ impl<'de> Deserialize<'de> for ColumnPick {
             }
         }
         deserializer.deserialize_any(PickVisitor)
-    }
-}
-
-/// `key: Asset ID` or `key: [Site, Asset ID]`.
-#[derive(Debug, Clone)]
-pub(super) struct Keys(pub(super) Vec<String>);
-
-impl<'de> Deserialize<'de> for Keys {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeysVisitor;
-        impl<'de> Visitor<'de> for KeysVisitor {
-            type Value = Keys;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a column name or a list of column names")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Keys, E> {
-                Ok(Keys(vec![v.to_string()]))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Keys, A::Error> {
-                let mut keys = Vec::new();
-                while let Some(key) = seq.next_element::<String>()? {
-                    keys.push(key);
-                }
-                Ok(Keys(keys))
-            }
-        }
-        deserializer.deserialize_any(KeysVisitor)
     }
 }

@@ -264,6 +264,18 @@ fn second_handover(path: &std::path::Path) {
     workbook(path, sheets);
 }
 
+/// The components' part of `run --format json`'s report.
+fn components_report(stdout: &str) -> serde_json::Value {
+    let report: serde_json::Value = serde_json::from_str(stdout).expect("JSON");
+    report["report"]["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "components")
+        .cloned()
+        .expect("components")
+}
+
 /// The COBie workspace with a handover written by `write` as its workbook.
 fn workspace(write: fn(&std::path::Path)) -> TestWorkspace {
     let ws = TestWorkspace::new("");
@@ -340,13 +352,7 @@ fn every_component_takes_its_class_through_its_type_in_both_handovers() {
 fn a_component_sits_in_a_space_or_on_a_floor() {
     let ws = workspace(first_handover);
     let run = ws.run(&["run", "--format", "json"]).expect(0);
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    let components = report["report"]["slices"]
-        .as_array()
-        .expect("slices")
-        .iter()
-        .find(|s| s["slice"] == "components")
-        .expect("components");
+    let components = components_report(&run.stdout);
     // Four in a space, P-001 on the ground floor: every link finds its thing.
     assert_eq!(
         components["properties"]["inSpace"]["integrity"]["checked"],
@@ -380,13 +386,7 @@ fn an_attribute_that_fails_is_located_at_its_own_cell() {
 fn the_report_says_which_codes_each_pattern_took_in() {
     let ws = workspace(first_handover);
     let run = ws.run(&["run", "--format", "json"]).expect(0);
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
-    let components = report["report"]["slices"]
-        .as_array()
-        .expect("slices")
-        .iter()
-        .find(|s| s["slice"] == "components")
-        .expect("components");
+    let components = components_report(&run.stdout);
     assert_eq!(
         components["matched_codes"],
         serde_json::json!([
