@@ -8,7 +8,7 @@ use super::{Failure, Scorer, height};
 use crate::columns::{PROPERTY, REASON, VALUE, origin_of, shown};
 use crate::mapping::{MappedRows, PropertyRule, ValueSource, cell_column, failed_cell};
 use crate::quality::{Dimension, Tally};
-use crate::rdl::{Datatype, Property};
+use crate::rdl::{Bound, Datatype, Property};
 
 /// A rule of the RDL a parsed value can break: the test that is true when it does, and
 /// what the rule says.
@@ -158,25 +158,38 @@ fn broken_rules(rule: &PropertyRule, property: &Property, entities: &DataFrame) 
     }
     let text = || col(name).cast(DataType::String);
     let mut broken = Vec::new();
-    if matches!(property.datatype, Datatype::Decimal | Datatype::Integer) {
-        let value = || col(rule.property.as_str()).cast(DataType::Float64);
-        let unit = property.unit.clone().unwrap_or_default();
-        let words =
-            |words: &str, bound: f64| format!("{words} {bound} {unit}").trim_end().to_string();
-        if let Some(min) = property.min {
-            broken.push(Broken {
-                test: value().lt(lit(min)),
-                rule: words("below the minimum", min),
-                value: text(),
-            });
-        }
-        if let Some(max) = property.max {
-            broken.push(Broken {
-                test: value().gt(lit(max)),
-                rule: words("above the maximum", max),
-                value: text(),
-            });
-        }
+    let unit = match property.datatype {
+        Datatype::Decimal | Datatype::Integer => property.unit.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let bounds = [
+        (property.min, "below the minimum", true),
+        (property.max, "above the maximum", false),
+    ];
+    for (bound, words, is_min) in bounds {
+        let Some(bound) = bound else { continue };
+        // Numbers (and years) by value; dates by day; datetimes by the date they are on,
+        // as written.
+        let (value, limit) = match (bound, property.datatype) {
+            (Bound::Number(n), Datatype::Decimal | Datatype::Integer | Datatype::Year) => {
+                (col(name).cast(DataType::Float64), lit(n))
+            }
+            (Bound::Date(d), Datatype::Date) => (col(name), lit(d)),
+            (Bound::Date(_), Datatype::Datetime) => (
+                col(name).str().slice(lit(0), lit(10)),
+                lit(bound.to_string()),
+            ),
+            _ => continue,
+        };
+        broken.push(Broken {
+            test: if is_min {
+                value.lt(limit)
+            } else {
+                value.gt(limit)
+            },
+            rule: format!("{words} {bound} {unit}").trim_end().to_string(),
+            value: text(),
+        });
     }
     if let Some(pattern) = &property.pattern {
         broken.push(Broken {

@@ -4,6 +4,9 @@
 
 use chrono::format::{Item, Parsed, StrftimeItems, parse};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use polars::prelude::*;
+
+use super::PropertyRule;
 
 /// The date every date property accepts after the mapping's own formats.
 pub(super) const ISO_DATE: &str = "%Y-%m-%d";
@@ -120,6 +123,105 @@ pub(super) fn naive_text(datetime: NaiveDateTime) -> String {
 
 fn with_offset(local: NaiveDateTime, offset: FixedOffset) -> String {
     format!("{}{}", naive_text(local), offset)
+}
+
+/// Dates from date cells, or from text (numbers included: only a workbook cell styled as a
+/// date is a date without being read) in the rule's formats, else ISO 8601. A datetime cell
+/// whose time is not midnight is not a date.
+pub(super) fn date_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Date => value,
+        DataType::Datetime(unit, zone) => {
+            let date = value.clone().cast(DataType::Date);
+            let midnight = date.clone().cast(DataType::Datetime(*unit, zone.clone()));
+            when(midnight.eq(value))
+                .then(date)
+                .otherwise(lit(NULL).cast(DataType::Date))
+        }
+        _ => {
+            let formats = Formats::new(&rule.formats);
+            text.map(
+                move |column| {
+                    let texts = column.str()?;
+                    let days: Int32Chunked = texts
+                        .iter()
+                        .map(|v| v.and_then(|t| parse_date(t, &formats)).map(epoch_days))
+                        .collect();
+                    Ok(days
+                        .with_name(texts.name().clone())
+                        .into_date()
+                        .into_column())
+                },
+                |_, field| Ok(Field::new(field.name().clone(), DataType::Date)),
+            )
+        }
+    }
+}
+
+/// Years (`xsd:gYear`) as four digits: a year as written, or the year of a date (a date
+/// cell, or text in the rule's formats, else ISO 8601).
+pub(super) fn year_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Date | DataType::Datetime(..) => value.dt().strftime("%Y"),
+        _ => {
+            let formats = Formats::new(&rule.formats);
+            text.map(
+                move |column| {
+                    let texts = column.str()?;
+                    let years: StringChunked = texts
+                        .iter()
+                        .map(|v| v.and_then(|t| parse_year(t, &formats)))
+                        .collect();
+                    Ok(years.with_name(texts.name().clone()).into_column())
+                },
+                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+            )
+        }
+    }
+}
+
+/// A year written alone (`1998`), or the year of a date in `formats`.
+fn parse_year(text: &str, formats: &Formats) -> Option<String> {
+    let text = text.trim();
+    if text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text.to_string());
+    }
+    parse_date(text, formats).map(|date| date.format("%Y").to_string())
+}
+
+/// Datetimes as ISO 8601 text, their time and offset kept: from date and datetime cells,
+/// or from text in the rule's formats, else ISO 8601.
+pub(super) fn datetime_expr(
+    rule: &PropertyRule,
+    value: Expr,
+    text: Expr,
+    dtype: &DataType,
+) -> Expr {
+    match dtype {
+        DataType::Date => value.dt().strftime("%Y-%m-%dT00:00:00"),
+        DataType::Datetime(_, None) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f"),
+        DataType::Datetime(_, Some(_)) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f%:z"),
+        _ => {
+            let formats = Formats::new(&rule.formats);
+            text.map(
+                move |column| {
+                    let texts = column.str()?;
+                    let read: StringChunked = texts
+                        .iter()
+                        .map(|v| v.and_then(|t| parse_datetime(t, &formats)))
+                        .collect();
+                    Ok(read.with_name(texts.name().clone()).into_column())
+                },
+                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+            )
+        }
+    }
+}
+
+/// Days since 1970-01-01, as polars keeps dates.
+fn epoch_days(date: NaiveDate) -> i32 {
+    const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+    chrono::Datelike::num_days_from_ce(&date) - EPOCH_DAYS_FROM_CE
 }
 
 #[cfg(test)]

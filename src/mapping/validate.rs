@@ -368,7 +368,9 @@ impl<'a> Validator<'a> {
 
         if let Some(formats) = &r.formats {
             ok &= match property.datatype {
-                Datatype::Date | Datatype::Datetime => self.date_formats(&formats.value),
+                Datatype::Date | Datatype::Datetime | Datatype::Year => {
+                    self.date_formats(&formats.value)
+                }
                 other => self.misfit("formats", name, other, self.span(&formats.referenced)),
             };
         }

@@ -5,11 +5,9 @@
 
 use polars::prelude::*;
 
-use chrono::NaiveDate;
-
 use super::ValueMap;
 use super::compile::{Stage, lookup_exprs, written};
-use super::dates::{Formats, ISO_DATE, parse_date, parse_datetime};
+use super::dates::{ISO_DATE, date_expr, datetime_expr, year_expr};
 use super::{Case, PropertyRule, ValueSource};
 use crate::diag::Term;
 use crate::rdl::{Datatype, Property, Rdl};
@@ -164,6 +162,13 @@ pub(super) fn parse(
             date_expr(rule, value.clone(), text.clone(), source_dtype),
             format!("not a date in {}", describe_formats(rule, ISO_DATE)),
         ),
+        Datatype::Year => (
+            year_expr(rule, value.clone(), text.clone(), source_dtype),
+            format!(
+                "not a year (`1998`) or a date in {}",
+                describe_formats(rule, ISO_DATE)
+            ),
+        ),
         Datatype::Datetime => (
             datetime_expr(rule, value.clone(), text.clone(), source_dtype),
             format!("not a datetime in {}", describe_formats(rule, "ISO 8601")),
@@ -210,69 +215,6 @@ fn describe_formats(rule: &PropertyRule, last: &str) -> String {
         last.to_string()
     });
     formats.join(", ")
-}
-
-/// Dates from date cells, or from text (numbers included: only a workbook cell styled as a
-/// date is a date without being read) in the rule's formats, else ISO 8601. A datetime cell
-/// whose time is not midnight is not a date.
-fn date_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> Expr {
-    match dtype {
-        DataType::Date => value,
-        DataType::Datetime(unit, zone) => {
-            let date = value.clone().cast(DataType::Date);
-            let midnight = date.clone().cast(DataType::Datetime(*unit, zone.clone()));
-            when(midnight.eq(value))
-                .then(date)
-                .otherwise(lit(NULL).cast(DataType::Date))
-        }
-        _ => {
-            let formats = Formats::new(&rule.formats);
-            text.map(
-                move |column| {
-                    let texts = column.str()?;
-                    let days: Int32Chunked = texts
-                        .iter()
-                        .map(|v| v.and_then(|t| parse_date(t, &formats)).map(epoch_days))
-                        .collect();
-                    Ok(days
-                        .with_name(texts.name().clone())
-                        .into_date()
-                        .into_column())
-                },
-                |_, field| Ok(Field::new(field.name().clone(), DataType::Date)),
-            )
-        }
-    }
-}
-
-/// Datetimes as ISO 8601 text, their time and offset kept: from date and datetime cells,
-/// or from text in the rule's formats, else ISO 8601.
-fn datetime_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &DataType) -> Expr {
-    match dtype {
-        DataType::Date => value.dt().strftime("%Y-%m-%dT00:00:00"),
-        DataType::Datetime(_, None) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f"),
-        DataType::Datetime(_, Some(_)) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f%:z"),
-        _ => {
-            let formats = Formats::new(&rule.formats);
-            text.map(
-                move |column| {
-                    let texts = column.str()?;
-                    let read: StringChunked = texts
-                        .iter()
-                        .map(|v| v.and_then(|t| parse_datetime(t, &formats)))
-                        .collect();
-                    Ok(read.with_name(texts.name().clone()).into_column())
-                },
-                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
-            )
-        }
-    }
-}
-
-/// Days since 1970-01-01, as polars keeps dates.
-fn epoch_days(date: NaiveDate) -> i32 {
-    const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-    chrono::Datelike::num_days_from_ce(&date) - EPOCH_DAYS_FROM_CE
 }
 
 /// How the source may write each allowed value of a code property when the mapping maps

@@ -443,6 +443,7 @@ impl<'a> Triples<'a> {
                 Datatype::Decimal => Object::Literal(Some(xsd::DECIMAL)),
                 Datatype::Boolean => Object::Literal(Some(xsd::BOOLEAN)),
                 Datatype::Date => Object::Literal(Some(xsd::DATE)),
+                Datatype::Year => Object::Literal(Some(xsd::G_YEAR)),
                 Datatype::Datetime => Object::Literal(Some(xsd::DATE_TIME)),
                 Datatype::Code => Object::Code(
                     property

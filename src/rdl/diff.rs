@@ -128,7 +128,7 @@ fn property_changes(old: &Rdl, o: &str, new: &Rdl, n: &str) -> Vec<String> {
         changes.push(format!("range: {} → {}", show(&a.range), show(&b.range)));
     }
     if (a.min, a.max) != (b.min, b.max) {
-        let bound = |m: Option<f64>| m.map_or("none".to_string(), |m| m.to_string());
+        let bound = |m: Option<super::Bound>| m.map_or("none".to_string(), |m| m.to_string());
         changes.push(format!(
             "bounds: {}..{} → {}..{}",
             bound(a.min),

@@ -158,8 +158,8 @@ pub enum RdlError {
     )]
     EmptyRange {
         property: String,
-        min: f64,
-        max: f64,
+        min: super::Bound,
+        max: super::Bound,
         #[source_code]
         src: SourceText,
         #[label("below the minimum")]

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 
-use super::{Datatype, Rdl};
+use super::{Bound, Datatype, Rdl};
 
 const OWL: &str = "http://www.w3.org/2002/07/owl#";
 const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
@@ -111,6 +111,13 @@ fn number(n: f64) -> Literal {
     Literal::new_typed_literal(format!("{n:?}"), xsd::DOUBLE)
 }
 
+fn bound(bound: Bound) -> Literal {
+    match bound {
+        Bound::Number(n) => number(n),
+        Bound::Date(_) => Literal::new_typed_literal(bound.to_string(), xsd::DATE),
+    }
+}
+
 fn v(namespace: &str, local: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{namespace}{local}"))
 }
@@ -200,6 +207,7 @@ impl Writer {
             Datatype::Decimal => Some(xsd::DECIMAL.into_owned()),
             Datatype::Boolean => Some(xsd::BOOLEAN.into_owned()),
             Datatype::Date => Some(xsd::DATE.into_owned()),
+            Datatype::Year => Some(xsd::G_YEAR.into_owned()),
             Datatype::Datetime => Some(xsd::DATE_TIME.into_owned()),
             Datatype::Link => p.range.as_ref().and_then(|r| iri(&rdl.classes[r].iri)),
             Datatype::Code => iri(&format!("{}Values", p.iri)),
@@ -282,10 +290,10 @@ impl Writer {
             self.add(shape, v(SH, "property"), property.clone());
             self.add(property.clone(), v(SH, "path"), path);
             if let Some(min) = p.min {
-                self.add(property.clone(), v(SH, "minInclusive"), number(min));
+                self.add(property.clone(), v(SH, "minInclusive"), bound(min));
             }
             if let Some(max) = p.max {
-                self.add(property.clone(), v(SH, "maxInclusive"), number(max));
+                self.add(property.clone(), v(SH, "maxInclusive"), bound(max));
             }
             if let Some(count) = p.max_count {
                 let count = Literal::new_typed_literal(count.to_string(), xsd::INTEGER);

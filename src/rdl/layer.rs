@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use miette::SourceSpan;
 
 use super::names::{Index, Prefixes, Unresolved, is_iri};
-use super::{Class, Code, Datatype, Property, Rdl, RdlError, Unit};
+use super::{Bound, Class, Code, Datatype, Property, Rdl, RdlError, Unit};
 use crate::diag::{self, Problems, SourceText, Term, Where};
 
 /// Where something is written.
@@ -57,8 +57,8 @@ pub(super) struct PropertyDraft {
     pub unit: Option<Ref>,
     pub values: Option<Values>,
     pub range: Option<Ref>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
     pub pattern: Option<String>,
     /// The property it specialises, whose datatype it takes when it has none.
     pub parent: Option<Ref>,
@@ -94,8 +94,8 @@ pub(super) struct ShapeRule {
     pub class: Option<Ref>,
     pub property: Ref,
     pub required: bool,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
     pub pattern: Option<String>,
     pub max_count: Option<u64>,
 }

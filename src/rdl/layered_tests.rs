@@ -151,7 +151,10 @@ fn shacl_shapes_add_requirements_and_bounds() {
         ["commissioned", "operationalState", "ratedPower"]
     );
     let power = &rdl.properties["ratedPower"];
-    assert_eq!((power.min, power.max), (Some(0.0), Some(5_000_000.0)));
+    assert_eq!(
+        (power.min, power.max),
+        (Some(Bound::Number(0.0)), Some(Bound::Number(5_000_000.0)))
+    );
     assert_eq!(
         rdl.properties["assetTag"].pattern.as_deref(),
         Some("^[A-Z]{2}-[0-9]+$")

@@ -28,6 +28,94 @@ pub use table::{TableColumns, TableKind, TableLayer};
 
 use crate::diag::{Term, YamlFile};
 
+/// A property's minimum or maximum: a number (in its unit; a year), or a date (for dates
+/// and datetimes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    Number(f64),
+    Date(chrono::NaiveDate),
+}
+
+impl Bound {
+    /// A bound as a text writes it: a number, or an ISO date.
+    pub fn parse(text: &str) -> Option<Bound> {
+        let text = text.trim();
+        if let Ok(number) = text.parse::<f64>() {
+            return number.is_finite().then_some(Bound::Number(number));
+        }
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .map(Bound::Date)
+    }
+
+    pub fn number(self) -> Option<f64> {
+        match self {
+            Bound::Number(n) => Some(n),
+            Bound::Date(_) => None,
+        }
+    }
+
+    /// Whether it bounds values of `datatype`.
+    pub fn fits(self, datatype: Datatype) -> bool {
+        match self {
+            Bound::Number(_) => {
+                matches!(
+                    datatype,
+                    Datatype::Decimal | Datatype::Integer | Datatype::Year
+                )
+            }
+            Bound::Date(_) => matches!(datatype, Datatype::Date | Datatype::Datetime),
+        }
+    }
+
+    /// Whether `self` as a minimum is above `max`, so that no value passes.
+    pub fn above(self, max: Bound) -> bool {
+        match (self, max) {
+            (Bound::Number(a), Bound::Number(b)) => a > b,
+            (Bound::Date(a), Bound::Date(b)) => a > b,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Number(n) => write!(f, "{n}"),
+            Bound::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bound {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct BoundVisitor;
+        impl serde::de::Visitor<'_> for BoundVisitor {
+            type Value = Bound;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, or a date written 2024-03-01")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Bound, E> {
+                Ok(Bound::Number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Bound, E> {
+                Ok(Bound::Number(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Bound, E> {
+                Ok(Bound::Number(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Bound, E> {
+                Bound::parse(v).ok_or_else(|| {
+                    E::custom(format!(
+                        "`{v}` is neither a number nor a date written 2024-03-01"
+                    ))
+                })
+            }
+        }
+        deserializer.deserialize_any(BoundVisitor)
+    }
+}
+
 /// The datatypes a property's values can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -38,6 +126,8 @@ pub enum Datatype {
     Boolean,
     Date,
     Datetime,
+    /// A year on its own (`xsd:gYear`): `1998`, read from a year or a date.
+    Year,
     /// One of the property's allowed values (RDL terms).
     Code,
     /// A reference to another thing, of the property's range class.
@@ -53,6 +143,7 @@ impl fmt::Display for Datatype {
             Self::Boolean => "boolean",
             Self::Date => "date",
             Self::Datetime => "datetime",
+            Self::Year => "year",
             Self::Code => "code",
             Self::Link => "link",
         })
@@ -117,8 +208,8 @@ pub struct Property {
     pub values: Vec<Code>,
     /// Key of the class a link's things must be.
     pub range: Option<String>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    pub min: Option<Bound>,
+    pub max: Option<Bound>,
     pub pattern: Option<String>,
     /// How many values a thing may have (`sh:maxCount`); a `split` value with more fails.
     pub max_count: Option<u64>,

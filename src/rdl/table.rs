@@ -323,6 +323,7 @@ fn parse_datatype(text: &str) -> Option<Datatype> {
         "decimal" | "double" | "float" | "number" => Datatype::Decimal,
         "boolean" => Datatype::Boolean,
         "date" => Datatype::Date,
+        "year" => Datatype::Year,
         "datetime" => Datatype::Datetime,
         "code" => Datatype::Code,
         "link" => Datatype::Link,

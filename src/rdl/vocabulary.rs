@@ -10,7 +10,7 @@ use super::layer::{
 };
 use super::names::local_name;
 use super::rdf::{Graph, as_subject};
-use super::{Code, Datatype, RdlError};
+use super::{Bound, Code, Datatype, RdlError};
 
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
@@ -142,6 +142,11 @@ impl Reader<'_> {
         values.sort();
         values.dedup();
         values
+    }
+
+    /// A bound as a literal writes it: a number, or an `xsd:date`.
+    fn bound(&self, subject: &NamedOrBlankNode, predicate: &str) -> Option<Bound> {
+        Bound::parse(&self.literal(subject, predicate)?)
     }
 
     fn number(&self, subject: &NamedOrBlankNode, predicate: &str) -> Option<f64> {
@@ -399,8 +404,8 @@ impl Reader<'_> {
                     required: self
                         .number(property_shape, &v(SH, "minCount"))
                         .is_some_and(|n| n >= 1.0),
-                    min: self.number(property_shape, &v(SH, "minInclusive")),
-                    max: self.number(property_shape, &v(SH, "maxInclusive")),
+                    min: self.bound(property_shape, &v(SH, "minInclusive")),
+                    max: self.bound(property_shape, &v(SH, "maxInclusive")),
                     pattern: self.literal(property_shape, &v(SH, "pattern")),
                     max_count: self
                         .number(property_shape, &v(SH, "maxCount"))
@@ -491,6 +496,7 @@ fn xsd_datatype(iri: &str) -> Option<Datatype> {
         "boolean" => Datatype::Boolean,
         "date" => Datatype::Date,
         "dateTime" | "dateTimeStamp" => Datatype::Datetime,
+        "gYear" => Datatype::Year,
         _ => return None,
     })
 }

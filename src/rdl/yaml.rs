@@ -12,7 +12,7 @@ use serde_saphyr::{Location, Spanned};
 
 use super::layer::{At, ClassDraft, Draft, PropertyDraft, Ref, UnitDraft, Values, unknown_prefix};
 use super::names::{Prefixes, local_name};
-use super::{Code, Datatype, RdlError};
+use super::{Bound, Code, Datatype, RdlError};
 use crate::diag::YamlFile;
 
 #[derive(Debug, Deserialize)]
@@ -66,8 +66,8 @@ struct PropertyYaml {
     datatype: Spanned<Datatype>,
     unit: Option<Spanned<String>>,
     values: Option<Spanned<CodeList>>,
-    min: Option<Spanned<f64>>,
-    max: Option<Spanned<f64>>,
+    min: Option<Spanned<Bound>>,
+    max: Option<Spanned<Bound>>,
     pattern: Option<Spanned<String>>,
     range: Option<Spanned<String>>,
     /// Accepted for the share policy to come; nothing is withheld yet.
@@ -349,12 +349,16 @@ impl Loader<'_> {
             _ => {}
         }
         for bound in [&p.min, &p.max].into_iter().flatten() {
-            if !matches!(datatype, Datatype::Decimal | Datatype::Integer) {
-                self.misfit("a minimum or maximum", datatype, &bound.referenced);
+            if !bound.value.fits(datatype) {
+                let what = match bound.value {
+                    Bound::Number(_) => "a number as minimum or maximum",
+                    Bound::Date(_) => "a date as minimum or maximum",
+                };
+                self.misfit(what, datatype, &bound.referenced);
             }
         }
         if let (Some(min), Some(max)) = (&p.min, &p.max)
-            && min.value > max.value
+            && min.value.above(max.value)
         {
             // No value could pass: every one would be left out of its thing.
             let at = self.at(&max.referenced);

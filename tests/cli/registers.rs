@@ -650,3 +650,67 @@ fn a_row_is_numbered_among_the_source_data_rows_across_batches() {
          https://data.example/main/row-4,Main,\"Church Walk (row 4, line 7)\",PE,mains.csv:7\n"
     );
 }
+
+#[test]
+fn years_and_date_bounds_are_read_as_the_rdl_says() {
+    let rdl = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  laid: { datatype: year, min: 1850, max: 2030 }\n  inspected: { datatype: date, min: 1990-01-01, max: 2026-12-31 }\n  logged: { datatype: datetime, min: 2000-01-01 }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "mains.csv",
+            "Ref,Laid,Inspected,Logged\nM1,1998,2001-02-03,2021-03-04T05:06:07+01:00\nM2,12/05/1975,1989-12-31,1999-12-31T23:59:59Z\nM3,1820,2030-01-01,2020-01-01 10:00\nM4,old,12/05/2020,2020-01-01T10:00\n",
+        )
+        .with_file("slices/mains.yaml", "source: mains\n")
+        .with_file(
+            "mappings/mains.yaml",
+            "slice: mains\nclass: Main\nid: \"https://d.example/main/{Ref}\"\nproperties:\n  laid: { from: Laid, formats: [\"%d/%m/%Y\"] }\n  inspected: { from: Inspected, formats: [\"%d/%m/%Y\"] }\n  logged: { from: Logged }\n",
+        );
+    ws.run(&["run"]).expect(0);
+    let entities =
+        std::fs::read_to_string(ws.path().join("out/entities/mains.csv")).expect("entities");
+    assert_eq!(
+        entities,
+        "id,class,inspected,laid,logged,_origin\n\
+         https://d.example/main/M1,Main,2001-02-03,1998,2021-03-04T05:06:07+01:00,mains.csv:2\n\
+         https://d.example/main/M2,Main,,1975,,mains.csv:3\n\
+         https://d.example/main/M3,Main,,,2020-01-01T10:00:00,mains.csv:4\n\
+         https://d.example/main/M4,Main,2020-05-12,,2020-01-01T10:00:00,mains.csv:5\n"
+    );
+    let failures =
+        std::fs::read_to_string(ws.path().join("out/failures/mains.csv")).expect("failures");
+    for line in [
+        "inspected,1989-12-31,below the minimum 1990-01-01,mains.csv:3",
+        "logged,1999-12-31T23:59:59+00:00,below the minimum 2000-01-01,mains.csv:3",
+        "inspected,2030-01-01,above the maximum 2026-12-31,mains.csv:4",
+        "laid,1820,below the minimum 1850,mains.csv:4",
+        "laid,old,\"not a year (`1998`) or a date in `%d/%m/%Y`, `%Y-%m-%d`\",mains.csv:5",
+    ] {
+        assert!(failures.contains(line), "no {line} in\n{failures}");
+    }
+    let nt = std::fs::read_to_string(ws.path().join("out/rdf/mains.nt")).expect("N-Triples");
+    assert!(
+        nt.contains("<https://d.example/main/M1> <https://r.example/#laid> \"1998\"^^<http://www.w3.org/2001/XMLSchema#gYear> ."),
+        "{nt}"
+    );
+    // A bound of the wrong kind, or no bound at all, is told at its place.
+    let ws = ws.with_file(
+        "rdl.yaml",
+        &rdl.replace("min: 1850", "min: 1850-01-01")
+            .replace("min: 2000-01-01", "min: yesterday"),
+    );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("`yesterday` is neither a number nor a date written 2024-03-01"),
+        "{}",
+        lint.stderr
+    );
+    let ws = ws.with_file("rdl.yaml", &rdl.replace("min: 1850", "min: 1850-01-01"));
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("a date as minimum or maximum"),
+        "{}",
+        lint.stderr
+    );
+    assert!(lint.stderr.contains("rdl.yaml:5:"), "{}", lint.stderr);
+}
