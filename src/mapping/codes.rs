@@ -11,6 +11,7 @@ use miette::SourceSpan;
 use polars::prelude::*;
 use regex::Regex;
 
+use super::compile::each_text;
 use super::tables::Terms;
 use super::validate::Validator;
 use super::yaml::PropertyRuleYaml;
@@ -146,7 +147,7 @@ impl ValueMap {
     /// Each code's term, null for a code no entry matches.
     pub fn terms_of(&self, code: Expr) -> Expr {
         let matcher = self.matcher();
-        self.over(code, move |code| {
+        each_text(code.cast(DataType::String), move |code| {
             matcher.find(code).map(|(_, term)| term.to_string())
         })
     }
@@ -154,27 +155,11 @@ impl ValueMap {
     /// The pattern each code matched, null for a code matched exactly or not at all.
     pub fn patterns_of(&self, code: Expr) -> Expr {
         let matcher = self.matcher();
-        self.over(code, move |code| {
+        each_text(code.cast(DataType::String), move |code| {
             matcher
                 .find(code)
                 .and_then(|(pattern, _)| pattern.map(str::to_string))
         })
-    }
-
-    /// `each` over the texts of `code`, as one pass of a polars expression.
-    fn over(
-        &self,
-        code: Expr,
-        each: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
-    ) -> Expr {
-        code.cast(DataType::String).map(
-            move |column| {
-                let codes = column.str()?;
-                let terms: StringChunked = codes.iter().map(|c| c.and_then(&each)).collect();
-                Ok(terms.with_name(codes.name().clone()).into_column())
-            },
-            |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
-        )
     }
 }
 

@@ -245,20 +245,9 @@ fn quarantine_expr(template: &Template, id: Expr, class_reason: Expr) -> Expr {
 /// values in a template are escaped, but a template's data can still make a bad IRI (a
 /// scheme or host read from a column): such a thing would vanish from the RDF.
 fn iri_problem(id: Expr) -> Expr {
-    id.map(
-        |column| {
-            let ids = column.str()?;
-            let problems: StringChunked = ids
-                .iter()
-                .map(|id| {
-                    id.and_then(|id| oxrdf::NamedNode::new(id).err())
-                        .map(|e| e.to_string())
-                })
-                .collect();
-            Ok(problems.with_name(ids.name().clone()).into_column())
-        },
-        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
-    )
+    each_text(id, |id| {
+        oxrdf::NamedNode::new(id).err().map(|e| e.to_string())
+    })
 }
 
 /// A column's values as the source wrote them: its text as written when it was read as a
@@ -415,6 +404,22 @@ fn render_label<'a>(
     }
     let label = label.trim();
     (any && !label.is_empty()).then(|| label.to_string())
+}
+
+/// `each` over the texts of a text expression, in one pass: null stays null, and so does a
+/// text `each` gives nothing for.
+pub(super) fn each_text(
+    text: Expr,
+    each: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> Expr {
+    text.map(
+        move |column| {
+            let texts = column.str()?;
+            let out: StringChunked = texts.iter().map(|t| t.and_then(&each)).collect();
+            Ok(out.with_name(texts.name().clone()).into_column())
+        },
+        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
+    )
 }
 
 /// Escapes the characters that cannot stand in an IRI path segment, in one pass over each

@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use polars::prelude::*;
 
 use super::PropertyRule;
+use super::compile::each_text;
 
 /// The date every date property accepts after the mapping's own formats.
 pub(super) const ISO_DATE: &str = "%Y-%m-%d";
@@ -165,17 +166,7 @@ pub(super) fn year_expr(rule: &PropertyRule, value: Expr, text: Expr, dtype: &Da
         DataType::Date | DataType::Datetime(..) => value.dt().strftime("%Y"),
         _ => {
             let formats = Formats::new(&rule.formats);
-            text.map(
-                move |column| {
-                    let texts = column.str()?;
-                    let years: StringChunked = texts
-                        .iter()
-                        .map(|v| v.and_then(|t| parse_year(t, &formats)))
-                        .collect();
-                    Ok(years.with_name(texts.name().clone()).into_column())
-                },
-                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
-            )
+            each_text(text, move |t| parse_year(t, &formats))
         }
     }
 }
@@ -203,17 +194,7 @@ pub(super) fn datetime_expr(
         DataType::Datetime(_, Some(_)) => value.dt().strftime("%Y-%m-%dT%H:%M:%S%.f%:z"),
         _ => {
             let formats = Formats::new(&rule.formats);
-            text.map(
-                move |column| {
-                    let texts = column.str()?;
-                    let read: StringChunked = texts
-                        .iter()
-                        .map(|v| v.and_then(|t| parse_datetime(t, &formats)))
-                        .collect();
-                    Ok(read.with_name(texts.name().clone()).into_column())
-                },
-                |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
-            )
+            each_text(text, move |t| parse_datetime(t, &formats))
         }
     }
 }
