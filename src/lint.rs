@@ -62,7 +62,10 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
             }
         }
     }
-    problems.extend(lookup_targets(&plan, &mappings));
+    // A mapping that did not load would be told again as a lookup target without one.
+    if problems.is_empty() {
+        problems.extend(lookup_targets(&plan, &mappings));
+    }
     if !problems.is_empty() {
         return Err(Error::from_problems(problems));
     }
@@ -248,12 +251,20 @@ struct WorkspaceTables<'a> {
     plan: &'a Plan<'a>,
 }
 
-impl mapping::CodeTables for WorkspaceTables<'_> {
+impl mapping::Tables for WorkspaceTables<'_> {
     fn names(&self, slices: bool) -> Vec<String> {
         match slices {
             true => self.plan.slices.iter().map(|s| s.name.clone()).collect(),
             false => self.workspace.sources.keys().cloned().collect(),
         }
+    }
+
+    fn cell(&self, slice: &str, reference: &str) -> std::result::Result<Option<String>, String> {
+        let source = (self.plan.slices.iter())
+            .find(|s| s.name == slice)
+            .and_then(|s| self.workspace.sources.get(&s.source))
+            .ok_or_else(|| format!("slice `{slice}` has no source to read `{reference}` from"))?;
+        source.cell_text(reference)
     }
 
     fn read(&self, slices: bool, name: &str) -> std::result::Result<Table, String> {

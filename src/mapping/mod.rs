@@ -31,7 +31,7 @@ pub use error::MappingError;
 pub use joined::join;
 pub use joined::{Joined, Kept};
 pub use lookup::{Attributes, Lookup};
-pub use tables::CodeTables;
+pub use tables::Tables;
 pub use template::{Template, TemplatePart};
 
 use crate::diag::{self, Term, YamlFile};
@@ -153,7 +153,7 @@ pub struct Scope<'a> {
     /// Every slice of the workspace, including those whose columns are unknown.
     pub known_slices: &'a [&'a str],
     /// Where code lists (`values_from`) are read; None where no data may be read.
-    pub tables: Option<&'a dyn CodeTables>,
+    pub tables: Option<&'a dyn Tables>,
 }
 
 impl Mapping {
@@ -169,6 +169,7 @@ impl Mapping {
             file: &file,
             rdl: scope.rdl,
             tables: scope.tables,
+            slice: &yaml.slice.value,
             problems: Vec::new(),
         };
 

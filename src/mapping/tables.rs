@@ -9,19 +9,23 @@ use serde_saphyr::Spanned;
 use super::MappingError;
 use super::codes::Key;
 use super::validate::Validator;
-use super::yaml::CodeTableYaml;
+use super::yaml::{CodeTableYaml, PropertyRuleYaml, UnitYaml};
 use crate::columns::{ROW_COLUMN, data_columns};
 use crate::diag::{self, Term};
 use crate::rdl::Unresolved;
 use crate::slice::compile_condition;
 use crate::source::Table;
 
-/// Where a mapping's code lists are read from: the workspace's sources and slices.
-pub trait CodeTables {
+/// The workspace's data a mapping reads when it is checked: its code lists (sources and
+/// slices) and the cells that declare something once for a workbook.
+pub trait Tables {
     /// The names of the sources (`slices` false) or the slices that can be read.
     fn names(&self, slices: bool) -> Vec<String>;
     /// Every row of source or slice `name`, each column as text as written.
     fn read(&self, slices: bool, name: &str) -> Result<Table, String>;
+    /// The text of a cell (`Facility!K2`) of the workbook slice `slice` is cut from; None
+    /// when it is blank.
+    fn cell(&self, slice: &str, reference: &str) -> Result<Option<String>, String>;
 }
 
 /// The terms a code list's terms must be: classes, or a code property's allowed values.
@@ -31,12 +35,53 @@ pub(super) enum Terms<'a> {
 }
 
 impl Validator<'_> {
+    /// The unit a rule names: as written, or read from the workbook cell it names (`{ cell:
+    /// "Facility!K2" }`), located at the rule. None (with the problem) when the cell cannot
+    /// be read or is blank.
+    pub(super) fn unit_written(
+        &mut self,
+        rule: &PropertyRuleYaml,
+    ) -> Option<Option<Spanned<String>>> {
+        let Some(unit) = &rule.unit else {
+            return Some(None);
+        };
+        let reference = match &unit.value {
+            UnitYaml::Named(name) => {
+                return Some(Some(Spanned::new(
+                    name.clone(),
+                    unit.referenced,
+                    unit.defined,
+                )));
+            }
+            UnitYaml::Cell(reference) => reference,
+        };
+        let span = self.span(&unit.referenced);
+        let read = match self.tables {
+            Some(tables) => tables.cell(self.slice, reference),
+            None => Err("no cell can be read here".into()),
+        };
+        let problem = match read {
+            Ok(Some(name)) => {
+                return Some(Some(Spanned::new(name, unit.referenced, unit.defined)));
+            }
+            Ok(None) => format!("the cell `{reference}` that names the unit is blank"),
+            Err(reason) => reason,
+        };
+        self.problems.push(MappingError::Lookup {
+            reason: problem,
+            help: "name a cell of the slice's workbook that holds the unit, as `Sheet!K2`, or write the unit".into(),
+            src: self.file.source(),
+            span,
+        });
+        None
+    }
+
     /// The entries of a code list table: (code, term), terms checked against `terms`; every
     /// problem located (the YAML for a wrong column, the cell for a wrong term).
     pub(super) fn code_table(
         &mut self,
         rule: &Spanned<CodeTableYaml>,
-        tables: Option<&dyn CodeTables>,
+        tables: Option<&dyn Tables>,
         terms: Terms,
     ) -> Option<Vec<(Key, String)>> {
         let span = self.span(&rule.referenced);

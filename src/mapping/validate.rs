@@ -16,7 +16,7 @@ use crate::rdl::{Datatype, Property, Rdl, Unresolved};
 use polars::prelude::*;
 
 use super::compile::Stage;
-use super::tables::{CodeTables, Terms};
+use super::tables::{Tables, Terms};
 use super::values::{Input, parse, source_value};
 
 /// Checks one mapping file against the RDL and its slice while turning its YAML into rules,
@@ -24,8 +24,10 @@ use super::values::{Input, parse, source_value};
 pub(super) struct Validator<'a> {
     pub(super) file: &'a YamlFile,
     pub(super) rdl: &'a Rdl,
-    /// Where code lists are read, when they can be.
-    pub(super) tables: Option<&'a dyn CodeTables>,
+    /// Where code lists and cells are read, when they can be.
+    pub(super) tables: Option<&'a dyn Tables>,
+    /// The slice the mapping maps.
+    pub(super) slice: &'a str,
     pub(super) problems: Vec<MappingError>,
 }
 
@@ -227,10 +229,11 @@ impl<'a> Validator<'a> {
             return None;
         }
         let (source, attribute_unit) = self.value_source(name, rule, columns, links, attributes)?;
-        let ok =
-            self.options_fit(name, property, rule) & self.unit_from(name, property, r, columns);
+        let written = self.unit_written(r)?;
+        let ok = self.options_fit(name, property, rule, written.as_ref())
+            & self.unit_from(name, property, r, columns);
         let decimal = self.decimal(&r.decimal);
-        let unit = r.unit.as_ref().and_then(|u| {
+        let unit = written.as_ref().and_then(|u| {
             let key = self.rdl.resolve(Term::Unit, &u.value).ok()?;
             Some(key.to_string())
         });
@@ -352,10 +355,11 @@ impl<'a> Validator<'a> {
         name: &str,
         property: &Property,
         rule: &Spanned<PropertyRuleYaml>,
+        unit: Option<&Spanned<String>>,
     ) -> bool {
         let (r, span) = (&rule.value, self.span(&rule.referenced));
         let mut ok = true;
-        if let Some(unit) = &r.unit {
+        if let Some(unit) = unit {
             ok &= self.unit(
                 name,
                 property.unit.as_deref(),

@@ -92,6 +92,38 @@ pub(super) struct CodeTableYaml {
     pub(super) condition: Option<Spanned<String>>,
 }
 
+/// A unit as a mapping names it, or the workbook cell that names it once for the file.
+#[derive(Debug, Clone)]
+pub(super) enum UnitYaml {
+    Named(String),
+    Cell(String),
+}
+
+impl<'de> Deserialize<'de> for UnitYaml {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct CellYaml {
+            cell: String,
+        }
+        struct UnitVisitor;
+        impl<'de> Visitor<'de> for UnitVisitor {
+            type Value = UnitYaml;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a unit, or `{ cell: \"Sheet!A1\" }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<UnitYaml, E> {
+                Ok(UnitYaml::Named(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<UnitYaml, A::Error> {
+                CellYaml::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|c| UnitYaml::Cell(c.cell))
+            }
+        }
+        deserializer.deserialize_any(UnitVisitor)
+    }
+}
+
 /// A value map's entries in the order written: the first that matches wins.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Entries(pub(super) Vec<(String, String)>);
@@ -149,7 +181,8 @@ pub(super) struct PropertyRuleYaml {
     /// The attribute (of `from_attributes`) that holds the value.
     pub(super) attribute: Option<Spanned<String>>,
     pub(super) value: Option<Spanned<String>>,
-    pub(super) unit: Option<Spanned<String>>,
+    /// The unit of the source values: its name, or `{ cell: "Facility!K2" }`.
+    pub(super) unit: Option<Spanned<UnitYaml>>,
     #[serde(default)]
     pub(super) unit_in_value: bool,
     /// A column holding each value's unit (an attribute sheet's `Unit`).

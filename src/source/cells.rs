@@ -20,7 +20,7 @@ pub(crate) enum Cell {
 
 impl Cell {
     /// The cell as text, for a column whose cells are of mixed kinds.
-    fn render(&self) -> Option<String> {
+    pub(crate) fn render(&self) -> Option<String> {
         match self {
             Cell::Null => None,
             Cell::Text(s) => Some(s.clone()),

@@ -1,6 +1,7 @@
 //! Sources: the datasets a workspace reads. Each reader yields a polars frame whose rows keep
 //! their origin (file and line, sheet and row, or Parquet row), in the [`ROW_COLUMN`] column.
 
+mod cell;
 mod cells;
 mod csv;
 mod error;

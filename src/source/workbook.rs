@@ -19,7 +19,7 @@ use crate::progress::Progress;
 /// A sheet's used cells, column by column: each column's (row, cell) in row order. Rows and
 /// columns are 0-based and absolute.
 #[derive(Debug, Default)]
-struct Grid {
+pub(super) struct Grid {
     /// By absolute column.
     columns: Vec<Vec<(u32, Cell)>>,
     /// The first and last rows with a cell.
@@ -55,7 +55,7 @@ impl Grid {
         self.columns.get(column as usize).map_or(&[], Vec::as_slice)
     }
 
-    fn get(&self, row: u32, column: u32) -> Option<&Cell> {
+    pub(super) fn get(&self, row: u32, column: u32) -> Option<&Cell> {
         let cells = self.column(column);
         let at = cells.binary_search_by_key(&row, |(r, _)| *r).ok()?;
         Some(&cells[at].1)
@@ -191,11 +191,11 @@ fn load(source: &Source) -> Result<Sheet, SourceError> {
 }
 
 /// A sheet as read: its name, its cells and its merged cells.
-type ReadSheet = (String, Grid, Vec<calamine::Dimensions>);
+pub(super) type ReadSheet = (String, Grid, Vec<calamine::Dimensions>);
 
 /// The source's sheet (the one named, else the first), its cells and its merged cells. A
 /// damaged file that makes the reader panic is said to be damaged.
-fn read_sheet(source: &Source) -> Result<ReadSheet, SourceError> {
+pub(super) fn read_sheet(source: &Source) -> Result<ReadSheet, SourceError> {
     guarded(|| read_sheet_unguarded(source)).unwrap_or_else(|reason| {
         Err(SourceError::NotWorkbook {
             path: source.display.clone(),

@@ -46,7 +46,13 @@ fn workbook(path: &std::path::Path, sheets: Vec<Sheet>) {
     book.save(path).expect("save");
 }
 
-const TYPE: &[&str] = &["Name", "Category", "Description", "Manufacturer"];
+const TYPE: &[&str] = &[
+    "Name",
+    "Category",
+    "Description",
+    "Manufacturer",
+    "NominalWidth",
+];
 const COMPONENT: &[&str] = &["Name", "TypeName", "Space", "InstallationDate"];
 const ATTRIBUTE: &[&str] = &[
     "Name",
@@ -59,7 +65,7 @@ const ATTRIBUTE: &[&str] = &[
 ];
 
 /// The sheets every handover has the same.
-fn site<'a>() -> Vec<Sheet<'a>> {
+fn site<'a>(linear_units: &'a str) -> Vec<Sheet<'a>> {
     vec![
         (
             "Facility",
@@ -67,7 +73,7 @@ fn site<'a>() -> Vec<Sheet<'a>> {
             vec![vec![
                 Text("Riverside Depot"),
                 Text("Depot"),
-                Text("millimeters"),
+                Text(linear_units),
             ]],
         ),
         (
@@ -115,7 +121,7 @@ fn attribute<'a>(
 /// The first handover: OmniClass categories, type names by size, sizes in millimetres and
 /// inches.
 fn first_handover(path: &std::path::Path) {
-    let mut sheets = site();
+    let mut sheets = site("millimeters");
     sheets.push((
         "Type",
         TYPE,
@@ -125,12 +131,14 @@ fn first_handover(path: &std::path::Path) {
                 Text("23-30 10 00: Doors"),
                 Text("Single door"),
                 Text("Acme Doors"),
+                Number(900.0),
             ],
             vec![
                 Text("Window-W1"),
                 Text("23-30 20 00: Windows"),
                 Text("Casement"),
                 Text("Clearview"),
+                Number(1200.0),
             ],
             vec![
                 Text("Pump-P1"),
@@ -213,7 +221,7 @@ fn first_handover(path: &std::path::Path) {
 
 /// The next handover: Uniclass categories, other type names, units written short.
 fn second_handover(path: &std::path::Path) {
-    let mut sheets = site();
+    let mut sheets = site("inches");
     sheets.push((
         "Type",
         TYPE,
@@ -223,12 +231,14 @@ fn second_handover(path: &std::path::Path) {
                 Text("Pr_30_59_24_28: Doors"),
                 Text("Door"),
                 Text("Portal Ltd"),
+                Number(36.0),
             ],
             vec![
                 Text("WIN-A"),
                 Text("Pr_30_59_98_95: Windows"),
                 Text("Window"),
                 Text("Lumen"),
+                Text("wide"),
             ],
             vec![
                 Text("PMP-X"),
@@ -362,6 +372,50 @@ fn a_component_sits_in_a_space_or_on_a_floor() {
         components["properties"]["inSpace"]["integrity"]["passed"],
         5
     );
+}
+
+#[test]
+fn type_widths_are_in_the_units_the_facility_sheet_declares() {
+    let first = workspace(first_handover);
+    first.run(&["run"]).expect(0);
+    let types = first.parquet("out/entities/types.parquet");
+    assert_eq!(
+        strings(&types, "width"),
+        [Some("0.9".into()), Some("1.2".into()), None, None]
+    );
+    let second = workspace(second_handover);
+    second.run(&["run"]).expect(0);
+    let types = second.parquet("out/entities/types.parquet");
+    assert_eq!(
+        strings(&types, "width"),
+        [Some("0.9144".into()), None, None]
+    );
+    let failures =
+        std::fs::read_to_string(second.path().join("out/failures/types.csv")).expect("failures");
+    assert!(
+        failures.contains(",width,wide,not a number,handover.xlsx:Type!E3"),
+        "{failures}"
+    );
+    // A blank cell, or one that is no cell, is told at the mapping.
+    let ws = workspace(first_handover).with_file(
+        "mappings/types.yaml",
+        &std::fs::read_to_string(fixture("cobie/mappings/types.yaml"))
+            .expect("mapping")
+            .replace("Facility!C2", "Facility!F9"),
+    );
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("the cell `Facility!F9` that names the unit is blank"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("mappings/types.yaml:8:"),
+        "{}",
+        lint.stderr
+    );
+    assert!(!lint.stderr.contains("has no mapping"), "{}", lint.stderr);
 }
 
 #[test]
