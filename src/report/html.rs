@@ -120,6 +120,7 @@ pub fn html(report: &Report) -> String {
     scores(&mut page, report);
     digitalisation(&mut page, report);
     rows(&mut page, report);
+    codes(&mut page, report);
     failures(&mut page, report);
     let _ = write!(
         page,
@@ -197,6 +198,52 @@ fn rows(page: &mut String, report: &Report) {
         );
     }
     page.push_str("</tbody></table>\n");
+}
+
+/// Every source code without an RDL term (with how often, and where first), and every code a
+/// pattern of a value map took in: what to add to a map, and what to check a pattern for.
+fn codes(page: &mut String, report: &Report) {
+    let rows: Vec<String> = report
+        .slices
+        .iter()
+        .flat_map(|s| s.unmapped_codes.iter().map(move |c| (s, c)))
+        .map(|(s, c)| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>\n",
+                escape(&s.slice),
+                escape(&c.property),
+                escape(&c.column),
+                escape(&c.code),
+                c.count,
+                escape(&c.first)
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        page.push_str("<h2>Unmapped codes</h2>\n<table><thead><tr><th>slice</th><th>property</th><th>column</th><th>code</th><th class=\"num\">count</th><th>first at</th></tr></thead><tbody>\n");
+        page.push_str(&rows.concat());
+        page.push_str("</tbody></table>\n");
+    }
+    let matched: Vec<String> = report
+        .slices
+        .iter()
+        .flat_map(|s| s.matched_codes.iter().map(move |m| (s, m)))
+        .map(|(s, m)| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+                escape(&s.slice),
+                escape(&m.property),
+                escape(&m.pattern),
+                escape(&m.code),
+                m.count
+            )
+        })
+        .collect();
+    if !matched.is_empty() {
+        page.push_str("<h2>Codes taken in by patterns</h2>\n<table><thead><tr><th>slice</th><th>property</th><th>pattern</th><th>code</th><th class=\"num\">count</th></tr></thead><tbody>\n");
+        page.push_str(&matched.concat());
+        page.push_str("</tbody></table>\n");
+    }
 }
 
 /// The located failures the report carries, searchable.

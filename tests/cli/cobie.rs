@@ -450,6 +450,11 @@ fn the_report_says_which_codes_each_pattern_took_in() {
         ])
     );
     assert_eq!(components["quarantined"], 0);
+    let html = std::fs::read_to_string(ws.path().join("out/report.html")).expect("HTML");
+    assert!(
+        html.contains("<td>class</td><td><code>*Doors*</code></td><td>23-30 10 00: Doors</td><td class=\"num\">2</td>"),
+        "the HTML report lists the codes each pattern took in"
+    );
 }
 
 #[test]

@@ -507,6 +507,11 @@ fn the_terminal_names_the_most_frequent_unmapped_codes_and_the_report_all() {
             .iter()
             .any(|c| c["code"] == "XX" && c["first"] == "mains.csv:11")
     );
+    let html = std::fs::read_to_string(ws.path().join("out/report.html")).expect("HTML");
+    assert!(
+        html.contains("<td>XX</td><td class=\"num\">1</td><td><code>mains.csv:11</code></td>"),
+        "the HTML report lists every unmapped code"
+    );
 }
 
 /// The codes workbook of the mains register: a sheet without a header row, each row a
