@@ -67,6 +67,16 @@ print("  phases:")
 for label, value in sorted(phases.items(), key=lambda kv: -kv[1]):
     print(f"    {label:<40}{value:>8.2f} s")
 
+lookups = median("lookups")
+l_seconds, l_rss, l_status = measured(lookups)
+l_mapping = timings(lookups).get("mapping pumps", 0.0)
+figures["lookups"] = {"seconds": l_seconds, "peak_rss_mb": l_rss, "exit": l_status,
+                      "mapping_seconds": l_mapping}
+print(f"\nthe same job, pumps reading a label part and a property through `fedBy`, exit {l_status}")
+row("wall time", f"{l_seconds:,.2f} s", f"({l_seconds / seconds:.2f}x the job without)")
+row("mapping pumps", f"{l_mapping:,.2f} s", f"(without: {phases.get('mapping pumps', 0.0):.2f} s)")
+row("peak resident memory", f"{l_rss:,.0f} MB")
+
 for name, what, target in [
     ("rdl-ontology", "500-class ontology + 500 SHACL shapes", 0.100),
     ("rdl-units", "3,000 QUDT-style units (2 MB of Turtle)", 1.0),

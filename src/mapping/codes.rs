@@ -11,12 +11,16 @@ use miette::SourceSpan;
 use polars::prelude::*;
 use regex::Regex;
 
-use super::compile::each_text;
+use super::compile::{each_text, lookup_exprs};
 use super::tables::Terms;
 use super::validate::Validator;
 use super::yaml::PropertyRuleYaml;
 use super::{Case, MappingError};
 use crate::rdl::Property;
+
+/// How many exact codes a map holds at most to be compared one by one rather than looked
+/// up by hash.
+const SMALL_MAP: usize = 16;
 
 /// One key of a value map.
 #[derive(Debug, Clone)]
@@ -27,14 +31,23 @@ pub enum Key {
 }
 
 impl Key {
-    /// A key as written. A `/…/` key that is no regular expression is refused.
-    pub fn parse(written: &str, case_insensitive: bool) -> Result<Key, String> {
-        let flags = if case_insensitive { "(?i)" } else { "" };
-        if let Some(body) = written
+    /// The regular expression of a `/…/` key.
+    fn regex_body(written: &str) -> Option<&str> {
+        written
             .strip_prefix('/')
             .and_then(|rest| rest.strip_suffix('/'))
             .filter(|body| !body.is_empty())
-        {
+    }
+
+    /// Whether a key is written as a regular expression.
+    pub fn is_regex(written: &str) -> bool {
+        Self::regex_body(written).is_some()
+    }
+
+    /// A key as written. A `/…/` key that is no regular expression is refused.
+    pub fn parse(written: &str, case_insensitive: bool) -> Result<Key, String> {
+        let flags = if case_insensitive { "(?i)" } else { "" };
+        if let Some(body) = Self::regex_body(written) {
             return Regex::new(&format!("{flags}{body}"))
                 .map(|regex| Key::Pattern(written.to_string(), regex))
                 .map_err(|e| format!("`{written}` is not a regular expression: {e}"));
@@ -146,6 +159,18 @@ impl ValueMap {
 
     /// Each code's term, null for a code no entry matches.
     pub fn terms_of(&self, code: Expr) -> Expr {
+        // A few codes, written out: vectorised comparisons beat a lookup per value.
+        if !self.has_patterns() && self.entries.len() <= SMALL_MAP {
+            let entries = self
+                .entries
+                .iter()
+                .map(|(key, term)| (key.written().to_string(), lit(term.clone())));
+            return lookup_exprs(
+                code.cast(DataType::String),
+                entries,
+                lit(NULL).cast(DataType::String),
+            );
+        }
         let matcher = self.matcher();
         each_text(code.cast(DataType::String), move |code| {
             matcher.find(code).map(|(_, term)| term.to_string())
@@ -194,6 +219,11 @@ impl Validator<'_> {
     ) -> Option<ValueMap> {
         let normal = |code: &str| {
             let code = if rule.trim { code.trim() } else { code };
+            // A regular expression is matched without regard to case instead: lowering it
+            // would turn `\D` into `\d`.
+            if Key::is_regex(code) {
+                return code.to_string();
+            }
             match rule.case {
                 Some(Case::Lower) => code.to_lowercase(),
                 Some(Case::Upper) => code.to_uppercase(),

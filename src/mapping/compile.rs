@@ -123,7 +123,12 @@ pub fn compile(mapping: &Mapping, rdl: &Rdl, schema: &Schema) -> Compiled {
         failures.push(failure);
     }
     for link in &mapping.links {
-        columns.push((link.property.clone(), link_expr(link, schema)));
+        // A link read through was rendered once already, to join its target's columns.
+        let target = match mapping.lookups.iter().any(|l| l.link == link.name) {
+            true => col(link_target(&link.name)),
+            false => link_expr(link, schema),
+        };
+        columns.push((link.property.clone(), target));
     }
     Compiled {
         staged,

@@ -719,3 +719,38 @@ fn years_and_date_bounds_are_read_as_the_rdl_says() {
     );
     assert!(lint.stderr.contains("rdl.yaml:5:"), "{}", lint.stderr);
 }
+
+#[test]
+fn a_property_pattern_map_reads_codes_cased_as_the_rule_says() {
+    let rdl = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  state: { datatype: code, values: [InService, OutOfService] }\n";
+    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file(
+            "mains.csv",
+            "Ref,State\nM1,In-Service\nM2,OOS-2\nM3,in service\nM4,Retired\n",
+        )
+        .with_file("slices/mains.yaml", "source: mains\n")
+        .with_file(
+            "mappings/mains.yaml",
+            "slice: mains\nclass: Main\nid: \"https://d.example/main/{Ref}\"\nproperties:\n  state:\n    from: State\n    case: lower\n    # A regular expression keeps its escapes (`\\S`), matched whatever the case.\n    values: { \"/^IN\\\\S*$/\": InService, \"oos*\": OutOfService }\n",
+        );
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let things = ws.parquet("out/entities/mains.parquet");
+    assert_eq!(
+        crate::support::strings(&things, "state"),
+        [
+            Some("InService".into()),
+            Some("OutOfService".into()),
+            None,
+            None
+        ]
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(
+        report["report"]["slices"][0]["matched_codes"],
+        serde_json::json!([
+            { "property": "state", "column": "State", "pattern": "/^IN\\S*$/", "code": "in-service", "count": 1 },
+            { "property": "state", "column": "State", "pattern": "oos*", "code": "oos-2", "count": 1 },
+        ])
+    );
+}
