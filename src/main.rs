@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         // A panic has printed its message already; it is a bug, not bad input.
         Ok(Err(_)) => ExitCode::from(101),
         Err(e) => {
-            eprintln!("thinslice could not start: {e}");
+            to_stderr(&format!("thinslice could not start: {e}\n"));
             ExitCode::from(2)
         }
     }
@@ -35,17 +35,24 @@ fn run() -> ExitCode {
     let ctx = Context::new(&cli, stderr_is_terminal);
     let result = cmd::dispatch(&cli, &ctx);
     if let Some(table) = ctx.timings_table() {
-        eprint!("{table}");
+        to_stderr(&table);
     }
     match result {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::BelowThreshold) => ExitCode::from(1),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("{:?}", miette::Report::new(err));
+            to_stderr(&format!("{:?}\n", miette::Report::new(err)));
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes to stderr; a closed stderr (`2>&1 | head`) loses the text, never the exit code.
+fn to_stderr(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
 /// Diagnostics draw the offending line with a caret; colour only on a terminal unless asked,

@@ -97,11 +97,13 @@ impl Context {
 /// no half-written file is left behind, and exits 130. A run puts its files in place only
 /// at its end, all together: the outputs are either the previous run's or this one's.
 pub fn interrupted() -> ! {
-    if crate::output::remove_partials() {
-        eprintln!("interrupted: the outputs were written, the run's report may be missing");
+    let said = if crate::output::remove_partials() {
+        "interrupted: the outputs were written, the run's report may be missing\n"
     } else {
-        eprintln!("interrupted: the outputs are those of the previous run");
-    }
+        "interrupted: the outputs are those of the previous run\n"
+    };
+    // A closed stderr loses the words, not the exit code.
+    let _ = std::io::stderr().write_all(said.as_bytes());
     std::process::exit(130)
 }
 

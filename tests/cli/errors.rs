@@ -205,3 +205,21 @@ fn a_file_of_blank_lines_or_spaces_is_empty_too() {
         fails_with(ws.run(&["slice"]), &[&format!("{name} is empty")]);
     }
 }
+
+/// `thinslice lint 2>&1 | head` closes the pipe before the report is written: the report is
+/// lost, never the exit code (a panic writing it exited 101).
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let ws = with_source("{ path: data/missing.csv }");
+    for _ in 0..5 {
+        let mut child = ws
+            .command(&["lint"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn thinslice");
+        drop(child.stderr.take());
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(2), "{status:?}");
+    }
+}
