@@ -149,8 +149,12 @@ fn fixture_rdl() -> Option<Rdl> {
 pub fn mapping_yaml(data: &[u8]) {
     let Some(text) = text(data) else { return };
     let Some(rdl) = fixture_rdl() else { return };
-    let slices: BTreeMap<String, Vec<String>> =
-        [("assets".into(), COLUMNS.map(String::from).to_vec())].into();
+    // The sites' columns are known, so lookups through a link into them are checked too.
+    let slices: BTreeMap<String, Vec<String>> = [
+        ("assets".into(), COLUMNS.map(String::from).to_vec()),
+        ("sites".into(), vec!["Code".into(), "Region".into()]),
+    ]
+    .into();
     if let Err(problems) =
         Mapping::from_file(yaml("mappings/assets.yaml", text), &scope_of(&rdl, &slices))
     {

@@ -278,11 +278,15 @@ impl mapping::Tables for WorkspaceTables<'_> {
         // Codes as written: `007` stays `007`.
         let mut source = source.clone();
         source.options.infer_types = false;
-        let table = source.read(None, &Silent).map_err(|e| e.to_string())?;
+        let table = source
+            .read(None, &Silent)
+            .map_err(|e| crate::diag::with_causes(&e))?;
         match slice {
             None => Ok(table),
             Some(slice) => {
-                let rows = slice.evaluate(&table).map_err(|e| e.to_string())?;
+                let rows = slice
+                    .evaluate(&table)
+                    .map_err(|e| crate::diag::with_causes(&e))?;
                 Ok(Table {
                     frame: rows.frame,
                     origin: table.origin,

@@ -16,7 +16,7 @@ use super::tables::Terms;
 use super::validate::Validator;
 use super::yaml::PropertyRuleYaml;
 use super::{Case, MappingError};
-use crate::rdl::Property;
+use crate::rdl::{Datatype, Property};
 
 /// How many exact codes a map holds at most to be compared one by one rather than looked
 /// up by hash.
@@ -237,6 +237,20 @@ impl Validator<'_> {
                 let code = normal(code);
                 entries.push((self.key(&code, rule.case.is_some(), span)?, term.clone()));
             }
+        }
+        if let Some(table) = &rule.values_from
+            && property.datatype != Datatype::Code
+        {
+            self.problems.push(MappingError::Lookup {
+                reason: format!(
+                    "`values_from` maps codes to allowed values, and this property is a {}",
+                    property.datatype
+                ),
+                help: "read a code list into a code property, or a class map".into(),
+                src: self.file.source(),
+                span: self.span(&table.referenced),
+            });
+            return None;
         }
         if let Some(table) = &rule.values_from {
             let allowed: Vec<String> = property.values.iter().map(|c| c.name.clone()).collect();

@@ -105,10 +105,16 @@ impl<'de> Deserialize<'de> for Bound {
                 Ok(Bound::Number(v as f64))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Bound, E> {
-                Bound::parse(v).ok_or_else(|| {
-                    E::custom(format!(
+                let shaped_as_a_date = v.len() == 10
+                    && v.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                Bound::parse(v).ok_or_else(|| match shaped_as_a_date {
+                    true => E::custom(format!("`{v}` is not a day of the calendar")),
+                    false => E::custom(format!(
                         "`{v}` is neither a number nor a date written 2024-03-01"
-                    ))
+                    )),
                 })
             }
         }

@@ -32,7 +32,7 @@ impl Source {
         if let Some(sheet) = sheet {
             source.options.sheet = Some((sheet, self.config.span));
         }
-        let (_, grid, _) = read_sheet(&source).map_err(|e| e.to_string())?;
+        let (_, grid, _) = read_sheet(&source).map_err(|e| crate::diag::with_causes(&e))?;
         Ok(grid
             .get(row.saturating_sub(1), column)
             .and_then(Cell::render)

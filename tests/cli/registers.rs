@@ -754,3 +754,49 @@ fn a_property_pattern_map_reads_codes_cased_as_the_rule_says() {
         ])
     );
 }
+
+#[test]
+fn a_code_list_that_cannot_be_read_or_fits_no_code_property_is_told_once() {
+    let ws = mains(CODES);
+    std::fs::remove_file(ws.path().join("codes.xlsx")).expect("remove");
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("No such file or directory"),
+        "the cause is said: {}",
+        lint.stderr
+    );
+    let mapping = std::fs::read_to_string(crate::support::fixture("mains/mappings/mains.yaml"))
+        .expect("mapping")
+        .replace(
+            "diameter: { from: Diameter, unit: mm }",
+            "diameter: { from: Diameter, unit: mm, values_from: { source: codes, code: B, term: C } }",
+        );
+    let ws = mains(CODES).with_file("mappings/mains.yaml", &mapping);
+    let lint = ws.run(&["lint"]).expect(2);
+    assert_eq!(
+        lint.stderr
+            .matches("`values_from` maps codes to allowed values")
+            .count(),
+        1,
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("this property is a decimal"),
+        "{}",
+        lint.stderr
+    );
+    let rdl = std::fs::read_to_string(crate::support::fixture("mains/rdl.yaml"))
+        .expect("RDL")
+        .replace("unit: m, min: 0", "unit: m, min: 0, max: 1900-02-30");
+    let lint = mains(CODES)
+        .with_file("rdl.yaml", &rdl)
+        .run(&["lint"])
+        .expect(2);
+    assert!(
+        lint.stderr
+            .contains("`1900-02-30` is not a day of the calendar"),
+        "{}",
+        lint.stderr
+    );
+}

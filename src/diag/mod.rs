@@ -12,6 +12,10 @@ use serde_saphyr::Location;
 use serde_saphyr::budget::{Budget, BudgetBreach};
 use thiserror::Error;
 
+mod names;
+
+pub use names::Names;
+
 /// A YAML file a user wrote, kept in memory so diagnostics can quote it.
 #[derive(Debug, Clone)]
 pub struct YamlFile {
@@ -340,37 +344,6 @@ impl fmt::Display for Term {
     }
 }
 
-/// One name, or a list of them, as YAML writes either (`key: Asset ID`, `slice: [spaces,
-/// floors]`).
-#[derive(Debug, Clone)]
-pub struct Names(pub Vec<String>);
-
-impl<'de> serde::Deserialize<'de> for Names {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NamesVisitor;
-        impl<'de> serde::de::Visitor<'de> for NamesVisitor {
-            type Value = Names;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a name, or a list of names")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Names, E> {
-                Ok(Names(vec![v.to_string()]))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<Names, A::Error> {
-                let mut names = Vec::new();
-                while let Some(name) = seq.next_element::<String>()? {
-                    names.push(name);
-                }
-                Ok(Names(names))
-            }
-        }
-        deserializer.deserialize_any(NamesVisitor)
-    }
-}
-
 /// A YAML file's text as diagnostics quote it. A line too long to show whole (a `where:` of
 /// thousands of values) is quoted as an excerpt around the place: the message stays
 /// readable, and miette never draws past the column it can (it panics past 65,535).
@@ -526,6 +499,22 @@ pub fn problems<E>(mut list: Vec<E>, found: Where, many: impl FnOnce(Problems<E>
         found,
         problems: list,
     })
+}
+
+/// An error and the causes under it, one line: `cannot read source `codes` from codes.xlsx:
+/// No such file or directory`, for a message that holds another's text.
+pub fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let said = next.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = next.source();
+    }
+    text
 }
 
 /// The `*.yaml` and `*.yml` files of a folder, sorted by name.
