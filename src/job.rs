@@ -428,10 +428,11 @@ fn finish(
         return Ok((run, None));
     };
     let mapping = mapped.mapping;
-    let conformance = mapped
+    let mut conformance = mapped
         .scorer
         .finish(identities)
         .map_err(|source| MappingError::run(mapping, source))?;
+    conformance.absent_attributes = mapped.absent_attributes;
     run.things = Some(mapped.things);
     run.quarantined = Some(mapped.quarantined);
     run.failed_values = Some(mapped.failed_values);

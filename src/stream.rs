@@ -125,6 +125,8 @@ pub struct MappedSlice<'a> {
     pub entities: Option<PathBuf>,
     /// None when no RDF was made (`check`).
     pub triples: Option<u64>,
+    /// The attributes the mapping reads that no attribute row names.
+    pub absent_attributes: Vec<mapping::Absent>,
 }
 
 impl<'a> SliceStream<'a> {
@@ -368,8 +370,12 @@ impl<'a> MappingStream<'a> {
             }
             None => None,
         };
+        let absent_attributes = (self.joined.iter().flatten())
+            .flat_map(|j| j.absent.iter().cloned())
+            .collect();
         Ok(self.scorer.map(|scorer| MappedSlice {
             mapping: self.with.mapping,
+            absent_attributes,
             scorer,
             things: self.things,
             quarantined: self.quarantined,

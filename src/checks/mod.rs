@@ -21,7 +21,7 @@ pub use uniqueness::Identities;
 use crate::columns::{
     DIMENSION, FAILURE_COLUMNS, FAILURE_ORIGIN, ID, PROPERTY, ROW_COLUMN, RULE, VALUE,
 };
-use crate::mapping::{MappedRows, Mapping};
+use crate::mapping::{Absent, MappedRows, Mapping};
 use crate::quality::{Dimension, Tally};
 use crate::rdl::Rdl;
 use crate::source::Origin;
@@ -68,6 +68,8 @@ pub struct Conformance {
     pub unmapped_codes: Vec<UnmappedCode>,
     /// The codes each pattern of a value map matched.
     pub matched_codes: Vec<MatchedCode>,
+    /// The attributes the mapping reads that no attribute row names.
+    pub absent_attributes: Vec<Absent>,
     /// `dimension`, `id`, `property`, `value`, `rule`, `origin`: one row per failed check,
     /// in source order.
     pub failures: DataFrame,
@@ -84,6 +86,7 @@ impl Conformance {
             properties: BTreeMap::new(),
             unmapped_codes: Vec::new(),
             matched_codes: Vec::new(),
+            absent_attributes: Vec::new(),
             failures: DataFrame::empty(),
         }
     }

@@ -180,6 +180,7 @@ impl Kept {
                 computed: vec![(target.clone(), template_expr(&link.id, schema))],
                 keys: vec![target],
                 table,
+                absent: Vec::new(),
             });
         }
         if let Some(attributes) = &mapping.attributes {
@@ -214,6 +215,7 @@ impl Kept {
             selection.push(col(unit.as_str()).alias("unit"));
         }
         let rows = rows.select(selection).collect()?;
+        let absent = absent_attributes(attributes, &rows)?;
         let key_exprs: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).collect();
         let mut table = rows
             .clone()
@@ -253,8 +255,36 @@ impl Kept {
             computed,
             keys,
             table: table.collect()?,
+            absent,
         })
     }
+}
+
+/// The attributes the mapping reads that no attribute row names (a name misspelled, most
+/// often), each with the closest name the rows do have.
+fn absent_attributes(attributes: &Attributes, rows: &DataFrame) -> PolarsResult<Vec<Absent>> {
+    let names = rows.column("name")?.str()?;
+    let present: BTreeSet<&str> = names.iter().flatten().collect();
+    Ok(attributes
+        .wanted
+        .iter()
+        .filter(|name| !present.contains(name.as_str()))
+        .map(|name| Absent {
+            attribute: name.clone(),
+            slice: attributes.slice.clone(),
+            closest: crate::diag::closest(name, present.iter().copied()).map(str::to_string),
+        })
+        .collect())
+}
+
+/// An attribute a mapping reads that is on no row of its attribute slice: each of its
+/// values is missing, which only completeness would otherwise show.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Absent {
+    pub attribute: String,
+    pub slice: String,
+    /// The attribute name of the rows closest to it, if one is close.
+    pub closest: Option<String>,
 }
 
 /// A left join that keeps the left side's order: a batch's rows stay in source order.
@@ -272,6 +302,8 @@ pub struct Joined {
     computed: Vec<(String, Expr)>,
     keys: Vec<String>,
     table: DataFrame,
+    /// The attributes read that no row names.
+    pub absent: Vec<Absent>,
 }
 
 /// A batch of rows with the columns of `joined` added, one row for each row it had.

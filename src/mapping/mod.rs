@@ -29,7 +29,7 @@ pub use codes::ValueMap;
 pub use compile::{Compiled, compile};
 pub use error::MappingError;
 pub use joined::join;
-pub use joined::{Joined, Kept};
+pub use joined::{Absent, Joined, Kept};
 pub use lookup::{Attributes, Lookup};
 pub use tables::Tables;
 pub use template::{Template, TemplatePart};

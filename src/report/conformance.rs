@@ -11,6 +11,7 @@ use super::escape_markup as escape;
 use crate::checks::digitalisation::ColumnLevel;
 use crate::checks::{Conformance, MatchedCode, UnmappedCode};
 use crate::columns::{DIMENSION, FAILURE_ORIGIN, ID, PROPERTY, RULE, VALUE};
+use crate::mapping::Absent;
 use crate::quality::{Dimension, Status, Tally, Thresholds};
 
 /// Bumped when a field changes meaning or disappears; new fields do not bump it.
@@ -58,6 +59,9 @@ pub struct SliceReport {
     pub unmapped_codes: Vec<UnmappedCode>,
     /// The codes each pattern of a value map matched.
     pub matched_codes: Vec<MatchedCode>,
+    /// The attributes the mapping reads that no attribute row names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub absent_attributes: Vec<Absent>,
     pub failures_total: u64,
     /// The first failures, in source order.
     pub failures: Vec<FailureRecord>,
@@ -160,6 +164,7 @@ fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
             .collect(),
         unmapped_codes: c.unmapped_codes.clone(),
         matched_codes: c.matched_codes.clone(),
+        absent_attributes: c.absent_attributes.clone(),
         failures_total: c.failures.height() as u64,
         failures: records(&c.failures, FAILURES_IN_REPORT)?,
         digitalisation: run.levels.clone(),

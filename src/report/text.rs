@@ -115,6 +115,19 @@ pub fn run_summary(runs: &[SliceRun], report: &Report, conformances: &[Conforman
     text.push_str(&conformance_table(report));
     text.push_str(&failures_text(conformances));
     text.push_str(&unmapped_text(conformances));
+    for c in conformances {
+        for a in &c.absent_attributes {
+            let closest = a
+                .closest
+                .as_ref()
+                .map(|name| format!(" (did you mean `{name}`?)"))
+                .unwrap_or_default();
+            text.push_str(&format!(
+                "warning: {} reads attribute `{}`, which no row of slice `{}` names{closest}\n",
+                c.slice, a.attribute, a.slice
+            ));
+        }
+    }
     for slice in &report.slices {
         if let Some(rows) = slice.rows.filter(|r| r.status != Status::Pass) {
             text.push_str(&format!(

@@ -467,3 +467,33 @@ fn the_readme_shows_the_mapping_the_tests_run() {
         "README.md quotes tests/fixtures/cobie/mappings/components.yaml whole"
     );
 }
+
+#[test]
+fn an_attribute_no_row_names_is_said_with_the_closest_name() {
+    let ws = workspace(first_handover).with_file(
+        "mappings/components.yaml",
+        &std::fs::read_to_string(fixture("cobie/mappings/components.yaml"))
+            .expect("mapping")
+            .replace("attribute: NominalWidth", "attribute: NominalWidht"),
+    );
+    let run = ws.run(&["run"]).expect(0);
+    assert!(
+        run.stdout.contains("warning: components reads attribute `NominalWidht`, which no row of slice `attributes` names (did you mean `NominalWidth`?)"),
+        "{}",
+        run.stdout
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("out/report.json")).expect("report"),
+    )
+    .expect("JSON");
+    let components = report["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "components")
+        .expect("components");
+    assert_eq!(
+        components["absent_attributes"],
+        serde_json::json!([{ "attribute": "NominalWidht", "slice": "attributes", "closest": "NominalWidth" }])
+    );
+}
