@@ -50,17 +50,6 @@ pub enum Error {
         other: String,
     },
 
-    #[error("{mapping} reads slice `{target}` {how}, but {why}")]
-    #[diagnostic(code(thinslice::mapping::lookup_target), help("{help}"))]
-    LookupTarget {
-        mapping: String,
-        target: String,
-        /// `through link `type`` or `as attributes`.
-        how: String,
-        why: String,
-        help: String,
-    },
-
     #[error(
         "rows were lost in slice `{slice}`: {in_slice} rows in the slice, but {things} things + {quarantined} quarantined"
     )]

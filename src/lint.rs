@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::diag;
 use crate::error::{Error, Result};
-use crate::mapping::{self, Mapping};
+use crate::mapping::{self, Mapping, MappingError};
 use crate::pipeline::Plan;
 use crate::progress::Silent;
 use crate::rdl::Rdl;
@@ -78,7 +78,7 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
 
 /// A slice a mapping reads rows of (through a link, or as attributes) must be read in full
 /// before the mapping's slice: from another source, in an earlier wave. A link's target
-/// must be mapped, for its things' identifiers.
+/// must be mapped, for its things' identifiers. Told at the link or `from_attributes`.
 fn lookup_targets(plan: &Plan, mappings: &BTreeMap<String, Mapping>) -> Vec<Error> {
     let needs = |slice: &str| mappings.get(slice).map_or_else(Vec::new, Mapping::needs);
     let waves = plan.waves(&needs);
@@ -94,23 +94,29 @@ fn lookup_targets(plan: &Plan, mappings: &BTreeMap<String, Mapping>) -> Vec<Erro
     };
     let mut problems = Vec::new();
     for mapping in mappings.values() {
-        let mut reads: Vec<(&str, String)> = Vec::new();
-        for lookup in &mapping.lookups {
-            let how = format!("through link `{}`", lookup.link);
-            if !reads.iter().any(|(t, h)| *t == lookup.slice && *h == how) {
-                reads.push((lookup.slice.as_str(), how));
+        // (target slice, how it is read, where that is written)
+        let mut reads: Vec<(&str, String, miette::SourceSpan)> = Vec::new();
+        for link in &mapping.links {
+            if let Some(lookup) = mapping.lookups.iter().find(|l| l.link == link.name) {
+                let how = format!("through link `{}`", link.name);
+                reads.push((lookup.slice.as_str(), how, link.span));
             }
         }
         if let Some(attributes) = &mapping.attributes {
-            reads.push((attributes.slice.as_str(), "as attributes".into()));
+            reads.push((
+                attributes.slice.as_str(),
+                "as attributes".into(),
+                attributes.span,
+            ));
         }
-        for (target, how) in reads {
-            let problem = |why: String, help: String| Error::LookupTarget {
-                mapping: mapping.file.name.clone(),
-                target: target.to_string(),
-                how: how.clone(),
-                why,
-                help,
+        for (target, how, span) in reads {
+            let problem = |why: String, help: String| {
+                Error::from(MappingError::Lookup {
+                    reason: format!("this mapping reads slice `{target}` {how}, but {why}"),
+                    help,
+                    src: mapping.file.source(),
+                    span,
+                })
             };
             if how != "as attributes" && !mappings.contains_key(target) {
                 problems.push(problem(

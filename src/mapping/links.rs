@@ -63,6 +63,7 @@ impl Validator<'_> {
                 name: name.to_string(),
                 property: key.to_string(),
                 slices: targets.value.0.clone(),
+                span: at,
                 id,
                 split: rule.value.split.as_ref().map(|s| s.value.clone()),
             }),

@@ -48,6 +48,8 @@ pub struct Attributes {
     pub condition: Option<String>,
     /// The attribute names the mapping's properties read, in their order.
     pub wanted: Vec<String>,
+    /// Where the attribute slice is named, for a problem found across mappings.
+    pub span: miette::SourceSpan,
 }
 
 impl Attributes {
@@ -276,6 +278,7 @@ impl Validator<'_> {
             unit: a.unit.as_ref().map(|u| u.value.clone()),
             condition: a.condition.as_ref().map(|c| c.value.clone()),
             wanted: Vec::new(),
+            span: self.span(&a.slice.referenced),
         })
     }
 

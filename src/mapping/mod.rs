@@ -109,6 +109,8 @@ pub struct LinkRule {
     pub property: String,
     /// The slices whose things it may point at (a space or a floor, say).
     pub slices: Vec<String>,
+    /// Where its target slices are written, for a problem found across mappings.
+    pub span: SourceSpan,
     pub id: Template,
     pub split: Option<String>,
 }

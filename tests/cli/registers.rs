@@ -449,6 +449,12 @@ fn a_lookup_through_an_unknown_link_or_column_is_refused_at_its_place() {
         "{}",
         lint.stderr
     );
+    // Told at the link, whose targets are where the trouble is.
+    assert!(
+        lint.stderr.contains("mappings/components.yaml:6:"),
+        "{}",
+        lint.stderr
+    );
 }
 
 #[test]
