@@ -123,7 +123,7 @@ pub(super) fn parse(
     } = input;
     let text = stage.share(0, "text", normalised_text(rule, written));
     let (parsed, reason) = match property.datatype {
-        Datatype::String => (text.clone(), String::new()),
+        Datatype::String => (text.clone(), lit(NULL).cast(DataType::String)),
         Datatype::Code => {
             let allowed = if rule.values.is_empty() {
                 ValueMap::exact(
@@ -137,41 +137,33 @@ pub(super) fn parse(
             };
             (
                 allowed.terms_of(text.clone()),
-                format!("not mapped to an allowed value of `{}`", rule.property),
+                lit(format!(
+                    "not mapped to an allowed value of `{}`",
+                    rule.property
+                )),
             )
         }
-        Datatype::Boolean => {
-            let lowered = text.clone().str().to_lowercase();
-            let truth = [
-                ("true", true),
-                ("yes", true),
-                ("y", true),
-                ("1", true),
-                ("false", false),
-                ("no", false),
-                ("n", false),
-                ("0", false),
-            ]
-            .map(|(k, v)| (k.to_string(), lit(v)));
-            (
-                lookup_exprs(lowered, truth, lit(NULL).cast(DataType::Boolean)),
-                "not a yes/no value".to_string(),
-            )
-        }
+        Datatype::Boolean => (boolean_expr(text.clone()), lit("not a yes/no value")),
         Datatype::Date => (
             date_expr(rule, value.clone(), text.clone(), source_dtype),
-            format!("not a date in {}", describe_formats(rule, ISO_DATE)),
+            lit(format!(
+                "not a date in {}",
+                describe_formats(rule, ISO_DATE)
+            )),
         ),
         Datatype::Year => (
             year_expr(rule, value.clone(), text.clone(), source_dtype),
-            format!(
+            lit(format!(
                 "not a year (`1998`) or a date in {}",
                 describe_formats(rule, ISO_DATE)
-            ),
+            )),
         ),
         Datatype::Datetime => (
             datetime_expr(rule, value.clone(), text.clone(), source_dtype),
-            format!("not a datetime in {}", describe_formats(rule, "ISO 8601")),
+            lit(format!(
+                "not a datetime in {}",
+                describe_formats(rule, "ISO 8601")
+            )),
         ),
         Datatype::Decimal | Datatype::Integer => {
             let (number, reason) = number_expr(
@@ -192,7 +184,7 @@ pub(super) fn parse(
         }
         Datatype::Link => (
             lit(NULL).cast(DataType::String),
-            "links are mapped under `links`".into(),
+            lit("links are mapped under `links`"),
         ),
     };
     let parsed = stage.share(2, "value", parsed);
@@ -201,9 +193,45 @@ pub(super) fn parse(
             .and(text.is_not_null())
             .and(parsed.clone().is_null()),
     )
-    .then(lit(reason))
+    .then(reason)
     .otherwise(lit(NULL).cast(DataType::String));
     (parsed, failed)
+}
+
+/// Why a number in a unit per value failed: a unit written that no unit of the quantity is
+/// named by is said as such.
+fn unit_failure(written_unit: Expr, scale: Expr, units: &str) -> Expr {
+    when(written_unit.clone().is_not_null().and(scale.is_null()))
+        .then(concat_str(
+            [
+                lit("unknown unit `"),
+                written_unit,
+                lit(format!("`: not one of {units}")),
+            ],
+            "",
+            false,
+        ))
+        .otherwise(lit(format!("not a number in a known unit ({units})")))
+}
+
+/// Yes/no values as written in registers: `true`/`false`, `yes`/`no`, `y`/`n`, `1`/`0`.
+fn boolean_expr(text: Expr) -> Expr {
+    let truth = [
+        ("true", true),
+        ("yes", true),
+        ("y", true),
+        ("1", true),
+        ("false", false),
+        ("no", false),
+        ("n", false),
+        ("0", false),
+    ]
+    .map(|(k, v)| (k.to_string(), lit(v)));
+    lookup_exprs(
+        text.str().to_lowercase(),
+        truth,
+        lit(NULL).cast(DataType::Boolean),
+    )
 }
 
 /// The formats a date or datetime is read in, as a failure names them.
@@ -252,7 +280,7 @@ fn number_expr(
     text: Expr,
     dtype: &DataType,
     stage: &mut Stage,
-) -> (Expr, String) {
+) -> (Expr, Expr) {
     let target = property.unit.as_deref();
     let declared = rule.unit.as_deref().or(target);
     let scale_of = |unit: &str| -> Option<(f64, f64)> {
@@ -277,7 +305,7 @@ fn number_expr(
     let unit_per_row = rule.unit_in_value || rule.unit_from.is_some();
     if dtype.is_primitive_numeric() && !unit_per_row {
         let number = value.cast(DataType::Float64);
-        return (declared_conversion(number), "not a number".into());
+        return (declared_conversion(number), lit("not a number"));
     }
 
     // `207 kW`, `1.234,5`, `-15`: the number, then an optional unit.
@@ -308,7 +336,7 @@ fn number_expr(
         let number = when(written_unit.is_null())
             .then(number)
             .otherwise(lit(NULL).cast(DataType::Float64));
-        return (declared_conversion(number), "not a number".into());
+        return (declared_conversion(number), lit("not a number"));
     }
 
     // Convert by the unit written in each value, among the units of the property's quantity.
@@ -330,10 +358,8 @@ fn number_expr(
         .map(|(s, _)| s.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    (
-        converted(number, scale, shift),
-        format!("not a number in a known unit ({units_list})"),
-    )
+    let reason = unit_failure(written_unit, scale.clone(), &units_list);
+    (converted(number, scale, shift), reason)
 }
 
 /// Each value's unit as written: after the number, or in the rule's `unit_from` column (an

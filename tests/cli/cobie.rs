@@ -427,7 +427,7 @@ fn an_attribute_that_fails_is_located_at_its_own_cell() {
     // P-001's width is no number (row 6 of the attribute sheet), its height in no known unit
     // (row 7); the value sits in column F.
     for line in [
-        "validity,https://handover.example/component/P-001,height,1.2,\"not a number in a known unit",
+        "validity,https://handover.example/component/P-001,height,1.2,\"unknown unit `parsecs`: not one of",
         "handover.xlsx:Attribute!F7",
         "validity,https://handover.example/component/P-001,width,wide,",
         "handover.xlsx:Attribute!F6",

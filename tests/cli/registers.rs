@@ -259,7 +259,9 @@ fn each_value_can_take_its_unit_from_a_column() {
     let failures =
         std::fs::read_to_string(ws.path().join("out/failures/doors.csv")).expect("failures");
     assert!(
-        failures.contains("not a number in a known unit") && failures.contains("doors.csv:5"),
+        failures.contains(
+            "\"unknown unit `cubits`: not one of ft, feet, m, mm, millimeters\",doors.csv:5"
+        ),
         "{failures}"
     );
     let nt = std::fs::read_to_string(ws.path().join("out/rdf/doors.nt")).expect("N-Triples");
