@@ -142,13 +142,12 @@ impl Validator<'_> {
     /// slice has no such column. `columns` is what the mapping can read ([`Reach`]).
     pub(super) fn via(
         &mut self,
-        via: &str,
-        from: &str,
-        at: miette::SourceSpan,
+        (via, via_at): (&str, miette::SourceSpan),
+        (from, at): (&str, miette::SourceSpan),
         links: &[LinkRule],
         columns: &[String],
     ) -> Option<String> {
-        let span = self.file.sub_span(at, via);
+        let span = self.file.sub_span(via_at, via);
         let Some(link) = links.iter().find(|l| l.name == via) else {
             let known = links.iter().map(|l| l.name.as_str()).collect();
             self.unknown(Term::Link, via, span, known);
@@ -205,7 +204,10 @@ impl Validator<'_> {
             (Some(from), None, None) => {
                 let at = self.span(&from.referenced);
                 let column = match &r.via {
-                    Some(via) => self.via(&via.value, &from.value, at, links, columns)?,
+                    Some(via) => {
+                        let via = (via.value.as_str(), self.span(&via.referenced));
+                        self.via(via, (&from.value, at), links, columns)?
+                    }
                     None if self.check_column(&from.value, at, columns) => from.value.clone(),
                     None => return None,
                 };

@@ -126,7 +126,7 @@ impl<'a> Validator<'a> {
             ClassRule::Fixed(class) => self.check_class(class, span).map(ClassSource::Fixed),
             ClassRule::FromColumn(map) => {
                 let (column, mut ok) = match &map.via {
-                    Some(via) => match self.via(via, &map.from, span, links, columns) {
+                    Some(via) => match self.via((via, span), (&map.from, span), links, columns) {
                         Some(column) => (column, true),
                         None => (map.from.clone(), false),
                     },

@@ -808,3 +808,24 @@ fn a_code_list_that_cannot_be_read_or_fits_no_code_property_is_told_once() {
         lint.stderr
     );
 }
+
+#[test]
+fn reading_through_a_link_of_several_targets_is_told_at_via() {
+    let ws = handover(&COMPONENTS.replace(
+        "id: \"https://d.example/type/{TypeName}\" }",
+        "id: \"https://d.example/type/{TypeName}\", split: \"|\" }",
+    ));
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr
+            .contains("the link `hasType` holds several targets (`split`)"),
+        "{}",
+        lint.stderr
+    );
+    // The property's `via` (line 15), not its `from`.
+    assert!(
+        lint.stderr.contains("mappings/components.yaml:15:24]"),
+        "{}",
+        lint.stderr
+    );
+}
