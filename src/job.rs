@@ -272,6 +272,7 @@ fn execute(
         written.extend(crate::terms::used_rdl(workspace, &checked, &runs)?);
     }
     output::commit_all(&workspace.output_dir, written)?;
+    credit_read_elsewhere(&checked, &conformances, &mut runs);
     let source_levels = source_levels(&checked.plan, &runs);
     Ok(Execution {
         runs,
@@ -446,6 +447,31 @@ fn finish(
         Some(&conformance),
     );
     Ok((run, Some(conformance)))
+}
+
+/// A column another slice's mapping read (through a link, or as an attribute) reached the
+/// level that mapping raised it to, when that is higher than its own slice's.
+fn credit_read_elsewhere(checked: &Linted, conformances: &[Conformance], runs: &mut [SliceRun]) {
+    let Some(rdl) = checked.rdl.as_ref() else {
+        return;
+    };
+    for conformance in conformances {
+        let Some(mapping) = checked.mapping_of(&conformance.slice) else {
+            continue;
+        };
+        for (slice, column, level, mapped_to) in
+            digitalisation::read_elsewhere(mapping, rdl, conformance)
+        {
+            let levels = runs
+                .iter_mut()
+                .filter(|r| r.account.slice == slice)
+                .flat_map(|r| r.levels.iter_mut());
+            for known in levels.filter(|l| l.column == column && l.level < level) {
+                known.level = level;
+                known.mapped_to = mapped_to.clone();
+            }
+        }
+    }
 }
 
 /// Each source column at the best level any slice raised it to; columns no slice reads

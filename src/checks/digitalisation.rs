@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Conformance;
-use crate::columns::{CLASS, ID};
+use crate::columns::{CLASS, ID, looked_up};
 use crate::mapping::{ClassSource, Mapping, ValueSource};
 use crate::quality::Level;
 use crate::rdl::{Datatype, Rdl};
@@ -40,6 +40,43 @@ pub fn levels(
             }
         })
         .collect()
+}
+
+/// The columns of other slices a mapping raised by reading them (through a link, or as
+/// attributes): (slice, column, the level it reached, what it was made into).
+pub fn read_elsewhere(
+    mapping: &Mapping,
+    rdl: &Rdl,
+    conformance: &Conformance,
+) -> Vec<(String, String, Level, Option<String>)> {
+    let mut raised = Vec::new();
+    for lookup in &mapping.lookups {
+        let (level, mapped_to) = level_of(&looked_up(&lookup.name()), mapping, rdl, conformance);
+        raised.push((
+            lookup.slice.clone(),
+            lookup.column.clone(),
+            level,
+            mapped_to,
+        ));
+    }
+    if let Some(attributes) = &mapping.attributes {
+        for name in &attributes.wanted {
+            let column = looked_up(&attributes.name_of(name));
+            let (level, mapped_to) = level_of(&column, mapping, rdl, conformance);
+            for read in [Some(&attributes.value), attributes.unit.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                raised.push((
+                    attributes.slice.clone(),
+                    read.clone(),
+                    level,
+                    mapped_to.clone(),
+                ));
+            }
+        }
+    }
+    raised
 }
 
 fn level_of(

@@ -497,3 +497,33 @@ fn an_attribute_no_row_names_is_said_with_the_closest_name() {
         serde_json::json!([{ "attribute": "NominalWidht", "slice": "attributes", "closest": "NominalWidth" }])
     );
 }
+
+#[test]
+fn columns_read_through_a_link_or_as_attributes_reach_the_level_the_reader_raised_them_to() {
+    let ws = workspace(second_handover);
+    let run = ws.run(&["run", "--format", "json"]).expect(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let level = |table: &serde_json::Value, column: &str| {
+        table
+            .as_array()
+            .expect("levels")
+            .iter()
+            .find(|l| l["column"] == column)
+            .map(|l| (l["level"].clone(), l["mapped_to"].clone()))
+    };
+    let types = report["report"]["slices"]
+        .as_array()
+        .expect("slices")
+        .iter()
+        .find(|s| s["slice"] == "types")
+        .expect("types");
+    // The components' class comes from the types' Category: every code matched.
+    assert_eq!(
+        level(&types["digitalisation"], "Category"),
+        Some((serde_json::json!("explicit"), serde_json::json!("class")))
+    );
+    // The attribute sheet's values became widths and heights.
+    let attributes = &report["report"]["sources"]["attributes"];
+    let (value, _) = level(attributes, "Value").expect("Value");
+    assert_ne!(value, serde_json::json!("syntactic"), "{attributes}");
+}
