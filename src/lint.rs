@@ -154,7 +154,8 @@ pub struct Summary {
     pub units: usize,
     /// What is odd in the RDL but usable (a property without a range, read as text).
     pub warnings: Vec<String>,
-    /// Slices without a mapping: they are cut but not yet refactored.
+    /// Slices without a mapping: they are cut but not yet refactored. A slice a mapping
+    /// reads as attributes needs none, and is not one.
     pub unmapped_slices: Vec<String>,
 }
 
@@ -182,6 +183,10 @@ impl Linted<'_> {
                 .slices
                 .iter()
                 .filter(|s| !self.mappings.contains_key(&s.name))
+                .filter(|s| {
+                    !(self.mappings.values())
+                        .any(|m| m.attributes.as_ref().is_some_and(|a| a.slice == s.name))
+                })
                 .map(|s| s.name.clone())
                 .collect(),
         }

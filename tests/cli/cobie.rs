@@ -527,3 +527,19 @@ fn columns_read_through_a_link_or_as_attributes_reach_the_level_the_reader_raise
     let (value, _) = level(attributes, "Value").expect("Value");
     assert_ne!(value, serde_json::json!("syntactic"), "{attributes}");
 }
+
+#[test]
+fn an_attribute_slice_is_not_called_a_slice_without_a_mapping() {
+    let ws = workspace(first_handover);
+    let lint = ws.run(&["lint"]).expect(0);
+    assert!(
+        lint.stdout.starts_with("ok: 6 slices, 5 mappings"),
+        "{}",
+        lint.stdout
+    );
+    assert!(
+        !lint.stdout.contains("without a mapping"),
+        "{}",
+        lint.stdout
+    );
+}
