@@ -176,7 +176,8 @@ impl<'a> SliceStream<'a> {
         self.account.outside += rows.account.outside;
         if self.files.slices && self.files.formats(Folder::Slices) != Formats::NONE {
             let task = phase(self.progress, "writing slice", &self.slice.name);
-            let table = slice_table(&rows, origin).map_err(|e| self.frame_error(origin, e))?;
+            let table = slice_table(&rows, origin)
+                .map_err(|e| frame_error(&self.slice.source, origin, e))?;
             append(
                 &mut self.rows_sink,
                 &self.files,
@@ -202,10 +203,6 @@ impl<'a> SliceStream<'a> {
             None => kept(None)?,
         }
         Ok(())
-    }
-
-    fn frame_error(&self, origin: &Origin, source: PolarsError) -> Error {
-        frame_error(&self.slice.source, origin, source)
     }
 
     /// Ends the slice's files, which [`Streamed::written`] holds until they are put in place.

@@ -5,7 +5,7 @@ use polars::prelude::*;
 
 use super::{Failure, Scorer, Unmet};
 use crate::columns::{CLASS, ID, ROW_COLUMN, origin_of, shown};
-use crate::mapping::{Case, ClassSource, ValueSource};
+use crate::mapping::{ClassSource, ValueSource, normalised_text};
 use crate::quality::{Dimension, Tally};
 
 impl Scorer<'_> {
@@ -131,15 +131,8 @@ impl Scorer<'_> {
             if !rule.values.has_patterns() || rule.split.is_some() {
                 continue;
             }
-            let mut code = col(column.as_str()).cast(DataType::String);
-            if rule.trim {
-                code = code.str().strip_chars(lit(NULL));
-            }
-            let code = match rule.case {
-                Some(Case::Lower) => code.str().to_lowercase(),
-                Some(Case::Upper) => code.str().to_uppercase(),
-                None => code,
-            };
+            // The codes as the mapping matched them.
+            let code = normalised_text(rule, col(column.as_str()));
             let matched = rows.clone().lazy().select([
                 code.clone().alias("code"),
                 rule.values.patterns_of(code).alias("pattern"),

@@ -11,11 +11,12 @@ use miette::SourceSpan;
 use polars::prelude::*;
 use regex::Regex;
 
+use super::MappingError;
 use super::compile::{each_text, lookup_exprs};
 use super::tables::Terms;
 use super::validate::Validator;
+use super::values::normalise_key;
 use super::yaml::PropertyRuleYaml;
-use super::{Case, MappingError};
 use crate::rdl::{Datatype, Property};
 
 /// How many exact codes a map holds at most to be compared one by one rather than looked
@@ -218,17 +219,11 @@ impl Validator<'_> {
         property: &Property,
     ) -> Option<ValueMap> {
         let normal = |code: &str| {
-            let code = if rule.trim { code.trim() } else { code };
             // A regular expression is matched without regard to case instead: lowering it
             // would turn `\D` into `\d`.
-            if Key::is_regex(code) {
-                return code.to_string();
-            }
-            match rule.case {
-                Some(Case::Lower) => code.to_lowercase(),
-                Some(Case::Upper) => code.to_uppercase(),
-                None => code.to_string(),
-            }
+            let written = if rule.trim { code.trim() } else { code };
+            let case = rule.case.filter(|_| !Key::is_regex(written));
+            normalise_key(rule.trim, case, code)
         };
         let mut entries = Vec::new();
         if let Some(values) = &rule.values {
@@ -254,8 +249,7 @@ impl Validator<'_> {
         }
         if let Some(table) = &rule.values_from {
             let allowed: Vec<String> = property.values.iter().map(|c| c.name.clone()).collect();
-            let tables = self.tables;
-            let listed = self.code_table(table, tables, Terms::Values(&allowed))?;
+            let listed = self.code_table(table, Terms::Values(&allowed))?;
             entries.extend(
                 listed
                     .into_iter()

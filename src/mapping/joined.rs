@@ -96,21 +96,12 @@ impl Kept {
             selection.push(origin.cell_expr(column).alias(kept_at(column)));
         }
         let mut kept = rows.clone().lazy().select(selection);
-        if need.ids {
-            let ids = match things {
-                Some(things) => things
-                    .clone()
-                    .lazy()
-                    .select([col(ROW_COLUMN), col(ID).alias(kept_id())]),
-                None => DataFrame::new(
-                    0,
-                    vec![
-                        Column::new_empty(ROW_COLUMN.into(), &DataType::UInt64),
-                        Column::new_empty(kept_id().into(), &DataType::String),
-                    ],
-                )?
-                .lazy(),
-            };
+        // A slice read through a link is mapped (lint sees to it): its rows' things.
+        if let (true, Some(things)) = (need.ids, things) {
+            let ids = things
+                .clone()
+                .lazy()
+                .select([col(ROW_COLUMN), col(ID).alias(kept_id())]);
             kept = kept.join(ids, [col(ROW_COLUMN)], [col(ROW_COLUMN)], left_join());
         }
         let kept = crate::columns::detached(&kept.collect()?)?;

@@ -33,6 +33,7 @@ pub use joined::{Absent, Joined, Kept};
 pub use lookup::{Attributes, Lookup};
 pub use tables::Tables;
 pub use template::{Template, TemplatePart};
+pub use values::normalised_text;
 
 use crate::diag::{self, Term, YamlFile};
 use crate::quality::Dimension;

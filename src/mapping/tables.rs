@@ -81,7 +81,6 @@ impl Validator<'_> {
     pub(super) fn code_table(
         &mut self,
         rule: &Spanned<CodeTableYaml>,
-        tables: Option<&dyn Tables>,
         terms: Terms,
     ) -> Option<Vec<(Key, String)>> {
         let span = self.span(&rule.referenced);
@@ -106,7 +105,7 @@ impl Validator<'_> {
                 return None;
             }
         };
-        let Some(tables) = tables else {
+        let Some(tables) = self.tables else {
             problem(
                 self,
                 "no code list can be read here".into(),

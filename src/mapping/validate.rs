@@ -145,8 +145,7 @@ impl<'a> Validator<'a> {
                     }
                 }
                 if let Some(table) = &map.values_from {
-                    let tables = self.tables;
-                    match self.code_table(table, tables, Terms::Classes) {
+                    match self.code_table(table, Terms::Classes) {
                         Some(listed) => entries.extend(listed),
                         None => ok = false,
                     }

@@ -68,8 +68,9 @@ fn with_default(rule: &PropertyRule, value: Expr) -> Expr {
     }
 }
 
-/// Text normalised as the rule says: trimmed, case folded, empty as null.
-fn normalised_text(rule: &PropertyRule, value: Expr) -> Expr {
+/// Text normalised as the rule says: trimmed, case folded, empty as null. What a value map's
+/// codes are matched against, in the mapping and in the report of what patterns matched.
+pub fn normalised_text(rule: &PropertyRule, value: Expr) -> Expr {
     let mut text = value.cast(DataType::String);
     if rule.trim {
         text = text.str().strip_chars(lit(NULL));
@@ -84,9 +85,11 @@ fn normalised_text(rule: &PropertyRule, value: Expr) -> Expr {
         .otherwise(text)
 }
 
-fn normalise_key(rule: &PropertyRule, key: &str) -> String {
-    let key = if rule.trim { key.trim() } else { key };
-    match rule.case {
+/// A value map's code written as the values it is matched against are: trimmed and case
+/// folded as the rule says.
+pub(super) fn normalise_key(trim: bool, case: Option<Case>, key: &str) -> String {
+    let key = if trim { key.trim() } else { key };
+    match case {
         Some(Case::Lower) => key.to_lowercase(),
         Some(Case::Upper) => key.to_uppercase(),
         None => key.to_string(),
@@ -129,7 +132,7 @@ pub(super) fn parse(
                 ValueMap::exact(
                     written_codes(property)
                         .into_iter()
-                        .map(|(k, v)| (normalise_key(rule, &k), v)),
+                        .map(|(k, v)| (normalise_key(rule.trim, rule.case, &k), v)),
                 )
             } else {
                 // Trimmed and cased as the values are when the mapping was read.
