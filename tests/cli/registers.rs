@@ -5,6 +5,16 @@ use crate::support::TestWorkspace;
 
 const RDL: &str = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  material: { datatype: string }\n";
 
+/// A workspace of one CSV register, `mains.csv`, its one slice, `rdl` and the slice's
+/// `mapping`.
+fn one_register(rdl: &str, csv: &str, mapping: &str) -> TestWorkspace {
+    TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
+        .with_file("rdl.yaml", rdl)
+        .with_file("mains.csv", csv)
+        .with_file("slices/mains.yaml", "source: mains\n")
+        .with_file("mappings/mains.yaml", mapping)
+}
+
 /// A register of mains with no identifier column, a title line above its header.
 fn register(id: &str, label: &str) -> TestWorkspace {
     TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv, header_row: 2 }\n")
@@ -124,14 +134,11 @@ fn placeholders_a_property_declares_are_no_value_not_a_failure() {
             "slice: mains\nclass: Main\nid: \"https://data.example/main/{{Ref}}\"\nproperties:\n  laid: {{ from: Laid{nulls} }}\n"
         )
     };
-    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
-        .with_file("rdl.yaml", rdl)
-        .with_file(
-            "mains.csv",
-            "Ref,Laid\nM1,1998-05-01\nM2,0001-01-01\nM3, n/a \nM4,yesterday\n",
-        )
-        .with_file("slices/mains.yaml", "source: mains\n")
-        .with_file("mappings/mains.yaml", &mapping(""));
+    let ws = one_register(
+        rdl,
+        "Ref,Laid\nM1,1998-05-01\nM2,0001-01-01\nM3, n/a \nM4,yesterday\n",
+        &mapping(""),
+    );
     let failed = |ws: &TestWorkspace| {
         let run = ws.run(&["run", "--format", "json"]).expect(0);
         let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
@@ -486,14 +493,11 @@ fn the_terminal_names_the_most_frequent_unmapped_codes_and_the_report_all() {
     .enumerate()
     .map(|(i, m)| format!("M{i},{m}\n"))
     .collect();
-    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
-        .with_file("rdl.yaml", rdl)
-        .with_file("mains.csv", &format!("Ref,Material\n{rows}"))
-        .with_file("slices/mains.yaml", "source: mains\n")
-        .with_file(
-            "mappings/mains.yaml",
-            "slice: mains\nclass: Main\nid: \"https://data.example/main/{Ref}\"\nproperties:\n  material: { from: Material }\n",
-        );
+    let ws = one_register(
+        rdl,
+        &format!("Ref,Material\n{rows}"),
+        "slice: mains\nclass: Main\nid: \"https://data.example/main/{Ref}\"\nproperties:\n  material: { from: Material }\n",
+    );
     let run = ws.run(&["--no-progress", "run"]).expect(0);
     assert!(
         run.stdout.contains(
@@ -667,17 +671,11 @@ fn a_row_is_numbered_among_the_source_data_rows_across_batches() {
 #[test]
 fn years_and_date_bounds_are_read_as_the_rdl_says() {
     let rdl = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  laid: { datatype: year, min: 1850, max: 2030 }\n  inspected: { datatype: date, min: 1990-01-01, max: 2026-12-31 }\n  logged: { datatype: datetime, min: 2000-01-01 }\n";
-    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
-        .with_file("rdl.yaml", rdl)
-        .with_file(
-            "mains.csv",
-            "Ref,Laid,Inspected,Logged\nM1,1998,2001-02-03,2021-03-04T05:06:07+01:00\nM2,12/05/1975,1989-12-31,1999-12-31T23:59:59Z\nM3,1820,2030-01-01,2020-01-01 10:00\nM4,old,12/05/2020,2020-01-01T10:00\n",
-        )
-        .with_file("slices/mains.yaml", "source: mains\n")
-        .with_file(
-            "mappings/mains.yaml",
-            "slice: mains\nclass: Main\nid: \"https://d.example/main/{Ref}\"\nproperties:\n  laid: { from: Laid, formats: [\"%d/%m/%Y\"] }\n  inspected: { from: Inspected, formats: [\"%d/%m/%Y\"] }\n  logged: { from: Logged }\n",
-        );
+    let ws = one_register(
+        rdl,
+        "Ref,Laid,Inspected,Logged\nM1,1998,2001-02-03,2021-03-04T05:06:07+01:00\nM2,12/05/1975,1989-12-31,1999-12-31T23:59:59Z\nM3,1820,2030-01-01,2020-01-01 10:00\nM4,old,12/05/2020,2020-01-01T10:00\n",
+        "slice: mains\nclass: Main\nid: \"https://d.example/main/{Ref}\"\nproperties:\n  laid: { from: Laid, formats: [\"%d/%m/%Y\"] }\n  inspected: { from: Inspected, formats: [\"%d/%m/%Y\"] }\n  logged: { from: Logged }\n",
+    );
     ws.run(&["run"]).expect(0);
     let entities =
         std::fs::read_to_string(ws.path().join("out/entities/mains.csv")).expect("entities");
@@ -731,17 +729,11 @@ fn years_and_date_bounds_are_read_as_the_rdl_says() {
 #[test]
 fn a_property_pattern_map_reads_codes_cased_as_the_rule_says() {
     let rdl = "namespace: https://r.example/#\nclasses:\n  Main: {}\nproperties:\n  state: { datatype: code, values: [InService, OutOfService] }\n";
-    let ws = TestWorkspace::new("rdl: rdl.yaml\nsources:\n  mains: { path: mains.csv }\n")
-        .with_file("rdl.yaml", rdl)
-        .with_file(
-            "mains.csv",
-            "Ref,State\nM1,In-Service\nM2,OOS-2\nM3,in service\nM4,Retired\n",
-        )
-        .with_file("slices/mains.yaml", "source: mains\n")
-        .with_file(
-            "mappings/mains.yaml",
-            "slice: mains\nclass: Main\nid: \"https://d.example/main/{Ref}\"\nproperties:\n  state:\n    from: State\n    case: lower\n    # A regular expression keeps its escapes (`\\S`), matched whatever the case.\n    values: { \"/^IN\\\\S*$/\": InService, \"oos*\": OutOfService }\n",
-        );
+    let ws = one_register(
+        rdl,
+        "Ref,State\nM1,In-Service\nM2,OOS-2\nM3,in service\nM4,Retired\n",
+        "slice: mains\nclass: Main\nid: \"https://d.example/main/{Ref}\"\nproperties:\n  state:\n    from: State\n    case: lower\n    # A regular expression keeps its escapes (`\\S`), matched whatever the case.\n    values: { \"/^IN\\\\S*$/\": InService, \"oos*\": OutOfService }\n",
+    );
     let run = ws.run(&["run", "--format", "json"]).expect(0);
     let things = ws.parquet("out/entities/mains.parquet");
     assert_eq!(
