@@ -67,6 +67,9 @@ pub enum Color {
 pub enum Command {
     /// The main job: cut every slice out of its source and write it.
     Run(cmd::run::Args),
+    /// Draft a workspace from spreadsheets and files: sources, slices and mappings, every
+    /// guess commented; then lint it.
+    Init(cmd::init::Args),
     /// Cut slices out of their sources and write them as Parquet, with row accounts.
     Slice(cmd::slice::Args),
     /// Show what a source holds, column by column.
@@ -82,4 +85,8 @@ pub enum Command {
     Lint(cmd::lint::Args),
     /// The RDL: its classes, one term whole, a search; export it, compare two versions.
     Rdl(cmd::rdl::Args),
+    /// Print a shell's completion script (bash, zsh, fish, powershell, elvish).
+    Completions(cmd::completions::Args),
+    /// Print the manual page (roff), for `man -l -` or a man folder.
+    Man,
 }

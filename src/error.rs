@@ -141,11 +141,67 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Init(#[from] InitError),
+
     /// A source's reader stopped because the handler of its batches failed (whose error is
     /// the one reported), or the reader thread itself stopped unexpectedly.
     #[error("reading stopped before the end of the source")]
     #[diagnostic(code(thinslice::stopped))]
     Stopped,
+}
+
+/// What stops `thinslice init` drafting a workspace. (Its own errors live here, beside the
+/// error that carries them, because that error sits below the drafting layer.)
+#[derive(Debug, Error, Diagnostic)]
+pub enum InitError {
+    #[error("{path} is not a file")]
+    #[diagnostic(
+        code(thinslice::init::no_file),
+        help("give the path of a CSV file, a workbook (.xlsx, .xls, .ods) or a Parquet file")
+    )]
+    NoFile { path: String },
+
+    #[error("thinslice cannot tell what kind of file {path} is")]
+    #[diagnostic(
+        code(thinslice::init::format),
+        help(
+            "init reads .csv, .tsv and .txt files, workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) and .parquet files; rename the file to say which it is"
+        )
+    )]
+    UnknownFormat { path: String },
+
+    #[error("no workbook given has a sheet named `{sheet}`")]
+    #[diagnostic(code(thinslice::init::sheet), help("{help}"))]
+    NoSheet { sheet: String, help: String },
+
+    #[error("nothing to draft: {skipped}")]
+    #[diagnostic(
+        code(thinslice::init::empty),
+        help("give a file or sheet that holds a table")
+    )]
+    Empty { skipped: String },
+
+    #[error("init would overwrite {files}")]
+    #[diagnostic(
+        code(thinslice::init::exists),
+        help("pass --force to overwrite them, or run init in another folder (--workspace DIR)")
+    )]
+    Exists { files: String },
+
+    #[error(
+        "the drafted workspace in {dir} does not pass lint: this is a bug in `thinslice init`, please report it with the file"
+    )]
+    #[diagnostic(
+        code(thinslice::init::lint),
+        help("the files are written; the problem below says what to edit")
+    )]
+    FailsLint {
+        dir: String,
+        #[diagnostic_source]
+        problem: Box<dyn Diagnostic + Send + Sync>,
+    },
 }
 
 impl Error {

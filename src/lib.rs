@@ -33,6 +33,7 @@ pub mod cmd;
 pub(crate) mod checks;
 pub(crate) mod columns;
 pub(crate) mod diag;
+pub(crate) mod draft;
 pub(crate) mod error;
 pub(crate) mod job;
 pub(crate) mod lint;

@@ -3,6 +3,8 @@
 
 mod bars;
 pub mod check;
+pub mod completions;
+pub mod init;
 pub mod lint;
 pub mod map;
 pub mod profile;
@@ -118,6 +120,9 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Map(args) => map::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
         Command::Test(args) => test::run(args, ctx),
+        Command::Init(args) => init::run(args, ctx),
+        Command::Completions(args) => completions::run(args),
+        Command::Man => completions::man(),
     }
 }
 

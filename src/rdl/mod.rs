@@ -297,21 +297,54 @@ impl Rdl {
     /// The layers, first to last, with the prefixes `thinslice.yaml` declares; every
     /// problem of every layer is reported together.
     pub fn load_layers(layers: &[LayerFile], prefixes: Prefixes) -> Result<Rdl, RdlError> {
+        let each = layers.iter().map(|layer| {
+            move |known: &Prefixes| {
+                let drafted = match &layer.table {
+                    Some(table) => table::draft(table),
+                    None => YamlFile::read(&layer.path, layer.display.clone())
+                        .map_err(RdlError::from)
+                        .and_then(|file| match layer.format {
+                            RdlFormat::Yaml => yaml::draft(&file, known),
+                            format => rdf::draft(&file, format),
+                        }),
+                };
+                (drafted, layer.foundation)
+            }
+        });
+        Self::compose_layers(each, prefixes)
+    }
+
+    /// Layers whose texts are in memory (an RDL that ships inside the program), each with
+    /// its format and whether it is the foundation, first to last.
+    pub fn from_texts(
+        layers: Vec<(YamlFile, RdlFormat, bool)>,
+        prefixes: Prefixes,
+    ) -> Result<Rdl, RdlError> {
+        let each = layers.into_iter().map(|(file, format, foundation)| {
+            move |known: &Prefixes| {
+                let drafted = match format {
+                    RdlFormat::Yaml => yaml::draft(&file, known),
+                    format => rdf::draft(&file, format),
+                };
+                (drafted, foundation)
+            }
+        });
+        Self::compose_layers(each, prefixes)
+    }
+
+    /// Drafts each layer with the prefixes the layers before it declared, then composes
+    /// them; every problem of every layer is reported together.
+    fn compose_layers<F>(each: impl Iterator<Item = F>, prefixes: Prefixes) -> Result<Rdl, RdlError>
+    where
+        F: FnOnce(&Prefixes) -> (Result<layer::Draft, RdlError>, bool),
+    {
         let mut known = prefixes.clone();
         let mut drafts = Vec::new();
         let mut failed = Vec::new();
-        for layer in layers {
-            let drafted = match &layer.table {
-                Some(table) => table::draft(table),
-                None => YamlFile::read(&layer.path, layer.display.clone())
-                    .map_err(RdlError::from)
-                    .and_then(|file| match layer.format {
-                        RdlFormat::Yaml => yaml::draft(&file, &known),
-                        format => rdf::draft(&file, format),
-                    }),
-            };
+        for draft_layer in each {
+            let (drafted, foundation) = draft_layer(&known);
             let drafted = drafted.map(|mut draft| {
-                draft.foundation = layer.foundation;
+                draft.foundation = foundation;
                 draft
             });
             match drafted {

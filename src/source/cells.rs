@@ -333,6 +333,19 @@ pub(crate) fn table(
     })
 }
 
+/// A cell's text as a header or a person reads it.
+pub(super) fn render_header(cell: &Cell) -> String {
+    match cell {
+        Cell::Int(i) => i.to_string(),
+        Cell::Float(f) => f.to_string(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Date(d) => d.to_string(),
+        Cell::DateTime(dt) => dt.to_string(),
+        Cell::Text(s) => s.clone(),
+        Cell::Null => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

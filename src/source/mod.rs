@@ -9,6 +9,7 @@ mod guard;
 mod limits;
 mod merges;
 mod parquet;
+mod sheets;
 mod workbook;
 mod xls;
 
@@ -145,6 +146,30 @@ impl Source {
         }
     }
 
+    /// The first `rows` rows of a workbook sheet that hold a value, as texts, each with its
+    /// 1-based sheet row: what a person sees above and below the header. The sheet stays
+    /// parsed for the next read of this source, or of one that [`Source::shares_read`] it.
+    /// Other formats peek at nothing.
+    pub fn peek(&self, rows: usize) -> Result<Vec<(u64, Vec<String>)>, SourceError> {
+        match self.format {
+            SourceFormat::Workbook => sheets::peek(self, rows),
+            SourceFormat::Csv | SourceFormat::Parquet => Ok(Vec::new()),
+        }
+    }
+
+    /// A workbook's sheets, in order (none for other formats).
+    pub fn sheet_names(&self) -> Result<Vec<String>, SourceError> {
+        match self.format {
+            SourceFormat::Workbook => sheets::sheet_names(self),
+            SourceFormat::Csv | SourceFormat::Parquet => Ok(Vec::new()),
+        }
+    }
+
+    /// Reads next what `peeked` (the same file and sheet) parsed, instead of parsing it again.
+    pub fn shares_read(&mut self, peeked: &Source) {
+        self.loaded = peeked.loaded.clone();
+    }
+
     /// Reads the source, in one table; of its columns, only those named in `wanted` (all
     /// when None).
     pub fn read(
@@ -220,6 +245,16 @@ impl Source {
             id: self.id.clone(),
             path: self.display.clone(),
             source,
+        }
+    }
+
+    /// The file is no workbook calamine can read, and why.
+    fn not_workbook(&self, reason: Box<dyn std::error::Error + Send + Sync>) -> SourceError {
+        SourceError::NotWorkbook {
+            path: self.display.clone(),
+            source: reason,
+            src: self.config.src.clone(),
+            span: self.config.span,
         }
     }
 

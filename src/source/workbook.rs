@@ -8,7 +8,7 @@ use calamine::{Data, DataRef, DataType, Reader, Sheets, Xlsx, open_workbook_auto
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rayon::prelude::*;
 
-use super::cells::{Cell, build_column, name_headers, table};
+use super::cells::{Cell, build_column, name_headers, render_header, table};
 use super::guard::{guard_thread, guarded};
 use super::limits::{check_compound_file, check_inflated, too_many_cells};
 use super::{MergedCells, OriginKind, Source, SourceError, Table, column_letters};
@@ -41,7 +41,7 @@ impl Grid {
     }
 
     /// The used area: (first row, first column) and (last row, last column).
-    fn area(&self) -> Option<((u32, u32), (u32, u32))> {
+    pub(super) fn area(&self) -> Option<((u32, u32), (u32, u32))> {
         let (first_row, last_row) = self.rows?;
         let first_column = self.columns.iter().position(|c| !c.is_empty())?;
         let last_column = self.columns.iter().rposition(|c| !c.is_empty())?;
@@ -55,6 +55,17 @@ impl Grid {
         self.columns.get(column as usize).map_or(&[], Vec::as_slice)
     }
 
+    /// The texts of a row's cells in `columns`, blank where there is none.
+    pub(super) fn row_texts(
+        &self,
+        row: u32,
+        columns: std::ops::RangeInclusive<u32>,
+    ) -> Vec<String> {
+        columns
+            .map(|c| self.get(row, c).map_or_else(String::new, render_header))
+            .collect()
+    }
+
     pub(super) fn get(&self, row: u32, column: u32) -> Option<&Cell> {
         let cells = self.column(column);
         let at = cells.binary_search_by_key(&row, |(r, _)| *r).ok()?;
@@ -63,19 +74,31 @@ impl Grid {
 }
 
 /// A sheet parsed for its headers (every run checks them before reading data), kept until it
-/// is read, so a workbook is parsed once per run, not twice.
+/// is read, so a workbook is parsed once per run, not twice. A sheet only peeked at (`init`
+/// looking for its header) is kept as read, before its header is located.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Loaded(Arc<Mutex<Option<Sheet>>>);
+pub(crate) struct Loaded(Arc<Mutex<Option<Kept>>>);
+
+#[derive(Debug)]
+enum Kept {
+    Read(ReadSheet),
+    Located(Sheet),
+}
 
 impl Loaded {
-    fn keep(&self, sheet: Sheet) {
-        if let Ok(mut kept) = self.0.lock() {
-            *kept = Some(sheet);
+    /// Keeps a sheet only peeked at, for the read that follows.
+    pub(super) fn keep_read(&self, read: ReadSheet) {
+        self.keep(Kept::Read(read));
+    }
+
+    fn keep(&self, kept: Kept) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(kept);
         }
     }
 
-    fn take(&self) -> Option<Sheet> {
-        self.0.lock().ok().and_then(|mut kept| kept.take())
+    fn take(&self) -> Option<Kept> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
 
@@ -178,7 +201,11 @@ where
 
 /// Loads the source's sheet and locates its header and its data columns.
 fn load(source: &Source) -> Result<Sheet, SourceError> {
-    let (name, grid, merged) = read_sheet(source)?;
+    let (name, grid, merged) = match source.loaded.take() {
+        Some(Kept::Located(sheet)) => return Ok(sheet),
+        Some(Kept::Read(read)) => read,
+        None => read_sheet(source)?,
+    };
     let (data_start, first_column, raw) = header_cells(source, &name, &grid)?;
     let columns = sheet_columns(source, &name, &grid, data_start, first_column, &raw)?;
     Ok(Sheet {
@@ -197,12 +224,8 @@ pub(super) type ReadSheet = (String, Grid, Vec<calamine::Dimensions>);
 /// damaged file that makes the reader panic is said to be damaged.
 pub(super) fn read_sheet(source: &Source) -> Result<ReadSheet, SourceError> {
     guarded(|| read_sheet_unguarded(source)).unwrap_or_else(|reason| {
-        Err(SourceError::NotWorkbook {
-            path: source.display.clone(),
-            source: format!("the file is damaged; the reader stopped: {reason}").into(),
-            src: source.config.src.clone(),
-            span: source.config.span,
-        })
+        Err(source
+            .not_workbook(format!("the file is damaged; the reader stopped: {reason}").into()))
     })
 }
 
@@ -214,13 +237,7 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
         }
         Ok(_) => {}
     }
-    let not_workbook =
-        |reason: Box<dyn std::error::Error + Send + Sync>| SourceError::NotWorkbook {
-            path: source.display.clone(),
-            source: reason,
-            src: source.config.src.clone(),
-            span: source.config.span,
-        };
+    let not_workbook = |reason| source.not_workbook(reason);
     check_inflated(source)?;
     check_compound_file(source)?;
     let mut workbook = open_workbook_auto(&source.path).map_err(|e| not_workbook(e.into()))?;
@@ -334,13 +351,7 @@ fn header_cells(
         });
     }
 
-    let raw: Vec<String> = (start.1..=end.1)
-        .map(|c| match grid.get(header, c) {
-            None | Some(Cell::Null) => String::new(),
-            Some(Cell::Text(s)) => s.clone(),
-            Some(other) => render_header(other),
-        })
-        .collect();
+    let raw = grid.row_texts(header, start.1..=end.1);
     if raw.iter().all(|h| h.trim().is_empty()) {
         return Err(SourceError::BlankHeader {
             path: source.display.clone(),
@@ -404,16 +415,13 @@ fn sheet_columns(
 pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     let sheet = load(source)?;
     let names = sheet.columns.iter().map(|(_, n)| n.clone()).collect();
-    source.loaded.keep(sheet);
+    source.loaded.keep(Kept::Located(sheet));
     Ok(names)
 }
 
 pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Table, SourceError> {
     let task = progress.task(&format!("reading {}", source.id), None);
-    let mut sheet = match source.loaded.take() {
-        Some(sheet) => sheet,
-        None => load(source)?,
-    };
+    let mut sheet = load(source)?;
     let start = sheet.data_start;
     // Blank rows separate blocks in hand-made sheets; they are not records.
     let last = sheet.grid.rows.map_or(start, |(_, last)| last + 1);
@@ -575,16 +583,4 @@ fn iso_cell(text: &str) -> Option<Cell> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(datetime_cell)
-}
-
-fn render_header(cell: &Cell) -> String {
-    match cell {
-        Cell::Int(i) => i.to_string(),
-        Cell::Float(f) => f.to_string(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Date(d) => d.to_string(),
-        Cell::DateTime(dt) => dt.to_string(),
-        Cell::Text(s) => s.clone(),
-        Cell::Null => String::new(),
-    }
 }

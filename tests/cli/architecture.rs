@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "terms",
     "stream",
     "job",
+    "draft",
     "fuzz",
 ];
 

@@ -9,6 +9,7 @@ mod cobie;
 mod errors;
 mod example;
 mod identity;
+mod init;
 mod interruption;
 mod layers;
 mod mappings;

@@ -66,6 +66,13 @@ impl TestWorkspace {
         Self { dir }
     }
 
+    /// An empty folder: no `thinslice.yaml` yet.
+    pub fn empty() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
     /// A copy of the repository's example workspace.
     pub fn example() -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");

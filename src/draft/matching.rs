@@ -1,0 +1,379 @@
+//! A column matched to the RDL: its codes to classes or to a property's allowed values, its
+//! header to properties (by name, unit and values), its name's unit to an RDL unit.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::sample::{Column, Kind};
+use super::values::{Distinct, share};
+use super::words::{code_match, compact, name_score, tokens, words};
+use crate::diag::Term;
+use crate::rdl::{Datatype, Property, Rdl};
+
+/// How sure a code must be of a class, and of a property's allowed value.
+const CLASS_CODE: f64 = 0.6;
+const VALUE_CODE: f64 = 0.75;
+/// How close a header must be to a property to be mapped to it.
+pub(super) const PROPERTY: f64 = 0.5;
+
+static UNIT_IN_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(.*?)\s*[\(\[]\s*([^\)\]]+?)\s*[\)\]]\s*$")
+        .unwrap_or_else(|_| unreachable!("the header pattern is a valid regex"))
+});
+
+/// A source code matched to an RDL term.
+#[derive(Debug, Clone)]
+pub(super) struct CodeMatch {
+    pub code: String,
+    pub term: String,
+    pub why: String,
+    pub rows: usize,
+}
+
+/// Codes as a value map would read them: trimmed, each once, counts added up.
+pub(super) fn codes(distinct: &[Distinct], lower: bool) -> Vec<Distinct> {
+    let mut merged: Vec<Distinct> = Vec::new();
+    for d in distinct {
+        let text = d.text.trim();
+        let text = match lower {
+            true => text.to_lowercase(),
+            false => text.to_string(),
+        };
+        match merged.iter_mut().find(|m| m.text == text) {
+            Some(m) => m.count += d.count,
+            None => merged.push(Distinct {
+                text,
+                count: d.count,
+                first_row: d.first_row,
+            }),
+        }
+    }
+    merged
+}
+
+/// The names a class is known by: its label and its key's words.
+fn class_names<'a>(key: &'a str, label: Option<&'a str>) -> Vec<String> {
+    let mut names = vec![words(key).join(" ")];
+    names.extend(label.map(str::to_string));
+    names
+}
+
+/// Source codes matched to RDL classes. Where a code fits two classes equally (`PS`: pumping
+/// station, primary substation), the one nearer the other codes' classes is taken.
+pub(super) fn classes_for_codes(rdl: &Rdl, codes: &[Distinct]) -> (Vec<CodeMatch>, Vec<Distinct>) {
+    let mut best: Vec<(Vec<(String, String)>, f64)> = Vec::new();
+    for code in codes {
+        let mut top: (Vec<(String, String)>, f64) = (Vec::new(), 0.0);
+        for (key, class) in &rdl.classes {
+            let found = class_names(key, class.label.as_deref())
+                .iter()
+                .filter_map(|name| code_match(&code.text, name))
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let Some((sure, why)) = found else { continue };
+            if sure > top.1 + 1e-9 {
+                top = (vec![(key.clone(), why)], sure);
+            } else if (sure - top.1).abs() < 1e-9 {
+                top.0.push((key.clone(), why));
+            }
+        }
+        best.push(top);
+    }
+    // The ancestors of the classes codes match without doubt: the neighbourhood.
+    let mut near: BTreeMap<String, usize> = BTreeMap::new();
+    for (candidates, sure) in &best {
+        if let [(class, _)] = candidates.as_slice()
+            && *sure >= CLASS_CODE
+        {
+            for a in rdl.ancestors(class) {
+                *near.entry(a).or_insert(0) += 1;
+            }
+        }
+    }
+    let closeness = |class: &str| -> usize {
+        rdl.ancestors(class)
+            .iter()
+            .map(|a| near.get(a).copied().unwrap_or(0))
+            .sum()
+    };
+    let (mut matched, mut unmatched) = (Vec::new(), Vec::new());
+    for (code, (candidates, sure)) in codes.iter().zip(best) {
+        let chosen = candidates
+            .into_iter()
+            .max_by_key(|(class, _)| (closeness(class), std::cmp::Reverse(class.clone())));
+        match chosen {
+            Some((class, why)) if sure >= CLASS_CODE => matched.push(CodeMatch {
+                code: code.text.clone(),
+                term: class,
+                why,
+                rows: code.count,
+            }),
+            _ => unmatched.push(code.clone()),
+        }
+    }
+    (matched, unmatched)
+}
+
+/// Source codes matched to a code property's allowed values, by name, label or alias.
+pub(super) fn values_for_codes(
+    property: &Property,
+    codes: &[Distinct],
+) -> (Vec<CodeMatch>, Vec<Distinct>) {
+    let (mut matched, mut unmatched) = (Vec::new(), Vec::new());
+    for code in codes {
+        let found = property
+            .values
+            .iter()
+            .flat_map(|allowed| {
+                std::iter::once(allowed.name.as_str())
+                    .chain(allowed.label.as_deref())
+                    .chain(allowed.aliases.iter().map(String::as_str))
+                    .filter_map(|name| code_match(&code.text, name))
+                    .map(move |(sure, why)| (sure, why, allowed.name.clone()))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.2.cmp(&a.2)));
+        match found {
+            Some((sure, why, term)) if sure >= VALUE_CODE => matched.push(CodeMatch {
+                code: code.text.clone(),
+                term,
+                why,
+                rows: code.count,
+            }),
+            _ => unmatched.push(code.clone()),
+        }
+    }
+    (matched, unmatched)
+}
+
+/// The class a sheet or file is named for (`Assets`: asset), and how it was found.
+pub(super) fn class_named(rdl: &Rdl, name: &str) -> Option<(String, String)> {
+    let whole = compact(name);
+    let singular = [
+        whole.clone(),
+        whole.strip_suffix('s').unwrap_or(&whole).to_string(),
+        whole.strip_suffix("es").unwrap_or(&whole).to_string(),
+    ];
+    rdl.classes.iter().find_map(|(key, class)| {
+        class_names(key, class.label.as_deref())
+            .iter()
+            .any(|n| singular.contains(&compact(n)))
+            .then(|| (key.clone(), format!("`{name}` names {key}")))
+    })
+}
+
+/// An RDL unit a text names: its key, symbol or alias, its label (singular or plural).
+pub(super) fn unit_named(rdl: &Rdl, text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Ok(key) = rdl.resolve(Term::Unit, text) {
+        return Some(key.to_string());
+    }
+    let lower = text.to_lowercase();
+    let by_label: Vec<&String> = rdl
+        .units
+        .iter()
+        .filter(|(key, unit)| {
+            unit.label.as_deref().is_some_and(|l| {
+                let l = l.to_lowercase();
+                l == lower || format!("{l}s") == lower
+            }) || key.to_lowercase() == lower
+                || unit.aliases.iter().any(|a| a.to_lowercase() == lower)
+        })
+        .map(|(key, _)| key)
+        .collect();
+    match by_label.as_slice() {
+        [one] => Some(one.to_string()),
+        _ => None,
+    }
+}
+
+/// A header read for matching: its words without the unit, and the unit it names.
+#[derive(Debug, Clone)]
+pub(super) struct Header {
+    pub tokens: Vec<String>,
+    /// The RDL unit, and the text that named it.
+    pub unit: Option<(String, String)>,
+}
+
+impl Header {
+    /// `Power (kW)`, `Diameter [mm]`, `backup_hours`: the unit in brackets, or a last word
+    /// that is a unit's name.
+    pub fn read(rdl: &Rdl, header: &str) -> Header {
+        if let Some(found) = UNIT_IN_HEADER.captures(header)
+            && let (Some(rest), Some(unit)) = (found.get(1), found.get(2))
+            && let Some(key) = unit_named(rdl, unit.as_str())
+        {
+            return Header {
+                tokens: tokens(rest.as_str()),
+                unit: Some((key, unit.as_str().to_string())),
+            };
+        }
+        let mut all = tokens(header);
+        if all.len() > 1
+            && let Some(last) = all.last()
+            && let Some(key) = unit_by_name(rdl, last)
+        {
+            let written = last.clone();
+            all.pop();
+            return Header {
+                tokens: all,
+                unit: Some((key, written)),
+            };
+        }
+        Header {
+            tokens: all,
+            unit: None,
+        }
+    }
+}
+
+/// A unit named by its label only (`hours`): a last word that is a symbol (`min`) may well
+/// be something else.
+fn unit_by_name(rdl: &Rdl, word: &str) -> Option<String> {
+    rdl.units
+        .iter()
+        .find(|(_, unit)| {
+            unit.label.as_deref().is_some_and(|l| {
+                let l = l.to_lowercase();
+                l == word || format!("{l}s") == word
+            })
+        })
+        .map(|(key, _)| key.clone())
+}
+
+/// A property a column may map to, how close, and why.
+#[derive(Debug, Clone)]
+pub(super) struct PropertyMatch {
+    pub property: String,
+    pub score: f64,
+    pub why: String,
+}
+
+/// The properties a column may map to, closest first: the header's words against the
+/// property's label, key and description; its unit against the property's; its values
+/// against the property's datatype, pattern and allowed values.
+pub(super) fn properties_for(
+    rdl: &Rdl,
+    column: &Column,
+    header: &Header,
+    unit: Option<&str>,
+) -> Vec<PropertyMatch> {
+    let mut found = Vec::new();
+    for (key, property) in &rdl.properties {
+        if property.datatype == Datatype::Link {
+            continue;
+        }
+        let label = tokens(property.label.as_deref().unwrap_or(key));
+        let mut name =
+            name_score(&header.tokens, &label).max(name_score(&header.tokens, &tokens(key)));
+        let mut why = Vec::new();
+        if name > 0.0 {
+            why.push(format!(
+                "the header is close to `{}`",
+                property.label.as_deref().unwrap_or(key)
+            ));
+        } else if let Some(description) = &property.description {
+            let described = tokens(description);
+            let shared = header
+                .tokens
+                .iter()
+                .filter(|t| described.contains(t))
+                .count();
+            name = 0.6 * share(shared, header.tokens.len());
+            if name > 0.0 {
+                why.push("the header's words are in its description".into());
+            }
+        }
+        let Some(fit) = fits(rdl, column, property, unit) else {
+            continue;
+        };
+        if fit.0 > 0.0 {
+            why.push(fit.1);
+        }
+        let score = name + fit.0;
+        if score >= PROPERTY {
+            found.push(PropertyMatch {
+                property: key.clone(),
+                score,
+                why: why.join("; "),
+            });
+        }
+    }
+    found.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.property.cmp(&b.property))
+    });
+    found
+}
+
+/// Whether a column's values can be a property's (None: they cannot), and what they add to
+/// the match.
+fn fits(
+    rdl: &Rdl,
+    column: &Column,
+    property: &Property,
+    unit: Option<&str>,
+) -> Option<(f64, String)> {
+    let values = &column.values;
+    let judged = values.count > 0;
+    let numeric = matches!(column.kind, Kind::Integer | Kind::Decimal)
+        || (column.kind == Kind::Text && values.number_share() >= 0.8);
+    let dated = matches!(column.kind, Kind::Date | Kind::Datetime) || values.date_share() >= 0.8;
+    let unit_fit = match (unit, &property.unit) {
+        (Some(from), Some(to)) => match rdl.conversion(from, to) {
+            Some(_) => {
+                let kind = rdl.units.get(to).map(|u| u.quantity.clone());
+                let alone = rdl.properties.values().filter(|p| {
+                    p.unit
+                        .as_ref()
+                        .and_then(|u| rdl.units.get(u))
+                        .map(|u| &u.quantity)
+                        == kind.as_ref()
+                });
+                let bonus = if alone.count() == 1 { 0.6 } else { 0.4 };
+                (bonus, format!("{from} converts to {to}"))
+            }
+            None => return None,
+        },
+        (Some(_), None) => return None,
+        _ => (0.0, String::new()),
+    };
+    match property.datatype {
+        Datatype::Decimal | Datatype::Integer if judged && !numeric => None,
+        Datatype::Decimal | Datatype::Integer => Some(unit_fit),
+        Datatype::Year if judged && !numeric && !dated => None,
+        Datatype::Date | Datatype::Datetime if judged && !dated => None,
+        Datatype::Boolean
+            if judged
+                && column.kind != Kind::Boolean
+                && share(values.booleans, values.count) < 0.8 =>
+        {
+            None
+        }
+        Datatype::String => match &property.pattern {
+            Some(pattern) if judged => {
+                let regex = Regex::new(pattern).ok()?;
+                let fitting: usize = column
+                    .distinct
+                    .iter()
+                    .filter(|d| regex.is_match(d.text.trim()))
+                    .map(|d| d.count)
+                    .sum();
+                (share(fitting, values.count) >= 0.5).then(|| (0.0, String::new()))
+            }
+            _ => Some((0.0, String::new())),
+        },
+        Datatype::Code => {
+            let codes = codes(&column.distinct, true);
+            let (matched, _) = values_for_codes(property, &codes);
+            let rows: usize = matched.iter().map(|m| m.rows).sum();
+            let part = share(rows, values.count);
+            Some((
+                0.5 * part,
+                format!("{:.0}% of its values are allowed values", part * 100.0),
+            ))
+        }
+        _ => Some(unit_fit),
+    }
+}

@@ -1,0 +1,551 @@
+//! The decisions of a draft, slice by slice: the key, the class, the label, the properties
+//! and the links, each with the reason a person reads in the comment beside it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::matching::{
+    self, CodeMatch, Header, PropertyMatch, classes_for_codes, codes, values_for_codes,
+};
+use super::sample::{Column, Kind, Sample};
+use super::values::{Distinct, share};
+use super::words::{name_score, tokens};
+use crate::rdl::{Datatype, Rdl};
+
+/// A code column is one with at most this many distinct codes (and fewer than its rows).
+const MAX_CODES: usize = 64;
+/// The share of a column's values that must be another slice's keys for it to be a link.
+const LINK_SHARE: f64 = 0.8;
+
+/// One slice's draft.
+#[derive(Debug)]
+pub(super) struct SliceDraft {
+    pub name: String,
+    pub source: String,
+    /// The file (and sheet) it is cut from, for messages.
+    pub place: String,
+    pub sample: Sample,
+    /// The key column and why; None: rows are numbered (`{_row}`).
+    pub key: Option<(String, String)>,
+    /// Without a key, the column that nearly is one, and what stops it.
+    pub near_key: Option<(String, String)>,
+    pub class: ClassDraft,
+    pub label: Option<String>,
+    pub properties: Vec<PropertyDraft>,
+    pub links: Vec<LinkDraft>,
+    /// Columns not mapped, and why.
+    pub left: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+pub(super) enum ClassDraft {
+    Fixed {
+        class: String,
+        why: String,
+    },
+    Codes {
+        column: String,
+        matched: Vec<CodeMatch>,
+        unmatched: Vec<Distinct>,
+        /// The class for codes not matched: from the sheet's or file's name.
+        fallback: Option<(String, String)>,
+    },
+}
+
+#[derive(Debug)]
+pub(super) struct PropertyDraft {
+    pub property: String,
+    pub column: String,
+    /// Why, and how sure: the comment.
+    pub why: Vec<String>,
+    /// The rule's options after `from`, as YAML (`unit: kW`).
+    pub options: Vec<(String, String)>,
+    /// A code property's value map: matched and left.
+    pub codes: Option<(Vec<CodeMatch>, Vec<Distinct>)>,
+}
+
+#[derive(Debug)]
+pub(super) struct LinkDraft {
+    pub property: String,
+    pub column: String,
+    pub target: String,
+    pub why: String,
+}
+
+impl SliceDraft {
+    /// Drafts a slice from its sample: key, class, label and properties (links come once
+    /// every slice has its key: [`link_slices`]).
+    pub fn new(
+        rdl: &Rdl,
+        name: String,
+        source: String,
+        place: String,
+        sample: Sample,
+        named: &str,
+    ) -> Self {
+        let key = sample
+            .columns
+            .iter()
+            .find(|c| c.unique_and_complete && matches!(c.kind, Kind::Text | Kind::Integer))
+            .filter(|c| !c.name.contains(['{', '}']))
+            .map(|c| {
+                let why = match sample.more {
+                    true => format!("unique and complete in the first {} rows", sample.rows),
+                    false => format!("unique and complete in all {} rows", sample.rows),
+                };
+                (c.name.clone(), why)
+            });
+        let near_key = match key {
+            Some(_) => None,
+            None => near_key(&sample),
+        };
+        let class = class_draft(rdl, &sample, named);
+        let label = label_column(&sample, key.as_ref().map(|k| k.0.as_str()));
+        let mut draft = SliceDraft {
+            name,
+            source,
+            place,
+            sample,
+            key,
+            near_key,
+            class,
+            label,
+            properties: Vec::new(),
+            links: Vec::new(),
+            left: Vec::new(),
+        };
+        draft.properties = draft.map_properties(rdl);
+        draft
+    }
+
+    /// The classes its things can have: the fixed one, or those its codes map to.
+    pub fn classes(&self) -> Vec<String> {
+        match &self.class {
+            ClassDraft::Fixed { class, .. } => vec![class.clone()],
+            ClassDraft::Codes {
+                matched, fallback, ..
+            } => matched
+                .iter()
+                .map(|m| m.term.clone())
+                .chain(fallback.iter().map(|f| f.0.clone()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    fn class_column(&self) -> Option<&str> {
+        match &self.class {
+            ClassDraft::Codes { column, .. } => Some(column),
+            ClassDraft::Fixed { .. } => None,
+        }
+    }
+
+    /// Each column's best property, the closest pairs first, each property once.
+    fn map_properties(&self, rdl: &Rdl) -> Vec<PropertyDraft> {
+        let mut candidates: Vec<Candidate> = Vec::new();
+        for (at, column) in self.sample.columns.iter().enumerate() {
+            if Some(column.name.as_str()) == self.class_column() {
+                continue;
+            }
+            let header = Header::read(rdl, &column.name);
+            let unit = column_unit(rdl, column, &header);
+            for found in
+                matching::properties_for(rdl, column, &header, unit.as_ref().map(|u| u.0.as_str()))
+            {
+                candidates.push((at, found, header.clone(), unit.clone()));
+            }
+        }
+        candidates.sort_by(|a, b| b.1.score.total_cmp(&a.1.score).then(a.0.cmp(&b.0)));
+        let (mut used_columns, mut used_properties) = (BTreeSet::new(), BTreeSet::new());
+        let mut drafts = Vec::new();
+        for (at, found, header, unit) in candidates {
+            if used_columns.contains(&at) || used_properties.contains(&found.property) {
+                continue;
+            }
+            used_columns.insert(at);
+            used_properties.insert(found.property.clone());
+            let column = &self.sample.columns[at];
+            drafts.push(self.property_draft(rdl, column, found, &header, unit));
+        }
+        drafts.sort_by_key(|d| self.sample.columns.iter().position(|c| c.name == d.column));
+        drafts
+    }
+
+    fn property_draft(
+        &self,
+        rdl: &Rdl,
+        column: &Column,
+        found: PropertyMatch,
+        header: &Header,
+        unit: Option<(String, bool)>,
+    ) -> PropertyDraft {
+        let property = &rdl.properties[&found.property];
+        let values = &column.values;
+        let mut why = vec![format!("{} (score {:.2})", found.why, found.score)];
+        let mut options = Vec::new();
+        if let (Some((unit, in_values)), Some(to)) = (&unit, &property.unit) {
+            options.push(("unit".to_string(), super::render::quote(unit)));
+            match &header.unit {
+                Some((_, written)) => {
+                    why.push(format!("unit {unit} from the header's `{written}`"))
+                }
+                None => why.push(format!("unit {unit}, written after the values")),
+            }
+            if *in_values {
+                options.push(("unit_in_value".into(), "true".into()));
+                let (written, n) = values.usual_unit().unwrap_or(("", 0));
+                why.push(format!("{n} values carry their unit (`{written}`)"));
+            }
+            if unit != to {
+                why.push(format!("the RDL says {to}"));
+            }
+        }
+        let numeric = matches!(
+            property.datatype,
+            Datatype::Decimal | Datatype::Integer | Datatype::Year
+        );
+        if numeric && column.kind == Kind::Text && values.count > 0 {
+            if values.decimal_comma() {
+                options.push(("decimal".into(), "\",\"".into()));
+                why.push(format!("{} numbers have a decimal comma", values.commas));
+            }
+            why.push(self.share_note(
+                column,
+                values.number_share(),
+                "are numbers",
+                &values.first_not_number,
+            ));
+        }
+        let dated = matches!(
+            property.datatype,
+            Datatype::Date | Datatype::Datetime | Datatype::Year
+        );
+        if dated && column.kind == Kind::Text && !values.dates.is_empty() {
+            let formats: Vec<String> = values
+                .dates
+                .iter()
+                .map(|(f, _)| super::render::quote(f))
+                .collect();
+            options.push(("formats".into(), format!("[{}]", formats.join(", "))));
+            let each: Vec<String> = values
+                .dates
+                .iter()
+                .map(|(f, n)| format!("{:.0}% as {f}", share(*n, values.count) * 100.0))
+                .collect();
+            let note = self.share_note(
+                column,
+                values.date_share(),
+                "parse as dates",
+                &values.first_not_date,
+            );
+            why.push(format!("{note} ({})", each.join(", ")));
+        }
+        let mut code_map = None;
+        if property.datatype == Datatype::Code {
+            let (matched, unmatched) = values_for_codes(property, &codes(&column.distinct, true));
+            if !matched.is_empty() {
+                options.push(("case".into(), "lower".into()));
+            }
+            code_map = Some((matched, unmatched));
+        }
+        PropertyDraft {
+            property: found.property,
+            column: column.name.clone(),
+            why,
+            options,
+            codes: code_map,
+        }
+    }
+
+    /// `all 83 values are numbers`, `97% of 83 values are numbers; 2 are not, first `x` at
+    /// Assets!D40`.
+    fn share_note(
+        &self,
+        column: &Column,
+        part: f64,
+        what: &str,
+        first: &Option<(String, u64)>,
+    ) -> String {
+        let count = column.values.count;
+        let missed = count - (part * count as f64).round() as usize;
+        match (first, missed) {
+            (Some((text, row)), n) if n > 0 => format!(
+                "{:.0}% of {count} values {what}; {n} do not, first `{text}` at {}",
+                part * 100.0,
+                self.sample.at(*row, &column.name)
+            ),
+            _ => format!("all {count} values {what}"),
+        }
+    }
+
+    /// The columns drafting left alone, with why, once properties and links are drafted.
+    pub fn note_left(&mut self, rdl: &Rdl) {
+        let used: BTreeSet<&str> = self
+            .properties
+            .iter()
+            .map(|p| p.column.as_str())
+            .chain(self.links.iter().map(|l| l.column.as_str()))
+            .chain(self.class_column())
+            .collect();
+        let mut left = Vec::new();
+        for column in &self.sample.columns {
+            if used.contains(column.name.as_str()) {
+                continue;
+            }
+            let unit = Header::read(rdl, &column.name).unit;
+            let why = if Some(&column.name) == self.label.as_ref() {
+                "read for the label".to_string()
+            } else if Some(&column.name) == self.key.as_ref().map(|k| &k.0) {
+                "read for the identifier".to_string()
+            } else {
+                let header = tokens(&column.name);
+                let closest = rdl
+                    .properties
+                    .iter()
+                    .map(|(key, p)| {
+                        (
+                            name_score(&header, &tokens(p.label.as_deref().unwrap_or(key))),
+                            key,
+                        )
+                    })
+                    .filter(|(score, _)| *score > 0.0)
+                    .max_by(|a, b| a.0.total_cmp(&b.0));
+                let distinct = match (column.distinct.len(), column.nulls) {
+                    (0, _) => "no values".to_string(),
+                    (d, 0) => format!("{d} distinct values"),
+                    (d, n) => format!("{d} distinct values, {n} blank"),
+                };
+                let alike: Vec<String> = unit
+                    .iter()
+                    .flat_map(|(unit, _)| {
+                        rdl.properties.iter().filter(move |(_, p)| {
+                            p.unit
+                                .as_ref()
+                                .is_some_and(|to| rdl.conversion(unit, to).is_some())
+                        })
+                    })
+                    .map(|(key, _)| format!("`{key}`"))
+                    .collect();
+                match closest {
+                    _ if !alike.is_empty() => format!(
+                        "{distinct}; its unit {} measures what {} measure: map it to the one it is",
+                        unit.as_ref().map_or("", |u| u.0.as_str()),
+                        alike.join(", ")
+                    ),
+                    Some((_, key)) => format!(
+                        "{distinct}; closest RDL property `{key}`, but its values or unit do not fit"
+                    ),
+                    None => format!("{distinct}; no RDL property is close"),
+                }
+            };
+            left.push((column.name.clone(), why));
+        }
+        self.left = left;
+    }
+}
+
+/// A column (by position) that may map to a property: the match, the header as read, and
+/// the column's unit (and whether its values carry it).
+type Candidate = (usize, PropertyMatch, Header, Option<(String, bool)>);
+
+/// The column closest to a key: the most distinct values, nine in ten rows at least.
+fn near_key(sample: &Sample) -> Option<(String, String)> {
+    sample
+        .columns
+        .iter()
+        .filter(|c| {
+            matches!(c.kind, Kind::Text | Kind::Integer) && c.unique * 10 >= sample.rows * 9
+        })
+        .max_by_key(|c| (c.unique, std::cmp::Reverse(c.nulls)))
+        .map(|c| {
+            let repeated =
+                sample.rows - c.nulls - c.unique.saturating_sub(usize::from(c.nulls > 0));
+            (
+                c.name.clone(),
+                format!(
+                    "{} blank, {repeated} repeated in {} rows",
+                    c.nulls, sample.rows
+                ),
+            )
+        })
+}
+
+/// The column's unit, and whether values carry it: from the header, else from the values.
+fn column_unit(rdl: &Rdl, column: &Column, header: &Header) -> Option<(String, bool)> {
+    let in_values = column
+        .values
+        .usual_unit()
+        .and_then(|(u, _)| matching::unit_named(rdl, u));
+    match (&header.unit, in_values) {
+        (Some((unit, _)), found) => Some((unit.clone(), found.is_some())),
+        (None, Some(unit)) => Some((unit, true)),
+        (None, None) => None,
+    }
+}
+
+/// The class: from the code column whose codes most match RDL classes, else the class the
+/// sheet or file is named for, else the RDL's top class.
+fn class_draft(rdl: &Rdl, sample: &Sample, named: &str) -> ClassDraft {
+    let fallback = matching::class_named(rdl, named);
+    let mut best: Option<(f64, &Column, Vec<CodeMatch>, Vec<Distinct>)> = None;
+    for column in &sample.columns {
+        let distinct = column.distinct.len();
+        if column.kind != Kind::Text
+            || distinct == 0
+            || distinct > MAX_CODES
+            || distinct >= sample.rows.max(2)
+        {
+            continue;
+        }
+        let codes = codes(&column.distinct, false);
+        let (matched, unmatched) = classes_for_codes(rdl, &codes);
+        let rows: usize = matched.iter().map(|m| m.rows).sum();
+        let part = share(rows, column.values.count);
+        let typed = tokens(&column.name)
+            .iter()
+            .any(|t| matches!(t.as_str(), "type" | "class" | "category" | "kind"));
+        let score = part + if typed { 0.1 } else { 0.0 };
+        if part >= 0.5 && best.as_ref().is_none_or(|b| score > b.0) {
+            best = Some((score, column, matched, unmatched));
+        }
+    }
+    match (best, fallback) {
+        (Some((_, column, matched, unmatched)), fallback) => ClassDraft::Codes {
+            column: column.name.clone(),
+            matched,
+            unmatched,
+            fallback,
+        },
+        (None, Some((class, why))) => ClassDraft::Fixed { class, why },
+        (None, None) => {
+            let roots = rdl.roots();
+            let top = roots
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case("thing"))
+                .or(roots.first())
+                .map_or_else(|| "Thing".to_string(), |r| r.to_string());
+            ClassDraft::Fixed {
+                why: format!(
+                    "no column's codes and no name match an RDL class: every row is a {top}; name the class"
+                ),
+                class: top,
+            }
+        }
+    }
+}
+
+/// The column that names a thing: a name, else a description or title.
+fn label_column(sample: &Sample, key: Option<&str>) -> Option<String> {
+    let with = |word: &str| {
+        sample
+            .columns
+            .iter()
+            .filter(|c| Some(c.name.as_str()) != key && c.kind == Kind::Text)
+            .find(|c| tokens(&c.name).iter().any(|t| t == word))
+            .map(|c| c.name.clone())
+    };
+    ["name", "description", "title", "label"]
+        .iter()
+        .find_map(|w| with(w))
+}
+
+/// Links: a column whose values are another slice's keys becomes a link, through the RDL
+/// link property whose range holds that slice's classes and whose name is closest.
+pub(super) fn link_slices(rdl: &Rdl, drafts: &mut [SliceDraft]) {
+    let keys: BTreeMap<String, (BTreeSet<String>, Vec<String>)> = drafts
+        .iter()
+        .filter_map(|d| {
+            let (key, _) = d.key.as_ref()?;
+            Some((d.name.clone(), (d.sample.texts(key), d.classes())))
+        })
+        .collect();
+    for draft in drafts.iter_mut() {
+        let taken: BTreeSet<String> = draft.properties.iter().map(|p| p.column.clone()).collect();
+        let mut links = Vec::new();
+        let mut used = BTreeSet::new();
+        for column in &draft.sample.columns {
+            let own_key = draft.key.as_ref().is_some_and(|k| k.0 == column.name);
+            if own_key || column.distinct.is_empty() || Some(&column.name) == draft.label.as_ref() {
+                continue;
+            }
+            for (target, (values, classes)) in &keys {
+                if *target == draft.name {
+                    continue;
+                }
+                let found: usize = column
+                    .distinct
+                    .iter()
+                    .filter(|d| values.contains(&d.text))
+                    .map(|d| d.count)
+                    .sum();
+                let part = share(found, column.values.count);
+                if part < LINK_SHARE {
+                    continue;
+                }
+                let Some((property, why)) = link_property(rdl, &column.name, classes, &used) else {
+                    continue;
+                };
+                used.insert(property.clone());
+                let replaced = taken.contains(&column.name);
+                links.push(LinkDraft {
+                    why: format!(
+                        "{:.0}% of its values are keys of slice `{target}`; {why}{}",
+                        part * 100.0,
+                        if replaced {
+                            "; a link rather than a text property"
+                        } else {
+                            ""
+                        }
+                    ),
+                    property,
+                    column: column.name.clone(),
+                    target: target.clone(),
+                });
+                break;
+            }
+        }
+        let linked: BTreeSet<&str> = links.iter().map(|l| l.column.as_str()).collect();
+        draft
+            .properties
+            .retain(|p| !linked.contains(p.column.as_str()));
+        draft.links = links;
+    }
+}
+
+/// The link property for a column pointing at things of `classes`: its range holds them
+/// all; the closest name wins, then the first by name.
+fn link_property(
+    rdl: &Rdl,
+    header: &str,
+    classes: &[String],
+    used: &BTreeSet<String>,
+) -> Option<(String, String)> {
+    let header = tokens(header);
+    rdl.properties
+        .iter()
+        .filter(|(key, p)| p.datatype == Datatype::Link && !used.contains(*key))
+        .filter(|(_, p)| {
+            p.range.as_ref().is_none_or(|range| {
+                !classes.is_empty()
+                    && classes
+                        .iter()
+                        .all(|c| c == range || rdl.ancestors(c).contains(range))
+            })
+        })
+        .map(|(key, p)| {
+            (
+                name_score(&header, &tokens(p.label.as_deref().unwrap_or(key))),
+                key,
+                p,
+            )
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(score, key, p)| {
+            let range = p.range.as_deref().unwrap_or("any class");
+            let why = match score > 0.0 {
+                true => format!("`{key}` ranges over {range} and its name is close"),
+                false => format!("`{key}` ranges over {range}"),
+            };
+            (key.clone(), why)
+        })
+}

@@ -1,0 +1,173 @@
+//! The rows `init` reads of a source, column by column: a workbook sheet whole (it is parsed
+//! whole anyway), the first [`READ_ROWS`] rows of a CSV or Parquet file; of those, the first
+//! [`JUDGED_ROWS`] are judged value by value.
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::*;
+
+use super::values::{Distinct, Values};
+use crate::columns::ROW_COLUMN;
+use crate::progress::Progress;
+use crate::source::{Origin, Source, SourceError, SourceFormat};
+
+/// Rows of a CSV or Parquet file read: keys are judged unique and links found on these.
+pub const READ_ROWS: usize = 100_000;
+/// Rows whose values are judged (numbers, dates, units, codes).
+pub const JUDGED_ROWS: usize = 10_000;
+
+/// The type the reader gave a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Text,
+    Integer,
+    Decimal,
+    Boolean,
+    Date,
+    Datetime,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Column {
+    pub name: String,
+    pub kind: Kind,
+    /// Values missing, of the rows read.
+    pub nulls: usize,
+    /// Every row read has a value, and no two the same.
+    pub unique_and_complete: bool,
+    /// Distinct values of the rows read (a blank counts as one).
+    pub unique: usize,
+    /// The distinct texts of the rows judged, in the order first seen.
+    pub distinct: Vec<Distinct>,
+    pub values: Values,
+}
+
+/// A source's rows as read for drafting.
+#[derive(Debug)]
+pub(super) struct Sample {
+    pub origin: Origin,
+    /// Rows read.
+    pub rows: usize,
+    /// Whether the source has rows past those read.
+    pub more: bool,
+    pub columns: Vec<Column>,
+    frame: DataFrame,
+}
+
+/// Why reading stopped.
+enum Stop {
+    Enough,
+    Failed(SourceError),
+}
+
+impl From<SourceError> for Stop {
+    fn from(e: SourceError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+/// Reads the rows drafting looks at. CSV files are read as text (their types are judged
+/// here), so only the rows read are read.
+pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Sample, SourceError> {
+    let mut source = source.clone();
+    source.options.infer_types = source.format != SourceFormat::Csv;
+    let mut batches = Vec::new();
+    let read = source.read_batches(None, READ_ROWS, progress, &mut |table| {
+        batches.push(table);
+        Err(Stop::Enough)
+    });
+    match read {
+        Ok(()) | Err(Stop::Enough) => {}
+        Err(Stop::Failed(e)) => return Err(e),
+    }
+    let Some(table) = batches.into_iter().next() else {
+        return Err(source.frame_error(polars_err!(NoData: "the reader produced no table")));
+    };
+    let frame_error = |e: PolarsError| source.frame_error(e);
+    let rows = table.frame.height();
+    // A whole batch read: there may be more.
+    let more = source.format != SourceFormat::Workbook && rows >= READ_ROWS;
+    let origin_rows: Vec<u64> = table
+        .frame
+        .column(ROW_COLUMN)
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(frame_error)?
+        .u64()
+        .map_err(frame_error)?
+        .iter()
+        .map(|r| r.unwrap_or(0))
+        .collect();
+    let mut columns = Vec::new();
+    for name in table.columns() {
+        let column = table.frame.column(&name).map_err(frame_error)?;
+        let nulls = column.null_count();
+        let unique = column.n_unique().map_err(frame_error)?;
+        let text = column.cast(&DataType::String).map_err(frame_error)?;
+        let text = text.str().map_err(frame_error)?;
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut distinct: Vec<Distinct> = Vec::new();
+        for (value, row) in text.iter().zip(&origin_rows).take(JUDGED_ROWS) {
+            let Some(value) = value else { continue };
+            match seen.get(value) {
+                Some(at) => distinct[*at].count += 1,
+                None => {
+                    seen.insert(value, distinct.len());
+                    distinct.push(Distinct {
+                        text: value.to_string(),
+                        count: 1,
+                        first_row: *row,
+                    });
+                }
+            }
+        }
+        let values = Values::of(&distinct);
+        columns.push(Column {
+            kind: kind_of(column.dtype()),
+            nulls,
+            unique_and_complete: rows > 0 && nulls == 0 && unique == rows,
+            unique,
+            distinct,
+            values,
+            name,
+        });
+    }
+    Ok(Sample {
+        origin: table.origin,
+        rows,
+        more,
+        columns,
+        frame: table.frame,
+    })
+}
+
+fn kind_of(dtype: &DataType) -> Kind {
+    match dtype {
+        DataType::Boolean => Kind::Boolean,
+        DataType::Date => Kind::Date,
+        DataType::Datetime(_, _) => Kind::Datetime,
+        DataType::Float32 | DataType::Float64 => Kind::Decimal,
+        d if d.is_integer() => Kind::Integer,
+        _ => Kind::Text,
+    }
+}
+
+impl Sample {
+    /// Every text of a column, of all rows read: the keys other slices' links are matched to.
+    pub fn texts(&self, name: &str) -> BTreeSet<String> {
+        let Ok(column) = self.frame.column(name) else {
+            return BTreeSet::new();
+        };
+        let Ok(text) = column.cast(&DataType::String) else {
+            return BTreeSet::new();
+        };
+        let Ok(text) = text.str() else {
+            return BTreeSet::new();
+        };
+        text.iter().flatten().map(str::to_string).collect()
+    }
+
+    /// Where a value of a column is: `Assets!F17`, `line 12`.
+    pub fn at(&self, row: u64, column: &str) -> String {
+        self.origin.locator(row, column)
+    }
+}

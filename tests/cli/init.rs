@@ -1,0 +1,335 @@
+//! `thinslice init`: a workspace drafted from files, that lints and runs as drafted, and maps
+//! the columns a person mapped by hand to the same RDL properties.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{TestWorkspace, assert_snapshot, copy_tree, repo};
+
+fn yaml(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The columns a mapping reads through a template: `{Site}` in `…/site/{Site}`.
+fn template_column(template: &str) -> Option<String> {
+    let start = template.rfind('{')?;
+    let end = template[start..].find('}')? + start;
+    Some(template[start + 1..end].to_string())
+}
+
+/// Every (file, sheet, source column, property or link) a workspace's mappings map.
+fn mapped_columns(root: &Path) -> BTreeSet<(String, String, String, String)> {
+    let config = yaml(&root.join("thinslice.yaml"));
+    let mut mapped = BTreeSet::new();
+    for entry in std::fs::read_dir(root.join("mappings")).expect("mappings") {
+        let mapping = yaml(&entry.expect("entry").path());
+        let slice_name = mapping["slice"].as_str().expect("slice").to_string();
+        let slice = yaml(&root.join("slices").join(format!("{slice_name}.yaml")));
+        let source = &config["sources"][slice["source"].as_str().expect("source")];
+        let file = Path::new(source["path"].as_str().expect("path"))
+            .file_name()
+            .expect("file name")
+            .to_string_lossy()
+            .into_owned();
+        let sheet = source["sheet"].as_str().unwrap_or("").to_string();
+        // A slice may rename its source's columns: `- exchange_id: Exchange ID`.
+        let mut renamed = BTreeMap::new();
+        for column in slice["columns"].as_array().into_iter().flatten() {
+            if let Some(pairs) = column.as_object() {
+                for (from, to) in pairs {
+                    renamed.insert(to.as_str().unwrap_or("").to_string(), from.clone());
+                }
+            }
+        }
+        let source_column = |name: String| renamed.get(&name).cloned().unwrap_or(name);
+        let mut add = |column: String, term: &str| {
+            mapped.insert((
+                file.clone(),
+                sheet.clone(),
+                source_column(column),
+                term.to_string(),
+            ));
+        };
+        for (property, rule) in mapping["properties"].as_object().into_iter().flatten() {
+            if let Some(from) = rule["from"].as_str() {
+                add(from.to_string(), property);
+            }
+        }
+        for (link, rule) in mapping["links"].as_object().into_iter().flatten() {
+            if let Some(column) = rule["id"].as_str().and_then(template_column) {
+                add(column, link);
+            }
+        }
+    }
+    mapped
+}
+
+/// An empty folder holding a copy of the example's data files.
+fn example_files() -> TestWorkspace {
+    let ws = TestWorkspace::empty();
+    copy_tree(&repo().join("examples"), &ws.path().join("examples"));
+    ws
+}
+
+const EXAMPLE_FILES: [&str; 3] = [
+    "examples/water/asset-register.xlsx",
+    "examples/power/substations.csv",
+    "examples/telecom/exchanges.parquet",
+];
+
+#[test]
+fn init_drafts_the_example_files_into_a_workspace_that_lints_runs_and_maps_as_people_do() {
+    let ws = example_files();
+    let mut args = vec!["init"];
+    args.extend(EXAMPLE_FILES);
+    let init = ws.run(&args).expect(0);
+    assert!(init.stdout.contains("drafted 4 slices"), "{}", init.stdout);
+    assert!(
+        init.stdout.contains("next: thinslice run"),
+        "{}",
+        init.stdout
+    );
+    ws.run(&["lint"]).expect(0);
+    let run = ws.run(&["--no-progress", "run"]).expect(0);
+    assert!(run.stdout.contains("assets"), "{}", run.stdout);
+
+    let by_hand = mapped_columns(&repo());
+    let drafted = mapped_columns(ws.path());
+    let missed: Vec<_> = by_hand.difference(&drafted).collect();
+    let share = 1.0 - missed.len() as f64 / by_hand.len() as f64;
+    assert!(
+        share >= 0.8,
+        "the draft maps {:.0}% of the {} columns mapped by hand; missed: {missed:#?}",
+        share * 100.0,
+        by_hand.len()
+    );
+    // Units, date formats and decimal commas are read from the headers and the values.
+    let substations =
+        std::fs::read_to_string(ws.path().join("mappings/substations.yaml")).expect("mapping");
+    assert!(
+        substations
+            .contains(r#"nominalVoltage: { from: "Voltage (kV)", unit: "kV", decimal: "," }"#),
+        "{substations}"
+    );
+    assert!(
+        substations.contains(r#"formats: ["%d/%m/%Y"]"#),
+        "{substations}"
+    );
+    let thinslice =
+        std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("thinslice.yaml");
+    assert!(
+        thinslice.contains(r#"substations: { path: "examples/power/substations.csv", delimiter: ";", encoding: windows-1252, header_row: 3 }"#),
+        "{thinslice}"
+    );
+    assert!(
+        thinslice.contains(r#"assets: { path: "examples/water/asset-register.xlsx", sheet: "Assets", header_row: 4 }"#),
+        "{thinslice}"
+    );
+}
+
+/// A pump register as exported by hand: title lines above the header, units in the headers,
+/// dates written two ways, type and status codes; a sites sheet the pumps point at, an
+/// empty sheet and a sheet of headers only.
+fn export_workbook(path: &Path) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let pumps = book.add_worksheet();
+    pumps.set_name("Pumps").expect("name");
+    pumps
+        .write(0, 0, "Riverbend Water: pump register")
+        .expect("cell");
+    pumps
+        .write(1, 0, "Exported 01/11/2026 by the asset team")
+        .expect("cell");
+    let header = [
+        "Asset ID",
+        "Type",
+        "Duty (kW)",
+        "Bore [mm]",
+        "Installed",
+        "Status",
+        "Site",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        pumps.write(3, c as u16, *h).expect("cell");
+    }
+    let types = ["PMP", "PUMP", "VLV", "PMP", "BSTR"];
+    let statuses = [
+        "In Service",
+        "OOS",
+        "in service",
+        "Decommissioned",
+        "Scrapped",
+    ];
+    for i in 0..40u32 {
+        let row = 4 + i;
+        pumps
+            .write(row, 0, format!("WA-{:04}", i + 1))
+            .expect("cell");
+        pumps.write(row, 1, types[i as usize % 5]).expect("cell");
+        match i % 7 {
+            3 => pumps.write(row, 2, format!("{} kW", 10 + i)).expect("cell"),
+            _ => pumps.write(row, 2, 10.5 + f64::from(i)).expect("cell"),
+        };
+        pumps.write(row, 3, 100 + 50 * (i % 4)).expect("cell");
+        let installed = match i % 3 {
+            0 => format!("{:04}-{:02}-{:02}", 1990 + i, 1 + i % 12, 1 + i % 27),
+            _ => format!("{:02}/{:02}/{:04}", 13 + i % 15, 1 + i % 12, 1980 + i),
+        };
+        pumps.write(row, 4, installed).expect("cell");
+        pumps.write(row, 5, statuses[i as usize % 5]).expect("cell");
+        pumps
+            .write(row, 6, format!("S{:03}", 1 + i % 6))
+            .expect("cell");
+    }
+    let sites = book.add_worksheet();
+    sites.set_name("Sites").expect("name");
+    for (c, h) in ["Site Code", "Site Name", "Site Type", "Easting", "Northing"]
+        .iter()
+        .enumerate()
+    {
+        sites.write(0, c as u16, *h).expect("cell");
+    }
+    let kinds = ["WTW", "PS", "RES"];
+    for i in 0..6u32 {
+        sites
+            .write(1 + i, 0, format!("S{:03}", i + 1))
+            .expect("cell");
+        sites
+            .write(1 + i, 1, format!("Site {}", i + 1))
+            .expect("cell");
+        sites.write(1 + i, 2, kinds[i as usize % 3]).expect("cell");
+        sites.write(1 + i, 3, 400_000 + 1000 * i).expect("cell");
+        sites.write(1 + i, 4, 200_000 + 500 * i).expect("cell");
+    }
+    book.add_worksheet().set_name("Notes").expect("name");
+    let spare = book.add_worksheet();
+    spare.set_name("Spare").expect("name");
+    for (c, h) in ["Ref", "Comment"].iter().enumerate() {
+        spare.write(0, c as u16, *h).expect("cell");
+    }
+    book.save(path).expect("save");
+}
+
+#[test]
+fn init_drafts_a_real_looking_export_and_says_why_in_comments() {
+    let ws = TestWorkspace::empty();
+    export_workbook(&ws.path().join("register.xlsx"));
+    let init = ws.run(&["init", "register.xlsx"]).expect(0);
+    assert!(
+        init.stdout
+            .contains("skipped: register.xlsx: sheet Notes is empty"),
+        "{}",
+        init.stdout
+    );
+    for file in [
+        "thinslice.yaml",
+        "slices/pumps.yaml",
+        "mappings/pumps.yaml",
+        "mappings/sites.yaml",
+        "mappings/spare.yaml",
+    ] {
+        let text = std::fs::read_to_string(ws.path().join(file)).expect("drafted file");
+        let snapshot = format!("tests/cli/snapshots/init/{}", file.replace('/', "-"));
+        assert_snapshot(
+            &text,
+            snapbox::Data::read_from(&repo().join(snapshot), None),
+        );
+    }
+    ws.run(&["lint"]).expect(0);
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let json = ws
+        .run(&["--format", "json", "init", "register.xlsx", "--force"])
+        .expect(0);
+    let drafted: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let pumps = &drafted["slices"][0];
+    assert_eq!(pumps["slice"], "pumps");
+    assert_eq!(pumps["rows_read"], 40);
+}
+
+#[test]
+fn init_never_overwrites_without_force_and_refuses_what_it_cannot_read() {
+    let ws = TestWorkspace::empty().with_file("one.csv", "Name\nAshford\nBrackenmoor\n");
+    ws.run(&["init", "one.csv"]).expect(0);
+    ws.run(&["lint"]).expect(0);
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let again = ws.run(&["init", "one.csv"]).expect(2);
+    assert!(
+        again.stderr.contains("init would overwrite thinslice.yaml"),
+        "{}",
+        again.stderr
+    );
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    ws.run(&["init", "one.csv", "--force"]).expect(0);
+
+    let missing = ws.run(&["init", "nowhere.csv", "--force"]).expect(2);
+    assert!(
+        missing.stderr.contains("nowhere.csv is not a file"),
+        "{}",
+        missing.stderr
+    );
+    let odd = TestWorkspace::empty().with_file("notes.doc", "hello");
+    let refused = odd.run(&["init", "notes.doc"]).expect(2);
+    assert!(
+        refused
+            .stderr
+            .contains("cannot tell what kind of file notes.doc is"),
+        "{}",
+        refused.stderr
+    );
+
+    let book = TestWorkspace::empty();
+    export_workbook(&book.path().join("register.xlsx"));
+    let no_sheet = book
+        .run(&["init", "register.xlsx", "--sheet", "Pump"])
+        .expect(2);
+    assert!(
+        no_sheet
+            .stderr
+            .contains("no workbook given has a sheet named `Pump`"),
+        "{}",
+        no_sheet.stderr
+    );
+    assert!(no_sheet.stderr.contains("Pumps"), "{}", no_sheet.stderr);
+    let empty = book
+        .run(&["init", "register.xlsx", "--sheet", "Notes"])
+        .expect(2);
+    assert!(
+        empty.stderr.contains("nothing to draft"),
+        "{}",
+        empty.stderr
+    );
+    let one_sheet = book
+        .run(&["init", "register.xlsx", "--sheet", "Sites"])
+        .expect(0);
+    assert!(
+        one_sheet.stdout.contains("drafted 1 slices"),
+        "{}",
+        one_sheet.stdout
+    );
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_commands_themselves() {
+    let ws = TestWorkspace::empty();
+    let bash = ws.run(&["completions", "bash"]).expect(0);
+    assert!(bash.stdout.contains("_thinslice()"), "{}", bash.stdout);
+    assert!(bash.stdout.contains("init"), "{}", bash.stdout);
+    for shell in ["zsh", "fish", "powershell"] {
+        let script = ws.run(&["completions", shell]).expect(0);
+        assert!(
+            script.stdout.contains("thinslice"),
+            "{shell}: {}",
+            script.stdout
+        );
+    }
+    let man = ws.run(&["man"]).expect(0);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH thinslice"),
+        "{}",
+        man.stdout
+    );
+    assert!(man.stdout.contains("init"), "{}", man.stdout);
+}
