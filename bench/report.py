@@ -93,6 +93,10 @@ xlsx_read = timings(xlsx_run).get("reading assets", xlsx_seconds)
 figures["xlsx"] = {"rows": xlsx_rows, "read_seconds": xlsx_read, "command_seconds": xlsx_seconds}
 print(f"\nxlsx sheet, {xlsx_rows:,} rows x 20 columns")
 row("thinslice read", f"{xlsx_read:,.2f} s", f"(whole profile command {xlsx_seconds:.2f} s)")
+init_seconds, init_rss, init_status = measured(median("init"))
+figures["init"] = {"rows": xlsx_rows, "seconds": init_seconds, "peak_rss_mb": init_rss, "exit": init_status}
+row("thinslice init", f"{init_seconds:,.2f} s", f"(drafting a workspace from it, exit {init_status}; target < 3 s)")
+row("  peak resident memory", f"{init_rss:,.0f} MB")
 
 if peers:
     print("\npeers, same machine, same data")

@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use thinslice::cli::{Cli, Color};
+use thinslice::cli::{Cli, Color, OutputFormat};
 use thinslice::cmd::{self, Context, Outcome};
 
 /// The stack of the thread a command runs on. Parsers of user input recurse (polars' SQL
@@ -26,7 +26,16 @@ fn main() -> ExitCode {
 }
 
 fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Tools asked for JSON: a bad command line is JSON on stdout too (help and version
+        // are not errors).
+        Err(e) if e.use_stderr() && json_asked() => {
+            to_stdout(&cmd::usage_json(&e));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     // Without the handler an interrupted run still leaves the previous outputs whole, but
     // its temporaries behind (the next run removes them).
     let _ = ctrlc::set_handler(|| cmd::interrupted());
@@ -41,11 +50,32 @@ fn run() -> ExitCode {
         Ok(Outcome::Conformant) => ExitCode::SUCCESS,
         Ok(Outcome::BelowThreshold) => ExitCode::from(1),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(err) if cli.format == OutputFormat::Json => {
+            to_stdout(&cmd::error_json(&err));
+            ExitCode::from(2)
+        }
         Err(err) => {
             to_stderr(&format!("{:?}\n", miette::Report::new(err)));
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the command line asks for JSON, read from the raw arguments (for when they do
+/// not parse).
+fn json_asked() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json")
+}
+
+/// Writes to stdout; a closed stdout loses the text, never the exit code.
+fn to_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Writes to stderr; a closed stderr (`2>&1 | head`) loses the text, never the exit code.

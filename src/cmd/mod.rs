@@ -165,6 +165,34 @@ pub(crate) fn print(text: &str) -> Result<()> {
         })
 }
 
+/// An error as JSON for machines (`--format json`), with a trailing newline:
+/// `{ "error": { code, message, file, line, column, help, related } }`.
+pub fn error_json(error: &Error) -> String {
+    let value = serde_json::json!({ "error": crate::diag::to_json(error) });
+    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_string());
+    format!("{text}\n")
+}
+
+/// A command line clap could not parse, as JSON: its kind, what it said, and the usage.
+pub fn usage_json(error: &clap::Error) -> String {
+    let said = error.render().to_string();
+    let message = said
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ");
+    let value = serde_json::json!({ "error": {
+        "code": "thinslice::usage",
+        "message": message,
+        "severity": "error",
+        "file": null, "line": null, "column": null,
+        "help": "run `thinslice --help` for the commands and their options",
+        "detail": said,
+    }});
+    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_string());
+    format!("{text}\n")
+}
+
 /// JSON for machines: pretty, with a trailing newline.
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|source| Error::Json { source })?;

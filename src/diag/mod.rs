@@ -12,8 +12,10 @@ use serde_saphyr::Location;
 use serde_saphyr::budget::{Budget, BudgetBreach};
 use thiserror::Error;
 
+mod json;
 mod names;
 
+pub use json::to_json;
 pub use names::Names;
 
 /// A YAML file a user wrote, kept in memory so diagnostics can quote it.

@@ -15,6 +15,8 @@ use crate::rdl::{Datatype, Property, Rdl};
 /// How sure a code must be of a class, and of a property's allowed value.
 const CLASS_CODE: f64 = 0.6;
 const VALUE_CODE: f64 = 0.75;
+/// A code column has at most this many distinct codes.
+pub(super) const MAX_CODES: usize = 64;
 /// How close a header must be to a property to be mapped to it.
 pub(super) const PROPERTY: f64 = 0.5;
 
@@ -227,18 +229,24 @@ impl Header {
     }
 }
 
-/// A unit named by its label only (`hours`): a last word that is a symbol (`min`) may well
-/// be something else.
+/// Last words of a header that are more often something else than a unit's symbol
+/// (`pressure_min`, `flow_max`).
+const NOT_UNITS: &[&str] = &["min", "max", "avg", "no", "in", "at", "id", "a"];
+
+/// A unit a header's last word names: by its label (`hours`), or by its symbol
+/// (`diameter_mm`, `power_kw`) unless the word is more often something else.
 fn unit_by_name(rdl: &Rdl, word: &str) -> Option<String> {
-    rdl.units
-        .iter()
-        .find(|(_, unit)| {
-            unit.label.as_deref().is_some_and(|l| {
-                let l = l.to_lowercase();
-                l == word || format!("{l}s") == word
-            })
+    let by_label = rdl.units.iter().find(|(_, unit)| {
+        unit.label.as_deref().is_some_and(|l| {
+            let l = l.to_lowercase();
+            l == word || format!("{l}s") == word
         })
-        .map(|(key, _)| key.clone())
+    });
+    match by_label {
+        Some((key, _)) => Some(key.clone()),
+        None if NOT_UNITS.contains(&word) => None,
+        None => unit_named(rdl, word),
+    }
 }
 
 /// A property a column may map to, how close, and why.
@@ -364,6 +372,8 @@ fn fits(
             }
             _ => Some((0.0, String::new())),
         },
+        // A code column holds few codes: a column of free text or identifiers is none.
+        Datatype::Code if column.distinct.len() > MAX_CODES => None,
         Datatype::Code => {
             let codes = codes(&column.distinct, true);
             let (matched, _) = values_for_codes(property, &codes);

@@ -22,6 +22,7 @@ use crate::diag::YamlFile;
 use crate::error::{Error, InitError, Result};
 use crate::progress::Progress;
 use crate::rdl::Rdl;
+use crate::source::Source;
 use crate::workspace::{WORKSPACE_FILE, Workspace};
 use files::Table;
 use plan::{ClassDraft, SliceDraft};
@@ -91,7 +92,7 @@ pub fn init(dir: &Path, options: &InitOptions, progress: &dyn Progress) -> Resul
         }
         .into());
     }
-    let drafts = draft_slices(&root, &tables, &loaded, progress)?;
+    let (drafts, spares) = draft_slices(&root, &tables, &loaded, progress)?;
     let mut written = vec![(
         PathBuf::from(WORKSPACE_FILE),
         files::workspace_file(&tables, &rdl),
@@ -109,8 +110,17 @@ pub fn init(dir: &Path, options: &InitOptions, progress: &dyn Progress) -> Resul
     written.extend(rdl.files());
     files::write_all(&root, &written, options.force)?;
 
-    let workspace = Workspace::load(&root)?;
-    if let Err(e) = crate::lint::lint(&workspace) {
+    let task = progress.task("checking the draft (lint)", None);
+    let mut workspace = Workspace::load(&root)?;
+    // Lint reads each sheet's header: from the copy kept, not from the workbook again.
+    for (id, spare) in &spares {
+        if let Some(source) = workspace.sources.get_mut(id) {
+            source.shares_read(spare);
+        }
+    }
+    let linted = crate::lint::lint(&workspace).map(|_| ());
+    task.finish();
+    if let Err(e) = linted {
         return Err(InitError::FailsLint {
             dir: dir.display().to_string(),
             problem: Box::new(e),
@@ -127,17 +137,21 @@ pub fn init(dir: &Path, options: &InitOptions, progress: &dyn Progress) -> Resul
     })
 }
 
-/// Reads each table's rows and drafts its slice; then links the slices.
+/// Copies of the sheets peeked at, by source name.
+type Spares = Vec<(String, Source)>;
+
+/// Reads each table's rows and drafts its slice; then links the slices. With the drafts, a
+/// copy of each sheet peeked at, by source, for the lint that follows.
 fn draft_slices(
     root: &Path,
     tables: &[Table],
     rdl: &Rdl,
     progress: &dyn Progress,
-) -> Result<Vec<SliceDraft>> {
+) -> Result<(Vec<SliceDraft>, Spares)> {
     let text = files::sources_block(tables);
     let file = YamlFile::from_text(root.join(WORKSPACE_FILE), WORKSPACE_FILE.to_string(), text);
     let workspace = Workspace::from_file(root, file)?;
-    let mut drafts = Vec::new();
+    let (mut drafts, mut spares) = (Vec::new(), Vec::new());
     for table in tables {
         let Some(source) = workspace.sources.get(&table.id) else {
             continue;
@@ -145,8 +159,10 @@ fn draft_slices(
         let mut source = source.clone();
         if let Some(peeked) = &table.peeked {
             source.shares_read(peeked);
+            spares.push((table.id.clone(), source.forked()));
         }
         let sample = sample::read(&source, progress)?;
+        let task = progress.task(&format!("drafting {}", table.id), None);
         let named = table.sheet.clone().unwrap_or_else(|| table.stem.clone());
         drafts.push(SliceDraft::new(
             rdl,
@@ -156,12 +172,15 @@ fn draft_slices(
             sample,
             &named,
         ));
+        task.finish();
     }
+    let task = progress.task("linking the slices", None);
     plan::link_slices(rdl, &mut drafts);
+    task.finish();
     for draft in &mut drafts {
         draft.note_left(rdl);
     }
-    Ok(drafts)
+    Ok((drafts, spares))
 }
 
 fn summary(draft: &SliceDraft) -> SliceSummary {

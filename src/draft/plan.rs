@@ -4,15 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::matching::{
-    self, CodeMatch, Header, PropertyMatch, classes_for_codes, codes, values_for_codes,
+    self, CodeMatch, Header, MAX_CODES, PropertyMatch, classes_for_codes, codes, values_for_codes,
 };
 use super::sample::{Column, Kind, Sample};
 use super::values::{Distinct, share};
 use super::words::{name_score, tokens};
 use crate::rdl::{Datatype, Rdl};
 
-/// A code column is one with at most this many distinct codes (and fewer than its rows).
-const MAX_CODES: usize = 64;
 /// The share of a column's values that must be another slice's keys for it to be a link.
 const LINK_SHARE: f64 = 0.8;
 
@@ -82,11 +80,18 @@ impl SliceDraft {
         sample: Sample,
         named: &str,
     ) -> Self {
-        let key = sample
+        // The first unique, complete column; one named as an identifier before others (a
+        // free-text column can be unique by chance).
+        let keys: Vec<&Column> = sample
             .columns
             .iter()
-            .find(|c| c.unique_and_complete && matches!(c.kind, Kind::Text | Kind::Integer))
+            .filter(|c| c.unique_and_complete && matches!(c.kind, Kind::Text | Kind::Integer))
             .filter(|c| !c.name.contains(['{', '}']))
+            .collect();
+        let key = keys
+            .iter()
+            .find(|c| names_an_identifier(&c.name))
+            .or(keys.first())
             .map(|c| {
                 let why = match sample.more {
                     true => format!("unique and complete in the first {} rows", sample.rows),
@@ -199,6 +204,11 @@ impl SliceDraft {
             if unit != to {
                 why.push(format!("the RDL says {to}"));
             }
+        }
+        if let (None, Some(to)) = (&unit, &property.unit) {
+            why.push(format!(
+                "no unit in the header or the values: read as {to}, the RDL's unit; say `unit:` if the source uses another"
+            ));
         }
         let numeric = matches!(
             property.datatype,
@@ -347,6 +357,24 @@ impl SliceDraft {
 /// A column (by position) that may map to a property: the match, the header as read, and
 /// the column's unit (and whether its values carry it).
 type Candidate = (usize, PropertyMatch, Header, Option<(String, bool)>);
+
+/// Whether a header names an identifier: `Asset ID`, `Site Code`, `Tag No`.
+fn names_an_identifier(header: &str) -> bool {
+    tokens(header).iter().any(|t| {
+        matches!(
+            t.as_str(),
+            "identifier"
+                | "code"
+                | "reference"
+                | "number"
+                | "key"
+                | "tag"
+                | "serial"
+                | "uuid"
+                | "guid"
+        )
+    })
+}
 
 /// The column closest to a key: the most distinct values, nine in ten rows at least.
 fn near_key(sample: &Sample) -> Option<(String, String)> {

@@ -157,8 +157,9 @@ pub(super) fn share(part: usize, whole: usize) -> f64 {
 
 /// The formats of [`DATE_FORMATS`] that read a text as a date.
 pub(super) fn date_formats_of(text: &str) -> Vec<&'static str> {
-    // A bare number is never taken for a date.
-    if text.len() < 6 || text.bytes().all(|b| b.is_ascii_digit()) {
+    // A date has its parts apart: a bare number (`1998`, `32.5`) is never taken for one.
+    let separators = text.bytes().filter(|b| b"/-. ,".contains(b)).count();
+    if text.len() < 6 || text.len() > 30 || separators < 2 {
         return Vec::new();
     }
     DATE_FORMATS

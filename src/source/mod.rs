@@ -170,6 +170,15 @@ impl Source {
         self.loaded = peeked.loaded.clone();
     }
 
+    /// This source, keeping its own copy of the sheet peeked at: a second read of the same
+    /// sheet (after the first has used its copy up) without parsing the workbook again.
+    pub fn forked(&self) -> Source {
+        Source {
+            loaded: self.loaded.fork(),
+            ..self.clone()
+        }
+    }
+
     /// Reads the source, in one table; of its columns, only those named in `wanted` (all
     /// when None).
     pub fn read(

@@ -18,7 +18,7 @@ use crate::progress::Progress;
 
 /// A sheet's used cells, column by column: each column's (row, cell) in row order. Rows and
 /// columns are 0-based and absolute.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Grid {
     /// By absolute column.
     columns: Vec<Vec<(u32, Cell)>>,
@@ -89,6 +89,16 @@ impl Loaded {
     /// Keeps a sheet only peeked at, for the read that follows.
     pub(super) fn keep_read(&self, read: ReadSheet) {
         self.keep(Kept::Read(read));
+    }
+
+    /// Another keeper, holding a copy of the sheet this one keeps as read (none when it keeps
+    /// none, or keeps it located).
+    pub(super) fn fork(&self) -> Loaded {
+        let copy = match self.0.lock().ok().as_deref() {
+            Some(Some(Kept::Read(read))) => Some(Kept::Read(read.clone())),
+            _ => None,
+        };
+        Loaded(Arc::new(Mutex::new(copy)))
     }
 
     fn keep(&self, kept: Kept) {

@@ -223,3 +223,61 @@ fn a_closed_stderr_keeps_the_exit_code() {
         assert_eq!(status.code(), Some(2), "{status:?}");
     }
 }
+
+/// `--format json`: errors are JSON on stdout, with the place in fields, so a tool never
+/// parses the text meant for people.
+#[test]
+fn errors_are_json_on_stdout_when_json_is_asked_for() {
+    let json = |run: Run| -> serde_json::Value {
+        let run = run.expect(2);
+        assert!(run.stderr.is_empty(), "{}", run.stderr);
+        serde_json::from_str::<serde_json::Value>(&run.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", run.stdout))["error"]
+            .clone()
+    };
+    let ws = with_source("{ path: data.csv }")
+        .with_file("data.csv", "id,name\n1,a\n2,b,c\n")
+        .with_file(
+            "rdl.yaml",
+            "namespace: https://rdl.example.org/\nclasses:\n  Pump: {}\n",
+        )
+        .with_file(
+            "mappings/all.yaml",
+            "slice: all\nclass: Pumpp\nid: \"https://x.org/{id}\"\n",
+        );
+    std::fs::write(
+        ws.path().join("thinslice.yaml"),
+        "rdl: rdl.yaml\nsources:\n  src: { path: data.csv }\n",
+    )
+    .expect("write");
+    let lint = json(ws.run(&["--format", "json", "lint"]));
+    assert_eq!(lint["code"], "thinslice::mapping::unknown", "{lint:#}");
+    assert_eq!(lint["file"], "mappings/all.yaml", "{lint:#}");
+    assert_eq!(
+        (lint["line"].as_u64(), lint["column"].as_u64()),
+        (Some(2), Some(8)),
+        "{lint:#}"
+    );
+    assert_eq!(lint["help"], "did you mean `Pump`?", "{lint:#}");
+
+    std::fs::remove_file(ws.path().join("mappings/all.yaml")).expect("remove");
+    let ragged = json(ws.run(&["--format=json", "slice"]));
+    assert_eq!(ragged["code"], "thinslice::source::ragged", "{ragged:#}");
+    assert_eq!(ragged["file"], "data.csv", "{ragged:#}");
+    assert_eq!(ragged["line"], 3, "{ragged:#}");
+    assert!(
+        ragged["help"]
+            .as_str()
+            .is_some_and(|h| h.contains("delimiter")),
+        "{ragged:#}"
+    );
+
+    let usage = json(ws.run(&["--format", "json", "frobnicate"]));
+    assert_eq!(usage["code"], "thinslice::usage", "{usage:#}");
+    assert!(
+        usage["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("frobnicate")),
+        "{usage:#}"
+    );
+}

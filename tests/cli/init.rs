@@ -238,6 +238,15 @@ fn init_drafts_a_real_looking_export_and_says_why_in_comments() {
             snapbox::Data::read_from(&repo().join(snapshot), None),
         );
     }
+    // The README shows this draft as it is.
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    let pumps =
+        std::fs::read_to_string(repo().join("tests/cli/snapshots/init/mappings-pumps.yaml"))
+            .expect("snapshot");
+    assert!(
+        readme.contains(&format!("```yaml\n{pumps}```")),
+        "the README's init example differs from tests/cli/snapshots/init/mappings-pumps.yaml"
+    );
     ws.run(&["lint"]).expect(0);
     ws.run(&["--no-progress", "run"]).expect(0);
     let json = ws
