@@ -135,13 +135,13 @@ fn shortfalls(report: &Report) -> Vec<Shortfall<'_>> {
     found
 }
 
-/// The lowest score of any slice, and where.
+/// The lowest score below 100% of any slice, and where.
 fn lowest(report: &Report) -> Option<(&SliceReport, Dimension, f64)> {
     report
         .slices
         .iter()
         .flat_map(|s| s.dimensions.iter().map(move |(d, score)| (s, *d, score)))
-        .filter(|(_, _, score)| score.checked > 0)
+        .filter(|(_, _, score)| score.checked > 0 && score.score < 1.0)
         .map(|(s, d, score)| (s, d, score.score))
         .min_by(|a, b| a.2.total_cmp(&b.2))
 }

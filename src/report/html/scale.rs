@@ -96,8 +96,12 @@ impl Scale {
     }
 
     /// A score as a bar on this scale, with its threshold (`min`) marked and the score
-    /// written after it; `status` colours it.
+    /// written after it; `status` colours it. A dimension nothing was checked in has no bar.
     pub fn bar(&self, score: &DimensionScore, min: Option<f64>, status: Status) -> String {
+        if score.checked == 0 {
+            // 100% of nothing is no score: an empty track, and a dash.
+            return "<div class=\"score\"><div class=\"bar\" title=\"nothing checked\"></div><span class=\"pct\">–</span></div>".to_string();
+        }
         let class = status_class(status);
         let threshold = min
             .map(|m| {
@@ -189,5 +193,21 @@ mod tests {
         assert_eq!(scale(600).ticks(), [0.6, 0.7, 0.8, 0.9, 1.0]);
         assert_eq!(scale(450).ticks(), [0.45, 0.75, 1.0]);
         assert!(scale(900).axis().contains(">90%<") && scale(900).axis().contains(">100%<"));
+    }
+
+    #[test]
+    fn nothing_checked_draws_no_bar() {
+        let nothing = DimensionScore {
+            score: 1.0,
+            checked: 0,
+            passed: 0,
+            min: Some(0.95),
+            status: Status::Pass,
+        };
+        let bar = scale(900).bar(&nothing, nothing.min, Status::Pass);
+        assert!(
+            bar.contains("nothing checked") && !bar.contains("data-score"),
+            "{bar}"
+        );
     }
 }
