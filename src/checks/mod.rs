@@ -8,6 +8,7 @@ mod completeness;
 mod custom;
 pub mod digitalisation;
 mod integrity;
+pub mod quarantine;
 mod uniqueness;
 mod values;
 
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+pub use quarantine::Quarantine;
 pub use uniqueness::Identities;
 
 use crate::columns::{
@@ -70,6 +72,8 @@ pub struct Conformance {
     pub matched_codes: Vec<MatchedCode>,
     /// The attributes the mapping reads that no attribute row names.
     pub absent_attributes: Vec<Absent>,
+    /// The rows that became no thing: how many for each reason, and the first ones.
+    pub quarantine: Quarantine,
     /// `dimension`, `id`, `property`, `value`, `rule`, `origin`: one row per failed check,
     /// in source order.
     pub failures: DataFrame,
@@ -87,6 +91,7 @@ impl Conformance {
             unmapped_codes: Vec::new(),
             matched_codes: Vec::new(),
             absent_attributes: Vec::new(),
+            quarantine: Quarantine::default(),
             failures: DataFrame::empty(),
         }
     }
@@ -251,6 +256,9 @@ impl<'a> Scorer<'a> {
         mapped: &mut MappedRows,
         identities: &Identities,
     ) -> Result<u64, ScoreError> {
+        self.conformance
+            .quarantine
+            .add(&mapped.quarantine, &self.origin)?;
         let mut failures: Vec<LazyFrame> = Vec::new();
         let left_out = self.values(mapped, &mut failures)?;
         self.class_conformity(rows, &mapped.entities, &mut failures)?;
@@ -277,6 +285,7 @@ impl<'a> Scorer<'a> {
             let dangling = self.dangling(index, targets, identities)?;
             self.failures.push(dangling.collect()?);
         }
+        self.conformance.quarantine.finish();
         self.conformance.unmapped_codes = std::mem::take(&mut self.unmapped)
             .into_iter()
             .map(|((property, column, code), unmet)| UnmappedCode {
@@ -484,6 +493,27 @@ checks:
                 code: "XXX".into(),
                 count: 1,
                 first: "assets.csv:6".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn the_quarantine_counts_rows_by_reason_with_their_origin() {
+        let quarantine = example().quarantine;
+        let reason = "no class: `Type` code `XXX` is not mapped";
+        assert_eq!(
+            quarantine.reasons,
+            [quarantine::QuarantineReason {
+                reason: reason.into(),
+                count: 1,
+                first: "assets.csv:6".into(),
+            }]
+        );
+        assert_eq!(
+            quarantine.rows,
+            [quarantine::QuarantinedRow {
+                origin: "assets.csv:6".into(),
+                reason: reason.into(),
             }]
         );
     }

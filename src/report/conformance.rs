@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::SliceRun;
 use super::escape_markup as escape;
 use crate::checks::digitalisation::ColumnLevel;
-use crate::checks::{Conformance, MatchedCode, UnmappedCode};
+use crate::checks::{Conformance, MatchedCode, Quarantine, UnmappedCode};
 use crate::columns::{DIMENSION, FAILURE_ORIGIN, ID, PROPERTY, RULE, VALUE};
 use crate::mapping::Absent;
 use crate::quality::{Dimension, Status, Tally, Thresholds};
@@ -53,6 +53,8 @@ pub struct SliceReport {
     pub rows_outside: u64,
     pub things: u64,
     pub quarantined: u64,
+    /// The quarantined rows: how many for each reason (and where first), and the first rows.
+    pub quarantine: Quarantine,
     pub dimensions: BTreeMap<Dimension, DimensionScore>,
     /// Per property (and `class`, `id`): its scores in the dimensions it was checked in.
     pub properties: BTreeMap<String, BTreeMap<Dimension, DimensionScore>>,
@@ -146,6 +148,7 @@ fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
         rows_outside: run.account.rows_outside,
         things: run.things.unwrap_or(0),
         quarantined: run.quarantined.unwrap_or(0),
+        quarantine: c.quarantine.clone(),
         dimensions: c
             .dimensions
             .iter()

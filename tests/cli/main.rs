@@ -16,6 +16,7 @@ mod mappings;
 mod rdf;
 mod registers;
 mod regression;
+mod report_page;
 mod slices;
 mod sources;
 mod support;

@@ -112,22 +112,10 @@ fn things_get_rdl_classes_units_codes_dates_and_links() {
 
 #[test]
 fn values_that_do_not_parse_are_counted_and_left_out_and_csv_is_safe() {
-    let ws = TestWorkspace::example()
-        .with_file(
-            "examples/extra/pumps.csv",
-            "id,name,kw,installed\nP1,=HYPERLINK(\"x\"),7.5,01/02/2003\nP2,Pump two,lots,31/02/2020\n,Pump three,3,\n",
-        )
-        .with_file("slices/extra-pumps.yaml", "source: extra\n")
-        .with_file(
-            "mappings/extra-pumps.yaml",
-            "slice: extra-pumps\nclass: Pump\nid: \"https://x.org/pump/{id}\"\nlabel: \"{name}\"\nproperties:\n  ratedPower: { from: kw, unit: kW }\n  installationDate: { from: installed, formats: [\"%d/%m/%Y\"] }\n  operationalState: { value: InService }\n",
-        );
-    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
-    let config = config.replace(
-        "sources:\n",
-        "sources:\n  extra: { path: examples/extra/pumps.csv }\n",
+    let ws = TestWorkspace::example_with_extra_pumps(
+        "id,name,kw,installed\nP1,=HYPERLINK(\"x\"),7.5,01/02/2003\nP2,Pump two,lots,31/02/2020\n,Pump three,3,\n",
+        "slice: extra-pumps\nclass: Pump\nid: \"https://x.org/pump/{id}\"\nlabel: \"{name}\"\nproperties:\n  ratedPower: { from: kw, unit: kW }\n  installationDate: { from: installed, formats: [\"%d/%m/%Y\"] }\n  operationalState: { value: InService }\n",
     );
-    std::fs::write(ws.path().join("thinslice.yaml"), config).expect("write config");
 
     // P2 loses its rated power, which the RDL requires of a pump: completeness 3 of 4 checks
     // falls below the workspace's `fail` threshold, so the run exits 1.

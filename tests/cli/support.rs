@@ -93,6 +93,22 @@ impl TestWorkspace {
         self.dir.path()
     }
 
+    /// A copy of the example workspace with one more slice, `extra-pumps`: the whole of a
+    /// source `extra`, `examples/extra/pumps.csv` holding `csv`, mapped by `mapping`.
+    pub fn example_with_extra_pumps(csv: &str, mapping: &str) -> Self {
+        let ws = Self::example()
+            .with_file("examples/extra/pumps.csv", csv)
+            .with_file("slices/extra-pumps.yaml", "source: extra\n")
+            .with_file("mappings/extra-pumps.yaml", mapping);
+        let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+        let config = config.replace(
+            "sources:\n",
+            "sources:\n  extra: { path: examples/extra/pumps.csv }\n",
+        );
+        std::fs::write(ws.path().join("thinslice.yaml"), config).expect("write config");
+        ws
+    }
+
     /// Copies a fixture file into the workspace, under the same relative name.
     pub fn with_fixture(self, name: &str) -> Self {
         let target = self.path().join(name);
