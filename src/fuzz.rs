@@ -312,3 +312,26 @@ pub fn workbook(data: &[u8]) {
         render(&e);
     }
 }
+
+/// `init` on any CSV file: it drafts a workspace or refuses the file with a message; a draft
+/// that does not pass lint breaks its promise.
+pub fn init_csv(data: &[u8]) {
+    use crate::draft::{InitOptions, init};
+    use crate::error::{Error, InitError};
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let file = dir.path().join("data.csv");
+    if std::fs::write(&file, data).is_err() {
+        return;
+    }
+    let options = InitOptions {
+        paths: vec![file],
+        ..InitOptions::default()
+    };
+    match init(&dir.path().join("drafted"), &options, &Silent) {
+        Ok(_) => {}
+        Err(Error::Init(failed @ InitError::FailsLint { .. })) => {
+            panic!("{:?}", miette::Report::new(failed))
+        }
+        Err(e) => render(&e),
+    }
+}

@@ -364,7 +364,7 @@ pub(super) fn sources_block(tables: &[Table]) -> String {
         }
         let _ = writeln!(text, "  {}: {{ {} }}", table.id, fields.join(", "));
         for why in why {
-            let _ = writeln!(text, "    # {why}");
+            let _ = writeln!(text, "    # {}", super::render::comment(&why));
         }
     }
     text.push_str(NULLS);

@@ -378,6 +378,9 @@ fn names_an_identifier(header: &str) -> bool {
 
 /// The column closest to a key: the most distinct values, nine in ten rows at least.
 fn near_key(sample: &Sample) -> Option<(String, String)> {
+    if sample.rows == 0 {
+        return None;
+    }
     sample
         .columns
         .iter()

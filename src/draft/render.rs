@@ -10,9 +10,39 @@ use super::values::Distinct;
 /// The namespace drafted identifiers are minted in, until the person names their own.
 pub(super) const THING_NAMESPACE: &str = "https://data.example.org/";
 
-/// A text as a YAML double-quoted scalar (JSON's escapes are YAML's).
+/// A text as a YAML double-quoted scalar (JSON's escapes are YAML's), with what YAML does
+/// not take as printable (C1 controls, DEL, line and byte-order marks) escaped too.
 pub(super) fn quote(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| format!("\"{}\"", text.escape_default()))
+    let json =
+        serde_json::to_string(text).unwrap_or_else(|_| format!("\"{}\"", text.escape_default()));
+    json.chars()
+        .map(|c| match printable(c) {
+            true => c.to_string(),
+            false => format!("\\u{:04X}", u32::from(c)),
+        })
+        .collect()
+}
+
+/// Whether YAML reads a character as itself inside a comment or a scalar: not a control
+/// character, a line or paragraph separator, or a non-character.
+fn printable(c: char) -> bool {
+    !(c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}'
+        ))
+}
+
+/// A text made safe for a comment: a line break or control character in a header, a value
+/// or a path is shown escaped, never written (it would end the comment, and what followed
+/// would be read as YAML).
+pub(super) fn comment(text: &str) -> String {
+    text.chars()
+        .map(|c| match printable(c) {
+            true => c.to_string(),
+            false => c.escape_default().to_string(),
+        })
+        .collect()
 }
 
 /// A name as a plain YAML scalar when it is safe as one (`Pump`, `ies:Pump`), else quoted.
@@ -38,7 +68,7 @@ pub(super) fn id_template(slice: &str, column: Option<&str>) -> String {
 pub(super) fn slice_file(draft: &SliceDraft) -> String {
     let mut text = format!(
         "# Drafted by `thinslice init` from {}: every column, every row.\n",
-        draft.place
+        comment(&draft.place)
     );
     let _ = writeln!(text, "source: {}", plain(&draft.source));
     let columns: Vec<String> = draft
@@ -50,7 +80,7 @@ pub(super) fn slice_file(draft: &SliceDraft) -> String {
     let _ = writeln!(text, "columns: [{}]", columns.join(", "));
     match &draft.key {
         Some((key, why)) => {
-            let _ = writeln!(text, "key: {}   # {why}", quote(key));
+            let _ = writeln!(text, "key: {}   # {}", quote(key), comment(why));
         }
         None => text.push_str(
             "# No key: no column is unique and complete, so things are numbered by row ({_row}).\n",
@@ -59,8 +89,10 @@ pub(super) fn slice_file(draft: &SliceDraft) -> String {
     if let Some((column, why)) = &draft.near_key {
         let _ = writeln!(
             text,
-            "# {} is nearly a key ({why}): fix those rows, then key on it and use {{{column}}} in the mapping's id.",
-            quote(column)
+            "# {} is nearly a key ({}): fix those rows, then key on it and use {{{}}} in the mapping's id.",
+            quote(column),
+            comment(why),
+            comment(column)
         );
     }
     text
@@ -70,7 +102,8 @@ pub(super) fn slice_file(draft: &SliceDraft) -> String {
 pub(super) fn mapping_file(draft: &SliceDraft) -> String {
     let mut text = format!(
         "# Drafted by `thinslice init` from {} ({} rows read): edit what the comments doubt.\n",
-        draft.place, draft.sample.rows
+        comment(&draft.place),
+        draft.sample.rows
     );
     let _ = writeln!(text, "slice: {}", plain(&draft.name));
     class(&mut text, draft);
@@ -99,14 +132,14 @@ pub(super) fn mapping_file(draft: &SliceDraft) -> String {
                 plain(&link.property),
                 plain(&link.target),
                 quote(&id),
-                link.why
+                comment(&link.why)
             );
         }
     }
     if !draft.left.is_empty() {
         text.push_str("\n# Left unmapped:\n");
         for (column, why) in &draft.left {
-            let _ = writeln!(text, "#   {}: {why}", quote(column));
+            let _ = writeln!(text, "#   {}: {}", quote(column), comment(why));
         }
     }
     text
@@ -115,7 +148,7 @@ pub(super) fn mapping_file(draft: &SliceDraft) -> String {
 fn class(text: &mut String, draft: &SliceDraft) {
     match &draft.class {
         ClassDraft::Fixed { class, why } => {
-            let _ = writeln!(text, "class: {}   # {why}", plain(class));
+            let _ = writeln!(text, "class: {}   # {}", plain(class), comment(why));
         }
         ClassDraft::Codes {
             column,
@@ -137,7 +170,7 @@ fn class(text: &mut String, draft: &SliceDraft) {
             });
             match fallback {
                 Some((class, why)) => {
-                    let _ = writeln!(text, "  unmapped: {}   # {why}", plain(class));
+                    let _ = writeln!(text, "  unmapped: {}   # {}", plain(class), comment(why));
                 }
                 None => text.push_str(
                     "  unmapped: quarantine   # rows with another code wait in the quarantine\n",
@@ -169,7 +202,7 @@ fn property_rule(text: &mut String, draft: &SliceDraft, rule: &PropertyDraft) {
         }
     }
     for why in &rule.why {
-        let _ = writeln!(text, "    # {why}");
+        let _ = writeln!(text, "    # {}", comment(why));
     }
     if let Some((_, unmatched)) = &rule.codes {
         left_codes(text, draft, &rule.column, unmatched, "    ");
@@ -190,7 +223,7 @@ fn value_map(
             "{indent}  {}: {}   # {}; {}",
             quote(&m.code),
             plain(&m.term),
-            m.why,
+            comment(&m.why),
             count(m)
         );
     }
@@ -226,7 +259,7 @@ fn left_codes(
     let _ = writeln!(
         text,
         "{indent}# codes left unmatched: {}{more}",
-        listed.join(", ")
+        comment(&listed.join(", "))
     );
 }
 
@@ -235,5 +268,21 @@ pub(super) fn rows(n: usize) -> String {
     match n {
         1 => "1 row".to_string(),
         n => format!("{n} rows"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_from_the_data_cannot_break_out_of_a_comment_or_a_scalar() {
+        assert_eq!(
+            comment("Rated power\n(kW)\u{1a}"),
+            "Rated power\\n(kW)\\u{1a}"
+        );
+        assert_eq!(quote("a\u{85}b\u{2028}\"c"), "\"a\\u0085b\\u2028\\\"c\"");
+        assert_eq!(plain("Pump"), "Pump");
+        assert_eq!(plain("in service"), "\"in service\"");
     }
 }

@@ -342,3 +342,26 @@ fn completions_and_the_manual_page_come_from_the_commands_themselves() {
     );
     assert!(man.stdout.contains("init"), "{}", man.stdout);
 }
+
+#[test]
+fn control_characters_and_line_breaks_in_the_data_cannot_break_the_draft() {
+    // A header with a control character over no rows, a header wrapped onto two lines in its
+    // cell, a power that is not a number and holds a line break: each is written escaped into
+    // the comments, never raw (a raw line break would end the comment and start YAML).
+    let ws = TestWorkspace::empty()
+        .with_file("tags.csv", "Tag\u{1a}\n")
+        .with_file(
+            "pumps.csv",
+            "\"Rated power\n(kW)\",Tag\n12,P1\n13,P2\n14,P3\n15,P4\n16,P5\n\"n/k\nlater\",P6\n",
+        );
+    ws.run(&["init", "tags.csv", "pumps.csv"]).expect(0);
+    ws.run(&["lint"]).expect(0);
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let mapping = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
+    assert!(
+        mapping.contains(r"first `n/k\nlater` at line 8"),
+        "{mapping}"
+    );
+    let tags = std::fs::read_to_string(ws.path().join("slices/tags.yaml")).expect("slice");
+    assert!(!tags.contains('\u{1a}'), "{tags}");
+}
