@@ -66,11 +66,19 @@ fn text(drafted: &Drafted, ctx: &Context) -> String {
             s.codes_left.to_string(),
         ]);
     }
+    let total = |f: fn(&draft::SliceSummary) -> usize| drafted.slices.iter().map(f).sum::<usize>();
     let mut text = format!(
         "drafted {} slices; every guess is a comment in its mapping, what is left is listed at the end of each\n\n{}",
         drafted.slices.len(),
         table.render()
     );
+    text.push_str(&format!(
+        "\ncolumns: {} mapped, {} left; codes: {} matched to RDL terms, {} left\n",
+        total(|s| s.mapped),
+        total(|s| s.left),
+        total(|s| s.codes_matched),
+        total(|s| s.codes_left),
+    ));
     for skipped in &drafted.skipped {
         text.push_str(&format!("skipped: {skipped}\n"));
     }
