@@ -156,12 +156,37 @@ pub enum Error {
 /// error that carries them, because that error sits below the drafting layer.)
 #[derive(Debug, Error, Diagnostic)]
 pub enum InitError {
-    #[error("{path} is not a file")]
+    #[error("{path} {what}")]
     #[diagnostic(
         code(thinslice::init::no_file),
         help("give the path of a CSV file, a workbook (.xlsx, .xls, .ods) or a Parquet file")
     )]
-    NoFile { path: String },
+    NoFile { path: String, what: &'static str },
+
+    #[error("{path} {what}")]
+    #[diagnostic(
+        code(thinslice::init::no_rdl),
+        help(
+            "give the path of an RDL file: YAML, Turtle (.ttl), N-Triples (.nt) or RDF/XML (.rdf, .owl)"
+        )
+    )]
+    NoRdlFile { path: String, what: &'static str },
+
+    #[error("{path} is UTF-16 text, which thinslice does not read")]
+    #[diagnostic(
+        code(thinslice::init::utf16),
+        help("save it as UTF-8 (in Excel: Save As, \"CSV UTF-8\"), then run init again")
+    )]
+    Utf16 { path: String },
+
+    #[error("cannot draft from {path}")]
+    #[diagnostic(code(thinslice::init::unreadable), help("{help}"))]
+    Unreadable {
+        path: String,
+        help: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 
     #[error("thinslice cannot tell what kind of file {path} is")]
     #[diagnostic(
@@ -190,6 +215,15 @@ pub enum InitError {
     )]
     Exists { files: String },
 
+    #[error("init would leave {files} beside the draft, which need not fit it")]
+    #[diagnostic(
+        code(thinslice::init::stale),
+        help(
+            "move them away, or run init in an empty folder (--workspace DIR): --force overwrites files, it never deletes one"
+        )
+    )]
+    Stale { files: String },
+
     #[error(
         "the drafted workspace in {dir} does not pass lint: this is a bug in `thinslice init`, please report it with the file"
     )]
@@ -202,6 +236,34 @@ pub enum InitError {
         #[diagnostic_source]
         problem: Box<dyn Diagnostic + Send + Sync>,
     },
+}
+
+impl InitError {
+    /// A file init could not read: what the reader said, and its advice.
+    pub fn unreadable<E>(path: &str, error: E) -> InitError
+    where
+        E: Diagnostic + Send + Sync + 'static,
+    {
+        InitError::Unreadable {
+            path: path.to_string(),
+            help: error.help().map_or_else(
+                || {
+                    "check that the file is what its extension says, and that it holds a table"
+                        .to_string()
+                },
+                |h| h.to_string(),
+            ),
+            source: Box::new(error),
+        }
+    }
+
+    /// What is wrong with a path that names no file: nothing is there, or a folder is.
+    pub fn missing(path: &std::path::Path) -> &'static str {
+        match path.is_dir() {
+            true => "is a folder, not a file",
+            false => "does not exist",
+        }
+    }
 }
 
 impl Error {

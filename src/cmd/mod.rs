@@ -185,7 +185,8 @@ pub fn usage_json(error: &clap::Error) -> String {
         "code": "thinslice::usage",
         "message": message,
         "severity": "error",
-        "file": null, "line": null, "column": null,
+        "file": null, "line": null, "column": null, "sheet": null, "cell": null,
+        "label": null, "cause": null, "related": [],
         "help": "run `thinslice --help` for the commands and their options",
         "detail": said,
     }});

@@ -40,8 +40,18 @@ pub fn to_json(diagnostic: &dyn Diagnostic) -> Value {
     }
     let message = super::with_causes(diagnostic);
     let (mut sheet, mut cell) = (Value::Null, Value::Null);
+    // The place, when not pointed at: at the start of the message or of a cause under it.
+    let mut causes = Vec::new();
+    let mut cause: Option<&dyn std::error::Error> = diagnostic.source();
+    while let Some(next) = cause {
+        causes.push(next.to_string());
+        cause = next.source();
+    }
+    let placed = std::iter::once(&message)
+        .chain(&causes)
+        .find_map(|text| PLACE.captures(text));
     if file.is_null()
-        && let Some(place) = PLACE.captures(&message)
+        && let Some(place) = placed
     {
         file = json!(&place[1]);
         match (place.get(2), place.get(3), place.get(4), place.get(5)) {

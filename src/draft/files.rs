@@ -56,9 +56,14 @@ impl Rdl {
         let Some(path) = given else {
             return Ok(Rdl::Example);
         };
-        let real = path.canonicalize().map_err(|_| InitError::NoFile {
-            path: path.display().to_string(),
-        })?;
+        let real = path
+            .canonicalize()
+            .ok()
+            .filter(|p| p.is_file())
+            .ok_or_else(|| InitError::NoRdlFile {
+                path: path.display().to_string(),
+                what: InitError::missing(path),
+            })?;
         let format =
             RdlFormat::from_path(&real).ok_or_else(|| crate::error::Error::RdlFormatOf {
                 path: path.display().to_string(),
@@ -139,14 +144,18 @@ fn relative(root: &Path, path: &Path) -> String {
     parts.join("/")
 }
 
-/// A name made of lower-case letters, digits and dashes.
+/// A name made of lower-case ASCII letters, digits and dashes, as slice names must be:
+/// accents are taken off (`Pompes été`: `pompes-ete`); a name of no such letters is `table`.
 fn slug(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut slug = String::new();
-    for c in name.chars() {
-        match c.is_alphanumeric() {
-            true => slug.extend(c.to_lowercase()),
-            false if !slug.ends_with('-') && !slug.is_empty() => slug.push('-'),
-            false => {}
+    for c in name.nfd() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if unicode_normalization::char::is_combining_mark(c) {
+            continue;
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
         }
     }
     let slug = slug.trim_end_matches('-').to_string();
@@ -169,10 +178,13 @@ fn probe(root: &Path, path: &Path, sheet: Option<&str>) -> Result<Source> {
     }
     text.push_str(" }\n");
     let file = YamlFile::from_text(root.join(WORKSPACE_FILE), "init".to_string(), text);
-    let mut workspace = Workspace::from_file(root, file)?;
+    let shown = path.display().to_string();
+    let mut workspace =
+        Workspace::from_file(root, file).map_err(|e| InitError::unreadable(&shown, e))?;
     workspace.sources.remove("probe").ok_or_else(|| {
         InitError::NoFile {
-            path: path.display().to_string(),
+            what: InitError::missing(path),
+            path: shown,
         }
         .into()
     })
@@ -199,6 +211,7 @@ pub(super) fn tables(
             .filter(|p| p.is_file())
             .ok_or_else(|| InitError::NoFile {
                 path: display.clone(),
+                what: InitError::missing(given),
             })?;
         let format = SourceFormat::from_path(&path).ok_or_else(|| InitError::UnknownFormat {
             path: display.clone(),
@@ -225,6 +238,9 @@ pub(super) fn tables(
         match format {
             SourceFormat::Parquet => tables.push(base),
             SourceFormat::Csv => {
+                if sniff::is_utf16(&path) {
+                    return Err(InitError::Utf16 { path: written }.into());
+                }
                 let shape = sniff::csv_shape(&path).map_err(|source| crate::error::Error::Io {
                     what: display.clone(),
                     source,
@@ -241,7 +257,9 @@ pub(super) fn tables(
                 });
             }
             SourceFormat::Workbook => {
-                let names = probe(root, &path, None)?.sheet_names()?;
+                let names = probe(root, &path, None)?
+                    .sheet_names()
+                    .map_err(|e| InitError::unreadable(&written, e))?;
                 sheets_seen.extend(names.iter().cloned());
                 let chosen = names
                     .into_iter()
@@ -281,7 +299,9 @@ fn sheet_table(
 ) -> Result<Result<Table, String>> {
     let task = progress.task(&format!("looking at {}, sheet {sheet}", file.path), None);
     let source = probe(root, path, Some(&sheet))?;
-    let rows = source.peek(PEEK_ROWS)?;
+    let rows = source
+        .peek(PEEK_ROWS)
+        .map_err(|e| InitError::unreadable(&file.path, e))?;
     task.finish();
     if rows.is_empty() {
         return Ok(Err(format!("{}: sheet {sheet} is empty", file.path)));
@@ -301,7 +321,7 @@ fn sheet_table(
 
 fn header_or_none(rows: &[(u64, Vec<String>)], unit: &str) -> (u64, String) {
     sniff::header_row(rows)
-        .map(|(row, why)| (row, format!("{unit} {row}: {why}")))
+        .map(|(row, why)| (row, format!("header at {unit} {row}: {why}")))
         .unwrap_or_else(|| {
             (
                 0,
@@ -360,7 +380,7 @@ pub(super) fn sources_block(tables: &[Table]) -> String {
         }
         if table.csv.is_some() || table.sheet.is_some() {
             fields.push(format!("header_row: {}", table.header.0));
-            why.push(format!("header at {}", table.header.1));
+            why.push(table.header.1.clone());
         }
         let _ = writeln!(text, "  {}: {{ {} }}", table.id, fields.join(", "));
         for why in why {
@@ -410,6 +430,23 @@ pub(super) fn write_all(root: &Path, files: &[(PathBuf, String)], force: bool) -
             .into());
         }
     }
+    // Slices and mappings a person (or an earlier draft) left would be read with the new
+    // draft, and need not fit it.
+    let mut left: Vec<String> = Vec::new();
+    for folder in ["slices", "mappings"] {
+        for found in diag::yaml_files(&root.join(folder)).unwrap_or_default() {
+            let name = Path::new(folder).join(found.file_name().unwrap_or_default());
+            if !files.iter().any(|(path, _)| *path == name) {
+                left.push(name.display().to_string());
+            }
+        }
+    }
+    if !left.is_empty() {
+        return Err(InitError::Stale {
+            files: left.join(", "),
+        }
+        .into());
+    }
     for (path, text) in files {
         let path = root.join(path);
         if let Some(folder) = path.parent() {
@@ -421,4 +458,20 @@ pub(super) fn write_all(root: &Path, files: &[(PathBuf, String)], force: bool) -
         crate::output::write_text(&path, text)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_slice_names() {
+        assert_eq!(slug("Pompes été"), "pompes-ete");
+        assert_eq!(slug("Pumps & Valves (2023)"), "pumps-valves-2023");
+        assert_eq!(slug("Насосы"), "table");
+        assert_eq!(
+            relative(Path::new("/a/b"), Path::new("/a/c/d.csv")),
+            "../c/d.csv"
+        );
+    }
 }

@@ -64,11 +64,21 @@ fn class_names<'a>(key: &'a str, label: Option<&'a str>) -> Vec<String> {
 
 /// Source codes matched to RDL classes. Where a code fits two classes equally (`PS`: pumping
 /// station, primary substation), the one nearer the other codes' classes is taken.
-pub(super) fn classes_for_codes(rdl: &Rdl, codes: &[Distinct]) -> (Vec<CodeMatch>, Vec<Distinct>) {
+/// With `within` (the branch of the class a sheet is named for), only classes in that branch
+/// are candidates: `SR` on a sheet of sites is no service reservoir, `VLV` on a sheet of
+/// pumps can still be a valve.
+pub(super) fn classes_for_codes(
+    rdl: &Rdl,
+    codes: &[Distinct],
+    within: Option<&str>,
+) -> (Vec<CodeMatch>, Vec<Distinct>) {
+    let inside = |class: &str| {
+        within.is_none_or(|w| class == w || rdl.ancestors(class).iter().any(|a| a == w))
+    };
     let mut best: Vec<(Vec<(String, String)>, f64)> = Vec::new();
     for code in codes {
         let mut top: (Vec<(String, String)>, f64) = (Vec::new(), 0.0);
-        for (key, class) in &rdl.classes {
+        for (key, class) in rdl.classes.iter().filter(|(key, _)| inside(key)) {
             let found = class_names(key, class.label.as_deref())
                 .iter()
                 .filter_map(|name| code_match(&code.text, name))
@@ -150,18 +160,38 @@ pub(super) fn values_for_codes(
 
 /// The class a sheet or file is named for (`Assets`: asset), and how it was found.
 pub(super) fn class_named(rdl: &Rdl, name: &str) -> Option<(String, String)> {
-    let whole = compact(name);
-    let singular = [
-        whole.clone(),
-        whole.strip_suffix('s').unwrap_or(&whole).to_string(),
-        whole.strip_suffix("es").unwrap_or(&whole).to_string(),
-    ];
-    rdl.classes.iter().find_map(|(key, class)| {
-        class_names(key, class.label.as_deref())
-            .iter()
-            .any(|n| singular.contains(&compact(n)))
-            .then(|| (key.clone(), format!("`{name}` names {key}")))
-    })
+    let naming = |text: &str| {
+        let whole = compact(text);
+        let singular = [
+            whole.clone(),
+            whole.strip_suffix('s').unwrap_or(&whole).to_string(),
+            whole.strip_suffix("es").unwrap_or(&whole).to_string(),
+        ];
+        rdl.classes.iter().find_map(|(key, class)| {
+            class_names(key, class.label.as_deref())
+                .iter()
+                .any(|n| singular.contains(&compact(n)))
+                .then(|| key.clone())
+        })
+    };
+    // The whole name (`Water Mains`), else one of its words (`Sites 2024`).
+    naming(name)
+        .or_else(|| words(name).iter().find_map(|w| naming(w)))
+        .map(|key| (key.clone(), format!("`{name}` names {key}")))
+}
+
+/// The branch of the hierarchy a class is in: its ancestor just under the top classes (the
+/// class itself when it is that high).
+pub(super) fn branch(rdl: &Rdl, class: &str) -> String {
+    let top = |c: &str| rdl.classes.get(c).is_none_or(|c| c.parents.is_empty());
+    std::iter::once(class.to_string())
+        .chain(rdl.ancestors(class))
+        .find(|c| {
+            rdl.classes
+                .get(c)
+                .is_some_and(|k| !k.parents.is_empty() && k.parents.iter().all(|p| top(p)))
+        })
+        .unwrap_or_else(|| class.to_string())
 }
 
 /// An RDL unit a text names: its key, symbol or alias, its label (singular or plural).
@@ -195,38 +225,64 @@ pub(super) struct Header {
     pub tokens: Vec<String>,
     /// The RDL unit, and the text that named it.
     pub unit: Option<(String, String)>,
+    /// A unit the header names that the RDL does not know (`l/s`, `m3/h`): the values are
+    /// in it, so no property with a unit can take them as they are.
+    pub unknown_unit: Option<String>,
 }
 
 impl Header {
-    /// `Power (kW)`, `Diameter [mm]`, `backup_hours`: the unit in brackets, or a last word
-    /// that is a unit's name.
+    /// `Power (kW)`, `Diameter [mm]`, `Voltage kV`, `backup_hours`, `diameter_mm`: the unit
+    /// in brackets, or a last word that is a unit's symbol or name. The last word is taken
+    /// as written (`kV`, never split into `k` and `V`).
     pub fn read(rdl: &Rdl, header: &str) -> Header {
         if let Some(found) = UNIT_IN_HEADER.captures(header)
             && let (Some(rest), Some(unit)) = (found.get(1), found.get(2))
-            && let Some(key) = unit_named(rdl, unit.as_str())
         {
-            return Header {
-                tokens: tokens(rest.as_str()),
-                unit: Some((key, unit.as_str().to_string())),
-            };
+            let (rest, unit) = (rest.as_str(), unit.as_str());
+            if let Some(key) = unit_named(rdl, unit) {
+                return Header::with_unit(rest, key, unit, None);
+            }
+            if looks_like_a_unit(unit) || (unit.chars().count() <= 6 && !unit.contains(' ')) {
+                return Header::with_unit(rest, String::new(), unit, Some(unit));
+            }
         }
-        let mut all = tokens(header);
-        if all.len() > 1
-            && let Some(last) = all.last()
-            && let Some(key) = unit_by_name(rdl, last)
+        let words: Vec<&str> = header
+            .split(|c: char| c.is_whitespace() || c == '_')
+            .filter(|w| !w.is_empty())
+            .collect();
+        if let [rest @ .., last] = words.as_slice()
+            && !rest.is_empty()
         {
-            let written = last.clone();
-            all.pop();
-            return Header {
-                tokens: all,
-                unit: Some((key, written)),
-            };
+            let rest = rest.join(" ");
+            if let Some(key) = unit_by_name(rdl, last) {
+                return Header::with_unit(&rest, key, last, None);
+            }
+            if looks_like_a_unit(last) {
+                return Header::with_unit(&rest, String::new(), last, Some(last));
+            }
         }
         Header {
-            tokens: all,
+            tokens: tokens(header),
             unit: None,
+            unknown_unit: None,
         }
     }
+
+    fn with_unit(rest: &str, key: String, written: &str, unknown: Option<&str>) -> Header {
+        Header {
+            tokens: tokens(rest),
+            unit: unknown.is_none().then(|| (key, written.to_string())),
+            unknown_unit: unknown.map(str::to_string),
+        }
+    }
+}
+
+/// Whether a word is written as units are, and words are not: `m3/h`, `l/s`, `m²`.
+fn looks_like_a_unit(word: &str) -> bool {
+    let short = word.chars().count() <= 8;
+    let digit = word.chars().any(|c| c.is_ascii_digit());
+    let letter = word.chars().any(char::is_alphabetic);
+    short && (word.contains('/') || word.contains(['²', '³']) || (digit && letter))
 }
 
 /// Last words of a header that are more often something else than a unit's symbol
@@ -236,15 +292,16 @@ const NOT_UNITS: &[&str] = &["min", "max", "avg", "no", "in", "at", "id", "a"];
 /// A unit a header's last word names: by its label (`hours`), or by its symbol
 /// (`diameter_mm`, `power_kw`) unless the word is more often something else.
 fn unit_by_name(rdl: &Rdl, word: &str) -> Option<String> {
+    let lower = word.to_lowercase();
     let by_label = rdl.units.iter().find(|(_, unit)| {
         unit.label.as_deref().is_some_and(|l| {
             let l = l.to_lowercase();
-            l == word || format!("{l}s") == word
+            l == lower || format!("{l}s") == lower
         })
     });
     match by_label {
         Some((key, _)) => Some(key.clone()),
-        None if NOT_UNITS.contains(&word) => None,
+        None if NOT_UNITS.contains(&lower.as_str()) => None,
         None => unit_named(rdl, word),
     }
 }
@@ -291,6 +348,9 @@ pub(super) fn properties_for(
             if name > 0.0 {
                 why.push("the header's words are in its description".into());
             }
+        }
+        if header.unknown_unit.is_some() && property.unit.is_some() {
+            continue;
         }
         let Some(fit) = fits(rdl, column, property, unit) else {
             continue;
@@ -385,5 +445,35 @@ fn fits(
             ))
         }
         _ => Some(unit_fit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::YamlFile;
+
+    fn rdl() -> Rdl {
+        let text = "namespace: https://rdl.example.org/\nunits:\n  W: { label: watt, quantity: power }\n  kW: { label: kilowatt, quantity: power, factor: 1000 }\n  V: { label: volt, quantity: voltage }\n  kV: { label: kilovolt, quantity: voltage, factor: 1000 }\n  mm: { label: millimetre, quantity: length, factor: 0.001 }\n  s: { label: second, quantity: time }\n  h: { label: hour, quantity: time, factor: 3600 }\n";
+        Rdl::from_file(YamlFile::from_text("r.yaml".into(), "r.yaml".into(), text)).expect("RDL")
+    }
+
+    #[test]
+    fn units_are_read_from_headers_as_written() {
+        let rdl = rdl();
+        let unit = |h: &str| Header::read(&rdl, h).unit.map(|u| u.0);
+        let unknown = |h: &str| Header::read(&rdl, h).unknown_unit;
+        assert_eq!(unit("Voltage kV").as_deref(), Some("kV"));
+        assert_eq!(unit("Power kW").as_deref(), Some("kW"));
+        assert_eq!(unit("Rated Power KW").as_deref(), Some("kW"));
+        assert_eq!(unit("Power (kW)").as_deref(), Some("kW"));
+        assert_eq!(unit("diameter_mm").as_deref(), Some("mm"));
+        assert_eq!(unit("backup_hours").as_deref(), Some("h"));
+        assert_eq!(unit("Flow m3/h"), None);
+        assert_eq!(unknown("Flow m3/h").as_deref(), Some("m3/h"));
+        assert_eq!(unknown("Flow (l/s)").as_deref(), Some("l/s"));
+        assert_eq!(unit("pressure_min"), None);
+        assert_eq!(unit("Site Name"), None);
+        assert_eq!(Header::read(&rdl, "Voltage kV").tokens, vec!["voltage"]);
     }
 }

@@ -6,6 +6,7 @@
 //! with why and how sure. The draft passes `lint` and runs as it is; a person edits it.
 
 mod files;
+mod links;
 mod matching;
 mod plan;
 mod render;
@@ -161,7 +162,8 @@ fn draft_slices(
             source.shares_read(peeked);
             spares.push((table.id.clone(), source.forked()));
         }
-        let sample = sample::read(&source, progress)?;
+        let sample =
+            sample::read(&source, progress).map_err(|e| InitError::unreadable(&table.place, e))?;
         let task = progress.task(&format!("drafting {}", table.id), None);
         let named = table.sheet.clone().unwrap_or_else(|| table.stem.clone());
         drafts.push(SliceDraft::new(
@@ -175,7 +177,7 @@ fn draft_slices(
         task.finish();
     }
     let task = progress.task("linking the slices", None);
-    plan::link_slices(rdl, &mut drafts);
+    links::link_slices(rdl, &mut drafts);
     task.finish();
     for draft in &mut drafts {
         draft.note_left(rdl);

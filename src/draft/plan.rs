@@ -1,7 +1,7 @@
 //! The decisions of a draft, slice by slice: the key, the class, the label, the properties
 //! and the links, each with the reason a person reads in the comment beside it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::matching::{
     self, CodeMatch, Header, MAX_CODES, PropertyMatch, classes_for_codes, codes, values_for_codes,
@@ -9,10 +9,8 @@ use super::matching::{
 use super::sample::{Column, Kind, Sample};
 use super::values::{Distinct, share};
 use super::words::{name_score, tokens};
+use crate::diag::Term;
 use crate::rdl::{Datatype, Rdl};
-
-/// The share of a column's values that must be another slice's keys for it to be a link.
-const LINK_SHARE: f64 = 0.8;
 
 /// One slice's draft.
 #[derive(Debug)]
@@ -189,21 +187,15 @@ impl SliceDraft {
         let mut why = vec![format!("{} (score {:.2})", found.why, found.score)];
         let mut options = Vec::new();
         if let (Some((unit, in_values)), Some(to)) = (&unit, &property.unit) {
-            options.push(("unit".to_string(), super::render::quote(unit)));
-            match &header.unit {
-                Some((_, written)) => {
-                    why.push(format!("unit {unit} from the header's `{written}`"))
-                }
-                None => why.push(format!("unit {unit}, written after the values")),
-            }
-            if *in_values {
-                options.push(("unit_in_value".into(), "true".into()));
-                let (written, n) = values.usual_unit().unwrap_or(("", 0));
-                why.push(format!("{n} values carry their unit (`{written}`)"));
-            }
-            if unit != to {
-                why.push(format!("the RDL says {to}"));
-            }
+            unit_rule(
+                rdl,
+                column,
+                header,
+                (unit, *in_values),
+                to,
+                &mut options,
+                &mut why,
+            );
         }
         if let (None, Some(to)) = (&unit, &property.unit) {
             why.push(format!(
@@ -249,6 +241,11 @@ impl SliceDraft {
                 &values.first_not_date,
             );
             why.push(format!("{note} ({})", each.join(", ")));
+            for (format, rival) in &values.date_doubts {
+                why.push(format!(
+                    "every value read as {format} also reads as {rival}: check which the source means"
+                ));
+            }
         }
         let mut code_map = None;
         if property.datatype == Datatype::Code {
@@ -302,61 +299,125 @@ impl SliceDraft {
             if used.contains(column.name.as_str()) {
                 continue;
             }
-            let unit = Header::read(rdl, &column.name).unit;
-            let why = if Some(&column.name) == self.label.as_ref() {
-                "read for the label".to_string()
-            } else if Some(&column.name) == self.key.as_ref().map(|k| &k.0) {
-                "read for the identifier".to_string()
-            } else {
-                let header = tokens(&column.name);
-                let closest = rdl
-                    .properties
-                    .iter()
-                    .map(|(key, p)| {
-                        (
-                            name_score(&header, &tokens(p.label.as_deref().unwrap_or(key))),
-                            key,
-                        )
-                    })
-                    .filter(|(score, _)| *score > 0.0)
-                    .max_by(|a, b| a.0.total_cmp(&b.0));
-                let distinct = match (column.distinct.len(), column.nulls) {
-                    (0, _) => "no values".to_string(),
-                    (d, 0) => format!("{d} distinct values"),
-                    (d, n) => format!("{d} distinct values, {n} blank"),
-                };
-                let alike: Vec<String> = unit
-                    .iter()
-                    .flat_map(|(unit, _)| {
-                        rdl.properties.iter().filter(move |(_, p)| {
-                            p.unit
-                                .as_ref()
-                                .is_some_and(|to| rdl.conversion(unit, to).is_some())
-                        })
-                    })
-                    .map(|(key, _)| format!("`{key}`"))
-                    .collect();
-                match closest {
-                    _ if !alike.is_empty() => format!(
-                        "{distinct}; its unit {} measures what {} measure: map it to the one it is",
-                        unit.as_ref().map_or("", |u| u.0.as_str()),
-                        alike.join(", ")
-                    ),
-                    Some((_, key)) => format!(
-                        "{distinct}; closest RDL property `{key}`, but its values or unit do not fit"
-                    ),
-                    None => format!("{distinct}; no RDL property is close"),
-                }
-            };
+            let why = self.why_left(rdl, column);
             left.push((column.name.clone(), why));
         }
         self.left = left;
+    }
+
+    /// Why a column was left unmapped, and what would map it.
+    fn why_left(&self, rdl: &Rdl, column: &Column) -> String {
+        if Some(&column.name) == self.label.as_ref() {
+            return "read for the label".to_string();
+        }
+        if Some(&column.name) == self.key.as_ref().map(|k| &k.0) {
+            return "read for the identifier".to_string();
+        }
+        let read = Header::read(rdl, &column.name);
+        let distinct = match (column.distinct.len(), column.nulls) {
+            (0, _) => "no values".to_string(),
+            (d, 0) => format!("{d} distinct values"),
+            (d, n) => format!("{d} distinct values, {n} blank"),
+        };
+        if let Some(unknown) = &read.unknown_unit {
+            return format!(
+                "{distinct}; its header names `{unknown}`, a unit the RDL does not know: add it to the RDL (with its conversion), then map the column"
+            );
+        }
+        let alike: Vec<String> = read
+            .unit
+            .iter()
+            .flat_map(|(unit, _)| {
+                rdl.properties.iter().filter(move |(_, p)| {
+                    p.unit
+                        .as_ref()
+                        .is_some_and(|to| rdl.conversion(unit, to).is_some())
+                })
+            })
+            .map(|(key, _)| format!("`{key}`"))
+            .collect();
+        let values = &column.values;
+        if !alike.is_empty() && column.kind == Kind::Text && values.number_share() < 0.8 {
+            let note = self.share_note(
+                column,
+                values.number_share(),
+                "are numbers",
+                &values.first_not_number,
+            );
+            return format!(
+                "{distinct}; its unit measures what {} measure, but {note}",
+                alike.join(", ")
+            );
+        }
+        if let Some((unit, _)) = &read.unit
+            && !alike.is_empty()
+        {
+            return format!(
+                "{distinct}; its unit {unit} measures what {} measure: map it to the one it is",
+                alike.join(", ")
+            );
+        }
+        let header = tokens(&column.name);
+        let closest = rdl
+            .properties
+            .iter()
+            .map(|(key, p)| {
+                (
+                    name_score(&header, &tokens(p.label.as_deref().unwrap_or(key))),
+                    key,
+                )
+            })
+            .filter(|(score, _)| *score > 0.0)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        match closest {
+            Some((_, key)) => format!(
+                "{distinct}; closest RDL property `{key}`, but its values or unit do not fit"
+            ),
+            None => format!("{distinct}; no RDL property is close"),
+        }
     }
 }
 
 /// A column (by position) that may map to a property: the match, the header as read, and
 /// the column's unit (and whether its values carry it).
 type Candidate = (usize, PropertyMatch, Header, Option<(String, bool)>);
+
+/// A rule's unit: where it was read, the units values carry (and which the RDL does not
+/// know as written), the RDL's own.
+fn unit_rule(
+    rdl: &Rdl,
+    column: &Column,
+    header: &Header,
+    (unit, in_values): (&str, bool),
+    to: &str,
+    options: &mut Vec<(String, String)>,
+    why: &mut Vec<String>,
+) {
+    options.push(("unit".to_string(), super::render::quote(unit)));
+    match &header.unit {
+        Some((_, written)) => why.push(format!("unit {unit} from the header's `{written}`")),
+        None => why.push(format!("unit {unit}, written after the values")),
+    }
+    if in_values {
+        options.push(("unit_in_value".into(), "true".into()));
+        let seen: Vec<String> = column
+            .values
+            .units
+            .iter()
+            .map(|(written, n)| match rdl.resolve(Term::Unit, written) {
+                Ok(_) => format!("`{written}` {n}"),
+                Err(_) => format!("`{written}` {n} (no RDL unit is written so: those fail)"),
+            })
+            .collect();
+        why.push(format!(
+            "values carry their unit: {}; a value without one is read as {unit}",
+            seen.join(", ")
+        ));
+    }
+    if unit != to {
+        why.push(format!("the RDL says {to}"));
+    }
+}
 
 /// Whether a header names an identifier: `Asset ID`, `Site Code`, `Tag No`.
 fn names_an_identifier(header: &str) -> bool {
@@ -429,7 +490,8 @@ fn class_draft(rdl: &Rdl, sample: &Sample, named: &str) -> ClassDraft {
             continue;
         }
         let codes = codes(&column.distinct, false);
-        let (matched, unmatched) = classes_for_codes(rdl, &codes);
+        let within = fallback.as_ref().map(|f| matching::branch(rdl, &f.0));
+        let (matched, unmatched) = classes_for_codes(rdl, &codes, within.as_deref());
         let rows: usize = matched.iter().map(|m| m.rows).sum();
         let part = share(rows, column.values.count);
         let typed = tokens(&column.name)
@@ -472,111 +534,12 @@ fn label_column(sample: &Sample, key: Option<&str>) -> Option<String> {
             .columns
             .iter()
             .filter(|c| Some(c.name.as_str()) != key && c.kind == Kind::Text)
+            // A template names a column in braces; one with a brace in its name cannot be.
+            .filter(|c| !c.name.contains(['{', '}']))
             .find(|c| tokens(&c.name).iter().any(|t| t == word))
             .map(|c| c.name.clone())
     };
     ["name", "description", "title", "label"]
         .iter()
         .find_map(|w| with(w))
-}
-
-/// Links: a column whose values are another slice's keys becomes a link, through the RDL
-/// link property whose range holds that slice's classes and whose name is closest.
-pub(super) fn link_slices(rdl: &Rdl, drafts: &mut [SliceDraft]) {
-    let keys: BTreeMap<String, (BTreeSet<String>, Vec<String>)> = drafts
-        .iter()
-        .filter_map(|d| {
-            let (key, _) = d.key.as_ref()?;
-            Some((d.name.clone(), (d.sample.texts(key), d.classes())))
-        })
-        .collect();
-    for draft in drafts.iter_mut() {
-        let taken: BTreeSet<String> = draft.properties.iter().map(|p| p.column.clone()).collect();
-        let mut links = Vec::new();
-        let mut used = BTreeSet::new();
-        for column in &draft.sample.columns {
-            let own_key = draft.key.as_ref().is_some_and(|k| k.0 == column.name);
-            if own_key || column.distinct.is_empty() || Some(&column.name) == draft.label.as_ref() {
-                continue;
-            }
-            for (target, (values, classes)) in &keys {
-                if *target == draft.name {
-                    continue;
-                }
-                let found: usize = column
-                    .distinct
-                    .iter()
-                    .filter(|d| values.contains(&d.text))
-                    .map(|d| d.count)
-                    .sum();
-                let part = share(found, column.values.count);
-                if part < LINK_SHARE {
-                    continue;
-                }
-                let Some((property, why)) = link_property(rdl, &column.name, classes, &used) else {
-                    continue;
-                };
-                used.insert(property.clone());
-                let replaced = taken.contains(&column.name);
-                links.push(LinkDraft {
-                    why: format!(
-                        "{:.0}% of its values are keys of slice `{target}`; {why}{}",
-                        part * 100.0,
-                        if replaced {
-                            "; a link rather than a text property"
-                        } else {
-                            ""
-                        }
-                    ),
-                    property,
-                    column: column.name.clone(),
-                    target: target.clone(),
-                });
-                break;
-            }
-        }
-        let linked: BTreeSet<&str> = links.iter().map(|l| l.column.as_str()).collect();
-        draft
-            .properties
-            .retain(|p| !linked.contains(p.column.as_str()));
-        draft.links = links;
-    }
-}
-
-/// The link property for a column pointing at things of `classes`: its range holds them
-/// all; the closest name wins, then the first by name.
-fn link_property(
-    rdl: &Rdl,
-    header: &str,
-    classes: &[String],
-    used: &BTreeSet<String>,
-) -> Option<(String, String)> {
-    let header = tokens(header);
-    rdl.properties
-        .iter()
-        .filter(|(key, p)| p.datatype == Datatype::Link && !used.contains(*key))
-        .filter(|(_, p)| {
-            p.range.as_ref().is_none_or(|range| {
-                !classes.is_empty()
-                    && classes
-                        .iter()
-                        .all(|c| c == range || rdl.ancestors(c).contains(range))
-            })
-        })
-        .map(|(key, p)| {
-            (
-                name_score(&header, &tokens(p.label.as_deref().unwrap_or(key))),
-                key,
-                p,
-            )
-        })
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(score, key, p)| {
-            let range = p.range.as_deref().unwrap_or("any class");
-            let why = match score > 0.0 {
-                true => format!("`{key}` ranges over {range} and its name is close"),
-                false => format!("`{key}` ranges over {range}"),
-            };
-            (key.clone(), why)
-        })
 }

@@ -30,14 +30,16 @@ pub(super) fn csv_shape(path: &Path) -> std::io::Result<CsvShape> {
         .take(SNIFF_BYTES)
         .read_to_end(&mut head)?;
     let bytes = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let (encoding, text) = match std::str::from_utf8(bytes) {
-        Ok(text) => (Encoding::Utf8, text.to_string()),
+    // The whole file decides: a byte of Windows-1252 text can first come a million lines in.
+    let not_utf8 = first_non_utf8(path)?;
+    let (encoding, text) = match (not_utf8, std::str::from_utf8(bytes)) {
+        (None, Ok(text)) => (Encoding::Utf8, text.to_string()),
         // Cut short at the end of what was read: still UTF-8.
-        Err(e) if e.error_len().is_none() => (
+        (None, Err(e)) => (
             Encoding::Utf8,
             String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
         ),
-        Err(_) => (
+        (Some(_), _) => (
             Encoding::Windows1252,
             encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
         ),
@@ -65,9 +67,9 @@ pub(super) fn csv_shape(path: &Path) -> std::io::Result<CsvShape> {
         b'\t' => "tab".to_string(),
         d => format!("`{}`", d as char),
     };
-    let why = match (encoding, width) {
-        (Encoding::Windows1252, _) => format!(
-            "not UTF-8 (a byte of Windows-1252 text); {name} cuts {count} of the first lines into {width} fields"
+    let why = match (not_utf8, width) {
+        (Some((byte, line)), _) => format!(
+            "not UTF-8 (byte 0x{byte:02X} on line {line}): read as Windows-1252; {name} cuts {count} of the first lines into {width} fields"
         ),
         (_, 1) => "UTF-8; no delimiter cuts the lines into fields: one column".to_string(),
         _ => format!("UTF-8; {name} cuts {count} of the first lines into {width} fields"),
@@ -78,6 +80,45 @@ pub(super) fn csv_shape(path: &Path) -> std::io::Result<CsvShape> {
         rows,
         why,
     })
+}
+
+/// Whether a text file is UTF-16, as Excel's "Unicode Text" writes it: it starts with a
+/// UTF-16 byte-order mark.
+pub(super) fn is_utf16(path: &Path) -> bool {
+    let mut start = [0u8; 2];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut start))
+        .is_ok_and(|()| start == [0xFF, 0xFE] || start == [0xFE, 0xFF])
+}
+
+/// The first byte of a file that is not UTF-8, and its line; None for a UTF-8 file.
+fn first_non_utf8(path: &Path) -> std::io::Result<Option<(u8, u64)>> {
+    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path)?);
+    let mut chunk = vec![0u8; 1 << 20];
+    // Bytes of a character cut at the end of the last chunk, carried into the next.
+    let mut carried: Vec<u8> = Vec::new();
+    let mut lines = 1u64;
+    loop {
+        let read = file.read(&mut chunk)?;
+        if read == 0 {
+            return Ok(carried.first().map(|b| (*b, lines)));
+        }
+        carried.extend_from_slice(&chunk[..read]);
+        match std::str::from_utf8(&carried) {
+            Ok(_) => {
+                lines += carried.iter().filter(|b| **b == b'\n').count() as u64;
+                carried.clear();
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                lines += carried[..valid].iter().filter(|b| **b == b'\n').count() as u64;
+                if e.error_len().is_some() {
+                    return Ok(Some((carried[valid], lines)));
+                }
+                carried.drain(..valid);
+            }
+        }
+    }
 }
 
 /// The first records of a text, each with the line it starts on.
@@ -131,8 +172,13 @@ pub(super) fn header_row(rows: &[(u64, Vec<String>)]) -> Option<(u64, String)> {
             .map(|c| c.trim())
             .filter(|c| !c.is_empty())
             .collect();
+        // Names, mostly distinct (a repeated name is read as `Type (2)`); years may head
+        // columns of a table by year.
         let distinct: std::collections::BTreeSet<&str> = texts.iter().copied().collect();
-        texts.len() >= wanted && distinct.len() == texts.len() && texts.iter().all(|t| is_word(t))
+        texts.len() >= wanted
+            && distinct.len() * 2 >= texts.len()
+            && texts.iter().all(|t| is_word(t) || is_year(t))
+            && texts.iter().any(|t| is_word(t))
     })?;
     let above = match at {
         0 => String::new(),
@@ -148,9 +194,20 @@ pub(super) fn header_row(rows: &[(u64, Vec<String>)]) -> Option<(u64, String)> {
     ))
 }
 
-/// Whether a cell reads as a name rather than a value: it holds a letter and is not a date.
+/// Whether a cell reads as a name rather than a value: it holds a letter, is not a date,
+/// and is short (a sentence of notes is no column's name).
 fn is_word(text: &str) -> bool {
-    text.chars().any(char::is_alphabetic) && super::values::date_formats_of(text).is_empty()
+    text.chars().any(char::is_alphabetic)
+        && text.chars().count() <= 80
+        && super::values::date_formats_of(text).is_empty()
+}
+
+/// A year heading a column: `2023`.
+fn is_year(text: &str) -> bool {
+    text.len() == 4
+        && text
+            .parse::<u16>()
+            .is_ok_and(|y| (1800..=2200).contains(&y))
 }
 
 #[cfg(test)]
@@ -182,5 +239,12 @@ mod tests {
         assert_eq!(found, None);
         let one = header_row(&rows(&[&["Name"], &["Ashford"]]));
         assert_eq!(one.map(|f| f.0), Some(1));
+        let repeated = header_row(&rows(&[
+            &["Asset", "Type", "Type", "Site"],
+            &["P1", "PMP", "x", "S1"],
+        ]));
+        assert_eq!(repeated.map(|f| f.0), Some(1));
+        let years = header_row(&rows(&[&["Asset", "2021", "2022"], &["P1", "3", "4"]]));
+        assert_eq!(years.map(|f| f.0), Some(1));
     }
 }

@@ -55,6 +55,9 @@ pub(super) struct Values {
     pub dates: Vec<(&'static str, usize)>,
     /// The first value no chosen format reads, and its row.
     pub first_not_date: Option<(String, u64)>,
+    /// A chosen format, and another that reads every value it reads (`01/02/2003`: day
+    /// first or month first?): the values cannot tell which the source means.
+    pub date_doubts: Vec<(&'static str, &'static str)>,
     pub booleans: usize,
 }
 
@@ -117,6 +120,16 @@ impl Values {
                     (*reads, usize::MAX - rank)
                 });
             let Some((reads, format)) = best else { break };
+            let taken: Vec<&&(Vec<&'static str>, &Distinct)> = left
+                .iter()
+                .filter(|(formats, _)| formats.contains(&format))
+                .collect();
+            let rival = DATE_FORMATS.iter().find(|other| {
+                **other != format && taken.iter().all(|(formats, _)| formats.contains(other))
+            });
+            if let Some(rival) = rival {
+                self.date_doubts.push((format, rival));
+            }
             self.dates.push((format, reads));
             left.retain(|(formats, _)| !formats.contains(&format));
         }
@@ -204,6 +217,9 @@ mod tests {
             "soon",
         ]));
         assert_eq!(values.dates, vec![("%d/%m/%Y", 3), ("%Y-%m-%d", 1)]);
+        assert!(values.date_doubts.is_empty());
+        let doubtful = Values::of(&distinct(&["01/02/2003", "03/04/2005"]));
+        assert_eq!(doubtful.date_doubts, vec![("%d/%m/%Y", "%m/%d/%Y")]);
         assert_eq!(values.first_not_date, Some(("soon".to_string(), 9)));
         assert!((values.date_share() - 0.8).abs() < 1e-9);
     }

@@ -275,7 +275,7 @@ fn init_never_overwrites_without_force_and_refuses_what_it_cannot_read() {
 
     let missing = ws.run(&["init", "nowhere.csv", "--force"]).expect(2);
     assert!(
-        missing.stderr.contains("nowhere.csv is not a file"),
+        missing.stderr.contains("nowhere.csv does not exist"),
         "{}",
         missing.stderr
     );
@@ -350,11 +350,13 @@ fn control_characters_and_line_breaks_in_the_data_cannot_break_the_draft() {
     // the comments, never raw (a raw line break would end the comment and start YAML).
     let ws = TestWorkspace::empty()
         .with_file("tags.csv", "Tag\u{1a}\n")
+        .with_file("names.csv", "Name {x},Ref\nAshford,1\nBrackenmoor,2\n")
         .with_file(
             "pumps.csv",
             "\"Rated power\n(kW)\",Tag\n12,P1\n13,P2\n14,P3\n15,P4\n16,P5\n\"n/k\nlater\",P6\n",
         );
-    ws.run(&["init", "tags.csv", "pumps.csv"]).expect(0);
+    ws.run(&["init", "tags.csv", "pumps.csv", "names.csv"])
+        .expect(0);
     ws.run(&["lint"]).expect(0);
     ws.run(&["--no-progress", "run"]).expect(0);
     let mapping = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
@@ -364,4 +366,123 @@ fn control_characters_and_line_breaks_in_the_data_cannot_break_the_draft() {
     );
     let tags = std::fs::read_to_string(ws.path().join("slices/tags.yaml")).expect("slice");
     assert!(!tags.contains('\u{1a}'), "{tags}");
+}
+
+/// Units named as written (`kV`, never `V`), units the RDL does not know left alone, a
+/// header with repeated names still a header, day-or-month dates said to be in doubt.
+#[test]
+fn units_headers_and_dates_are_read_as_a_person_wrote_them() {
+    let ws = TestWorkspace::empty().with_file(
+        "units.csv",
+        "Asset ID,Type,Voltage kV,Flow m3/h,Flow (l/s),Installed,Note,Note\n\
+         WA-0001,PMP,11,120.5,3.5,01/02/2003,a,b\n\
+         WA-0002,PMP,33,80,2.5,03/04/2005,c,d\n",
+    );
+    ws.run(&["init", "units.csv"]).expect(0);
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let mapping = std::fs::read_to_string(ws.path().join("mappings/units.yaml")).expect("mapping");
+    assert!(
+        mapping.contains(r#"nominalVoltage: { from: "Voltage kV", unit: "kV" }"#),
+        "{mapping}"
+    );
+    assert!(mapping.contains("#   \"Flow m3/h\": 2 distinct values; its header names `m3/h`, a unit the RDL does not know"), "{mapping}");
+    assert!(
+        mapping.contains("#   \"Flow (l/s)\": 2 distinct values; its header names `l/s`"),
+        "{mapping}"
+    );
+    assert!(
+        mapping.contains(
+            "every value read as %d/%m/%Y also reads as %m/%d/%Y: check which the source means"
+        ),
+        "{mapping}"
+    );
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    assert!(config.contains("header_row: 1 }"), "{config}");
+}
+
+/// A name with accents becomes a slice name lint takes; a Windows-1252 byte far down the
+/// file still sets the encoding; codes on a sheet of sites are kinds of site; `--force`
+/// never leaves an earlier draft's slices beside the new one; UTF-16 and a file that is no
+/// workbook are refused with what to do.
+#[test]
+fn names_encodings_context_and_leftovers_are_handled() {
+    let mut late = String::from("Site ID,Site Name,Type\n");
+    for i in 0..4000 {
+        late.push_str(&format!("S{i:04},Site number {i},WTW\n"));
+    }
+    let ws = TestWorkspace::empty()
+        .with_file("Sites été.csv", &late)
+        .with_file(
+            "pumps.csv",
+            "Asset ID,Type,Site\nWA-1,PMP,S0001\nWA-2,PMP,S0002\nWA-3,PMP,S0003\n",
+        );
+    let mut bytes = std::fs::read(ws.path().join("Sites été.csv")).expect("read");
+    bytes.extend_from_slice(b"S9999,Caf\xe9 reservoir,SR\n");
+    std::fs::write(ws.path().join("Sites été.csv"), bytes).expect("write");
+    ws.run(&["init", "Sites été.csv", "pumps.csv"]).expect(0);
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    assert!(
+        config.contains(
+            r#"sites-ete: { path: "Sites été.csv", encoding: windows-1252, header_row: 1 }"#
+        ),
+        "{config}"
+    );
+    assert!(
+        config.contains("not UTF-8 (byte 0xE9 on line 4002)"),
+        "{config}"
+    );
+    let sites =
+        std::fs::read_to_string(ws.path().join("mappings/sites-ete.yaml")).expect("mapping");
+    assert!(
+        sites.contains("unmapped: Site") && sites.contains(r#"codes left unmatched: "SR""#),
+        "{sites}"
+    );
+    let pumps = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
+    assert!(pumps.contains("locatedAt: { slice: sites-ete"), "{pumps}");
+
+    let again = ws.run(&["init", "pumps.csv", "--force"]).expect(2);
+    assert!(
+        again.stderr.contains(
+            "init would leave slices/sites-ete.yaml, mappings/sites-ete.yaml beside the draft"
+        ) || again.stderr.contains("slices/sites-ete.yaml"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("it never deletes one"),
+        "{}",
+        again.stderr
+    );
+
+    let odd = TestWorkspace::empty()
+        .with_file("fake.xlsx", "this is no workbook")
+        .with_file("unicode.txt", "");
+    std::fs::write(
+        odd.path().join("unicode.txt"),
+        b"\xff\xfeA\x00\t\x00B\x00\n\x00",
+    )
+    .expect("write");
+    let utf16 = odd.run(&["init", "unicode.txt"]).expect(2);
+    assert!(
+        utf16.stderr.contains("unicode.txt is UTF-16 text") && utf16.stderr.contains("CSV UTF-8"),
+        "{}",
+        utf16.stderr
+    );
+    let fake = odd.run(&["init", "fake.xlsx"]).expect(2);
+    assert!(
+        fake.stderr.contains("cannot draft from fake.xlsx")
+            && fake.stderr.contains("is not a workbook"),
+        "{}",
+        fake.stderr
+    );
+    let json = odd
+        .run(&["--format", "json", "init", "nowhere.csv"])
+        .expect(2);
+    assert!(
+        json.stdout
+            .contains("\"message\": \"nowhere.csv does not exist\""),
+        "{}",
+        json.stdout
+    );
 }
