@@ -190,9 +190,11 @@ impl Slice {
             }
         }
 
-        let mut outputs: Vec<&str> = Vec::new();
+        // Sets, not lists: a source can have a hundred thousand columns.
+        let known: std::collections::HashSet<&str> = headers.iter().map(String::as_str).collect();
+        let mut outputs: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for pick in self.columns.iter().flatten() {
-            if !headers.contains(&pick.from) {
+            if !known.contains(pick.from.as_str()) {
                 problems.push(unknown_column(
                     &pick.from,
                     pick.span,
@@ -206,7 +208,7 @@ impl Slice {
                     span: pick.span,
                 });
             }
-            outputs.push(&pick.to);
+            outputs.insert(&pick.to);
         }
         // The columns thinslice writes beside a slice's own.
         let given = |name: &str| name == ORIGIN_COLUMN || name == REASON;

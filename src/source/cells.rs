@@ -41,6 +41,8 @@ where
     F: Fn(usize) -> String,
 {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    // A set beside the list: a sheet can have a hundred thousand columns.
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (index, header) in raw.iter().enumerate() {
         let base = match header.trim() {
             "" => blank_name(index),
@@ -48,10 +50,11 @@ where
         };
         let mut name = base.clone();
         let mut n = 2;
-        while names.contains(&name) {
+        while taken.contains(&name) {
             name = format!("{base} ({n})");
             n += 1;
         }
+        taken.insert(name.clone());
         names.push(name);
     }
     names
