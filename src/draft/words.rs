@@ -34,6 +34,9 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("installed", "installation"),
 ];
 
+/// The longest text read as a code.
+const MAX_CODE_CHARS: usize = 100;
+
 /// Words that carry no meaning of their own in a name.
 const STOP_WORDS: &[&str] = &[
     "a", "an", "and", "at", "by", "for", "in", "of", "on", "the", "to",
@@ -110,6 +113,10 @@ pub(super) fn compact(text: &str) -> String {
 
 /// Whether a code abbreviates a label, how surely (0 to 1), and how, for the comment.
 pub(super) fn code_match(code: &str, label: &str) -> Option<(f64, String)> {
+    // A long text is no code (and YAML takes no key past 1,024 characters).
+    if code.chars().count() > MAX_CODE_CHARS {
+        return None;
+    }
     let c = compact(code);
     let whole = compact(label);
     if c.is_empty() || whole.is_empty() {
@@ -189,5 +196,6 @@ mod tests {
         assert_eq!(sure("PMPX", "pump"), None);
         assert_eq!(sure("S007", "site"), None);
         assert_eq!(sure("Demolished", "decommissioned"), None);
+        assert_eq!(sure(&"pump".repeat(30), &"pump".repeat(30)), None);
     }
 }

@@ -486,3 +486,19 @@ fn names_encodings_context_and_leftovers_are_handled() {
         json.stdout
     );
 }
+
+/// What the `init_csv` fuzz target found, kept: each draft must pass lint and run.
+#[test]
+fn inputs_the_fuzzer_found_draft_workspaces_that_lint() {
+    for name in ["long-code.csv", "control-header.csv"] {
+        let ws = TestWorkspace::empty();
+        std::fs::copy(
+            crate::support::fixture(&format!("init-fuzz/{name}")),
+            ws.path().join(name),
+        )
+        .expect("copy");
+        let init = ws.run(&["init", name]);
+        assert_eq!(init.code, 0, "{name}: {}", init.stderr);
+        ws.run(&["lint"]).expect(0);
+    }
+}
