@@ -228,6 +228,8 @@ pub(super) struct Header {
     /// A unit the header names that the RDL does not know (`l/s`, `m3/h`): the values are
     /// in it, so no property with a unit can take them as they are.
     pub unknown_unit: Option<String>,
+    /// Where the unit was read when not in the header: the row of units under it.
+    pub units_row: Option<String>,
 }
 
 impl Header {
@@ -265,6 +267,7 @@ impl Header {
             tokens: tokens(header),
             unit: None,
             unknown_unit: None,
+            units_row: None,
         }
     }
 
@@ -273,6 +276,7 @@ impl Header {
             tokens: tokens(rest),
             unit: unknown.is_none().then(|| (key, written.to_string())),
             unknown_unit: unknown.map(str::to_string),
+            units_row: None,
         }
     }
 }

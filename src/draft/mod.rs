@@ -12,6 +12,7 @@ mod plan;
 mod render;
 mod sample;
 mod sniff;
+mod units;
 mod values;
 mod words;
 

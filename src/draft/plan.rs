@@ -7,9 +7,9 @@ use super::matching::{
     self, CodeMatch, Header, MAX_CODES, PropertyMatch, classes_for_codes, codes, values_for_codes,
 };
 use super::sample::{Column, Kind, Sample};
+use super::units;
 use super::values::{Distinct, share};
 use super::words::{name_score, tokens};
-use crate::diag::Term;
 use crate::rdl::{Datatype, Rdl};
 
 /// One slice's draft.
@@ -24,6 +24,9 @@ pub(super) struct SliceDraft {
     pub key: Option<(String, String)>,
     /// Without a key, the column that nearly is one, and what stops it.
     pub near_key: Option<(String, String)>,
+    /// A row of units under the header (`kW`, `mm`): its place, each column's unit (RDL key
+    /// and text), and the condition that leaves the row out of the slice.
+    pub units_row: Option<units::UnitsRow>,
     pub class: ClassDraft,
     pub label: Option<String>,
     pub properties: Vec<PropertyDraft>,
@@ -75,15 +78,27 @@ impl SliceDraft {
         name: String,
         source: String,
         place: String,
-        sample: Sample,
+        mut sample: Sample,
         named: &str,
     ) -> Self {
         // The first unique, complete column; one named as an identifier before others (a
         // free-text column can be unique by chance).
+        let units_row = units::units_row(rdl, &sample);
+        if units_row.is_some() {
+            sample.judge_without_first_row();
+        }
+        // A units row leaves the key column blank: complete but for that row.
+        let complete = |c: &Column| {
+            c.unique_and_complete
+                || (units_row.is_some()
+                    && c.nulls == 1
+                    && c.first.is_none()
+                    && c.unique == sample.rows)
+        };
         let keys: Vec<&Column> = sample
             .columns
             .iter()
-            .filter(|c| c.unique_and_complete && matches!(c.kind, Kind::Text | Kind::Integer))
+            .filter(|c| complete(c) && matches!(c.kind, Kind::Text | Kind::Integer))
             .filter(|c| !c.name.contains(['{', '}']))
             .collect();
         let key = keys
@@ -110,6 +125,7 @@ impl SliceDraft {
             sample,
             key,
             near_key,
+            units_row,
             class,
             label,
             properties: Vec::new(),
@@ -150,8 +166,16 @@ impl SliceDraft {
             if Some(column.name.as_str()) == self.class_column() {
                 continue;
             }
-            let header = Header::read(rdl, &column.name);
-            let unit = column_unit(rdl, column, &header);
+            let mut header = Header::read(rdl, &column.name);
+            if let Some(row) = &self.units_row
+                && header.unit.is_none()
+                && header.unknown_unit.is_none()
+                && let Some(unit) = row.units.get(&column.name)
+            {
+                header.unit = Some(unit.clone());
+                header.units_row = Some(row.at.clone());
+            }
+            let unit = units::column_unit(rdl, column, &header);
             for found in
                 matching::properties_for(rdl, column, &header, unit.as_ref().map(|u| u.0.as_str()))
             {
@@ -187,7 +211,7 @@ impl SliceDraft {
         let mut why = vec![format!("{} (score {:.2})", found.why, found.score)];
         let mut options = Vec::new();
         if let (Some((unit, in_values)), Some(to)) = (&unit, &property.unit) {
-            unit_rule(
+            units::unit_rule(
                 rdl,
                 column,
                 header,
@@ -382,43 +406,6 @@ impl SliceDraft {
 /// the column's unit (and whether its values carry it).
 type Candidate = (usize, PropertyMatch, Header, Option<(String, bool)>);
 
-/// A rule's unit: where it was read, the units values carry (and which the RDL does not
-/// know as written), the RDL's own.
-fn unit_rule(
-    rdl: &Rdl,
-    column: &Column,
-    header: &Header,
-    (unit, in_values): (&str, bool),
-    to: &str,
-    options: &mut Vec<(String, String)>,
-    why: &mut Vec<String>,
-) {
-    options.push(("unit".to_string(), super::render::quote(unit)));
-    match &header.unit {
-        Some((_, written)) => why.push(format!("unit {unit} from the header's `{written}`")),
-        None => why.push(format!("unit {unit}, written after the values")),
-    }
-    if in_values {
-        options.push(("unit_in_value".into(), "true".into()));
-        let seen: Vec<String> = column
-            .values
-            .units
-            .iter()
-            .map(|(written, n)| match rdl.resolve(Term::Unit, written) {
-                Ok(_) => format!("`{written}` {n}"),
-                Err(_) => format!("`{written}` {n} (no RDL unit is written so: those fail)"),
-            })
-            .collect();
-        why.push(format!(
-            "values carry their unit: {}; a value without one is read as {unit}",
-            seen.join(", ")
-        ));
-    }
-    if unit != to {
-        why.push(format!("the RDL says {to}"));
-    }
-}
-
 /// Whether a header names an identifier: `Asset ID`, `Site Code`, `Tag No`.
 fn names_an_identifier(header: &str) -> bool {
     tokens(header).iter().any(|t| {
@@ -460,19 +447,6 @@ fn near_key(sample: &Sample) -> Option<(String, String)> {
                 ),
             )
         })
-}
-
-/// The column's unit, and whether values carry it: from the header, else from the values.
-fn column_unit(rdl: &Rdl, column: &Column, header: &Header) -> Option<(String, bool)> {
-    let in_values = column
-        .values
-        .usual_unit()
-        .and_then(|(u, _)| matching::unit_named(rdl, u));
-    match (&header.unit, in_values) {
-        (Some((unit, _)), found) => Some((unit.clone(), found.is_some())),
-        (None, Some(unit)) => Some((unit, true)),
-        (None, None) => None,
-    }
 }
 
 /// The class: from the code column whose codes most match RDL classes, else the class the

@@ -67,10 +67,17 @@ pub(super) fn id_template(slice: &str, column: Option<&str>) -> String {
 /// `slices/NAME.yaml`.
 pub(super) fn slice_file(draft: &SliceDraft) -> String {
     let mut text = format!(
-        "# Drafted by `thinslice init` from {}: every column, every row.\n",
+        "# Drafted by `thinslice init` from {}: every column, every row of data.\n",
         comment(&draft.place)
     );
     let _ = writeln!(text, "source: {}", plain(&draft.source));
+    if let Some(row) = &draft.units_row {
+        let _ = writeln!(
+            text,
+            "where: {}   # the row of units under the header is no thing: left out",
+            quote(&row.leave_out)
+        );
+    }
     let columns: Vec<String> = draft
         .sample
         .columns

@@ -37,6 +37,8 @@ pub(super) struct Column {
     pub unique_and_complete: bool,
     /// Distinct values of the rows read (a blank counts as one).
     pub unique: usize,
+    /// The first row's text, as read.
+    pub first: Option<String>,
     /// The distinct texts of the rows judged, in the order first seen.
     pub distinct: Vec<Distinct>,
     pub values: Values,
@@ -51,6 +53,8 @@ pub(super) struct Sample {
     /// Whether the source has rows past those read.
     pub more: bool,
     pub columns: Vec<Column>,
+    /// The first row's place in the source (its line or sheet row).
+    pub first_row: Option<u64>,
     frame: DataFrame,
 }
 
@@ -121,11 +125,17 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Sample, S
             }
         }
         let values = Values::of(&distinct);
+        // (polars panics on `get` past the end, not None.)
+        let first = match rows {
+            0 => None,
+            _ => text.get(0).map(str::to_string),
+        };
         columns.push(Column {
             kind: kind_of(column.dtype()),
             nulls,
             unique_and_complete: rows > 0 && nulls == 0 && unique == rows,
             unique,
+            first,
             distinct,
             values,
             name,
@@ -135,6 +145,7 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Sample, S
         origin: table.origin,
         rows,
         more,
+        first_row: origin_rows.first().copied(),
         columns,
         frame: table.frame,
     })
@@ -164,6 +175,25 @@ impl Sample {
             return BTreeSet::new();
         };
         text.iter().flatten().map(str::to_string).collect()
+    }
+
+    /// Judges the values again without the first row's (a row of units, not of data).
+    pub fn judge_without_first_row(&mut self) {
+        let Some(row) = self.first_row else { return };
+        for column in &mut self.columns {
+            let Some(first) = &column.first else { continue };
+            if let Some(at) = column
+                .distinct
+                .iter()
+                .position(|d| d.text == *first && d.first_row == row)
+            {
+                column.distinct[at].count -= 1;
+                if column.distinct[at].count == 0 {
+                    column.distinct.remove(at);
+                }
+            }
+            column.values = Values::of(&column.distinct);
+        }
     }
 
     /// Where a value of a column is: `Assets!F17`, `line 12`.

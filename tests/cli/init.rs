@@ -502,3 +502,50 @@ fn inputs_the_fuzzer_found_draft_workspaces_that_lint() {
         ws.run(&["lint"]).expect(0);
     }
 }
+
+/// A header of two rows, names then units: the units are read from the second, which is
+/// left out of the slice (it is no thing), so 3.5 under `kW` is 3,500 W, never 3.5 W.
+#[test]
+fn a_row_of_units_under_the_header_gives_the_units_and_is_left_out() {
+    let ws = TestWorkspace::empty().with_file(
+        "pumps.csv",
+        "Asset ID,Type,Power,Diameter\n,,kW,mm\nWA-1,PMP,3.5,100\nWA-2,PMP,4,150\n",
+    );
+    ws.run(&["init", "pumps.csv"]).expect(0);
+    let run = ws.run(&["--no-progress", "run"]).expect(0);
+    // read 3, in slice 2, outside 1 (the units), things 2.
+    let accounts: Vec<&str> = run
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        accounts[..5],
+        ["pumps", "3", "2", "1", "2"],
+        "{}",
+        run.stdout
+    );
+    let slice = std::fs::read_to_string(ws.path().join("slices/pumps.yaml")).expect("slice");
+    assert!(
+        slice.contains(r#"where: "\"Power\" IS NULL OR \"Power\" <> 'kW'""#),
+        "{slice}"
+    );
+    assert!(slice.contains(r#"key: "Asset ID""#), "{slice}");
+    let mapping = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
+    assert!(
+        mapping.contains(r#"ratedPower: { from: "Power", unit: "kW" }"#),
+        "{mapping}"
+    );
+    assert!(
+        mapping.contains("unit kW from `kW` in the row of units under the header (line 2)"),
+        "{mapping}"
+    );
+    let entities =
+        std::fs::read_to_string(ws.path().join("out/entities/pumps.csv")).expect("entities");
+    assert!(
+        entities.contains("3500.0") && entities.contains("4000.0"),
+        "{entities}"
+    );
+}
