@@ -27,6 +27,8 @@ pub(super) struct SliceDraft {
     /// A row of units under the header (`kW`, `mm`): its place, each column's unit (RDL key
     /// and text), and the condition that leaves the row out of the slice.
     pub units_row: Option<units::UnitsRow>,
+    /// A row of totals under the data: where it is, and the condition that leaves it out.
+    pub total_row: Option<(String, String)>,
     pub class: ClassDraft,
     pub label: Option<String>,
     pub properties: Vec<PropertyDraft>,
@@ -85,15 +87,18 @@ impl SliceDraft {
         // free-text column can be unique by chance).
         let units_row = units::units_row(rdl, &sample);
         if units_row.is_some() {
-            sample.judge_without_first_row();
+            sample.judge_without(true);
         }
-        // A units row leaves the key column blank: complete but for that row.
+        let total_row = total_row(&sample);
+        if total_row.is_some() {
+            sample.judge_without(false);
+        }
+        // Rows left out (units, totals) may leave the key column blank: complete but there.
         let complete = |c: &Column| {
+            let allowed = usize::from(units_row.is_some() && c.first.is_none())
+                + usize::from(total_row.is_some() && c.last.is_none());
             c.unique_and_complete
-                || (units_row.is_some()
-                    && c.nulls == 1
-                    && c.first.is_none()
-                    && c.unique == sample.rows)
+                || (c.nulls > 0 && c.nulls == allowed && c.unique + c.nulls - 1 == sample.rows)
         };
         let keys: Vec<&Column> = sample
             .columns
@@ -126,6 +131,7 @@ impl SliceDraft {
             key,
             near_key,
             units_row,
+            total_row,
             class,
             label,
             properties: Vec::new(),
@@ -405,6 +411,26 @@ impl SliceDraft {
 /// A column (by position) that may map to a property: the match, the header as read, and
 /// the column's unit (and whether its values carry it).
 type Candidate = (usize, PropertyMatch, Header, Option<(String, bool)>);
+
+/// A row of totals under the data: its last row says `Total` in a text column.
+fn total_row(sample: &Sample) -> Option<(String, String)> {
+    let row = sample.last_row.filter(|_| sample.rows >= 2)?;
+    let column = sample.columns.iter().find(|c| {
+        c.kind == Kind::Text
+            && c.last.as_deref().is_some_and(|t| {
+                let t = t.trim().trim_end_matches(':').to_lowercase();
+                matches!(
+                    t.as_str(),
+                    "total" | "totals" | "grand total" | "subtotal" | "sum"
+                )
+            })
+    })?;
+    let text = column.last.clone()?;
+    Some((
+        sample.at(row, &column.name),
+        units::other_than(&column.name, &text),
+    ))
+}
 
 /// Whether a header names an identifier: `Asset ID`, `Site Code`, `Tag No`.
 fn names_an_identifier(header: &str) -> bool {

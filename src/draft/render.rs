@@ -71,11 +71,32 @@ pub(super) fn slice_file(draft: &SliceDraft) -> String {
         comment(&draft.place)
     );
     let _ = writeln!(text, "source: {}", plain(&draft.source));
+    // Rows that are no things: a row of units under the header, a row of totals.
+    let mut left_out: Vec<(String, String)> = Vec::new();
     if let Some(row) = &draft.units_row {
+        left_out.push((
+            row.leave_out.clone(),
+            format!("the row of units at {}", row.at),
+        ));
+    }
+    if let Some((at, condition)) = &draft.total_row {
+        left_out.push((condition.clone(), format!("the row of totals at {at}")));
+    }
+    if !left_out.is_empty() {
+        let conditions: Vec<String> = match left_out.len() {
+            1 => left_out.iter().map(|(c, _)| c.clone()).collect(),
+            _ => left_out.iter().map(|(c, _)| format!("({c})")).collect(),
+        };
+        let whats: Vec<&str> = left_out.iter().map(|(_, w)| w.as_str()).collect();
         let _ = writeln!(
             text,
-            "where: {}   # the row of units under the header is no thing: left out",
-            quote(&row.leave_out)
+            "where: {}   # {} no thing: left out",
+            quote(&conditions.join(" AND ")),
+            comment(&format!(
+                "{} {}",
+                whats.join(" and "),
+                if whats.len() > 1 { "are" } else { "is" }
+            ))
         );
     }
     let columns: Vec<String> = draft

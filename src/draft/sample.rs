@@ -37,8 +37,9 @@ pub(super) struct Column {
     pub unique_and_complete: bool,
     /// Distinct values of the rows read (a blank counts as one).
     pub unique: usize,
-    /// The first row's text, as read.
+    /// The first and the last row's text, as read.
     pub first: Option<String>,
+    pub last: Option<String>,
     /// The distinct texts of the rows judged, in the order first seen.
     pub distinct: Vec<Distinct>,
     pub values: Values,
@@ -53,8 +54,9 @@ pub(super) struct Sample {
     /// Whether the source has rows past those read.
     pub more: bool,
     pub columns: Vec<Column>,
-    /// The first row's place in the source (its line or sheet row).
+    /// The first and the last row's place in the source (its line or sheet row).
     pub first_row: Option<u64>,
+    pub last_row: Option<u64>,
     frame: DataFrame,
 }
 
@@ -126,9 +128,12 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Sample, S
         }
         let values = Values::of(&distinct);
         // (polars panics on `get` past the end, not None.)
-        let first = match rows {
-            0 => None,
-            _ => text.get(0).map(str::to_string),
+        let (first, last) = match rows {
+            0 => (None, None),
+            n => (
+                text.get(0).map(str::to_string),
+                text.get(n - 1).map(str::to_string),
+            ),
         };
         columns.push(Column {
             kind: kind_of(column.dtype()),
@@ -136,6 +141,7 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Sample, S
             unique_and_complete: rows > 0 && nulls == 0 && unique == rows,
             unique,
             first,
+            last,
             distinct,
             values,
             name,
@@ -146,6 +152,7 @@ pub(super) fn read(source: &Source, progress: &dyn Progress) -> Result<Sample, S
         rows,
         more,
         first_row: origin_rows.first().copied(),
+        last_row: origin_rows.last().copied(),
         columns,
         frame: table.frame,
     })
@@ -177,18 +184,20 @@ impl Sample {
         text.iter().flatten().map(str::to_string).collect()
     }
 
-    /// Judges the values again without the first row's (a row of units, not of data).
-    pub fn judge_without_first_row(&mut self) {
-        let Some(row) = self.first_row else { return };
+    /// Judges the values again without the first or the last row's (a row of units, a row
+    /// of totals: not data).
+    pub fn judge_without(&mut self, first: bool) {
+        let Some(row) = (if first { self.first_row } else { self.last_row }) else {
+            return;
+        };
         for column in &mut self.columns {
-            let Some(first) = &column.first else { continue };
-            if let Some(at) = column
-                .distinct
-                .iter()
-                .position(|d| d.text == *first && d.first_row == row)
-            {
+            let Some(text) = (if first { &column.first } else { &column.last }) else {
+                continue;
+            };
+            // The row's text was counted where it first came; take one off there.
+            if let Some(at) = column.distinct.iter().position(|d| d.text == *text) {
                 column.distinct[at].count -= 1;
-                if column.distinct[at].count == 0 {
+                if column.distinct[at].count == 0 && column.distinct[at].first_row == row {
                     column.distinct.remove(at);
                 }
             }

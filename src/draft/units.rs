@@ -89,8 +89,7 @@ pub(super) fn units_row(rdl: &Rdl, sample: &Sample) -> Option<UnitsRow> {
             .contains_key(&c.name)
             .then(|| (c.name.clone(), c.first.clone().unwrap_or_default()))
     })?;
-    let name = format!("\"{}\"", column.replace('"', "\"\""));
-    let leave_out = format!("{name} IS NULL OR {name} <> '{}'", text.replace('\'', "''"));
+    let leave_out = other_than(&column, &text);
     Some(UnitsRow {
         at: sample.at(row, &column),
         units,
@@ -109,4 +108,10 @@ pub(super) fn column_unit(rdl: &Rdl, column: &Column, header: &Header) -> Option
         (None, Some(unit)) => Some((unit, true)),
         (None, None) => None,
     }
+}
+
+/// A SQL condition every row meets but those whose `column` holds `text`.
+pub(super) fn other_than(column: &str, text: &str) -> String {
+    let name = format!("\"{}\"", column.replace('"', "\"\""));
+    format!("{name} IS NULL OR {name} <> '{}'", text.replace('\'', "''"))
 }

@@ -549,3 +549,32 @@ fn a_row_of_units_under_the_header_gives_the_units_and_is_left_out() {
         "{entities}"
     );
 }
+
+/// A row of totals under the data is no asset: left out of the slice, said so.
+#[test]
+fn a_row_of_totals_is_left_out() {
+    let ws = TestWorkspace::empty().with_file(
+        "pumps.csv",
+        "Asset ID,Type,Power (kW)\nWA-1,PMP,3.5\nWA-2,PMP,4\nTotal,,7.5\n",
+    );
+    ws.run(&["init", "pumps.csv"]).expect(0);
+    let slice = std::fs::read_to_string(ws.path().join("slices/pumps.yaml")).expect("slice");
+    assert!(
+        slice.contains(r#"where: "\"Asset ID\" IS NULL OR \"Asset ID\" <> 'Total'"   # the row of totals at line 4 is no thing: left out"#),
+        "{slice}"
+    );
+    let run = ws.run(&["--no-progress", "run"]).expect(0);
+    let accounts: Vec<&str> = run
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        accounts[..5],
+        ["pumps", "3", "2", "1", "2"],
+        "{}",
+        run.stdout
+    );
+}
