@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use thinslice::cli::{Cli, Color, OutputFormat};
+use thinslice::cli::{Cli, Color, Command, OutputFormat};
 use thinslice::cmd::{self, Context, Outcome};
 
 /// The stack of the thread a command runs on. Parsers of user input recurse (polars' SQL
@@ -38,7 +38,8 @@ fn run() -> ExitCode {
     };
     // Without the handler an interrupted run still leaves the previous outputs whole, but
     // its temporaries behind (the next run removes them).
-    let _ = ctrlc::set_handler(|| cmd::interrupted());
+    let drafting = matches!(cli.command, Command::Init(_));
+    let _ = ctrlc::set_handler(move || cmd::interrupted(drafting));
     let stderr_is_terminal = std::io::stderr().is_terminal();
     install_diagnostics(cli.color, stderr_is_terminal);
     let ctx = Context::new(&cli, stderr_is_terminal);

@@ -98,8 +98,13 @@ impl Context {
 /// What an interrupted run (Ctrl-C, SIGTERM) does: it removes the files it was writing, so
 /// no half-written file is left behind, and exits 130. A run puts its files in place only
 /// at its end, all together: the outputs are either the previous run's or this one's.
-pub fn interrupted() -> ! {
-    let said = if crate::output::remove_partials() {
+/// `init` writes its draft file by file, each whole: an interrupted draft may be partly
+/// written, never a file half-written.
+pub fn interrupted(drafting: bool) -> ! {
+    let partials = crate::output::remove_partials();
+    let said = if drafting {
+        "interrupted: init may have written some of its files, each whole; run it again with --force to draft them all\n"
+    } else if partials {
         "interrupted: the outputs were written, the run's report may be missing\n"
     } else {
         "interrupted: the outputs are those of the previous run\n"
