@@ -578,3 +578,54 @@ fn a_row_of_totals_is_left_out() {
         run.stdout
     );
 }
+
+/// `--rdl FILE`: the draft is made against the organisation's own RDL, named in place, not
+/// the example RDL copied in.
+#[test]
+fn init_drafts_against_the_rdl_given() {
+    let ws = TestWorkspace::empty()
+        .with_file(
+            "terms.yaml",
+            "namespace: https://rdl.example.org/fire#\n\
+             units:\n  l/s: { label: litre per second, quantity: flow }\n  m3/h: { label: cubic metre per hour, quantity: flow, factor: 0.2777777777777778 }\n\
+             classes:\n  Hydrant: { label: fire hydrant }\n  PillarHydrant: { label: pillar hydrant, parents: [Hydrant] }\n\
+             properties:\n  flowRate: { label: flow rate, datatype: decimal, unit: l/s }\n",
+        )
+        .with_file(
+            "hydrants.csv",
+            "Hydrant No,Kind,Flow (m3/h)\nH1,PH,36\nH2,PH,72\n",
+        );
+    ws.run(&["init", "hydrants.csv", "--rdl", "terms.yaml"])
+        .expect(0);
+    assert!(
+        !ws.path().join("rdl").exists(),
+        "the example RDL is not copied in"
+    );
+    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    assert!(config.contains("rdl: \"terms.yaml\""), "{config}");
+    let mapping =
+        std::fs::read_to_string(ws.path().join("mappings/hydrants.yaml")).expect("mapping");
+    assert!(
+        mapping.contains(r#""PH": PillarHydrant   # the initials of `pillar hydrant`"#),
+        "{mapping}"
+    );
+    assert!(
+        mapping.contains(r#"flowRate: { from: "Flow (m3/h)", unit: "m3/h" }"#),
+        "{mapping}"
+    );
+    ws.run(&["--no-progress", "run"]).expect(0);
+    let entities =
+        std::fs::read_to_string(ws.path().join("out/entities/hydrants.csv")).expect("entities");
+    assert!(
+        entities.contains(",10.0,") && entities.contains(",20.0,"),
+        "{entities}"
+    );
+    let missing = ws
+        .run(&["init", "hydrants.csv", "--rdl", "nope.ttl", "--force"])
+        .expect(2);
+    assert!(
+        missing.stderr.contains("nope.ttl does not exist") && missing.stderr.contains("RDL file"),
+        "{}",
+        missing.stderr
+    );
+}
