@@ -15,6 +15,16 @@ static PLACE: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|_| unreachable!("the place pattern is a valid regex"))
 });
 
+/// A file named at the start of a message with no place in it: `nowhere.csv does not exist`,
+/// `book.xlsx is not a workbook thinslice can read` (a path with a space is not told from the
+/// words around it, and is left out).
+static FILE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^([^\s:]+\.(?i:csv|tsv|txt|xlsx|xlsm|xlsb|xls|ods|parquet|pq|yaml|yml|ttl|nt|rdf|owl))(?:\s|:|$)",
+    )
+    .unwrap_or_else(|_| unreachable!("the file pattern is a valid regex"))
+});
+
 /// `{ code, message, severity, file, line, column, sheet, cell, label, help, cause,
 /// related: [...] }`. Where a diagnostic points into a file (a YAML file, an RDL layer)
 /// `file`, `line` and `column` (1-based) say where; a data file's place is read from the
@@ -69,6 +79,13 @@ pub fn to_json(diagnostic: &dyn Diagnostic) -> Value {
             _ => {}
         }
     }
+    if file.is_null()
+        && let Some(named) = std::iter::once(&message)
+            .chain(&causes)
+            .find_map(|text| FILE.captures(text))
+    {
+        file = json!(&named[1]);
+    }
     let related: Vec<Value> = diagnostic
         .related()
         .map(|related| related.map(to_json).collect())
@@ -114,5 +131,12 @@ mod tests {
             Some(("b.xlsx".into(), None, Some("'Site list'".into())))
         );
         assert_eq!(at("cannot read source `x` from s.csv"), None);
+        let named = |m: &str| FILE.captures(m).map(|c| c[1].to_string());
+        assert_eq!(
+            named("nowhere.csv does not exist").as_deref(),
+            Some("nowhere.csv")
+        );
+        assert_eq!(named("data/b c.xlsx is not a workbook").as_deref(), None);
+        assert_eq!(named("cannot draft from fake.xlsx"), None);
     }
 }

@@ -479,9 +479,15 @@ fn names_encodings_context_and_leftovers_are_handled() {
     let json = odd
         .run(&["--format", "json", "init", "nowhere.csv"])
         .expect(2);
-    assert!(
+    let error: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(
+        error["error"]["message"], "nowhere.csv does not exist",
+        "{}",
         json.stdout
-            .contains("\"message\": \"nowhere.csv does not exist\""),
+    );
+    assert_eq!(error["error"]["file"], "nowhere.csv", "{}", json.stdout);
+    assert_eq!(
+        error["error"]["code"], "thinslice::init::no_file",
         "{}",
         json.stdout
     );
