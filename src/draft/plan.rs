@@ -380,6 +380,14 @@ impl SliceDraft {
             );
         }
         if let Some((unit, _)) = &read.unit
+            && alike.is_empty()
+        {
+            let quantity = rdl.units.get(unit).map_or("", |u| u.quantity.as_str());
+            return format!(
+                "{distinct}; its unit {unit} measures {quantity}, which no RDL property measures: add one to the RDL to map it"
+            );
+        }
+        if let Some((unit, _)) = &read.unit
             && !alike.is_empty()
         {
             return format!(

@@ -374,9 +374,9 @@ fn control_characters_and_line_breaks_in_the_data_cannot_break_the_draft() {
 fn units_headers_and_dates_are_read_as_a_person_wrote_them() {
     let ws = TestWorkspace::empty().with_file(
         "units.csv",
-        "Asset ID,Type,Voltage kV,Flow m3/h,Flow (l/s),Installed,Note,Note\n\
-         WA-0001,PMP,11,120.5,3.5,01/02/2003,a,b\n\
-         WA-0002,PMP,33,80,2.5,03/04/2005,c,d\n",
+        "Asset ID,Type,Voltage kV,Flow m3/h,Flow (l/s),Installed,Note,Note,Pressure bar\n\
+         WA-0001,PMP,11,120.5,3.5,01/02/2003,a,b,4\n\
+         WA-0002,PMP,33,80,2.5,03/04/2005,c,d,5\n",
     );
     ws.run(&["init", "units.csv"]).expect(0);
     ws.run(&["--no-progress", "run"]).expect(0);
@@ -394,6 +394,10 @@ fn units_headers_and_dates_are_read_as_a_person_wrote_them() {
         mapping.contains(
             "every value read as %d/%m/%Y also reads as %m/%d/%Y: check which the source means"
         ),
+        "{mapping}"
+    );
+    assert!(
+        mapping.contains("#   \"Pressure bar\": 2 distinct values; its unit bar measures pressure, which no RDL property measures"),
         "{mapping}"
     );
     let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
