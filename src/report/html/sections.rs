@@ -151,6 +151,31 @@ impl Table {
         }
         page.push_str("</tr></thead><tbody>\n");
     }
+
+    /// One row: each cell (already escaped) in its column, numbers aligned right.
+    fn row(&self, cells: &[String]) -> String {
+        let mut row = String::from("<tr>");
+        for (cell, (_, _, number)) in cells.iter().zip(self.columns) {
+            let _ = match number {
+                true => write!(row, "<td class=\"num\">{cell}</td>"),
+                false => write!(row, "<td>{cell}</td>"),
+            };
+        }
+        row.push_str("</tr>\n");
+        row
+    }
+
+    /// The whole table: its opening, the rows, its close.
+    fn write(&self, page: &mut String, id: Option<&str>, rows: &[String]) {
+        self.open(page, id);
+        page.push_str(&rows.concat());
+        page.push_str("</tbody></table>\n");
+    }
+}
+
+/// A text as code: an origin, a pattern.
+fn code(text: &str) -> String {
+    format!("<code>{}</code>", escape(text))
 }
 
 /// The opening of a table of score bars: a first column, then one per dimension, each
@@ -243,44 +268,40 @@ pub(super) fn properties(page: &mut String, report: &Report, scale: &Scale) {
 /// already shown as the first of their reason.
 pub(super) fn quarantine(page: &mut String, report: &Report) {
     page.push_str("<h2 id=\"quarantine\">Rows and quarantine</h2>\n<p class=\"note\">Rows read = in the slice + outside its condition; in the slice = things + quarantined. Every quarantined row is in <code>quarantine/SLICE.*</code>.</p>\n");
-    ROWS.open(page, None);
-    for s in &report.slices {
-        let _ = writeln!(
-            page,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&s.slice),
-            s.rows_read,
-            s.rows_in_slice,
-            s.rows_outside,
-            s.things,
-            s.quarantined
-        );
-    }
-    page.push_str("</tbody></table>\n<h3>Why rows were quarantined</h3>\n");
-    let reasons = report
+    let accounts: Vec<String> = report
         .slices
         .iter()
-        .flat_map(|s| s.quarantine.reasons.iter().map(move |r| (s, r)));
-    let mut any = false;
-    for (s, r) in reasons {
-        if !any {
-            REASONS.open(page, None);
-            any = true;
-        }
-        let _ = writeln!(
-            page,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>",
-            escape(&s.slice),
-            escape(&r.reason),
-            r.count,
-            escape(&r.first)
-        );
-    }
-    if !any {
+        .map(|s| {
+            ROWS.row(&[
+                escape(&s.slice),
+                s.rows_read.to_string(),
+                s.rows_in_slice.to_string(),
+                s.rows_outside.to_string(),
+                s.things.to_string(),
+                s.quarantined.to_string(),
+            ])
+        })
+        .collect();
+    ROWS.write(page, None, &accounts);
+    page.push_str("<h3>Why rows were quarantined</h3>\n");
+    let reasons: Vec<String> = report
+        .slices
+        .iter()
+        .flat_map(|s| s.quarantine.reasons.iter().map(move |r| (s, r)))
+        .map(|(s, r)| {
+            REASONS.row(&[
+                escape(&s.slice),
+                escape(&r.reason),
+                r.count.to_string(),
+                code(&r.first),
+            ])
+        })
+        .collect();
+    if reasons.is_empty() {
         page.push_str("<p>No row was quarantined.</p>\n");
         return;
     }
-    page.push_str("</tbody></table>\n");
+    REASONS.write(page, None, &reasons);
     more_quarantined(page, report);
 }
 
@@ -293,20 +314,11 @@ fn more_quarantined(page: &mut String, report: &Report) {
         .iter()
         .flat_map(|s| s.quarantine.rows.iter().map(move |r| (s, r)))
         .filter(|(s, r)| !shown(s, &r.origin))
-        .map(|(s, r)| {
-            format!(
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td></tr>\n",
-                escape(&s.slice),
-                escape(&r.origin),
-                escape(&r.reason)
-            )
-        })
+        .map(|(s, r)| QUARANTINED.row(&[escape(&s.slice), code(&r.origin), escape(&r.reason)]))
         .collect();
     if !rows.is_empty() {
         page.push_str("<h3>More quarantined rows</h3>\n");
-        QUARANTINED.open(page, None);
-        page.push_str(&rows.concat());
-        page.push_str("</tbody></table>\n");
+        QUARANTINED.write(page, None, &rows);
     }
 }
 
@@ -319,45 +331,39 @@ pub(super) fn codes(page: &mut String, report: &Report) {
         .iter()
         .flat_map(|s| s.unmapped_codes.iter().map(move |c| (s, c)))
         .map(|(s, c)| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td></tr>\n",
+            CODES.row(&[
                 escape(&s.slice),
                 escape(&c.property),
                 escape(&c.column),
                 escape(&c.code),
-                c.count,
-                escape(&c.first)
-            )
+                c.count.to_string(),
+                code(&c.first),
+            ])
         })
         .collect();
     if rows.is_empty() {
         page.push_str("<p>Every source code has an RDL term.</p>\n");
     } else {
         page.push_str("<p class=\"note\">Source codes no value map turns into an RDL term: add them to the mapping's value map, or to the RDL.</p>\n");
-        CODES.open(page, None);
-        page.push_str(&rows.concat());
-        page.push_str("</tbody></table>\n");
+        CODES.write(page, None, &rows);
     }
     let matched: Vec<String> = report
         .slices
         .iter()
         .flat_map(|s| s.matched_codes.iter().map(move |m| (s, m)))
         .map(|(s, m)| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td></tr>\n",
+            MATCHED.row(&[
                 escape(&s.slice),
                 escape(&m.property),
-                escape(&m.pattern),
+                code(&m.pattern),
                 escape(&m.code),
-                m.count
-            )
+                m.count.to_string(),
+            ])
         })
         .collect();
     if !matched.is_empty() {
         page.push_str("<h3>Codes taken in by patterns</h3>\n");
-        MATCHED.open(page, None);
-        page.push_str(&matched.concat());
-        page.push_str("</tbody></table>\n");
+        MATCHED.write(page, None, &matched);
     }
 }
 
@@ -374,22 +380,22 @@ pub(super) fn failures(page: &mut String, report: &Report) {
         page,
         "<p>{total} failed checks; {shown} shown here (the first of each slice), all of them in <code>failures/SLICE.csv</code>.</p>\n<input id=\"search\" type=\"search\" placeholder=\"Search failures: a slice, an id, a cell such as Assets!D34\">"
     );
-    FAILURES.open(page, Some("failures"));
-    for s in &report.slices {
-        for f in &s.failures {
-            let _ = writeln!(
-                page,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+    let rows: Vec<String> = report
+        .slices
+        .iter()
+        .flat_map(|s| s.failures.iter().map(move |f| (s, f)))
+        .map(|(s, f)| {
+            FAILURES.row(&[
                 escape(&s.slice),
                 escape(f.dimension.as_str()),
                 escape(&f.property),
                 escape(f.value.as_deref().unwrap_or("")),
                 escape(&f.rule),
-                escape(&f.origin)
-            );
-        }
-    }
-    page.push_str("</tbody></table>\n");
+                code(&f.origin),
+            ])
+        })
+        .collect();
+    FAILURES.write(page, Some("failures"), &rows);
 }
 
 /// Column counts per level as one stacked bar.
@@ -433,7 +439,6 @@ pub(super) fn digitalisation(page: &mut String, report: &Report) {
         let _ = write!(page, "<span style=\"background:{colour}\"></span>{level}");
     }
     page.push_str("</p>\n");
-    LEVELS.open(page, None);
     let slices = report
         .slices
         .iter()
@@ -442,14 +447,9 @@ pub(super) fn digitalisation(page: &mut String, report: &Report) {
         .sources
         .iter()
         .map(|(source, levels)| (format!("source {source}"), levels));
-    for (name, levels) in slices.chain(sources) {
-        let _ = writeln!(
-            page,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            escape(&name),
-            stack(levels),
-            counts(levels)
-        );
-    }
-    page.push_str("</tbody></table>\n");
+    let rows: Vec<String> = slices
+        .chain(sources)
+        .map(|(name, levels)| LEVELS.row(&[escape(&name), stack(levels), counts(levels)]))
+        .collect();
+    LEVELS.write(page, None, &rows);
 }
