@@ -173,9 +173,7 @@ pub(crate) fn print(text: &str) -> Result<()> {
 /// An error as JSON for machines (`--format json`), with a trailing newline:
 /// `{ "error": { code, message, file, line, column, help, related } }`.
 pub fn error_json(error: &Error) -> String {
-    let value = serde_json::json!({ "error": crate::diag::to_json(error) });
-    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_string());
-    format!("{text}\n")
+    json_line(&serde_json::json!({ "error": crate::diag::to_json(error) }))
 }
 
 /// A command line clap could not parse, as JSON: its kind, what it said, and the usage.
@@ -195,7 +193,12 @@ pub fn usage_json(error: &clap::Error) -> String {
         "help": "run `thinslice --help` for the commands and their options",
         "detail": said,
     }});
-    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".to_string());
+    json_line(&value)
+}
+
+/// A JSON value, pretty, with a trailing newline (`{}` should it not serialise).
+fn json_line(value: &serde_json::Value) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_string());
     format!("{text}\n")
 }
 

@@ -7,11 +7,14 @@ use miette::{Diagnostic, SourceSpan};
 use regex::Regex;
 use serde_json::{Value, json};
 
+/// The extensions of the files messages name: data, YAML and RDL files.
+const EXTENSIONS: &str = "csv|tsv|txt|xlsx|xlsm|xlsb|xls|ods|parquet|pq|yaml|yml|ttl|nt|rdf|owl";
+
 /// A place as messages write it at their start: `file.csv:12`, `book.xlsx:Assets!D17`.
 static PLACE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^([^\s:][^:]*?\.(?i:csv|tsv|txt|xlsx|xlsm|xlsb|xls|ods|parquet|pq|yaml|yml|ttl|nt|rdf|owl)):(?:(\d+)|('(?:[^']|'')+'|[^!\s:]+)!([A-Z]+)(\d+))",
-    )
+    Regex::new(&format!(
+        r"^([^\s:][^:]*?\.(?i:{EXTENSIONS})):(?:(\d+)|('(?:[^']|'')+'|[^!\s:]+)!([A-Z]+)(\d+))"
+    ))
     .unwrap_or_else(|_| unreachable!("the place pattern is a valid regex"))
 });
 
@@ -19,10 +22,8 @@ static PLACE: LazyLock<Regex> = LazyLock::new(|| {
 /// `book.xlsx is not a workbook thinslice can read` (a path with a space is not told from the
 /// words around it, and is left out).
 static FILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^([^\s:]+\.(?i:csv|tsv|txt|xlsx|xlsm|xlsb|xls|ods|parquet|pq|yaml|yml|ttl|nt|rdf|owl))(?:\s|:|$)",
-    )
-    .unwrap_or_else(|_| unreachable!("the file pattern is a valid regex"))
+    Regex::new(&format!(r"^([^\s:]+\.(?i:{EXTENSIONS}))(?:\s|:|$)"))
+        .unwrap_or_else(|_| unreachable!("the file pattern is a valid regex"))
 });
 
 /// `{ code, message, severity, file, line, column, sheet, cell, label, help, cause,

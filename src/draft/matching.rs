@@ -205,10 +205,8 @@ pub(super) fn unit_named(rdl: &Rdl, text: &str) -> Option<String> {
         .units
         .iter()
         .filter(|(key, unit)| {
-            unit.label.as_deref().is_some_and(|l| {
-                let l = l.to_lowercase();
-                l == lower || format!("{l}s") == lower
-            }) || key.to_lowercase() == lower
+            labelled(unit, &lower)
+                || key.to_lowercase() == lower
                 || unit.aliases.iter().any(|a| a.to_lowercase() == lower)
         })
         .map(|(key, _)| key)
@@ -217,6 +215,14 @@ pub(super) fn unit_named(rdl: &Rdl, text: &str) -> Option<String> {
         [one] => Some(one.to_string()),
         _ => None,
     }
+}
+
+/// Whether a unit's label, singular or plural, is `lower` (a lower-case word).
+fn labelled(unit: &crate::rdl::Unit, lower: &str) -> bool {
+    unit.label.as_deref().is_some_and(|l| {
+        let l = l.to_lowercase();
+        l == lower || format!("{l}s") == lower
+    })
 }
 
 /// A header read for matching: its words without the unit, and the unit it names.
@@ -297,12 +303,7 @@ const NOT_UNITS: &[&str] = &["min", "max", "avg", "no", "in", "at", "id", "a"];
 /// (`diameter_mm`, `power_kw`) unless the word is more often something else.
 fn unit_by_name(rdl: &Rdl, word: &str) -> Option<String> {
     let lower = word.to_lowercase();
-    let by_label = rdl.units.iter().find(|(_, unit)| {
-        unit.label.as_deref().is_some_and(|l| {
-            let l = l.to_lowercase();
-            l == lower || format!("{l}s") == lower
-        })
-    });
+    let by_label = rdl.units.iter().find(|(_, unit)| labelled(unit, &lower));
     match by_label {
         Some((key, _)) => Some(key.clone()),
         None if NOT_UNITS.contains(&lower.as_str()) => None,
