@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{TestWorkspace, assert_snapshot, copy_tree, repo};
+use crate::support::{Run, TestWorkspace, assert_snapshot, copy_tree, repo};
 
 fn yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -67,6 +67,12 @@ fn mapped_columns(root: &Path) -> BTreeSet<(String, String, String, String)> {
     mapped
 }
 
+/// The first slice's row account as `run` prints it: slice, read, in slice, outside, things.
+fn first_account(run: &Run) -> Vec<&str> {
+    let row = run.stdout.lines().nth(1).unwrap_or_default();
+    row.split_whitespace().take(5).collect()
+}
+
 /// An empty folder holding a copy of the example's data files.
 fn example_files() -> TestWorkspace {
     let ws = TestWorkspace::empty();
@@ -107,8 +113,7 @@ fn init_drafts_the_example_files_into_a_workspace_that_lints_runs_and_maps_as_pe
         by_hand.len()
     );
     // Units, date formats and decimal commas are read from the headers and the values.
-    let substations =
-        std::fs::read_to_string(ws.path().join("mappings/substations.yaml")).expect("mapping");
+    let substations = ws.text("mappings/substations.yaml");
     assert!(
         substations
             .contains(r#"nominalVoltage: { from: "Voltage (kV)", unit: "kV", decimal: "," }"#),
@@ -118,8 +123,7 @@ fn init_drafts_the_example_files_into_a_workspace_that_lints_runs_and_maps_as_pe
         substations.contains(r#"formats: ["%d/%m/%Y"]"#),
         "{substations}"
     );
-    let thinslice =
-        std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("thinslice.yaml");
+    let thinslice = ws.text("thinslice.yaml");
     assert!(
         thinslice.contains(r#"substations: { path: "examples/power/substations.csv", delimiter: ";", encoding: windows-1252, header_row: 3 }"#),
         "{thinslice}"
@@ -231,7 +235,7 @@ fn init_drafts_a_real_looking_export_and_says_why_in_comments() {
         "mappings/sites.yaml",
         "mappings/spare.yaml",
     ] {
-        let text = std::fs::read_to_string(ws.path().join(file)).expect("drafted file");
+        let text = ws.text(file);
         let snapshot = format!("tests/cli/snapshots/init/{}", file.replace('/', "-"));
         assert_snapshot(
             &text,
@@ -359,12 +363,12 @@ fn control_characters_and_line_breaks_in_the_data_cannot_break_the_draft() {
         .expect(0);
     ws.run(&["lint"]).expect(0);
     ws.run(&["--no-progress", "run"]).expect(0);
-    let mapping = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
+    let mapping = ws.text("mappings/pumps.yaml");
     assert!(
         mapping.contains(r"first `n/k\nlater` at line 8"),
         "{mapping}"
     );
-    let tags = std::fs::read_to_string(ws.path().join("slices/tags.yaml")).expect("slice");
+    let tags = ws.text("slices/tags.yaml");
     assert!(!tags.contains('\u{1a}'), "{tags}");
 }
 
@@ -380,7 +384,7 @@ fn units_headers_and_dates_are_read_as_a_person_wrote_them() {
     );
     ws.run(&["init", "units.csv"]).expect(0);
     ws.run(&["--no-progress", "run"]).expect(0);
-    let mapping = std::fs::read_to_string(ws.path().join("mappings/units.yaml")).expect("mapping");
+    let mapping = ws.text("mappings/units.yaml");
     assert!(
         mapping.contains(r#"nominalVoltage: { from: "Voltage kV", unit: "kV" }"#),
         "{mapping}"
@@ -400,7 +404,7 @@ fn units_headers_and_dates_are_read_as_a_person_wrote_them() {
         mapping.contains("#   \"Pressure bar\": 2 distinct values; its unit bar measures pressure, which no RDL property measures"),
         "{mapping}"
     );
-    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    let config = ws.text("thinslice.yaml");
     assert!(config.contains("header_row: 1 }"), "{config}");
 }
 
@@ -425,7 +429,7 @@ fn names_encodings_context_and_leftovers_are_handled() {
     std::fs::write(ws.path().join("Sites été.csv"), bytes).expect("write");
     ws.run(&["init", "Sites été.csv", "pumps.csv"]).expect(0);
     ws.run(&["--no-progress", "run"]).expect(0);
-    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    let config = ws.text("thinslice.yaml");
     assert!(
         config.contains(
             r#"sites-ete: { path: "Sites été.csv", encoding: windows-1252, header_row: 1 }"#
@@ -436,13 +440,12 @@ fn names_encodings_context_and_leftovers_are_handled() {
         config.contains("not UTF-8 (byte 0xE9 on line 4002)"),
         "{config}"
     );
-    let sites =
-        std::fs::read_to_string(ws.path().join("mappings/sites-ete.yaml")).expect("mapping");
+    let sites = ws.text("mappings/sites-ete.yaml");
     assert!(
         sites.contains("unmapped: Site") && sites.contains(r#"codes left unmatched: "SR""#),
         "{sites}"
     );
-    let pumps = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
+    let pumps = ws.text("mappings/pumps.yaml");
     assert!(pumps.contains("locatedAt: { slice: sites-ete"), "{pumps}");
 
     let again = ws.run(&["init", "pumps.csv", "--force"]).expect(2);
@@ -524,26 +527,19 @@ fn a_row_of_units_under_the_header_gives_the_units_and_is_left_out() {
     ws.run(&["init", "pumps.csv"]).expect(0);
     let run = ws.run(&["--no-progress", "run"]).expect(0);
     // read 3, in slice 2, outside 1 (the units), things 2.
-    let accounts: Vec<&str> = run
-        .stdout
-        .lines()
-        .nth(1)
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
     assert_eq!(
-        accounts[..5],
+        first_account(&run),
         ["pumps", "3", "2", "1", "2"],
         "{}",
         run.stdout
     );
-    let slice = std::fs::read_to_string(ws.path().join("slices/pumps.yaml")).expect("slice");
+    let slice = ws.text("slices/pumps.yaml");
     assert!(
         slice.contains(r#"where: "\"Power\" IS NULL OR \"Power\" <> 'kW'""#),
         "{slice}"
     );
     assert!(slice.contains(r#"key: "Asset ID""#), "{slice}");
-    let mapping = std::fs::read_to_string(ws.path().join("mappings/pumps.yaml")).expect("mapping");
+    let mapping = ws.text("mappings/pumps.yaml");
     assert!(
         mapping.contains(r#"ratedPower: { from: "Power", unit: "kW" }"#),
         "{mapping}"
@@ -552,8 +548,7 @@ fn a_row_of_units_under_the_header_gives_the_units_and_is_left_out() {
         mapping.contains("unit kW from `kW` in the row of units under the header (line 2)"),
         "{mapping}"
     );
-    let entities =
-        std::fs::read_to_string(ws.path().join("out/entities/pumps.csv")).expect("entities");
+    let entities = ws.text("out/entities/pumps.csv");
     assert!(
         entities.contains("3500.0") && entities.contains("4000.0"),
         "{entities}"
@@ -568,21 +563,14 @@ fn a_row_of_totals_is_left_out() {
         "Asset ID,Type,Power (kW)\nWA-1,PMP,3.5\nWA-2,PMP,4\nTotal,,7.5\n",
     );
     ws.run(&["init", "pumps.csv"]).expect(0);
-    let slice = std::fs::read_to_string(ws.path().join("slices/pumps.yaml")).expect("slice");
+    let slice = ws.text("slices/pumps.yaml");
     assert!(
         slice.contains(r#"where: "\"Asset ID\" IS NULL OR \"Asset ID\" <> 'Total'"   # the row of totals at line 4 is no thing: left out"#),
         "{slice}"
     );
     let run = ws.run(&["--no-progress", "run"]).expect(0);
-    let accounts: Vec<&str> = run
-        .stdout
-        .lines()
-        .nth(1)
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
     assert_eq!(
-        accounts[..5],
+        first_account(&run),
         ["pumps", "3", "2", "1", "2"],
         "{}",
         run.stdout
@@ -611,10 +599,9 @@ fn init_drafts_against_the_rdl_given() {
         !ws.path().join("rdl").exists(),
         "the example RDL is not copied in"
     );
-    let config = std::fs::read_to_string(ws.path().join("thinslice.yaml")).expect("config");
+    let config = ws.text("thinslice.yaml");
     assert!(config.contains("rdl: \"terms.yaml\""), "{config}");
-    let mapping =
-        std::fs::read_to_string(ws.path().join("mappings/hydrants.yaml")).expect("mapping");
+    let mapping = ws.text("mappings/hydrants.yaml");
     assert!(
         mapping.contains(r#""PH": PillarHydrant   # the initials of `pillar hydrant`"#),
         "{mapping}"
@@ -624,8 +611,7 @@ fn init_drafts_against_the_rdl_given() {
         "{mapping}"
     );
     ws.run(&["--no-progress", "run"]).expect(0);
-    let entities =
-        std::fs::read_to_string(ws.path().join("out/entities/hydrants.csv")).expect("entities");
+    let entities = ws.text("out/entities/hydrants.csv");
     assert!(
         entities.contains(",10.0,") && entities.contains(",20.0,"),
         "{entities}"

@@ -160,6 +160,11 @@ impl TestWorkspace {
         run
     }
 
+    /// Reads a text file of the workspace (one a command wrote, say).
+    pub fn text(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
     /// Reads a Parquet file the run wrote.
     pub fn parquet(&self, name: &str) -> DataFrame {
         let file = std::fs::File::open(self.path().join(name)).expect("open output");
