@@ -108,6 +108,7 @@ pub fn cut(
         slices: true,
         quarantine: false,
         things: false,
+        rdf: &workspace.rdf,
     };
     let shared = Shared::default();
     // Sources are independent: each is read on its own thread.
@@ -249,6 +250,7 @@ fn execute(
         slices: writes != Writes::Quarantine,
         quarantine: true,
         things: writes != Writes::Quarantine,
+        rdf: &workspace.rdf,
     };
     let (mut streamed, shared) = job.stream(files, progress)?;
     let identities = shared.identities;

@@ -13,7 +13,7 @@ use crate::pipeline::Plan;
 use crate::progress::Silent;
 use crate::rdl::Rdl;
 use crate::source::Table;
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, WorkspaceError};
 
 /// A workspace that passed every static check.
 #[derive(Debug)]
@@ -39,6 +39,9 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         },
     };
 
+    if let Some(rdl) = &rdl {
+        problems.extend(state_starts(workspace, rdl));
+    }
     let mut mappings = BTreeMap::new();
     let files = mapping_files(workspace);
     if !files.is_empty() && workspace.rdl.is_empty() {
@@ -74,6 +77,53 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         rdl,
         mappings,
     })
+}
+
+/// `rdf: { starts }` pairs a code property (whose values are states) with a date property.
+fn state_starts(workspace: &Workspace, rdl: &Rdl) -> Vec<Error> {
+    use crate::rdl::Datatype;
+    let mut problems = Vec::new();
+    let mut problem = |what: String, help: String, span| {
+        problems.push(Error::from(WorkspaceError::BadStart {
+            what,
+            help,
+            src: workspace.file.source(),
+            span,
+        }))
+    };
+    for (state, date, span) in &workspace.rdf_starts {
+        let datatype = |name: &str| {
+            let key = rdl.resolve(crate::diag::Term::Property, name).ok()?;
+            rdl.properties.get(key).map(|p| p.datatype)
+        };
+        match datatype(state) {
+            Some(Datatype::Code) => {}
+            Some(other) => problem(
+                format!("`{state}`, a {other} property"),
+                "states are the values of a code property, such as `operationalState`".into(),
+                *span,
+            ),
+            None => problem(
+                format!("`{state}`, which is no property of the RDL"),
+                "name a code property of the RDL, whose values are states".into(),
+                *span,
+            ),
+        }
+        match datatype(date) {
+            Some(Datatype::Date | Datatype::Datetime) => {}
+            Some(other) => problem(
+                format!("`{date}` as a start, a {other} property"),
+                "a state starts on the value of a date or datetime property".into(),
+                *span,
+            ),
+            None => problem(
+                format!("`{date}` as a start, which is no property of the RDL"),
+                "name a date or datetime property of the RDL".into(),
+                *span,
+            ),
+        }
+    }
+    problems
 }
 
 /// A slice a mapping reads rows of (through a link, or as attributes) must be read in full

@@ -11,7 +11,8 @@ use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, Joined, Kept, MappedRows, Mapping, MappingError};
 use crate::output::{
-    AtomicFile, FileFormat, Folder, Formats, OutputError, RdfSink, TableSink, data_path,
+    AtomicFile, FileFormat, Folder, Formats, OutputError, RdfFiles, RdfSettings, RdfSink,
+    TableSink, data_path,
 };
 use crate::pipeline::Plan;
 use crate::progress::{Progress, Task};
@@ -40,6 +41,8 @@ pub struct Files<'a> {
     pub quarantine: bool,
     /// `entities/NAME.*` and `rdf/NAME.*`.
     pub things: bool,
+    /// How the RDF is written.
+    pub rdf: &'a RdfSettings,
 }
 
 impl Files<'_> {
@@ -94,7 +97,7 @@ struct MappingStream<'a> {
     scorer: Option<Scorer<'a>>,
     entities: Option<TableSink>,
     quarantine: Option<TableSink>,
-    rdf: Option<RdfSink<'a>>,
+    rdf: Option<RdfSink>,
     things: u64,
     quarantined: u64,
     failed_values: u64,
@@ -332,9 +335,14 @@ impl<'a> MappingStream<'a> {
                 None => self.rdf.insert(RdfSink::create(
                     mapping,
                     rdl,
-                    files.output_dir,
-                    &slice.name,
-                    files.formats(Folder::Rdf),
+                    RdfFiles {
+                        output_dir: files.output_dir,
+                        slice: &slice.name,
+                        formats: files.formats(Folder::Rdf),
+                        settings: files.rdf,
+                        key: &slice.key,
+                        source: &slice.source,
+                    },
                 )?),
             };
             sink.write(&batch.entities)?;
@@ -553,6 +561,7 @@ mod tests {
             slices: true,
             quarantine: true,
             things: true,
+            rdf: &RdfSettings::default(),
         };
         let has_mapping = |_: &str| true;
         let mapped = SliceMapping {

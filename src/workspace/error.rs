@@ -164,4 +164,30 @@ pub enum WorkspaceError {
         #[label("here")]
         span: SourceSpan,
     },
+
+    #[error("owner `{value}` is not an IRI")]
+    #[diagnostic(
+        code(thinslice::workspace::owner),
+        help(
+            "name the organisation whose register the source is by an absolute IRI, such as `https://data.example.org/org/riverbend-water`"
+        )
+    )]
+    BadOwner {
+        value: String,
+        #[source_code]
+        src: SourceText,
+        #[label("not an absolute IRI")]
+        span: SourceSpan,
+    },
+
+    #[error("`rdf: starts` names {what}")]
+    #[diagnostic(code(thinslice::workspace::starts), help("{help}"))]
+    BadStart {
+        what: String,
+        help: String,
+        #[source_code]
+        src: SourceText,
+        #[label("here")]
+        span: SourceSpan,
+    },
 }

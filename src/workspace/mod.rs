@@ -15,7 +15,7 @@ mod rdl;
 pub use error::WorkspaceError;
 
 use crate::diag::{self, ConfigSpan, Where, YamlFile};
-use crate::output::{FileFormat, Formats};
+use crate::output::{FileFormat, Formats, Pattern, RdfSettings};
 use crate::quality::{self, ThresholdYaml, Thresholds};
 use crate::source::{Encoding, SheetLimits, Source, SourceFormat, SourceOptions};
 
@@ -41,9 +41,21 @@ struct WorkspaceYaml {
     #[serde(default)]
     quality: BTreeMap<String, Spanned<ThresholdYaml>>,
     outputs: Option<Vec<FileFormat>>,
+    /// How the RDF is written.
+    rdf: Option<RdfYaml>,
     /// Folders outside the workspace that sources may be read from.
     #[serde(default)]
     allowed_folders: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RdfYaml {
+    #[serde(default)]
+    pattern: Pattern,
+    /// A state property → the date property its states start on.
+    #[serde(default)]
+    starts: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +73,8 @@ struct SourceYaml {
     infer_types: Option<bool>,
     max_cells: Option<Spanned<u64>>,
     max_inflated_mb: Option<Spanned<u64>>,
+    /// The organisation whose register it is, as an IRI: its identifiers' scheme owner.
+    owner: Option<Spanned<String>>,
 }
 
 /// A loaded, checked workspace.
@@ -79,6 +93,10 @@ pub struct Workspace {
     pub thresholds: Thresholds,
     /// The formats `run` and `map` write data in.
     pub outputs: Formats,
+    /// How the RDF is written, and each source's owner.
+    pub rdf: RdfSettings,
+    /// `rdf: { starts }` as written (state, date, where), for lint's checks against the RDL.
+    pub rdf_starts: Vec<(String, String, SourceSpan)>,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
     pub batch_rows: usize,
 }
@@ -107,6 +125,7 @@ impl Workspace {
             .unwrap_or_else(|| DEFAULT_NULLS.iter().map(|s| s.to_string()).collect());
 
         let mut sources = BTreeMap::new();
+        let (rdf, rdf_starts) = rdf_settings(&file, &yaml, &mut problems);
         for (id, spec) in yaml.sources {
             match resolve_source(root, &file, &id, spec, &global_nulls) {
                 Ok(source) => {
@@ -116,21 +135,7 @@ impl Workspace {
             }
         }
 
-        let allowed: Vec<PathBuf> = std::iter::once(root.to_path_buf())
-            .chain(yaml.allowed_folders.iter().map(|f| root.join(&f.value)))
-            .map(|folder| paths::resolved(&folder))
-            .collect();
-        for (id, source) in &sources {
-            let real = paths::resolved(&source.path);
-            if !allowed.iter().any(|folder| paths::is_within(&real, folder)) {
-                problems.push(WorkspaceError::OutsideWorkspace {
-                    id: id.clone(),
-                    path: source.display.clone(),
-                    src: source.config.src.clone(),
-                    span: source.config.span,
-                });
-            }
-        }
+        problems.extend(outside_allowed(root, &yaml.allowed_folders, &sources));
 
         // A folder thinslice.yaml names must be there; said where it is named.
         let named = [
@@ -186,6 +191,8 @@ impl Workspace {
             sources,
             thresholds: quality,
             outputs: yaml.outputs.as_deref().map_or(Formats::ALL, Formats::of),
+            rdf,
+            rdf_starts,
             batch_rows: crate::source::BATCH_ROWS,
             file,
         };
@@ -243,6 +250,72 @@ impl Workspace {
     pub fn display_path(&self, path: &Path) -> String {
         diag::relative(&self.root, path)
     }
+}
+
+/// Sources that lie outside the workspace and the folders `allowed_folders` names.
+fn outside_allowed(
+    root: &Path,
+    allowed_folders: &[Spanned<String>],
+    sources: &BTreeMap<String, Source>,
+) -> Vec<WorkspaceError> {
+    let mut outside = Vec::new();
+    let allowed: Vec<PathBuf> = std::iter::once(root.to_path_buf())
+        .chain(allowed_folders.iter().map(|f| root.join(&f.value)))
+        .map(|folder| paths::resolved(&folder))
+        .collect();
+    for (id, source) in sources {
+        let real = paths::resolved(&source.path);
+        if !allowed.iter().any(|folder| paths::is_within(&real, folder)) {
+            outside.push(WorkspaceError::OutsideWorkspace {
+                id: id.clone(),
+                path: source.display.clone(),
+                src: source.config.src.clone(),
+                span: source.config.span,
+            });
+        }
+    }
+    outside
+}
+
+/// `rdf:` and the sources' owners (IRIs, or a problem where one is not).
+fn rdf_settings(
+    file: &YamlFile,
+    yaml: &WorkspaceYaml,
+    problems: &mut Vec<WorkspaceError>,
+) -> (RdfSettings, Vec<(String, String, SourceSpan)>) {
+    let mut owners = BTreeMap::new();
+    for (id, spec) in &yaml.sources {
+        let Some(owner) = &spec.value.owner else {
+            continue;
+        };
+        match oxrdf::NamedNode::new(&owner.value) {
+            Ok(_) => {
+                owners.insert(id.clone(), owner.value.clone());
+            }
+            Err(_) => problems.push(WorkspaceError::BadOwner {
+                value: owner.value.clone(),
+                src: file.source(),
+                span: file.span(&owner.referenced),
+            }),
+        }
+    }
+    let starts: Vec<(String, String, SourceSpan)> = (yaml.rdf.iter().flat_map(|r| &r.starts))
+        .map(|(state, date)| {
+            (
+                state.clone(),
+                date.value.clone(),
+                file.span(&date.referenced),
+            )
+        })
+        .collect();
+    let settings = RdfSettings {
+        pattern: yaml.rdf.as_ref().map(|r| r.pattern).unwrap_or_default(),
+        starts: (starts.iter())
+            .map(|(state, date, _)| (state.clone(), date.clone()))
+            .collect(),
+        owners,
+    };
+    (settings, starts)
 }
 
 fn resolve_source(

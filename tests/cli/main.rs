@@ -9,6 +9,7 @@ mod cobie;
 mod errors;
 mod example;
 mod identity;
+mod ies4;
 mod init;
 mod interruption;
 mod layers;

@@ -1,0 +1,236 @@
+//! RDF out: each thing as triples in the RDL's IRIs, written as N-Triples and Turtle in one
+//! pass. Values are turned into their lexical forms column by column (by polars), so the
+//! per-triple loop only borrows text: no allocation per triple.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use oxttl::TurtleSerializer;
+use oxttl::turtle::WriterTurtleSerializer;
+use polars::prelude::*;
+use serde::Deserialize;
+
+mod ies4;
+mod ntriples;
+mod triples;
+
+pub use ies4::{IES4, ISO8601};
+
+use super::{
+    AtomicFile, Cause, FileFormat, Folder, Formats, OutputError, TripleFormat, data_path,
+    write_error,
+};
+use crate::mapping::Mapping;
+use crate::rdl::Rdl;
+use ntriples::{Background, write_ntriple, write_ntriples};
+use triples::{Predicates, Triples};
+
+/// How things are written as triples: the grammar of the foundation model they are shared in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pattern {
+    /// The thing, its class and its property values: `<pump> rdl:ratedPower "212000.0"`.
+    #[default]
+    Flat,
+    /// IES4's own patterns: identifiers in naming schemes, names, measures with units,
+    /// states with their starts.
+    Ies4,
+}
+
+/// `rdf:` in `thinslice.yaml`, with each source's owner.
+#[derive(Debug, Clone, Default)]
+pub struct RdfSettings {
+    pub pattern: Pattern,
+    /// A code property whose values are states → the date property they start on, as
+    /// written (checked against the RDL by lint).
+    pub starts: BTreeMap<String, String>,
+    /// The organisation (an IRI) whose identifiers a source holds, by source id.
+    pub owners: BTreeMap<String, String>,
+}
+
+/// How many triples were written, and how many were left out because an identifier was not
+/// a valid IRI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RdfStats {
+    pub triples: u64,
+    pub invalid_iris: u64,
+}
+
+/// Things written as RDF batch by batch: N-Triples and Turtle, each when asked for, each
+/// atomically. The statistics are counted either way.
+pub struct RdfSink {
+    predicates: Predicates,
+    nt: Option<(AtomicFile, Background)>,
+    ttl: Option<(AtomicFile, WriterTurtleSerializer<BufWriter<File>>)>,
+    stats: RdfStats,
+    /// The file named in an error that is not one file's.
+    shown: PathBuf,
+}
+
+impl RdfSink {
+    /// Opens `slice`'s RDF files, one per triple format of `formats`, for the things
+    /// `mapping` makes. With none, the triples are still counted.
+    pub fn create(mapping: &Mapping, rdl: &Rdl, out: RdfFiles<'_>) -> Result<Self, OutputError> {
+        let RdfFiles {
+            output_dir,
+            slice,
+            formats,
+            settings,
+            key,
+            source,
+        } = out;
+        let path = |format| data_path(output_dir, Folder::Rdf, slice, format);
+        let shown = path(FileFormat::Ntriples);
+        let (mut nt, mut ttl) = (None, None);
+        // The one place a triple format meets its writer.
+        for format in formats.triples() {
+            let (atomic, file) = AtomicFile::create(&path(format.into()))?;
+            match format {
+                TripleFormat::Ntriples => nt = Some((atomic, Background::start(file))),
+                TripleFormat::Turtle => {
+                    // The RDL's prefixes, one per namespace (the first by name; an invalid
+                    // one is left out, its IRIs written whole), then those of the
+                    // vocabularies the data uses.
+                    let mut bound = std::collections::BTreeSet::new();
+                    let serializer = rdl
+                        .prefixes
+                        .0
+                        .iter()
+                        .filter(|(prefix, _)| !["rdfs", "xsd"].contains(&prefix.as_str()))
+                        .filter(|(_, namespace)| bound.insert(namespace.as_str()))
+                        .fold(TurtleSerializer::new(), |s, (prefix, namespace)| {
+                            s.clone().with_prefix(prefix, namespace).unwrap_or(s)
+                        })
+                        .with_prefix("rdfs", RDFS_NAMESPACE)
+                        .and_then(|s| s.with_prefix("xsd", XSD_NAMESPACE))
+                        .and_then(|s| match settings.pattern {
+                            Pattern::Flat => Ok(s),
+                            Pattern::Ies4 => s
+                                .with_prefix("ies", IES4)
+                                .and_then(|s| s.with_prefix("iso8601", ISO8601)),
+                        })
+                        .map_err(|e| atomic.error(std::io::Error::other(e)))?
+                        .for_writer(BufWriter::new(file));
+                    ttl = Some((atomic, serializer));
+                }
+            }
+        }
+        let predicates = Predicates::new(mapping, rdl, settings, key, source);
+        let mut sink = Self {
+            predicates,
+            nt,
+            ttl,
+            stats: RdfStats::default(),
+            shown,
+        };
+        sink.write_header(rdl)?;
+        Ok(sink)
+    }
+
+    /// What the pattern writes once, before the things.
+    fn write_header(&mut self, rdl: &Rdl) -> Result<(), OutputError> {
+        let Some(ies4) = &self.predicates.ies4 else {
+            return Ok(());
+        };
+        let codes = |iri: &str| -> Vec<String> {
+            (rdl.properties.values())
+                .find(|p| p.iri == iri)
+                .map(|p| p.values.iter().map(|c| c.iri.clone()).collect())
+                .unwrap_or_default()
+        };
+        let header = ies4.header(&self.predicates.all, &codes);
+        if let Some((atomic, writer)) = &mut self.nt {
+            let mut bytes = writer.buffer();
+            for triple in &header {
+                write_ntriple(&mut bytes, triple.as_ref());
+            }
+            writer.write(bytes).map_err(|cause| atomic.error(cause))?;
+        }
+        if let Some((atomic, serializer)) = &mut self.ttl {
+            for triple in &header {
+                (serializer.serialize_triple(triple.as_ref()))
+                    .map_err(|e| atomic.error(Cause::from(e)))?;
+            }
+        }
+        self.stats.triples += header.len() as u64;
+        Ok(())
+    }
+
+    /// Writes the triples of a batch of things (as the mapping produced them).
+    pub fn write(&mut self, entities: &DataFrame) -> Result<(), OutputError> {
+        let triples =
+            Triples::new(entities, &self.predicates).map_err(|e| write_error(&self.shown, e))?;
+        let Self { nt, ttl, .. } = self;
+        // Turtle is written by its own thread while the N-Triples are serialised in chunks by
+        // all cores: serialising is the slow part, and the triples are only read.
+        let (nt_result, ttl_result) = std::thread::scope(|scope| {
+            let turtle = ttl.as_mut().map(|(_, out)| {
+                let triples = &triples;
+                scope.spawn(move || {
+                    triples.each(0..triples.len(), |triple| {
+                        out.serialize_triple(triple).map_err(Cause::from)
+                    })
+                })
+            });
+            let nt_result = nt
+                .as_mut()
+                .map(|(_, writer)| write_ntriples(&triples, writer));
+            let ttl_result =
+                turtle.map(|handle| handle.join().unwrap_or(Err(Cause::Stopped("Turtle"))));
+            (nt_result, ttl_result)
+        });
+        let nt_stats = match (nt_result, nt.as_ref()) {
+            (Some(result), Some((atomic, _))) => Some(result.map_err(|r| atomic.error(r))?),
+            _ => None,
+        };
+        let ttl_stats = match (ttl_result, ttl.as_ref()) {
+            (Some(result), Some((atomic, _))) => Some(result.map_err(|r| atomic.error(r))?),
+            _ => None,
+        };
+        let stats = match nt_stats.or(ttl_stats) {
+            Some(stats) => stats,
+            // Neither file: the triples are still counted, for the report.
+            None => triples
+                .each(0..triples.len(), |_| Ok(()))
+                .map_err(|cause| write_error(&self.shown, cause))?,
+        };
+        self.stats.triples += stats.triples;
+        self.stats.invalid_iris += stats.invalid_iris;
+        Ok(())
+    }
+
+    /// Ends the files, returning them to be put in place (see [`super::commit_all`]).
+    pub fn finish(self) -> Result<(RdfStats, Vec<AtomicFile>), OutputError> {
+        let mut written = Vec::new();
+        if let Some((atomic, writer)) = self.nt {
+            writer.finish().map_err(|cause| atomic.error(cause))?;
+            written.push(atomic.close()?);
+        }
+        if let Some((atomic, serializer)) = self.ttl {
+            serializer
+                .finish()
+                .and_then(|writer| writer.into_inner().map_err(|e| e.into_error()))
+                .map_err(|e| atomic.error(e))?;
+            written.push(atomic.close()?);
+        }
+        Ok((self.stats, written))
+    }
+}
+
+/// Where a slice's triples go, and how they are written.
+#[derive(Debug, Clone, Copy)]
+pub struct RdfFiles<'a> {
+    pub output_dir: &'a Path,
+    pub slice: &'a str,
+    pub formats: Formats,
+    pub settings: &'a RdfSettings,
+    /// The slice's key columns: the property fed by the only one is an identifier.
+    pub key: &'a [String],
+    /// The slice's source, whose owner owns its identifiers.
+    pub source: &'a str,
+}
+
+const RDFS_NAMESPACE: &str = "http://www.w3.org/2000/01/rdf-schema#";
+const XSD_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema#";
