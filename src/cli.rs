@@ -83,6 +83,9 @@ pub enum Command {
     Test(cmd::test::Args),
     /// Check the workspace (slices, RDL, mappings) without reading data.
     Lint(cmd::lint::Args),
+    /// Write things in the RDL's terms (a run's, or RDF from anyone) into an organisation's
+    /// own table, as exports/NAME.yaml says.
+    Export(cmd::export::Args),
     /// The RDL: its classes, one term whole, a search; export it, compare two versions.
     Rdl(cmd::rdl::Args),
     /// Print a shell's completion script (bash, zsh, fish, powershell, elvish).

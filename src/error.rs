@@ -77,6 +77,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Regression(#[from] RegressionError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Export(#[from] crate::export::ExportError),
+
     #[error("the workspace has mappings but no RDL to check them against")]
     #[diagnostic(
         code(thinslice::rdl::missing),

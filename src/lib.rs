@@ -35,6 +35,7 @@ pub(crate) mod columns;
 pub(crate) mod diag;
 pub(crate) mod draft;
 pub(crate) mod error;
+pub(crate) mod export;
 pub(crate) mod job;
 pub(crate) mod lint;
 pub(crate) mod mapping;

@@ -41,6 +41,12 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
 
     if let Some(rdl) = &rdl {
         problems.extend(state_starts(workspace, rdl));
+        // Export mappings are checked as mappings are.
+        for name in crate::export::names(workspace) {
+            if let Err(err) = crate::export::load(workspace, rdl, &name) {
+                problems.push(err.into());
+            }
+        }
     }
     let mut mappings = BTreeMap::new();
     let files = mapping_files(workspace);

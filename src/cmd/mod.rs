@@ -4,6 +4,7 @@
 mod bars;
 pub mod check;
 pub mod completions;
+pub mod export;
 pub mod init;
 pub mod lint;
 pub mod map;
@@ -121,6 +122,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Slice(args) => slice::run(args, ctx),
         Command::Profile(args) => profile::run(args, ctx),
         Command::Lint(args) => lint::run(args, ctx),
+        Command::Export(args) => export::run(args, ctx),
         Command::Rdl(args) => rdl::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),

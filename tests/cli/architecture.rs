@@ -24,6 +24,7 @@ const LAYERS: &[&str] = &[
     "report",
     "regression",
     "profile",
+    "export",
     "error",
     "pipeline",
     "lint",

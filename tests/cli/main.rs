@@ -8,6 +8,7 @@ mod batches;
 mod cobie;
 mod errors;
 mod example;
+mod export;
 mod identity;
 mod ies4;
 mod init;

@@ -83,6 +83,7 @@ impl TestWorkspace {
             "mappings",
             "examples",
             "expected",
+            "exports",
         ] {
             copy_tree(&repo().join(item), &dir.path().join(item));
         }

@@ -16,7 +16,7 @@ mod ies4;
 mod ntriples;
 mod triples;
 
-pub use ies4::{IES4, ISO8601};
+pub use ies4::{IES4, ISO8601, class_of};
 
 use super::{
     AtomicFile, Cause, FileFormat, Folder, Formats, OutputError, TripleFormat, data_path,

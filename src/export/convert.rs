@@ -1,0 +1,257 @@
+//! Each cell of the organisation's table from a thing's value in the RDL's terms: units
+//! converted back, codes mapped back, dates formatted, links written as the target's key.
+//! A value the table cannot express is a failure with its place, and the cell stays empty:
+//! never a wrong value.
+
+use std::borrow::Cow;
+
+use polars::prelude::*;
+
+use super::spec::{Column as ExportColumn, PropertyColumn, Source, Target, UnitChange};
+use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
+use crate::rdl::Datatype;
+
+/// A cell that could not be written, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Failure {
+    /// The table's data row, from 1.
+    pub row: usize,
+    pub column: String,
+    /// The thing's IRI.
+    pub thing: String,
+    /// Where its row was read, when the things carry it.
+    pub origin: Option<String>,
+    pub value: String,
+    pub reason: String,
+}
+
+/// The table as text, column by column, with its failures.
+pub struct Table {
+    pub columns: Vec<(String, Vec<Option<String>>)>,
+    /// The things' IRIs and origins, one per row.
+    pub things: Vec<String>,
+    pub origins: Vec<Option<String>>,
+    pub failures: Vec<Failure>,
+}
+
+/// A number as a table writes it: no exponent, no noise left by converting (`0.35` stays
+/// `0.35`), no `.0` on a whole number, the decimal separator asked for.
+pub fn number_text(value: f64, decimal: char) -> Option<String> {
+    if !value.is_finite() {
+        return None;
+    }
+    let fixed = format!("{value:.9}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    let text = match trimmed {
+        "-0" | "" => "0",
+        other => other,
+    };
+    Some(match decimal {
+        '.' => text.to_string(),
+        other => text.replace('.', &other.to_string()),
+    })
+}
+
+/// `%41` back to `A`: the inverse of the escaping in identifier templates.
+fn percent_decode(text: &str) -> Cow<'_, str> {
+    if !text.contains('%') {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+}
+
+fn convert_unit(value: f64, change: &UnitChange) -> f64 {
+    let base = value * change.from_factor + change.from_offset;
+    (base - change.to_offset) / change.to_factor
+}
+
+/// One value of a property, as the column writes it, or why it cannot be.
+fn property_cell(value: &str, column: &PropertyColumn) -> Result<String, String> {
+    match column.datatype {
+        Datatype::Decimal | Datatype::Integer => {
+            let number: f64 =
+                (value.trim().parse()).map_err(|_| format!("`{value}` is not a number"))?;
+            let number = match &column.unit {
+                Some(change) => convert_unit(number, change),
+                None => number,
+            };
+            number_text(number, column.decimal).ok_or_else(|| "not a finite number".to_string())
+        }
+        Datatype::Date | Datatype::Datetime => {
+            let Some(format) = &column.format else {
+                return Ok(value.to_string());
+            };
+            let formatted = match chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
+            {
+                Ok(moment) => moment.format(format).to_string(),
+                Err(_) => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                    .map_err(|_| format!("`{value}` is not an ISO date"))?
+                    .format(format)
+                    .to_string(),
+            };
+            Ok(formatted)
+        }
+        Datatype::Code => match &column.values {
+            None => Ok(value.to_string()),
+            Some(map) => (map.get(value).cloned())
+                .ok_or_else(|| format!("the code `{value}` has no reverse map in `values`")),
+        },
+        Datatype::Link => match &column.key {
+            None => Ok(value.to_string()),
+            Some((prefix, suffix)) => value
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                .filter(|key| !key.is_empty())
+                .map(|key| percent_decode(key).into_owned())
+                .ok_or_else(|| {
+                    format!("<{value}> does not fit the template `{prefix}{{…}}{suffix}`")
+                }),
+        },
+        _ => Ok(value.to_string()),
+    }
+}
+
+/// A cell from its source in the things; several values (joined by `|`) each converted.
+fn cell(
+    source: &Source,
+    row: usize,
+    frame: &Frame<'_>,
+) -> Result<Option<String>, (String, String)> {
+    let text = |column: &str| frame.text(column, row);
+    match source {
+        Source::Id => Ok(text(ID).map(str::to_string)),
+        Source::Label => Ok(text(LABEL).map(str::to_string)),
+        Source::Class(map) => match (text(CLASS), map) {
+            (None, _) => Ok(None),
+            (Some(class), None) => Ok(Some(class.to_string())),
+            (Some(class), Some(map)) => map.get(class).cloned().map(Some).ok_or_else(|| {
+                (
+                    class.to_string(),
+                    format!("the class `{class}` has no reverse map in `values`"),
+                )
+            }),
+        },
+        Source::Property(column) => {
+            let Some(value) = text(&column.property) else {
+                return Ok(None);
+            };
+            let mut cells = Vec::new();
+            for one in value.split('|') {
+                cells.push(property_cell(one, column).map_err(|why| (one.to_string(), why))?);
+            }
+            Ok(Some(cells.join("|")))
+        }
+    }
+}
+
+/// The things' columns as text, by name.
+struct Frame<'a> {
+    columns: Vec<(&'a str, &'a StringChunked)>,
+}
+
+impl<'a> Frame<'a> {
+    fn text(&self, name: &str, row: usize) -> Option<&'a str> {
+        let (_, column) = self.columns.iter().find(|(n, _)| *n == name)?;
+        column.get(row)
+    }
+}
+
+/// Every row of `things` as the target's columns.
+pub fn table(things: &DataFrame, columns: &[ExportColumn], target: &Target) -> PolarsResult<Table> {
+    let mut texts: Vec<(&str, &StringChunked)> = Vec::new();
+    for column in things.columns() {
+        texts.push((column.name().as_str(), column.str()?));
+    }
+    let frame = Frame { columns: texts };
+    let height = things.height();
+    let mut out: Vec<(String, Vec<Option<String>>)> = columns
+        .iter()
+        .map(|c| (c.name.clone(), Vec::with_capacity(height)))
+        .collect();
+    let mut failures = Vec::new();
+    let mut thing_ids = Vec::with_capacity(height);
+    let mut origins = Vec::with_capacity(height);
+    for row in 0..height {
+        let thing = frame.text(ID, row).unwrap_or_default();
+        let origin = frame.text(ORIGIN_COLUMN, row);
+        for (column, (name, cells)) in columns.iter().zip(out.iter_mut()) {
+            let written = cell(&column.source, row, &frame).and_then(|value| match value {
+                Some(text) if target.windows_1252 && !encodable(&text) => {
+                    Err((text, "has characters Windows-1252 cannot write".to_string()))
+                }
+                other => Ok(other),
+            });
+            match written {
+                Ok(value) => cells.push(value),
+                Err((value, reason)) => {
+                    failures.push(Failure {
+                        row: row + 1,
+                        column: name.clone(),
+                        thing: thing.to_string(),
+                        origin: origin.map(str::to_string),
+                        value,
+                        reason,
+                    });
+                    cells.push(None);
+                }
+            }
+        }
+        thing_ids.push(thing.to_string());
+        origins.push(origin.map(str::to_string));
+    }
+    Ok(Table {
+        columns: out,
+        things: thing_ids,
+        origins,
+        failures,
+    })
+}
+
+fn encodable(text: &str) -> bool {
+    let (_, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    !unmappable
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{number_text, percent_decode};
+
+    #[test]
+    fn numbers_are_written_plainly() {
+        assert_eq!(number_text(212.0, '.').as_deref(), Some("212"));
+        assert_eq!(
+            number_text(0.35000000000000003, '.').as_deref(),
+            Some("0.35")
+        );
+        assert_eq!(number_text(33.0 / 1.0, ',').as_deref(), Some("33"));
+        assert_eq!(number_text(0.4, ',').as_deref(), Some("0,4"));
+        assert_eq!(number_text(-0.0, '.').as_deref(), Some("0"));
+        assert_eq!(number_text(f64::NAN, '.'), None);
+    }
+
+    #[test]
+    fn escaped_keys_are_read_back() {
+        assert_eq!(percent_decode("S%20019"), "S 019");
+        assert_eq!(percent_decode("50%25"), "50%");
+        assert_eq!(percent_decode("plain"), "plain");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

@@ -1,0 +1,435 @@
+//! The things to export, as text in the RDL's terms (values in the RDL's units, codes by
+//! their names, links as IRIs): read from the entities a run wrote, or from RDF anyone
+//! wrote, flat or in the IES4 pattern.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use oxrdf::vocab::{rdf, rdfs};
+use oxrdf::{Term, Triple};
+use polars::prelude::*;
+
+use super::ExportError;
+use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
+use crate::output::{IES4, class_of};
+use crate::rdl::Rdl;
+
+/// A value that could not be read in the RDL's terms, with why.
+#[derive(Debug, Clone)]
+pub struct Unread {
+    pub row: usize,
+    pub property: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Things as text columns: `id`, `class` (the RDL key), `label`, `_origin`, and one per
+/// property asked for (several values joined by `|`).
+pub struct Things {
+    pub frame: DataFrame,
+    pub unread: Vec<Unread>,
+}
+
+fn unreadable(
+    path: &Path,
+    help: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> ExportError {
+    ExportError::Unreadable {
+        path: path.display().to_string(),
+        help: help.to_string(),
+        source: Box::new(source),
+    }
+}
+
+/// The entities a run wrote for a slice (`out/entities/SLICE.parquet`), the columns asked
+/// for as text.
+pub fn from_entities(
+    path: &Path,
+    shown: &str,
+    properties: &[String],
+) -> Result<Things, ExportError> {
+    if !path.is_file() {
+        return Err(ExportError::NoEntities {
+            path: shown.to_string(),
+        });
+    }
+    let help = "run `thinslice run` again: the file is not one it wrote";
+    let file = std::fs::File::open(path).map_err(|e| unreadable(path, help, e))?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| unreadable(path, help, e))?;
+    let mut columns: Vec<Column> = Vec::new();
+    for name in [ID, CLASS, LABEL, ORIGIN_COLUMN]
+        .iter()
+        .copied()
+        .chain(properties.iter().map(String::as_str))
+    {
+        if columns.iter().any(|c| c.name().as_str() == name) {
+            continue;
+        }
+        let column = match frame.column(name) {
+            Ok(column) => as_text(column).map_err(|e| unreadable(path, help, e))?,
+            Err(_) => Column::full_null(name.into(), frame.height(), &DataType::String),
+        };
+        columns.push(column);
+    }
+    let frame = DataFrame::new(frame.height(), columns).map_err(|e| unreadable(path, help, e))?;
+    Ok(Things {
+        frame,
+        unread: Vec::new(),
+    })
+}
+
+/// A column as text: numbers as written, dates ISO, several values joined by `|`.
+fn as_text(column: &Column) -> PolarsResult<Column> {
+    let name = column.name().clone();
+    let frame = DataFrame::new(column.len(), vec![column.clone()])?;
+    let expr = match column.dtype() {
+        DataType::List(_) => col(name.clone())
+            .list()
+            .eval(element().cast(DataType::String))
+            .list()
+            .join(lit("|"), true),
+        DataType::Datetime(_, _) => col(name.clone()).dt().strftime("%Y-%m-%dT%H:%M:%S"),
+        _ => col(name.clone()).cast(DataType::String),
+    };
+    let out = frame.lazy().select([expr.alias(name.clone())]).collect()?;
+    Ok(out.column(&name)?.clone())
+}
+
+/// IES4's terms that RDF in its pattern is read by.
+fn ies(local: &str) -> String {
+    format!("{IES4}{local}")
+}
+
+/// Things from RDF: a subject typed with an RDL class is a thing; its values are read from
+/// flat triples (`<t> <property> value`) and from IES4's nodes (identifiers, names,
+/// measures, states), told apart by the class the pattern makes of each property.
+pub fn from_rdf(path: &Path, rdl: &Rdl, properties: &[String]) -> Result<Things, ExportError> {
+    let triples = parse(path)?;
+    let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut states: HashMap<String, Vec<String>> = HashMap::new();
+    let is_state_of = ies("isStateOf");
+    for (index, triple) in triples.iter().enumerate() {
+        let subject = subject_text(triple);
+        if triple.predicate.as_str() == is_state_of
+            && let Term::NamedNode(thing) = &triple.object
+        {
+            states
+                .entry(thing.as_str().to_string())
+                .or_default()
+                .push(subject.clone());
+        }
+        let entry = by_subject.entry(subject.clone()).or_default();
+        if entry.is_empty() {
+            order.push(subject);
+        }
+        entry.push(index);
+    }
+    let reader = Reader::new(rdl, &triples, &by_subject);
+    let mut ids = Vec::new();
+    let mut classes = Vec::new();
+    let mut labels = Vec::new();
+    let mut values: Vec<Vec<Option<String>>> = vec![Vec::new(); properties.len()];
+    let mut unread = Vec::new();
+    for subject in &order {
+        let Some(class) = reader.class_of(subject) else {
+            continue;
+        };
+        let row = ids.len();
+        let mut found: HashMap<String, Vec<String>> = HashMap::new();
+        let mut label = None;
+        reader.read(
+            subject,
+            states.get(subject),
+            &mut found,
+            &mut label,
+            &mut |property, value, reason| {
+                unread.push(Unread {
+                    row,
+                    property,
+                    value,
+                    reason,
+                });
+            },
+        );
+        ids.push(subject.clone());
+        classes.push(class);
+        labels.push(label);
+        for (slot, property) in values.iter_mut().zip(properties) {
+            slot.push(found.get(property).map(|v| v.join("|")));
+        }
+    }
+    let height = ids.len();
+    let mut columns = vec![
+        Column::new(ID.into(), ids),
+        Column::new(CLASS.into(), classes),
+        Column::new(LABEL.into(), labels),
+        Column::full_null(ORIGIN_COLUMN.into(), height, &DataType::String),
+    ];
+    for (property, values) in properties.iter().zip(values) {
+        if columns.iter().all(|c| c.name().as_str() != property) {
+            columns.push(Column::new(property.into(), values));
+        }
+    }
+    let frame = DataFrame::new(height, columns).map_err(|e| unreadable(path, "", e))?;
+    Ok(Things { frame, unread })
+}
+
+fn subject_text(triple: &Triple) -> String {
+    match &triple.subject {
+        oxrdf::NamedOrBlankNode::NamedNode(n) => n.as_str().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Every triple of an N-Triples or Turtle file; a syntax error is told at its line.
+fn parse(path: &Path) -> Result<Vec<Triple>, ExportError> {
+    let help = "the file must be N-Triples (.nt) or Turtle (.ttl)";
+    let text = std::fs::read(path).map_err(|e| unreadable(path, "check the path in `rdf:`", e))?;
+    let turtle = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("ttl"));
+    let parsed: Result<Vec<Triple>, _> = match turtle {
+        true => oxttl::TurtleParser::new().for_slice(&text).collect(),
+        false => oxttl::NTriplesParser::new().for_slice(&text).collect(),
+    };
+    parsed.map_err(|e| unreadable(path, help, e))
+}
+
+/// The RDL's terms by IRI, and the graph by subject.
+struct Reader<'a> {
+    rdl: &'a Rdl,
+    triples: &'a [Triple],
+    by_subject: &'a HashMap<String, Vec<usize>>,
+    classes: HashMap<&'a str, &'a str>,
+    properties: HashMap<&'a str, &'a str>,
+    /// The class the IES4 pattern makes of a property → the property.
+    pattern_classes: HashMap<String, &'a str>,
+    units: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(
+        rdl: &'a Rdl,
+        triples: &'a [Triple],
+        by_subject: &'a HashMap<String, Vec<usize>>,
+    ) -> Self {
+        Self {
+            rdl,
+            triples,
+            by_subject,
+            classes: rdl
+                .classes
+                .iter()
+                .map(|(k, c)| (c.iri.as_str(), k.as_str()))
+                .collect(),
+            properties: rdl
+                .properties
+                .iter()
+                .map(|(k, p)| (p.iri.as_str(), k.as_str()))
+                .collect(),
+            pattern_classes: rdl
+                .properties
+                .iter()
+                .map(|(k, p)| (class_of(&p.iri), k.as_str()))
+                .collect(),
+            units: rdl
+                .units
+                .iter()
+                .map(|(k, u)| (u.iri.as_str(), k.as_str()))
+                .collect(),
+        }
+    }
+
+    fn objects(&self, subject: &str, predicate: &str) -> impl Iterator<Item = &'a Term> + '_ {
+        let predicate = predicate.to_string();
+        (self.by_subject.get(subject).into_iter().flatten())
+            .map(|i| &self.triples[*i])
+            .filter(move |t| t.predicate.as_str() == predicate)
+            .map(|t| &t.object)
+    }
+
+    fn types(&self, subject: &str) -> BTreeSet<&'a str> {
+        (self.objects(subject, rdf::TYPE.as_str()))
+            .filter_map(|o| match o {
+                Term::NamedNode(n) => Some(n.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A thing's class: its RDL class (the first by key when several); none for the nodes
+    /// of a pattern.
+    fn class_of(&self, subject: &str) -> Option<String> {
+        let types = self.types(subject);
+        if types.iter().any(|t| t.starts_with(IES4)) {
+            return None;
+        }
+        let mut classes: Vec<&str> = types
+            .iter()
+            .filter_map(|t| self.classes.get(t).copied())
+            .collect();
+        classes.sort();
+        classes.first().map(|c| c.to_string())
+    }
+
+    /// The property a pattern's node holds, by the class the pattern typed it with.
+    fn property_of_node(&self, node: &str) -> Option<&'a str> {
+        self.types(node)
+            .iter()
+            .find_map(|t| self.pattern_classes.get(*t).copied())
+    }
+
+    fn text(&self, subject: &str, predicate: &str) -> Option<String> {
+        self.objects(subject, predicate).find_map(|o| match o {
+            Term::Literal(l) => Some(l.value().to_string()),
+            Term::NamedNode(n) => Some(n.as_str().to_string()),
+            _ => None,
+        })
+    }
+
+    fn node(term: &Term) -> Option<&str> {
+        match term {
+            Term::NamedNode(n) => Some(n.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The code name of a code property's IRI.
+    fn code(&self, property: &str, iri: &str) -> Option<String> {
+        let values = &self.rdl.properties.get(property)?.values;
+        values.iter().find(|c| c.iri == iri).map(|c| c.name.clone())
+    }
+
+    /// A thing's label and values, by property key; what cannot be read goes to `unread`.
+    fn read(
+        &self,
+        subject: &str,
+        states: Option<&Vec<String>>,
+        found: &mut HashMap<String, Vec<String>>,
+        label: &mut Option<String>,
+        unread: &mut dyn FnMut(String, String, String),
+    ) {
+        let mut add = |property: &str, value: String| {
+            found.entry(property.to_string()).or_default().push(value)
+        };
+        for index in self.by_subject.get(subject).into_iter().flatten() {
+            let triple = &self.triples[*index];
+            let predicate = triple.predicate.as_str();
+            if predicate == rdfs::LABEL.as_str() {
+                if let Term::Literal(l) = &triple.object {
+                    *label = Some(l.value().to_string());
+                }
+                continue;
+            }
+            if predicate == ies("hasName") {
+                *label = Self::node(&triple.object)
+                    .and_then(|n| self.text(n, &ies("representationValue")));
+                continue;
+            }
+            if predicate == ies("isIdentifiedBy") || predicate == ies("hasCharacteristic") {
+                let Some(node) = Self::node(&triple.object) else {
+                    continue;
+                };
+                let Some(property) = self.property_of_node(node) else {
+                    continue;
+                };
+                let value = match predicate == ies("hasCharacteristic") {
+                    true => self.measure(node, property, unread),
+                    false => self.text(node, &ies("representationValue")),
+                };
+                if let Some(value) = value {
+                    add(property, value);
+                }
+                continue;
+            }
+            let Some(property) = self.properties.get(predicate).copied() else {
+                continue;
+            };
+            let value = match &triple.object {
+                Term::Literal(l) => l.value().to_string(),
+                Term::NamedNode(n) => match self.rdl.properties.get(property).map(|p| p.datatype) {
+                    Some(crate::rdl::Datatype::Code) => match self.code(property, n.as_str()) {
+                        Some(code) => code,
+                        None => {
+                            unread(
+                                property.to_string(),
+                                n.as_str().to_string(),
+                                "not a value of the property in the RDL".into(),
+                            );
+                            continue;
+                        }
+                    },
+                    _ => n.as_str().to_string(),
+                },
+                _ => continue,
+            };
+            add(property, value);
+        }
+        for state in states.into_iter().flatten() {
+            let Some(property) = self.property_of_node(state) else {
+                continue;
+            };
+            let code = self
+                .types(state)
+                .iter()
+                .find_map(|t| self.code(property, t));
+            match code {
+                Some(code) => add(property, code),
+                None => unread(
+                    property.to_string(),
+                    state.clone(),
+                    "a state typed by no value of the property in the RDL".into(),
+                ),
+            }
+        }
+    }
+
+    /// A measure's value in the RDL property's unit, converted from the unit it is given in.
+    fn measure(
+        &self,
+        node: &str,
+        property: &str,
+        unread: &mut dyn FnMut(String, String, String),
+    ) -> Option<String> {
+        let value_node = self.objects(node, &ies("hasValue")).find_map(Self::node)?;
+        let text = self.text(value_node, &ies("representationValue"))?;
+        let Some(unit) = self
+            .objects(value_node, &ies("measureUnit"))
+            .find_map(Self::node)
+        else {
+            return Some(text);
+        };
+        let rdl = self.rdl;
+        let wanted = rdl
+            .properties
+            .get(property)
+            .and_then(|p| p.unit.as_ref())
+            .and_then(|u| rdl.units.get(u));
+        let given = self.units.get(unit).and_then(|k| rdl.units.get(*k));
+        match (given, wanted) {
+            (Some(given), Some(wanted)) if given.iri == wanted.iri => Some(text),
+            (Some(given), Some(wanted)) if given.quantity == wanted.quantity => {
+                let Ok(number) = text.trim().parse::<f64>() else {
+                    unread(property.to_string(), text, "not a number".into());
+                    return None;
+                };
+                let base = number * given.factor + given.offset;
+                Some(format!("{}", (base - wanted.offset) / wanted.factor))
+            }
+            _ => {
+                unread(
+                    property.to_string(),
+                    format!("{text} <{unit}>"),
+                    format!(
+                        "the unit <{unit}> has no conversion to the property's unit in the RDL"
+                    ),
+                );
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The organisation's table written as the export mapping says (CSV with its delimiter and
+//! encoding, an .xlsx sheet, Parquet), atomically, each row with the thing it came from;
+//! and the failures beside it.
+
+use std::io::Write;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::convert::{Failure, Table};
+use super::spec::{Column as ExportColumn, Source, TableKind, Target};
+use crate::output::{Cause, OutputError, write_atomic};
+use crate::rdl::Datatype;
+
+/// The columns every exported row ends with: the thing's IRI and where its row was read.
+pub const THING: &str = "_thing";
+pub const ORIGIN: &str = "_origin";
+
+/// Whether a column holds numbers written with a `.`: a number in Parquet and .xlsx.
+fn numeric(column: &ExportColumn) -> bool {
+    matches!(&column.source, Source::Property(p)
+        if matches!(p.datatype, Datatype::Decimal | Datatype::Integer) && p.decimal == '.')
+}
+
+/// A text a spreadsheet would take for a formula, made inert with a leading `'`, as the
+/// other CSV outputs are; numbers are never formulas.
+fn guarded(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.starts_with(['=', '+', '-', '@', '\t', '\r']) && text.parse::<f64>().is_err() {
+        true => format!("'{text}").into(),
+        false => text.into(),
+    }
+}
+
+/// The column letters of a 0-based column index (`0` is `A`, `26` is `AA`).
+pub fn column_letters(mut index: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(b'A' + (index % 26) as u8);
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.iter().rev().map(|b| *b as char).collect()
+}
+
+/// Where a failure's cell is in the written file.
+pub fn place(target: &Target, table: &Table, failure: &Failure) -> String {
+    let file = target
+        .path
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(&target.path);
+    match target.kind {
+        TableKind::Csv => format!("{file}:{}", failure.row + 1),
+        TableKind::Parquet => format!("{file}: row {}", failure.row),
+        TableKind::Xlsx => {
+            let index = table
+                .columns
+                .iter()
+                .position(|(name, _)| *name == failure.column);
+            let letters = column_letters(index.unwrap_or(0));
+            format!("{file}:{}!{letters}{}", target.sheet, failure.row + 1)
+        }
+    }
+}
+
+fn rows(table: &Table) -> impl Iterator<Item = Vec<Option<&str>>> + '_ {
+    (0..table.things.len()).map(move |row| {
+        let mut cells: Vec<Option<&str>> = (table.columns.iter())
+            .map(|(_, values)| values[row].as_deref())
+            .collect();
+        cells.push(Some(table.things[row].as_str()));
+        cells.push(table.origins[row].as_deref());
+        cells
+    })
+}
+
+fn headers(table: &Table) -> Vec<&str> {
+    (table.columns.iter().map(|(name, _)| name.as_str()))
+        .chain([THING, ORIGIN])
+        .collect()
+}
+
+/// Writes the table at `path` in the target's format.
+pub fn write_table(
+    path: &Path,
+    table: &Table,
+    target: &Target,
+    columns: &[ExportColumn],
+) -> Result<(), OutputError> {
+    match target.kind {
+        TableKind::Csv => write_atomic(path, |out| {
+            let mut csv = csv::WriterBuilder::new()
+                .delimiter(target.delimiter)
+                .from_writer(Vec::new());
+            csv.write_record(headers(table))?;
+            for row in rows(table) {
+                csv.write_record(
+                    row.iter()
+                        .map(|cell| guarded(cell.unwrap_or_default()))
+                        .map(|c| c.into_owned()),
+                )?;
+            }
+            let bytes = csv.into_inner().map_err(|e| Cause::Io(e.into_error()))?;
+            match target.windows_1252 {
+                // Every cell was checked to be encodable: a cell that was not is a failure.
+                true => out.write_all(
+                    &encoding_rs::WINDOWS_1252
+                        .encode(&String::from_utf8_lossy(&bytes))
+                        .0,
+                )?,
+                false => out.write_all(&bytes)?,
+            }
+            Ok(())
+        }),
+        TableKind::Parquet => {
+            let mut frame = frame(table, columns).map_err(|e| write_error(path, e))?;
+            write_atomic(path, |out| {
+                ParquetWriter::new(out).finish(&mut frame)?;
+                Ok(())
+            })
+        }
+        TableKind::Xlsx => {
+            let bytes = workbook(table, target, columns)
+                .map_err(|e| write_error(path, std::io::Error::other(e)))?;
+            write_atomic(path, |out| Ok(out.write_all(&bytes)?))
+        }
+    }
+}
+
+fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
+    OutputError::Write {
+        path: path.display().to_string(),
+        source: cause.into(),
+    }
+}
+
+/// The table as a frame: numbers as numbers, the rest as text.
+fn frame(table: &Table, columns: &[ExportColumn]) -> PolarsResult<DataFrame> {
+    let mut out: Vec<Column> = Vec::new();
+    for ((name, values), column) in table.columns.iter().zip(columns) {
+        let text = Column::new(name.into(), values.clone());
+        out.push(match numeric(column) {
+            true => text.cast(&DataType::Float64)?,
+            false => text,
+        });
+    }
+    out.push(Column::new(THING.into(), table.things.clone()));
+    out.push(Column::new(ORIGIN.into(), table.origins.clone()));
+    DataFrame::new(table.things.len(), out)
+}
+
+fn workbook(
+    table: &Table,
+    target: &Target,
+    columns: &[ExportColumn],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(&target.sheet)?;
+    for (index, header) in headers(table).iter().enumerate() {
+        sheet.write_string(0, index as u16, *header)?;
+    }
+    let numbers: Vec<bool> = columns.iter().map(numeric).collect();
+    for (row, cells) in rows(table).enumerate() {
+        let at = row as u32 + 1;
+        for (index, cell) in cells.iter().enumerate() {
+            let Some(text) = cell else { continue };
+            match (numbers.get(index), text.parse::<f64>()) {
+                (Some(true), Ok(number)) => sheet.write_number(at, index as u16, number)?,
+                _ => sheet.write_string(at, index as u16, *text)?,
+            };
+        }
+    }
+    book.save_to_buffer()
+}
+
+/// The failures, one row each: where the cell is, the column, the thing, its origin, the
+/// value that could not be written, and why.
+pub fn write_failures(path: &Path, failures: &[(String, &Failure)]) -> Result<(), OutputError> {
+    write_atomic(path, |out| {
+        let mut csv = csv::Writer::from_writer(out);
+        csv.write_record(["place", "column", "thing", "origin", "value", "reason"])?;
+        for (place, failure) in failures {
+            let origin = failure.origin.as_deref().unwrap_or_default();
+            let record = [
+                place.as_str(),
+                &failure.column,
+                &failure.thing,
+                origin,
+                &failure.value,
+                &failure.reason,
+            ];
+            csv.write_record(record.iter().map(|c| guarded(c).into_owned()))?;
+        }
+        csv.flush()?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{column_letters, guarded};
+
+    #[test]
+    fn columns_are_lettered_as_a_spreadsheet_does() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(702), "AAA");
+    }
+
+    #[test]
+    fn formulas_are_made_inert_and_numbers_are_not() {
+        assert_eq!(guarded("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(guarded("-3.5"), "-3.5");
+        assert_eq!(guarded("Pump"), "Pump");
+    }
+}

@@ -1,0 +1,375 @@
+//! `thinslice export`: things back into an organisation's own table. The round trip of the
+//! example's water register (register → run → export → the register's columns), RDF from
+//! outside (flat and IES4) giving the same table, located failures with empty cells, and the
+//! static checks of export mappings.
+
+use std::collections::BTreeMap;
+
+use crate::support::{TestWorkspace, strings};
+
+/// A CSV file's rows as maps of column → cell.
+fn csv_rows(ws: &TestWorkspace, name: &str, delimiter: u8) -> Vec<BTreeMap<String, String>> {
+    let bytes = std::fs::read(ws.path().join(name)).expect("read CSV");
+    let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let headers = reader.headers().expect("headers").clone();
+    (reader.records())
+        .map(|r| {
+            let record = r.expect("record");
+            (headers.iter().map(str::to_string))
+                .zip(record.iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
+}
+
+/// A number written with its unit (`207 kW`, `0.2 MW`) in watts; a plain number in kW.
+fn watts(text: &str) -> f64 {
+    let text = text.trim();
+    for (unit, factor) in [("MW", 1e6), ("kW", 1e3), ("W", 1.0)] {
+        if let Some(number) = text.strip_suffix(unit) {
+            return number.trim().parse::<f64>().expect("number") * factor;
+        }
+    }
+    text.parse::<f64>().expect("number") * 1e3
+}
+
+fn date(text: &str) -> chrono::NaiveDate {
+    ["%d/%m/%Y", "%Y-%m-%d"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(text.trim(), f).ok())
+        .unwrap_or_else(|| panic!("`{text}` is no date"))
+}
+
+/// The register's own rows of the pumps (as the slice read them), by Asset ID.
+fn register(ws: &TestWorkspace) -> BTreeMap<String, BTreeMap<String, Option<String>>> {
+    let slice = ws.parquet("out/slices/water-pumps.parquet");
+    let columns = [
+        "Asset Type",
+        "Power (kW)",
+        "Installed",
+        "Status",
+        "Site",
+        "Feeder",
+    ];
+    let ids = strings(&slice, "Asset ID");
+    let values: Vec<Vec<Option<String>>> = columns.iter().map(|c| strings(&slice, c)).collect();
+    let mut out = BTreeMap::new();
+    for (row, id) in ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        let cells = (columns.iter().zip(&values))
+            .map(|(c, v)| (c.to_string(), v[row].clone()))
+            .collect();
+        out.insert(id.clone(), cells);
+    }
+    out
+}
+
+#[test]
+fn the_water_register_round_trips_through_the_common_language() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let run = ws.run(&["export", "water-pumps-register"]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "water-pumps-register → out/exports/water-pumps-register.csv: 71 rows × 8 columns"
+        ),
+        "{}",
+        run.stdout
+    );
+    let exported = csv_rows(&ws, "out/exports/water-pumps-register.csv", b',');
+    let things = ws.parquet("out/entities/water-pumps.parquet");
+    assert_eq!(exported.len(), things.height());
+    let register = register(&ws);
+    let mut compared = 0;
+    let mut lost = std::collections::BTreeSet::new();
+    for row in &exported {
+        let original = &register[&row["Asset ID"]];
+        let cell = |column: &str| {
+            original[column]
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        };
+        // Codes: the register's PMP and older PUMP both mean a pump; PMP is written back.
+        assert!(["PMP", "PUMP"].contains(&cell("Asset Type").as_str()));
+        assert_eq!(row["Asset Type"], "PMP");
+        // Units: kW back from the RDL's W, whatever unit the register wrote in the cell.
+        let mut same = |column: &str, property: &str, equal: &dyn Fn(&str, &str) -> bool| {
+            let (back, original) = (row[column].as_str(), cell(column));
+            if back.is_empty() && !original.is_empty() {
+                lost.insert((row["_thing"].clone(), property.to_string()));
+            } else if !original.is_empty() {
+                assert!(
+                    equal(back, &original),
+                    "{} {column}: {back} ≠ {original}",
+                    row["Asset ID"]
+                );
+            }
+        };
+        same("Power (kW)", "ratedPower", &|back, original| {
+            back.parse::<f64>().expect("a number") * 1e3 == watts(original)
+        });
+        // Dates: the same day, in either of the register's formats.
+        same("Installed", "installationDate", &|back, original| {
+            date(back) == date(original)
+        });
+        // Codes mapped back; links written as the target's key.
+        same("Status", "operationalState", &|back, original| {
+            back == original.to_lowercase()
+        });
+        same("Site", "locatedAt", &|back, original| back == original);
+        same("Feeder", "fedBy", &|back, original| back == original);
+        // Where each row came from.
+        assert_eq!(
+            row["_thing"],
+            format!("https://data.example.org/water/asset/{}", row["Asset ID"])
+        );
+        assert!(row["_origin"].starts_with("examples/water/asset-register.xlsx:Assets!A"));
+        compared += 1;
+    }
+    assert_eq!(compared, 71);
+    // A cell that did not come back is one the run could not take in: its failure list
+    // names exactly those (a value out of range, a unit it could not read).
+    let named: std::collections::BTreeSet<(String, String)> =
+        csv_rows(&ws, "out/failures/water-pumps.csv", b',')
+            .into_iter()
+            .filter(|f| f["dimension"] == "validity")
+            .map(|f| (f["id"].clone(), f["property"].clone()))
+            .collect();
+    assert!(!lost.is_empty());
+    assert_eq!(lost, named);
+    assert!(
+        !ws.path()
+            .join("out/exports/water-pumps-register.failures.csv")
+            .exists()
+    );
+}
+
+#[test]
+fn a_value_the_table_cannot_express_is_named_and_its_cell_left_empty() {
+    let ws = TestWorkspace::example();
+    let mapping = ws.text("exports/water-pumps-register.yaml").replace(
+        "values: { InService: in service, OutOfService: oos, Decommissioned: decommissioned }",
+        "values: { InService: in service, OutOfService: oos }",
+    );
+    let ws = ws.with_file("exports/water-pumps-register.yaml", &mapping);
+    ws.run(&["run"]).expect(0);
+    let run = ws.run(&["export", "water-pumps-register"]).expect(1);
+    let exported = csv_rows(&ws, "out/exports/water-pumps-register.csv", b',');
+    let register = register(&ws);
+    // Exactly the decommissioned pumps, each at its line of the file.
+    let expected: Vec<String> = (exported.iter().enumerate())
+        .filter(|(_, row)| {
+            register[&row["Asset ID"]]["Status"]
+                .as_deref()
+                .map(str::to_lowercase)
+                == Some("decommissioned".into())
+        })
+        .map(|(index, row)| format!("water-pumps-register.csv:{}|{}", index + 2, row["_thing"]))
+        .collect();
+    assert!(expected.len() > 5, "{expected:?}");
+    let failures = csv_rows(&ws, "out/exports/water-pumps-register.failures.csv", b',');
+    let named: Vec<String> = failures
+        .iter()
+        .map(|f| format!("{}|{}", f["place"], f["thing"]))
+        .collect();
+    assert_eq!(named, expected);
+    for failure in &failures {
+        assert_eq!(failure["column"], "Status");
+        assert_eq!(failure["value"], "Decommissioned");
+        assert_eq!(
+            failure["reason"],
+            "the code `Decommissioned` has no reverse map in `values`"
+        );
+        assert!(failure["origin"].starts_with("examples/water/asset-register.xlsx:Assets!A"));
+    }
+    for row in exported
+        .iter()
+        .filter(|r| named.iter().any(|n| n.ends_with(&r["_thing"])))
+    {
+        assert_eq!(row["Status"], "", "the cell is empty, never a wrong value");
+        assert!(!row["Power (kW)"].is_empty() || row["Asset ID"].is_empty());
+    }
+    assert!(
+        run.stdout.contains(&format!(
+            "{} cells could not be written and were left empty",
+            expected.len()
+        )),
+        "{}",
+        run.stdout
+    );
+}
+
+/// An export of the substations into a `;`-separated Windows-1252 table, to compare inputs.
+const FEEDERS_CSV: &str = r#"from: power-substations
+class: Substation
+file: { path: feeders.csv, delimiter: ";", encoding: windows-1252 }
+columns:
+  Feeder: { from: assetIdentifier }
+  Feeder name: { from: label }
+  Kind: { from: class, values: { GridSupplyPoint: GSP, PrimarySubstation: PRIMARY, SecondarySubstation: SECONDARY } }
+  Voltage (kV): { from: nominalVoltage, unit: kV, decimal: "," }
+  Capacity (MVA): { from: ratedApparentPower, unit: MVA }
+  In service since: { from: commissioningDate, format: "%d/%m/%Y" }
+  Live: { from: operationalState, values: { InService: "yes", OutOfService: "no" } }
+  Site: { from: id }
+"#;
+
+#[test]
+fn rdf_from_anyone_flat_or_ies4_gives_the_same_table_as_the_things() {
+    let ws = TestWorkspace::example().with_file("exports/feeders.yaml", FEEDERS_CSV);
+    ws.run(&["run"]).expect(0);
+    ws.run(&["export", "feeders"]).expect(0);
+    let from_things = csv_rows(&ws, "out/exports/feeders.csv", b';');
+    assert!(from_things.len() > 40);
+    let first = &from_things[0];
+    assert_eq!(first["Feeder"], "SS-0001");
+    assert!(first["Voltage (kV)"].contains(',') || !first["Voltage (kV)"].contains('.'));
+
+    let without_origin = |rows: Vec<BTreeMap<String, String>>| -> Vec<BTreeMap<String, String>> {
+        (rows.into_iter())
+            .map(|mut r| {
+                r.remove("_origin");
+                r
+            })
+            .collect()
+    };
+    let expected = without_origin(from_things);
+    // Flat RDF, as this workspace wrote it: N-Triples and Turtle.
+    std::fs::create_dir_all(ws.path().join("received")).expect("folder");
+    for file in ["power-substations.nt", "power-substations.ttl"] {
+        std::fs::copy(
+            ws.path().join("out/rdf").join(file),
+            ws.path().join("received").join(file),
+        )
+        .expect("copy");
+        ws.run(&["export", "feeders", "--rdf", &format!("received/{file}")])
+            .expect(0);
+        let from_rdf = without_origin(csv_rows(&ws, "out/exports/feeders.csv", b';'));
+        assert_eq!(from_rdf, expected, "{file}");
+    }
+    // The same things in the IES4 pattern.
+    let config = ws
+        .text("thinslice.yaml")
+        .replace("rdf: { pattern: flat }", "rdf: { pattern: ies4 }");
+    let ws = ws.with_file("thinslice.yaml", &config);
+    ws.run(&["run"]).expect(0);
+    let ies4 = ws.text("out/rdf/power-substations.nt");
+    assert!(ies4.contains("ies4#MeasureValue"));
+    let ws = ws.with_file("received/ies4.nt", &ies4);
+    ws.run(&["export", "feeders", "--rdf", "received/ies4.nt"])
+        .expect(0);
+    let from_ies4 = without_origin(csv_rows(&ws, "out/exports/feeders.csv", b';'));
+    assert_eq!(from_ies4, expected);
+
+    // A measure in a unit the RDL does not have cannot be converted: a failure, not a guess.
+    let one = "<https://data.example.org/power/substation/SS-0001#nominalVoltage-value> <http://ies.data.gov.uk/ontology/ies4#measureUnit> <https://rdl.example.org/region#V>";
+    assert!(ies4.contains(one));
+    let odd = ies4.replace(one, &one.replace("region#V>", "elsewhere#statvolt>"));
+    let ws = ws.with_file("received/odd.nt", &odd);
+    let run = ws
+        .run(&["export", "feeders", "--rdf", "received/odd.nt"])
+        .expect(1);
+    let failures = csv_rows(&ws, "out/exports/feeders.failures.csv", b',');
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0]["place"], "feeders.csv:2");
+    assert_eq!(failures[0]["column"], "Voltage (kV)");
+    assert!(
+        failures[0]["reason"].contains("has no conversion"),
+        "{}",
+        run.stdout
+    );
+    let rows = csv_rows(&ws, "out/exports/feeders.csv", b';');
+    assert_eq!(rows[0]["Voltage (kV)"], "");
+    assert_eq!(rows[0]["Feeder"], "SS-0001");
+}
+
+#[test]
+fn the_feeder_workbook_holds_numbers_in_the_water_companys_units() {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    ws.run(&["export", "water-feeders"]).expect(0);
+    let mut book =
+        open_workbook_auto(ws.path().join("out/exports/water-feeders.xlsx")).expect("workbook");
+    let sheet = book.worksheet_range("Feeders").expect("sheet Feeders");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "Feeder",
+            "Feeder name",
+            "Kind",
+            "Voltage (kV)",
+            "Capacity (MVA)",
+            "In service since",
+            "Live",
+            "_thing",
+            "_origin"
+        ]
+    );
+    let things = ws.parquet("out/entities/power-substations.parquet");
+    let volts = things
+        .column("nominalVoltage")
+        .expect("column")
+        .f64()
+        .expect("f64")
+        .get(0);
+    match sheet.get((1, 3)) {
+        Some(Data::Float(kv)) => assert_eq!(Some(kv * 1000.0), volts),
+        other => panic!("Voltage (kV) is {other:?}"),
+    }
+}
+
+#[test]
+fn export_mappings_are_checked_at_their_place_before_any_data_is_read() {
+    let bad = r#"from: power-substations
+file: { path: ../outside.csv }
+columns:
+  Feeder: { from: assetIdentifer }
+  Voltage: { from: nominalVoltage, unit: kW }
+  Live: { from: operationalState, values: { InService: "yes", OutOfService: "yes", Broken: "no" } }
+  Kind: { from: class, values: { GridSupplyPoint: GSP, PrimarySubstation: GSP } }
+"#;
+    let ws = TestWorkspace::example().with_file("exports/bad.yaml", bad);
+    let run = ws.run(&["export", "bad"]).expect(2);
+    for expected in [
+        "`../outside.csv` is not a path inside the exports folder",
+        "unknown property `assetIdentifer`",
+        "did you mean `assetIdentifier`?",
+        "`kW` measures power, and `nominalVoltage` is in volt (voltage)",
+        "the reverse map is not one-to-one: `InService`, `OutOfService` are all written `yes`",
+        "`Broken` is not a value of `operationalState`",
+        "`GridSupplyPoint`, `PrimarySubstation` are all written",
+        "exports/bad.yaml:4:",
+        "exports/bad.yaml:5:",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}\n{}", run.stderr);
+    }
+    // Nothing was read: no run happened, and no "run first" is said.
+    assert!(!run.stderr.contains("run `thinslice run` first"));
+    assert!(!ws.path().join("out").exists());
+
+    let run = ws.run(&["export", "feeder"]).expect(2);
+    assert!(
+        run.stderr.contains("no export mapping `feeder`"),
+        "{}",
+        run.stderr
+    );
+    let run = ws.run(&["export", "water-feeders"]).expect(2);
+    assert!(
+        run.stderr.contains("run `thinslice run` first"),
+        "{}",
+        run.stderr
+    );
+}
