@@ -87,6 +87,18 @@ for name, what, target in [
     row("wall time", f"{seconds_rdl:,.3f} s", f"(target < {target} s)")
     row("peak resident memory", f"{rss_rdl:,.0f} MB")
 
+e_run_seconds, e_run_rss, e_run_status = measured(median("export-run"))
+e_name = median("export")
+e_seconds, e_rss, e_status = measured(e_name)
+exported = json.load(open(os.path.join(OUT, f"{e_name}.json")))
+e_things = sum(e["rows"] for e in exported)
+figures["export"] = {"things": e_things, "seconds": e_seconds, "peak_rss_mb": e_rss, "exit": e_status,
+                     "run_seconds": e_run_seconds, "run_peak_rss_mb": e_run_rss}
+print(f"\nexport: {e_things:,} things from Parquet back into the register's columns (CSV), exit {e_status}")
+row("wall time", f"{e_seconds:,.2f} s", f"(run of the same {rows:,} rows: {e_run_seconds:,.2f} s; target: export <= run)")
+row("things/s", f"{e_things / e_seconds:,.0f}")
+row("peak resident memory", f"{e_rss:,.0f} MB", f"(run: {e_run_rss:,.0f} MB)")
+
 xlsx_run = median("xlsx")
 xlsx_seconds, xlsx_rss, _ = measured(xlsx_run)
 xlsx_read = timings(xlsx_run).get("reading assets", xlsx_seconds)
