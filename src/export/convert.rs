@@ -129,30 +129,25 @@ fn property_cell(value: &str, column: &PropertyColumn) -> Result<String, String>
     }
 }
 
-/// A cell from its source in the things; several values (joined by `|`) each converted.
-fn cell(
-    source: &Source,
-    row: usize,
-    frame: &Frame<'_>,
-) -> Result<Option<String>, (String, String)> {
-    let text = |column: &str| frame.text(column, row);
+/// A cell from its value in the things; several values (joined by `|`) each converted.
+fn cell(source: &Source, value: Option<&str>) -> Result<Option<String>, (String, String)> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
     match source {
-        Source::Id => Ok(text(ID).map(str::to_string)),
-        Source::Label => Ok(text(LABEL).map(str::to_string)),
-        Source::Class(map) => match (text(CLASS), map) {
-            (None, _) => Ok(None),
-            (Some(class), None) => Ok(Some(class.to_string())),
-            (Some(class), Some(map)) => map.get(class).cloned().map(Some).ok_or_else(|| {
-                (
-                    class.to_string(),
-                    format!("the class `{class}` has no reverse map in `values`"),
-                )
-            }),
-        },
+        Source::Id | Source::Label | Source::Class(None) => Ok(Some(value.to_string())),
+        Source::Class(Some(map)) => map.get(value).cloned().map(Some).ok_or_else(|| {
+            (
+                value.to_string(),
+                format!("the class `{value}` has no reverse map in `values`"),
+            )
+        }),
         Source::Property(column) => {
-            let Some(value) = text(&column.property) else {
-                return Ok(None);
-            };
+            if !value.contains('|') {
+                return property_cell(value, column)
+                    .map(Some)
+                    .map_err(|why| (value.to_string(), why));
+            }
             let mut cells = Vec::new();
             for one in value.split('|') {
                 cells.push(property_cell(one, column).map_err(|why| (one.to_string(), why))?);
@@ -162,25 +157,34 @@ fn cell(
     }
 }
 
-/// The things' columns as text, by name.
-struct Frame<'a> {
-    columns: Vec<(&'a str, &'a StringChunked)>,
-}
-
-impl<'a> Frame<'a> {
-    fn text(&self, name: &str, row: usize) -> Option<&'a str> {
-        let (_, column) = self.columns.iter().find(|(n, _)| *n == name)?;
-        column.get(row)
+/// The things' column a table column is read from.
+fn column_of(source: &Source) -> &str {
+    match source {
+        Source::Id => ID,
+        Source::Label => LABEL,
+        Source::Class(_) => CLASS,
+        Source::Property(column) => &column.property,
     }
 }
 
-/// Every row of `things` as the target's columns.
-pub fn table(things: &DataFrame, columns: &[ExportColumn], target: &Target) -> PolarsResult<Table> {
-    let mut texts: Vec<(&str, &StringChunked)> = Vec::new();
-    for column in things.columns() {
-        texts.push((column.name().as_str(), column.str()?));
-    }
-    let frame = Frame { columns: texts };
+/// The rows of `things` as the target's columns; `first` is the table row of its first
+/// (rows are numbered from 1 across the chunks a table is written in).
+pub fn table(
+    things: &DataFrame,
+    columns: &[ExportColumn],
+    target: &Target,
+    first: usize,
+) -> PolarsResult<Table> {
+    let text = |name: &str| -> PolarsResult<Option<&StringChunked>> {
+        match things.column(name) {
+            Ok(column) => Ok(Some(column.str()?)),
+            Err(_) => Ok(None),
+        }
+    };
+    let sources: Vec<Option<&StringChunked>> = (columns.iter())
+        .map(|c| text(column_of(&c.source)))
+        .collect::<PolarsResult<_>>()?;
+    let (ids, origin_column) = (text(ID)?, text(ORIGIN_COLUMN)?);
     let height = things.height();
     let mut out: Vec<(String, Vec<Option<String>>)> = columns
         .iter()
@@ -190,10 +194,11 @@ pub fn table(things: &DataFrame, columns: &[ExportColumn], target: &Target) -> P
     let mut thing_ids = Vec::with_capacity(height);
     let mut origins = Vec::with_capacity(height);
     for row in 0..height {
-        let thing = frame.text(ID, row).unwrap_or_default();
-        let origin = frame.text(ORIGIN_COLUMN, row);
-        for (column, (name, cells)) in columns.iter().zip(out.iter_mut()) {
-            let written = cell(&column.source, row, &frame).and_then(|value| match value {
+        let thing = ids.and_then(|c| c.get(row)).unwrap_or_default();
+        let origin = origin_column.and_then(|c| c.get(row));
+        for ((column, source), (name, cells)) in columns.iter().zip(&sources).zip(out.iter_mut()) {
+            let value = source.and_then(|s| s.get(row));
+            let written = cell(&column.source, value).and_then(|value| match value {
                 Some(text) if target.windows_1252 && !encodable(&text) => {
                     Err((text, "has characters Windows-1252 cannot write".to_string()))
                 }
@@ -203,7 +208,7 @@ pub fn table(things: &DataFrame, columns: &[ExportColumn], target: &Target) -> P
                 Ok(value) => cells.push(value),
                 Err((value, reason)) => {
                     failures.push(Failure {
-                        row: row + 1,
+                        row: first + row + 1,
                         column: name.clone(),
                         thing: thing.to_string(),
                         origin: origin.map(str::to_string),

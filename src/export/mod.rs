@@ -24,6 +24,9 @@ use crate::rdl::Rdl;
 use crate::workspace::Workspace;
 use spec::Source;
 
+/// Things converted and written at a time.
+const CHUNK: usize = 65_536;
+
 /// The folder of export mappings in a workspace.
 pub const EXPORTS_DIR: &str = "exports";
 
@@ -128,15 +131,16 @@ pub fn run(
         }
     };
     let (frame, unread) = of_classes(read, spec.classes.as_deref())?;
-    let mut table = convert::table(&frame, &spec.columns, &spec.target)?;
+    let ids = frame.column(crate::columns::ID)?.str()?.clone();
     // A value read but not in the RDL's terms (a unit with no conversion) left its cell empty.
+    let mut failures: Vec<Failure> = Vec::new();
     for unread in unread {
         for column in &spec.columns {
             if matches!(&column.source, Source::Property(p) if p.property == unread.property) {
-                table.failures.push(Failure {
+                failures.push(Failure {
                     row: unread.row + 1,
                     column: column.name.clone(),
-                    thing: table.things.get(unread.row).cloned().unwrap_or_default(),
+                    thing: ids.get(unread.row).unwrap_or_default().to_string(),
                     origin: None,
                     value: unread.value.clone(),
                     reason: unread.reason.clone(),
@@ -144,17 +148,26 @@ pub fn run(
             }
         }
     }
-    table
-        .failures
-        .sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
-
     let folder = workspace.output_dir.join(EXPORTS_DIR);
     let path = folder.join(&spec.target.path);
-    write::write_table(&path, &table, &spec.target, &spec.columns)?;
-    let failures: Vec<PlacedFailure> = (table.failures.iter())
+    // Converted and written a chunk at a time, so memory holds one chunk of cells.
+    let mut offset = 0;
+    let mut next = || -> Result<Option<convert::Table>, crate::output::Cause> {
+        if offset >= frame.height() {
+            return Ok(None);
+        }
+        let chunk = frame.slice(offset as i64, CHUNK);
+        let mut table = convert::table(&chunk, &spec.columns, &spec.target, offset)?;
+        offset += CHUNK;
+        failures.append(&mut table.failures);
+        Ok(Some(table))
+    };
+    write::write_table(&path, &spec.target, &spec.columns, &mut next)?;
+    failures.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    let failures: Vec<PlacedFailure> = (failures.into_iter())
         .map(|f| PlacedFailure {
-            place: write::place(&spec.target, &table, f),
-            failure: f.clone(),
+            place: write::place(&spec.target, &spec.columns, &f),
+            failure: f,
         })
         .collect();
     let failures_path: PathBuf = folder.join(format!("{}.failures.csv", spec.name));
@@ -177,7 +190,7 @@ pub fn run(
         export: spec.name.clone(),
         input,
         file: workspace.display_path(&path),
-        rows: table.things.len(),
+        rows: frame.height(),
         columns: spec.columns.len(),
         failures_file,
         failures,

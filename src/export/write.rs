@@ -45,7 +45,7 @@ pub fn column_letters(mut index: usize) -> String {
 }
 
 /// Where a failure's cell is in the written file.
-pub fn place(target: &Target, table: &Table, failure: &Failure) -> String {
+pub fn place(target: &Target, columns: &[ExportColumn], failure: &Failure) -> String {
     let file = target
         .path
         .rsplit(['/', '\\'])
@@ -55,10 +55,7 @@ pub fn place(target: &Target, table: &Table, failure: &Failure) -> String {
         TableKind::Csv => format!("{file}:{}", failure.row + 1),
         TableKind::Parquet => format!("{file}: row {}", failure.row),
         TableKind::Xlsx => {
-            let index = table
-                .columns
-                .iter()
-                .position(|(name, _)| *name == failure.column);
+            let index = columns.iter().position(|c| c.name == failure.column);
             let letters = column_letters(index.unwrap_or(0));
             format!("{file}:{}!{letters}{}", target.sheet, failure.row + 1)
         }
@@ -76,57 +73,97 @@ fn rows(table: &Table) -> impl Iterator<Item = Vec<Option<&str>>> + '_ {
     })
 }
 
-fn headers(table: &Table) -> Vec<&str> {
-    (table.columns.iter().map(|(name, _)| name.as_str()))
-        .chain([THING, ORIGIN])
-        .collect()
-}
+/// The next chunk of the table's rows, until there is none.
+pub type Chunks<'a> = dyn FnMut() -> Result<Option<Table>, Cause> + 'a;
 
-/// Writes the table at `path` in the target's format.
+/// Writes the table at `path` in the target's format, chunk by chunk: a CSV file is
+/// streamed, so memory holds one chunk; a workbook or Parquet file is built whole.
 pub fn write_table(
     path: &Path,
-    table: &Table,
     target: &Target,
     columns: &[ExportColumn],
+    chunks: &mut Chunks<'_>,
 ) -> Result<(), OutputError> {
     match target.kind {
+        TableKind::Csv if !target.windows_1252 => write_atomic(path, |out| {
+            let mut csv = csv::WriterBuilder::new()
+                .delimiter(target.delimiter)
+                .from_writer(out);
+            write_csv(&mut csv, columns, chunks)?;
+            Ok(csv.flush()?)
+        }),
         TableKind::Csv => write_atomic(path, |out| {
+            // Every cell was checked to be encodable: a cell that was not is a failure.
             let mut csv = csv::WriterBuilder::new()
                 .delimiter(target.delimiter)
                 .from_writer(Vec::new());
-            csv.write_record(headers(table))?;
-            for row in rows(table) {
-                csv.write_record(
-                    row.iter()
-                        .map(|cell| guarded(cell.unwrap_or_default()))
-                        .map(|c| c.into_owned()),
-                )?;
-            }
+            write_csv(&mut csv, columns, chunks)?;
             let bytes = csv.into_inner().map_err(|e| Cause::Io(e.into_error()))?;
-            match target.windows_1252 {
-                // Every cell was checked to be encodable: a cell that was not is a failure.
-                true => out.write_all(
-                    &encoding_rs::WINDOWS_1252
-                        .encode(&String::from_utf8_lossy(&bytes))
-                        .0,
-                )?,
-                false => out.write_all(&bytes)?,
-            }
-            Ok(())
+            let text = String::from_utf8_lossy(&bytes);
+            Ok(out.write_all(&encoding_rs::WINDOWS_1252.encode(&text).0)?)
         }),
-        TableKind::Parquet => {
-            let mut frame = frame(table, columns).map_err(|e| write_error(path, e))?;
-            write_atomic(path, |out| {
-                ParquetWriter::new(out).finish(&mut frame)?;
-                Ok(())
-            })
-        }
-        TableKind::Xlsx => {
-            let bytes = workbook(table, target, columns)
-                .map_err(|e| write_error(path, std::io::Error::other(e)))?;
-            write_atomic(path, |out| Ok(out.write_all(&bytes)?))
+        TableKind::Parquet | TableKind::Xlsx => {
+            let table = whole(columns, chunks).map_err(|e| write_error(path, e))?;
+            match target.kind {
+                TableKind::Parquet => {
+                    let mut frame = frame(&table, columns).map_err(|e| write_error(path, e))?;
+                    write_atomic(path, |out| {
+                        ParquetWriter::new(out).finish(&mut frame)?;
+                        Ok(())
+                    })
+                }
+                _ => {
+                    let bytes = workbook(&table, target, columns)
+                        .map_err(|e| write_error(path, std::io::Error::other(e)))?;
+                    write_atomic(path, |out| Ok(out.write_all(&bytes)?))
+                }
+            }
         }
     }
+}
+
+fn write_csv<W: Write>(
+    csv: &mut csv::Writer<W>,
+    columns: &[ExportColumn],
+    chunks: &mut Chunks<'_>,
+) -> Result<(), Cause> {
+    let headers = (columns.iter().map(|c| c.name.as_str())).chain([THING, ORIGIN]);
+    csv.write_record(headers)?;
+    while let Some(table) = chunks()? {
+        for row in rows(&table) {
+            for cell in row {
+                csv.write_field(guarded(cell.unwrap_or_default()).as_bytes())?;
+            }
+            csv.write_record(None::<&[u8]>)?;
+        }
+    }
+    Ok(())
+}
+
+/// Every chunk as one table.
+fn whole(columns: &[ExportColumn], chunks: &mut Chunks<'_>) -> Result<Table, Cause> {
+    let mut all: Option<Table> = None;
+    while let Some(table) = chunks()? {
+        match &mut all {
+            None => all = Some(table),
+            Some(all) => {
+                for ((_, into), (_, from)) in all.columns.iter_mut().zip(table.columns) {
+                    into.extend(from);
+                }
+                all.things.extend(table.things);
+                all.origins.extend(table.origins);
+            }
+        }
+    }
+    Ok(all.unwrap_or(Table {
+        columns: columns
+            .iter()
+            .map(|c| (c.name.clone(), Vec::new()))
+            .collect(),
+        things: Vec::new(),
+        origins: Vec::new(),
+        failures: Vec::new(),
+    }))
 }
 
 fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
@@ -159,8 +196,9 @@ fn workbook(
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(&target.sheet)?;
-    for (index, header) in headers(table).iter().enumerate() {
-        sheet.write_string(0, index as u16, *header)?;
+    let headers = (columns.iter().map(|c| c.name.as_str())).chain([THING, ORIGIN]);
+    for (index, header) in headers.enumerate() {
+        sheet.write_string(0, index as u16, header)?;
     }
     let numbers: Vec<bool> = columns.iter().map(numeric).collect();
     for (row, cells) in rows(table).enumerate() {
