@@ -23,9 +23,7 @@ use crate::diag::YamlFile;
 use crate::rdl::Rdl;
 use crate::workspace::Workspace;
 use spec::Source;
-
-/// Things converted and written at a time.
-const CHUNK: usize = 65_536;
+use things::Batches;
 
 /// The folder of export mappings in a workspace.
 pub const EXPORTS_DIR: &str = "exports";
@@ -109,60 +107,31 @@ pub fn run(
             _ => None,
         })
         .collect();
-    let (read, input) = match (rdf, &spec.input) {
-        (Some(path), _) => (
-            things::from_rdf(path, rdl, &properties)?,
-            workspace.display_path(path),
-        ),
-        (None, Input::Rdf(path)) => {
-            let path = workspace.root.join(path);
-            (
-                things::from_rdf(&path, rdl, &properties)?,
-                workspace.display_path(&path),
-            )
-        }
-        (None, Input::Slice(slice)) => {
-            let path = workspace
-                .output_dir
-                .join("entities")
-                .join(format!("{slice}.parquet"));
-            let shown = workspace.display_path(&path);
-            (things::from_entities(&path, &shown, &properties)?, shown)
-        }
-    };
-    let (frame, unread) = of_classes(read, spec.classes.as_deref())?;
-    let ids = frame.column(crate::columns::ID)?.str()?.clone();
-    // A value read but not in the RDL's terms (a unit with no conversion) left its cell empty.
-    let mut failures: Vec<Failure> = Vec::new();
-    for unread in unread {
-        for column in &spec.columns {
-            if matches!(&column.source, Source::Property(p) if p.property == unread.property) {
-                failures.push(Failure {
-                    row: unread.row + 1,
-                    column: column.name.clone(),
-                    thing: ids.get(unread.row).unwrap_or_default().to_string(),
-                    origin: None,
-                    value: unread.value.clone(),
-                    reason: unread.reason.clone(),
-                });
-            }
-        }
-    }
+    let (mut batches, input, mut failures) = open(workspace, rdl, spec, rdf, &properties)?;
     let folder = workspace.output_dir.join(EXPORTS_DIR);
     let path = folder.join(&spec.target.path);
-    // Converted and written a chunk at a time, so memory holds one chunk of cells.
-    let mut offset = 0;
+    // Read, converted and written a batch at a time, so memory holds one batch of cells.
+    let mut rows = 0;
+    let mut stopped: Option<ExportError> = None;
     let mut next = || -> Result<Option<convert::Table>, crate::output::Cause> {
-        if offset >= frame.height() {
-            return Ok(None);
-        }
-        let chunk = frame.slice(offset as i64, CHUNK);
-        let mut table = convert::table(&chunk, &spec.columns, &spec.target, offset)?;
-        offset += CHUNK;
+        let batch = match batches.next(workspace.batch_rows.max(1)) {
+            Ok(Some(batch)) => batch,
+            Ok(None) => return Ok(None),
+            Err(err) => {
+                stopped = Some(err);
+                return Err(crate::output::Cause::Stopped("export reader"));
+            }
+        };
+        let mut table = convert::table(&batch, &spec.columns, &spec.target, rows)?;
+        rows += batch.height();
         failures.append(&mut table.failures);
         Ok(Some(table))
     };
-    write::write_table(&path, &spec.target, &spec.columns, &mut next)?;
+    let written = write::write_table(&path, &spec.target, &spec.columns, &mut next);
+    if let Some(err) = stopped {
+        return Err(err);
+    }
+    written?;
     failures.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     let failures: Vec<PlacedFailure> = (failures.into_iter())
         .map(|f| PlacedFailure {
@@ -190,11 +159,72 @@ pub fn run(
         export: spec.name.clone(),
         input,
         file: workspace.display_path(&path),
-        rows: frame.height(),
+        rows,
         columns: spec.columns.len(),
         failures_file,
         failures,
     })
+}
+
+/// Where the things come from, ready to hand out in batches, shown as a path; and what RDF
+/// gave that could not be read in the RDL's terms, as failures.
+fn open(
+    workspace: &Workspace,
+    rdl: &Rdl,
+    spec: &ExportSpec,
+    rdf: Option<&Path>,
+    properties: &[String],
+) -> Result<(Batches, String, Vec<Failure>), ExportError> {
+    let rdf = match (rdf, &spec.input) {
+        (Some(path), _) => Some(path.to_path_buf()),
+        (None, Input::Rdf(path)) => Some(workspace.root.join(path)),
+        (None, Input::Slice(_)) => None,
+    };
+    let classes = spec.classes.as_deref();
+    // A value read but not in the RDL's terms (a unit with no conversion) left its cell empty.
+    let mut failures: Vec<Failure> = Vec::new();
+    let (batches, input) = match (rdf, &spec.input) {
+        (Some(path), _) => {
+            let read = things::from_rdf(&path, rdl, properties)?;
+            let (frame, unread) = of_classes(read, classes)?;
+            let ids = frame.column(crate::columns::ID)?.str()?.clone();
+            for unread in unread {
+                for column in &spec.columns {
+                    if matches!(&column.source, Source::Property(p) if p.property == unread.property)
+                    {
+                        failures.push(Failure {
+                            row: unread.row + 1,
+                            column: column.name.clone(),
+                            thing: ids.get(unread.row).unwrap_or_default().to_string(),
+                            origin: None,
+                            value: unread.value.clone(),
+                            reason: unread.reason.clone(),
+                        });
+                    }
+                }
+            }
+            (
+                Batches::Whole { frame, offset: 0 },
+                workspace.display_path(&path),
+            )
+        }
+        (None, _) => {
+            let slice = match &spec.input {
+                Input::Slice(slice) => slice.as_str(),
+                Input::Rdf(_) => "",
+            };
+            let path = workspace
+                .output_dir
+                .join("entities")
+                .join(format!("{slice}.parquet"));
+            let shown = workspace.display_path(&path);
+            (
+                Batches::entities(&path, &shown, properties, classes)?,
+                shown,
+            )
+        }
+    };
+    Ok((batches, input, failures))
 }
 
 /// The things of the classes asked for (all when none), and what could not be read of

@@ -42,43 +42,122 @@ fn unreadable(
     }
 }
 
-/// The entities a run wrote for a slice (`out/entities/SLICE.parquet`), the columns asked
-/// for as text.
-pub fn from_entities(
-    path: &Path,
-    shown: &str,
-    properties: &[String],
-) -> Result<Things, ExportError> {
-    if !path.is_file() {
-        return Err(ExportError::NoEntities {
-            path: shown.to_string(),
-        });
-    }
-    let help = "run `thinslice run` again: the file is not one it wrote";
-    let file = std::fs::File::open(path).map_err(|e| unreadable(path, help, e))?;
-    let frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| unreadable(path, help, e))?;
-    let mut columns: Vec<Column> = Vec::new();
-    for name in [ID, CLASS, LABEL, ORIGIN_COLUMN]
-        .iter()
-        .copied()
-        .chain(properties.iter().map(String::as_str))
-    {
-        if columns.iter().any(|c| c.name().as_str() == name) {
-            continue;
+/// Things handed out a batch at a time, so memory holds one batch of cells.
+pub enum Batches {
+    /// A run's entities, read from its Parquet file a slice of rows at a time.
+    Entities(EntityFile),
+    /// Things read whole (RDF), handed out in slices.
+    Whole { frame: DataFrame, offset: usize },
+}
+
+pub struct EntityFile {
+    path: std::path::PathBuf,
+    /// The columns asked for, and whether the file has each.
+    wanted: Vec<(String, bool)>,
+    rows: usize,
+    offset: usize,
+    /// Only things of these classes.
+    classes: Option<Vec<String>>,
+}
+
+const NOT_WRITTEN_BY_RUN: &str = "run `thinslice run` again: the file is not one it wrote";
+
+impl Batches {
+    /// The entities a run wrote for a slice (`out/entities/SLICE.parquet`), the columns
+    /// asked for as text, of the classes asked for.
+    pub fn entities(
+        path: &Path,
+        shown: &str,
+        properties: &[String],
+        classes: Option<&[String]>,
+    ) -> Result<Self, ExportError> {
+        if !path.is_file() {
+            return Err(ExportError::NoEntities {
+                path: shown.to_string(),
+            });
         }
-        let column = match frame.column(name) {
-            Ok(column) => as_text(column).map_err(|e| unreadable(path, help, e))?,
-            Err(_) => Column::full_null(name.into(), frame.height(), &DataType::String),
-        };
-        columns.push(column);
+        let fail = |e| unreadable(path, NOT_WRITTEN_BY_RUN, e);
+        let file =
+            std::fs::File::open(path).map_err(|e| unreadable(path, NOT_WRITTEN_BY_RUN, e))?;
+        let mut reader = ParquetReader::new(file);
+        let schema = reader.schema().map_err(fail)?;
+        let rows = reader.num_rows().map_err(fail)?;
+        let mut wanted: Vec<(String, bool)> = Vec::new();
+        let names = [ID, CLASS, LABEL, ORIGIN_COLUMN]
+            .into_iter()
+            .chain(properties.iter().map(String::as_str));
+        for name in names {
+            if wanted.iter().all(|(w, _)| w != name) {
+                wanted.push((name.to_string(), schema.contains(name)));
+            }
+        }
+        Ok(Self::Entities(EntityFile {
+            path: path.to_path_buf(),
+            wanted,
+            rows,
+            offset: 0,
+            classes: classes.map(<[String]>::to_vec),
+        }))
     }
-    let frame = DataFrame::new(frame.height(), columns).map_err(|e| unreadable(path, help, e))?;
-    Ok(Things {
-        frame,
-        unread: Vec::new(),
-    })
+
+    /// The next batch of at most `size` things; none when all were handed out.
+    pub fn next(&mut self, size: usize) -> Result<Option<DataFrame>, ExportError> {
+        match self {
+            Self::Whole { frame, offset } => {
+                if *offset >= frame.height() {
+                    return Ok(None);
+                }
+                let batch = frame.slice(*offset as i64, size);
+                *offset += size;
+                Ok(Some(batch))
+            }
+            Self::Entities(file) => file.next(size),
+        }
+    }
+}
+
+impl EntityFile {
+    fn next(&mut self, size: usize) -> Result<Option<DataFrame>, ExportError> {
+        if self.offset >= self.rows {
+            return Ok(None);
+        }
+        let path = self.path.clone();
+        let fail = |e| unreadable(&path, NOT_WRITTEN_BY_RUN, e);
+        let len = size.min(self.rows - self.offset);
+        let projection: Vec<String> = (self.wanted.iter())
+            .filter(|(_, has)| *has)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let file = std::fs::File::open(&self.path)
+            .map_err(|e| unreadable(&path, NOT_WRITTEN_BY_RUN, e))?;
+        let read = ParquetReader::new(file)
+            .with_columns(Some(projection))
+            .with_slice(Some((self.offset, len)))
+            .finish()
+            .map_err(fail)?;
+        self.offset += len;
+        let mut columns: Vec<Column> = Vec::new();
+        for (name, has) in &self.wanted {
+            columns.push(match has {
+                true => as_text(read.column(name).map_err(fail)?).map_err(fail)?,
+                false => Column::full_null(name.into(), read.height(), &DataType::String),
+            });
+        }
+        let frame = DataFrame::new(read.height(), columns).map_err(fail)?;
+        match &self.classes {
+            None => Ok(Some(frame)),
+            Some(classes) => {
+                let class = frame
+                    .column(CLASS)
+                    .and_then(|c| Ok(c.str()?.clone()))
+                    .map_err(fail)?;
+                let keep: BooleanChunked = (class.iter())
+                    .map(|c| c.is_some_and(|c| classes.iter().any(|k| k == c)))
+                    .collect();
+                Ok(Some(frame.filter(&keep).map_err(fail)?))
+            }
+        }
+    }
 }
 
 /// A column as text: numbers as written, dates ISO, several values joined by `|`.

@@ -202,6 +202,20 @@ fn a_value_the_table_cannot_express_is_named_and_its_cell_left_empty() {
         "{}",
         run.stdout
     );
+
+    // Read, converted and written in batches of 7 things: the same bytes, the same places.
+    let table =
+        std::fs::read(ws.path().join("out/exports/water-pumps-register.csv")).expect("table");
+    let listed = ws.text("out/exports/water-pumps-register.failures.csv");
+    ws.run(&["--batch-rows", "7", "export", "water-pumps-register"])
+        .expect(1);
+    let again =
+        std::fs::read(ws.path().join("out/exports/water-pumps-register.csv")).expect("table");
+    assert!(again == table, "batches changed the table");
+    assert_eq!(
+        ws.text("out/exports/water-pumps-register.failures.csv"),
+        listed
+    );
 }
 
 /// An export of the substations into a `;`-separated Windows-1252 table, to compare inputs.
@@ -371,5 +385,33 @@ columns:
         run.stderr.contains("run `thinslice run` first"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_class_takes_its_things_and_its_subclasses_things_only_in_any_batch() {
+    let mapping = FEEDERS_CSV.replace("class: Substation", "class: PrimarySubstation");
+    let ws = TestWorkspace::example().with_file("exports/feeders.yaml", &mapping);
+    ws.run(&["run"]).expect(0);
+    let things = ws.parquet("out/entities/power-substations.parquet");
+    let primaries = strings(&things, "class")
+        .iter()
+        .filter(|c| c.as_deref() == Some("PrimarySubstation"))
+        .count();
+    assert!(primaries > 5);
+    for batch in ["262144", "4"] {
+        ws.run(&["--batch-rows", batch, "export", "feeders"])
+            .expect(0);
+        let rows = csv_rows(&ws, "out/exports/feeders.csv", b';');
+        assert_eq!(rows.len(), primaries, "batches of {batch}");
+        assert!(rows.iter().all(|r| r["Kind"] == "PRIMARY"));
+    }
+    // Every class of the RDL under Substation, and no other.
+    let all = FEEDERS_CSV.replace("class: Substation", "class: PowerAsset");
+    let ws = ws.with_file("exports/feeders.yaml", &all);
+    ws.run(&["export", "feeders"]).expect(0);
+    assert_eq!(
+        csv_rows(&ws, "out/exports/feeders.csv", b';').len(),
+        things.height()
     );
 }
