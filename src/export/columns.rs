@@ -22,6 +22,14 @@ impl Checker<'_> {
                     ("format", yaml.format.as_ref().map(|f| &f.referenced)),
                     ("id", yaml.id.as_ref().map(|i| &i.referenced)),
                 ];
+                if let (Some(template), "class") = (&yaml.template, from.value.as_str()) {
+                    let message = "`template` is for `from: id` and `from: label`".to_string();
+                    self.problem(
+                        &template.referenced,
+                        message,
+                        "remove it: the class is written through `values`".into(),
+                    );
+                }
                 for (key, at) in extra {
                     if let Some(at) = at {
                         self.problem(
@@ -31,9 +39,10 @@ impl Checker<'_> {
                         );
                     }
                 }
+                let part = yaml.template.as_ref().and_then(|t| self.key_template(t));
                 match from.value.as_str() {
-                    "id" => Some(Source::Id),
-                    "label" => Some(Source::Label),
+                    "id" => Some(Source::Id(part)),
+                    "label" => Some(Source::Label(part)),
                     _ => Some(Source::Class(self.class_values(yaml.values.as_ref()))),
                 }
             }
@@ -154,6 +163,14 @@ impl Checker<'_> {
             self.one_to_one(values);
             values.value.0.iter().cloned().collect()
         });
+        if let Some(template) = &yaml.template {
+            let message = "`template` is for `from: id` and `from: label`".to_string();
+            self.problem(
+                &template.referenced,
+                message,
+                "a link's key is read with `id:`".into(),
+            );
+        }
         let key = yaml.id.as_ref().and_then(|id| self.key_template(id));
         Some(Source::Property(PropertyColumn {
             property,

@@ -83,6 +83,20 @@ fn convert_unit(value: f64, change: &UnitChange) -> f64 {
     (base - change.to_offset) / change.to_factor
 }
 
+/// The part of `value` a template's one `{column}` stands for: the text between its prefix
+/// and suffix (percent-decoded in an IRI).
+fn inside(value: &str, (prefix, suffix): &(String, String), iri: bool) -> Result<String, String> {
+    value
+        .strip_prefix(prefix.as_str())
+        .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+        .filter(|part| !part.is_empty())
+        .map(|part| match iri {
+            true => percent_decode(part).into_owned(),
+            false => part.to_string(),
+        })
+        .ok_or_else(|| format!("`{value}` does not fit the template `{prefix}{{…}}{suffix}`"))
+}
+
 /// One value of a property, as the column writes it, or why it cannot be.
 fn property_cell(value: &str, column: &PropertyColumn) -> Result<String, String> {
     match column.datatype {
@@ -116,14 +130,7 @@ fn property_cell(value: &str, column: &PropertyColumn) -> Result<String, String>
         },
         Datatype::Link => match &column.key {
             None => Ok(value.to_string()),
-            Some((prefix, suffix)) => value
-                .strip_prefix(prefix.as_str())
-                .and_then(|rest| rest.strip_suffix(suffix.as_str()))
-                .filter(|key| !key.is_empty())
-                .map(|key| percent_decode(key).into_owned())
-                .ok_or_else(|| {
-                    format!("<{value}> does not fit the template `{prefix}{{…}}{suffix}`")
-                }),
+            Some(key) => inside(value, key, true),
         },
         _ => Ok(value.to_string()),
     }
@@ -135,7 +142,13 @@ fn cell(source: &Source, value: Option<&str>) -> Result<Option<String>, (String,
         return Ok(None);
     };
     match source {
-        Source::Id | Source::Label | Source::Class(None) => Ok(Some(value.to_string())),
+        Source::Id(None) | Source::Label(None) | Source::Class(None) => Ok(Some(value.to_string())),
+        Source::Id(Some(key)) => inside(value, key, true)
+            .map(Some)
+            .map_err(|why| (value.to_string(), why)),
+        Source::Label(Some(key)) => inside(value, key, false)
+            .map(Some)
+            .map_err(|why| (value.to_string(), why)),
         Source::Class(Some(map)) => map.get(value).cloned().map(Some).ok_or_else(|| {
             (
                 value.to_string(),
@@ -160,8 +173,8 @@ fn cell(source: &Source, value: Option<&str>) -> Result<Option<String>, (String,
 /// The things' column a table column is read from.
 fn column_of(source: &Source) -> &str {
     match source {
-        Source::Id => ID,
-        Source::Label => LABEL,
+        Source::Id(_) => ID,
+        Source::Label(_) => LABEL,
         Source::Class(_) => CLASS,
         Source::Property(column) => &column.property,
     }

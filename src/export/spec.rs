@@ -42,6 +42,7 @@ pub(super) struct ColumnYaml {
     pub(super) format: Option<Spanned<String>>,
     pub(super) values: Option<Spanned<Ordered<String>>>,
     pub(super) id: Option<Spanned<String>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 /// A YAML mapping in the order it is written (a table's columns are in that order).
@@ -102,9 +103,10 @@ pub struct Target {
 /// What one column holds.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// The thing's IRI.
-    Id,
-    Label,
+    /// The thing's IRI, or the part of it a template's one `{column}` stands for.
+    Id(Option<(String, String)>),
+    /// The label, or the part of it a template's one `{column}` stands for.
+    Label(Option<(String, String)>),
     /// The thing's class, through `values` (class key → the organisation's code) when given.
     Class(Option<BTreeMap<String, String>>),
     Property(PropertyColumn),

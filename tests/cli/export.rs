@@ -415,3 +415,62 @@ fn a_class_takes_its_things_and_its_subclasses_things_only_in_any_batch() {
         things.height()
     );
 }
+
+#[test]
+fn a_parquet_table_takes_a_key_out_of_the_identifier_and_says_so_in_json() {
+    let mapping = r#"from: water-pumps
+file: { path: pumps.parquet }
+columns:
+  Asset ID: { from: id, template: "https://data.example.org/water/asset/{Asset ID}" }
+  Power (kW): { from: ratedPower, unit: kW }
+  Site: { from: locatedAt, id: "https://data.example.org/water/site/{Site}" }
+"#;
+    let ws = TestWorkspace::example().with_file("exports/pumps.yaml", mapping);
+    ws.run(&["run"]).expect(0);
+    let run = ws.run(&["--format", "json", "export", "pumps"]).expect(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(json[0]["export"], "pumps");
+    assert_eq!(json[0]["file"], "out/exports/pumps.parquet");
+    assert_eq!(json[0]["rows"], 71);
+    assert_eq!(json[0]["failures"].as_array().map(Vec::len), Some(0));
+    let table = ws.parquet("out/exports/pumps.parquet");
+    let things = ws.parquet("out/entities/water-pumps.parquet");
+    assert_eq!(
+        strings(&table, "Asset ID"),
+        strings(&things, "assetIdentifier")
+    );
+    let kw: Vec<Option<f64>> = table
+        .column("Power (kW)")
+        .expect("column")
+        .f64()
+        .expect("numbers")
+        .iter()
+        .collect();
+    let w: Vec<Option<f64>> = things
+        .column("ratedPower")
+        .expect("column")
+        .f64()
+        .expect("numbers")
+        .iter()
+        .collect();
+    assert_eq!(
+        kw,
+        w.iter().map(|v| v.map(|w| w / 1000.0)).collect::<Vec<_>>()
+    );
+    assert_eq!(strings(&table, "_thing"), strings(&things, "id"));
+
+    // A template that does not fit the identifier is a failure of that cell.
+    let other = mapping.replace("water/asset/{Asset ID}", "water/pump/{Asset ID}");
+    let ws = ws.with_file("exports/pumps.yaml", &other);
+    let run = ws.run(&["--format", "json", "export", "pumps"]).expect(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let failures = json[0]["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 71);
+    assert_eq!(failures[0]["place"], "pumps.parquet: row 1");
+    assert_eq!(failures[0]["column"], "Asset ID");
+    assert!(
+        failures[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("does not fit the template"))
+    );
+}
