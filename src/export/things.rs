@@ -177,6 +177,20 @@ fn as_text(column: &Column) -> PolarsResult<Column> {
     Ok(out.column(&name)?.clone())
 }
 
+/// The classes of the nodes the IES4 pattern writes around a thing: none is a thing.
+const PATTERN_NODES: [&str; 10] = [
+    "Identifier",
+    "Name",
+    "Measure",
+    "MeasureValue",
+    "State",
+    "BoundingState",
+    "ParticularPeriod",
+    "NamingScheme",
+    "Organisation",
+    "UnitOfMeasure",
+];
+
 /// IES4's terms that RDF in its pattern is read by.
 fn ies(local: &str) -> String {
     format!("{IES4}{local}")
@@ -340,19 +354,27 @@ impl<'a> Reader<'a> {
             .collect()
     }
 
-    /// A thing's class: its RDL class (the first by key when several); none for the nodes
-    /// of a pattern.
+    /// A thing's class: its most specific RDL class (the first by key of those when several
+    /// are); none for the nodes of a pattern (identifiers, names, measures, states...).
     fn class_of(&self, subject: &str) -> Option<String> {
         let types = self.types(subject);
-        if types.iter().any(|t| t.starts_with(IES4)) {
+        if types
+            .iter()
+            .any(|t| PATTERN_NODES.iter().any(|local| *t == ies(local)))
+        {
             return None;
         }
-        let mut classes: Vec<&str> = types
-            .iter()
+        let classes: Vec<&str> = (types.iter())
             .filter_map(|t| self.classes.get(t).copied())
             .collect();
-        classes.sort();
-        classes.first().map(|c| c.to_string())
+        let ancestors: BTreeSet<String> =
+            classes.iter().flat_map(|c| self.rdl.ancestors(c)).collect();
+        let mut specific: Vec<&str> = classes
+            .into_iter()
+            .filter(|c| !ancestors.contains(*c))
+            .collect();
+        specific.sort();
+        specific.first().map(|c| c.to_string())
     }
 
     /// The property a pattern's node holds, by the class the pattern typed it with.

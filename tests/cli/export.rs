@@ -266,6 +266,27 @@ fn rdf_from_anyone_flat_or_ies4_gives_the_same_table_as_the_things() {
         let from_rdf = without_origin(csv_rows(&ws, "out/exports/feeders.csv", b';'));
         assert_eq!(from_rdf, expected, "{file}");
     }
+    // Typed with their ancestors too, as others' RDF often is: the most specific class counts.
+    let flat = ws.text("out/rdf/power-substations.nt");
+    let mut typed = String::new();
+    for line in flat.lines() {
+        typed.push_str(line);
+        typed.push('\n');
+        if line.contains("22-rdf-syntax-ns#type>") {
+            let subject = line.split(' ').next().unwrap_or_default();
+            for ancestor in ["Asset", "PowerAsset", "Substation"] {
+                typed.push_str(&format!(
+                    "{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://rdl.example.org/region#{ancestor}> .\n"
+                ));
+            }
+        }
+    }
+    let ws = ws.with_file("received/typed.nt", &typed);
+    ws.run(&["export", "feeders", "--rdf", "received/typed.nt"])
+        .expect(0);
+    let from_typed = without_origin(csv_rows(&ws, "out/exports/feeders.csv", b';'));
+    assert_eq!(from_typed, expected);
+
     // The same things in the IES4 pattern.
     let config = ws
         .text("thinslice.yaml")
