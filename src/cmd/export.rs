@@ -46,7 +46,8 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     if !problems.is_empty() {
         return Err(Error::from_problems(problems));
     }
-    let rdf = args.rdf.as_ref().map(|p| workspace.root.join(p));
+    // A path on the command line is the shell's: relative to the current folder.
+    let rdf = args.rdf.clone();
     let mut done: Vec<Exported> = Vec::new();
     for spec in &specs {
         done.push(export::run(&workspace, &rdl, spec, rdf.as_deref())?);

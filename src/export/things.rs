@@ -281,7 +281,13 @@ fn subject_text(triple: &Triple) -> String {
 /// Every triple of an N-Triples or Turtle file; a syntax error is told at its line.
 fn parse(path: &Path) -> Result<Vec<Triple>, ExportError> {
     let help = "the file must be N-Triples (.nt) or Turtle (.ttl)";
-    let text = std::fs::read(path).map_err(|e| unreadable(path, "check the path in `rdf:`", e))?;
+    let text = std::fs::read(path).map_err(|e| {
+        unreadable(
+            path,
+            "check the path (`rdf:` in the export mapping, or --rdf)",
+            e,
+        )
+    })?;
     let turtle = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("ttl"));
