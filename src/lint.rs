@@ -22,6 +22,8 @@ pub struct Linted<'w> {
     pub rdl: Option<Rdl>,
     /// By slice name.
     pub mappings: BTreeMap<String, Mapping>,
+    /// How many export mappings were checked.
+    pub exports: usize,
 }
 
 /// Checks everything that can be checked before reading data.
@@ -39,14 +41,21 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         },
     };
 
+    // Export mappings are checked as mappings are.
+    let mut exports = Vec::new();
     if let Some(rdl) = &rdl {
         problems.extend(state_starts(workspace, rdl));
-        // Export mappings are checked as mappings are.
         for name in crate::export::names(workspace) {
-            if let Err(err) = crate::export::load(workspace, rdl, &name) {
-                problems.push(err.into());
+            match crate::export::load(workspace, rdl, &name) {
+                Ok(spec) => exports.push(spec),
+                Err(err) => problems.push(err.into()),
             }
         }
+        problems.extend(
+            crate::export::same_files(&exports)
+                .into_iter()
+                .map(Error::from),
+        );
     }
     let mut mappings = BTreeMap::new();
     let files = mapping_files(workspace);
@@ -82,6 +91,7 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         plan,
         rdl,
         mappings,
+        exports: exports.len(),
     })
 }
 
@@ -111,7 +121,11 @@ fn state_starts(workspace: &Workspace, rdl: &Rdl) -> Vec<Error> {
             ),
             None => problem(
                 format!("`{state}`, which is no property of the RDL"),
-                "name a code property of the RDL, whose values are states".into(),
+                diag::suggest(
+                    state,
+                    rdl.properties.keys().map(String::as_str),
+                    "properties",
+                ),
                 *span,
             ),
         }
@@ -124,7 +138,11 @@ fn state_starts(workspace: &Workspace, rdl: &Rdl) -> Vec<Error> {
             ),
             None => problem(
                 format!("`{date}` as a start, which is no property of the RDL"),
-                "name a date or datetime property of the RDL".into(),
+                diag::suggest(
+                    date,
+                    rdl.properties.keys().map(String::as_str),
+                    "properties",
+                ),
                 *span,
             ),
         }
@@ -205,6 +223,7 @@ fn lookup_targets(plan: &Plan, mappings: &BTreeMap<String, Mapping>) -> Vec<Erro
 pub struct Summary {
     pub slices: usize,
     pub mappings: usize,
+    pub exports: usize,
     pub classes: usize,
     pub properties: usize,
     pub units: usize,
@@ -226,6 +245,7 @@ impl Linted<'_> {
         Summary {
             slices: self.plan.slices.len(),
             mappings: self.mappings.len(),
+            exports: self.exports,
             classes: self.rdl.as_ref().map_or(0, |r| r.classes.len()),
             properties: self.rdl.as_ref().map_or(0, |r| r.properties.len()),
             units: self.rdl.as_ref().map_or(0, |r| r.units.len()),
@@ -252,8 +272,13 @@ impl Linted<'_> {
 impl Summary {
     /// The summary for people.
     pub fn text(&self) -> String {
+        let exports = match self.exports {
+            0 => String::new(),
+            1 => "1 export mapping, ".to_string(),
+            n => format!("{n} export mappings, "),
+        };
         let mut text = format!(
-            "ok: {} slices, {} mappings, checked against an RDL of {} classes and {} properties\n",
+            "ok: {} slices, {} mappings, {exports}checked against an RDL of {} classes and {} properties\n",
             self.slices, self.mappings, self.classes, self.properties
         );
         for warning in &self.warnings {

@@ -43,6 +43,11 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             Err(err) => problems.push(Error::from(err)),
         }
     }
+    problems.extend(export::same_files(&specs).into_iter().map(Error::from));
+    if args.rdf.is_some() && names.len() != 1 {
+        let count = names.len();
+        problems.push(Error::from(export::ExportError::RdfForOne { count }));
+    }
     if !problems.is_empty() {
         return Err(Error::from_problems(problems));
     }

@@ -21,6 +21,7 @@ impl Checker<'_> {
                     ("decimal", yaml.decimal.as_ref().map(|d| &d.referenced)),
                     ("format", yaml.format.as_ref().map(|f| &f.referenced)),
                     ("id", yaml.id.as_ref().map(|i| &i.referenced)),
+                    ("split", yaml.split.as_ref().map(|s| &s.referenced)),
                 ];
                 if let (Some(template), "class") = (&yaml.template, from.value.as_str()) {
                     let message = "`template` is for `from: id` and `from: label`".to_string();
@@ -135,18 +136,14 @@ impl Checker<'_> {
                 '.'
             }
         };
-        if let Some(format) = &yaml.format {
-            let items = chrono::format::StrftimeItems::new(&format.value);
-            if items
-                .clone()
-                .any(|item| matches!(item, chrono::format::Item::Error))
-            {
-                self.problem(
-                    &format.referenced,
-                    format!("`{}` is not a date format", format.value),
-                    "a strftime format such as `%d/%m/%Y`".into(),
-                );
-            }
+        if let Some(format) = &yaml.format
+            && let Err(why) = keeps_the_date(&format.value, datatype == Datatype::Datetime)
+        {
+            self.problem(
+                &format.referenced,
+                format!("the date format `{}` {why}", format.value),
+                "a strftime format that writes the day, month and year, such as `%d/%m/%Y`".into(),
+            );
         }
         let values = yaml.values.as_ref().map(|values| {
             let codes: Vec<&str> = definition.values.iter().map(|c| c.name.as_str()).collect();
@@ -163,6 +160,10 @@ impl Checker<'_> {
             self.one_to_one(values);
             values.value.0.iter().cloned().collect()
         });
+        if let Some(split) = yaml.split.as_ref().filter(|s| s.value.is_empty()) {
+            let help = "say what goes between the values, such as `|`".to_string();
+            self.problem(&split.referenced, "an empty `split`".into(), help);
+        }
         if let Some(template) = &yaml.template {
             let message = "`template` is for `from: id` and `from: label`".to_string();
             self.problem(
@@ -180,6 +181,7 @@ impl Checker<'_> {
             format: yaml.format.as_ref().map(|f| f.value.clone()),
             values,
             key,
+            split: yaml.split.as_ref().map(|s| s.value.clone()),
         }))
     }
 
@@ -241,4 +243,51 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// A date as `format` writes it, or an error where the format asks for what the value has
+/// not (a time of a date, a time zone).
+pub(super) fn formatted(
+    format: &str,
+    date: chrono::NaiveDateTime,
+    with_time: bool,
+) -> Option<String> {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let written = match with_time {
+        true => write!(out, "{}", date.format(format)),
+        false => write!(out, "{}", date.date().format(format)),
+    };
+    written.ok().map(|_| out)
+}
+
+/// A format that cannot write a date, or writes two dates alike (it leaves out the day, the
+/// month or the year), would change values: refused.
+fn keeps_the_date(format: &str, with_time: bool) -> Result<(), String> {
+    let at = |y: i32, m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).and_then(|date| date.and_hms_opt(10, 30, 0))
+    };
+    let (Some(base), Some(day), Some(month), Some(year)) = (
+        at(2003, 2, 1),
+        at(2003, 2, 9),
+        at(2003, 11, 1),
+        at(2017, 2, 1),
+    ) else {
+        return Ok(());
+    };
+    let Some(text) = formatted(format, base, with_time) else {
+        let what = match with_time {
+            true => "asks for what a date and time has not (a time zone)",
+            false => "asks for what a date has not (a time, a time zone)",
+        };
+        return Err(what.to_string());
+    };
+    for (other, what) in [(day, "day"), (month, "month"), (year, "year")] {
+        if formatted(format, other, with_time).as_deref() == Some(text.as_str()) {
+            return Err(format!(
+                "does not write the {what}: two dates would read alike"
+            ));
+        }
+    }
+    Ok(())
 }

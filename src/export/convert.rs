@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use polars::prelude::*;
 
 use super::spec::{Column as ExportColumn, PropertyColumn, Source, Target, UnitChange};
+use super::things::SEVERAL;
 use crate::columns::{CLASS, ID, LABEL, ORIGIN_COLUMN};
 use crate::rdl::Datatype;
 
@@ -113,14 +114,15 @@ fn property_cell(value: &str, column: &PropertyColumn) -> Result<String, String>
             let Some(format) = &column.format else {
                 return Ok(value.to_string());
             };
-            let formatted = match chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
-            {
-                Ok(moment) => moment.format(format).to_string(),
-                Err(_) => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                    .map_err(|_| format!("`{value}` is not an ISO date"))?
-                    .format(format)
-                    .to_string(),
-            };
+            let with_time = column.datatype == Datatype::Datetime;
+            let moment = chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S")
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+                })
+                .map_err(|_| format!("`{value}` is not an ISO date"))?;
+            let formatted = super::columns::formatted(format, moment, with_time)
+                .ok_or_else(|| format!("the format `{format}` cannot write `{value}`"))?;
             Ok(formatted)
         }
         Datatype::Code => match &column.values {
@@ -142,6 +144,13 @@ fn cell(source: &Source, value: Option<&str>) -> Result<Option<String>, (String,
         return Ok(None);
     };
     match source {
+        _ if value.contains(SEVERAL) && !matches!(source, Source::Property(_)) => {
+            let shown = value.split(SEVERAL).collect::<Vec<_>>().join(", ");
+            Err((
+                shown,
+                "several values, and the column holds one".to_string(),
+            ))
+        }
         Source::Id(None) | Source::Label(None) | Source::Class(None) => Ok(Some(value.to_string())),
         Source::Id(Some(key)) => inside(value, key, true)
             .map(Some)
@@ -156,16 +165,25 @@ fn cell(source: &Source, value: Option<&str>) -> Result<Option<String>, (String,
             )
         }),
         Source::Property(column) => {
-            if !value.contains('|') {
+            if !value.contains(SEVERAL) {
                 return property_cell(value, column)
                     .map(Some)
                     .map_err(|why| (value.to_string(), why));
             }
+            let values: Vec<&str> = value.split(SEVERAL).collect();
+            let Some(separator) = &column.split else {
+                let shown = values.join(", ");
+                let why = format!(
+                    "{} values, and the column holds one: say `split: \"|\"` to write them joined",
+                    values.len()
+                );
+                return Err((shown, why));
+            };
             let mut cells = Vec::new();
-            for one in value.split('|') {
+            for one in values {
                 cells.push(property_cell(one, column).map_err(|why| (one.to_string(), why))?);
             }
-            Ok(Some(cells.join("|")))
+            Ok(Some(cells.join(separator)))
         }
     }
 }

@@ -58,4 +58,31 @@ pub enum ExportError {
     #[error("the things could not be turned into the table")]
     #[diagnostic(code(thinslice::export::table))]
     Table(#[from] polars::error::PolarsError),
+
+    #[error("export mappings `{first}` and `{second}` both write {file}")]
+    #[diagnostic(
+        code(thinslice::export::same_file),
+        help("give each export mapping a file of its own: the second would replace the first")
+    )]
+    SameFile {
+        file: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("{path} would be written outside the output folder ({real})")]
+    #[diagnostic(
+        code(thinslice::export::outside),
+        help(
+            "a folder under the output folder's exports/ is a link to elsewhere: remove the link, exports are written under the output folder only"
+        )
+    )]
+    Outside { path: String, real: String },
+
+    #[error("--rdf reads one file for one export mapping, and {count} would read it")]
+    #[diagnostic(
+        code(thinslice::export::rdf_for_one),
+        help("name the export mapping: `thinslice export NAME --rdf FILE`")
+    )]
+    RdfForOne { count: usize },
 }

@@ -90,7 +90,25 @@ pub fn load(workspace: &Workspace, rdl: &Rdl, name: &str) -> Result<ExportSpec, 
         })
         .collect();
     let slices: Vec<&str> = slices.iter().map(String::as_str).collect();
-    ExportSpec::load(&file, name, rdl, &slices)
+    ExportSpec::load(&file, name, rdl, &slices, &workspace.root)
+}
+
+/// Export mappings that write the same file: the second would replace the first.
+pub fn same_files(specs: &[ExportSpec]) -> Vec<ExportError> {
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    let mut problems = Vec::new();
+    for spec in specs {
+        let file = spec.target.path.to_lowercase();
+        match seen.iter().find(|(f, _)| *f == file) {
+            Some((_, first)) => problems.push(ExportError::SameFile {
+                file: format!("{EXPORTS_DIR}/{}", spec.target.path),
+                first: first.to_string(),
+                second: spec.name.clone(),
+            }),
+            None => seen.push((file, &spec.name)),
+        }
+    }
+    problems
 }
 
 /// Runs a checked export: reads the things, writes the table and its failures under
@@ -110,6 +128,7 @@ pub fn run(
     let (mut batches, input, mut failures) = open(workspace, rdl, spec, rdf, &properties)?;
     let folder = workspace.output_dir.join(EXPORTS_DIR);
     let path = folder.join(&spec.target.path);
+    inside_output(workspace, &path)?;
     // Read, converted and written a batch at a time, so memory holds one batch of cells.
     let mut rows = 0;
     let mut stopped: Option<ExportError> = None;
@@ -166,6 +185,30 @@ pub fn run(
     })
 }
 
+/// Refuses a file that a link under the exports folder would put outside the output folder.
+fn inside_output(workspace: &Workspace, path: &Path) -> Result<(), ExportError> {
+    let Some(parent) = path.parent() else {
+        return Ok(());
+    };
+    let shown = workspace.display_path(path);
+    let fail = |e: std::io::Error| {
+        ExportError::Output(crate::output::OutputError::Write {
+            path: shown.clone(),
+            source: e.into(),
+        })
+    };
+    std::fs::create_dir_all(parent).map_err(fail)?;
+    let real = parent.canonicalize().map_err(fail)?;
+    let output = workspace.output_dir.canonicalize().map_err(fail)?;
+    match real.starts_with(&output) {
+        true => Ok(()),
+        false => Err(ExportError::Outside {
+            path: shown.clone(),
+            real: real.display().to_string(),
+        }),
+    }
+}
+
 /// Where the things come from, ready to hand out in batches, shown as a path; and what RDF
 /// gave that could not be read in the RDL's terms, as failures.
 fn open(
@@ -175,17 +218,18 @@ fn open(
     rdf: Option<&Path>,
     properties: &[String],
 ) -> Result<(Batches, String, Vec<Failure>), ExportError> {
+    // The file read, and how it is shown: as given on the command line, as written in `rdf:`.
     let rdf = match (rdf, &spec.input) {
-        (Some(path), _) => Some(path.to_path_buf()),
-        (None, Input::Rdf(path)) => Some(workspace.root.join(path)),
+        (Some(path), _) => Some((path.to_path_buf(), path.display().to_string())),
+        (None, Input::Rdf(path)) => Some((workspace.root.join(path), path.clone())),
         (None, Input::Slice(_)) => None,
     };
     let classes = spec.classes.as_deref();
     // A value read but not in the RDL's terms (a unit with no conversion) left its cell empty.
     let mut failures: Vec<Failure> = Vec::new();
     let (batches, input) = match (rdf, &spec.input) {
-        (Some(path), _) => {
-            let read = things::from_rdf(&path, rdl, properties)?;
+        (Some((path, shown)), _) => {
+            let read = things::from_rdf(&path, &shown, rdl, properties)?;
             let (frame, unread) = of_classes(read, classes)?;
             let ids = frame.column(crate::columns::ID)?.str()?.clone();
             for unread in unread {

@@ -43,6 +43,7 @@ pub(super) struct ColumnYaml {
     pub(super) values: Option<Spanned<Ordered<String>>>,
     pub(super) id: Option<Spanned<String>>,
     pub(super) template: Option<Spanned<String>>,
+    pub(super) split: Option<Spanned<String>>,
 }
 
 /// A YAML mapping in the order it is written (a table's columns are in that order).
@@ -127,6 +128,8 @@ pub struct PropertyColumn {
     pub values: Option<HashMap<String, String>>,
     /// A link's target written as its key: the template's text before and after `{…}`.
     pub key: Option<(String, String)>,
+    /// Several values of a thing written in one cell, with this between them.
+    pub split: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,6 +200,7 @@ impl ExportSpec {
         name: &str,
         rdl: &Rdl,
         slices: &[&str],
+        root: &std::path::Path,
     ) -> Result<Self, ExportError> {
         let yaml: ExportYaml = file.load()?;
         let mut checker = Checker {
@@ -204,7 +208,7 @@ impl ExportSpec {
             rdl,
             problems: Vec::new(),
         };
-        let input = checker.input(&yaml, slices);
+        let input = checker.input(&yaml, slices, root);
         let classes = yaml.class.as_ref().and_then(|class| {
             let key = checker.resolve(Term::Class, class)?;
             let mut under: Vec<String> = (rdl.classes.keys())
@@ -259,7 +263,12 @@ impl ExportSpec {
 }
 
 impl Checker<'_> {
-    fn input(&mut self, yaml: &ExportYaml, slices: &[&str]) -> Option<Input> {
+    fn input(
+        &mut self,
+        yaml: &ExportYaml,
+        slices: &[&str],
+        root: &std::path::Path,
+    ) -> Option<Input> {
         match (&yaml.from, &yaml.rdf) {
             (Some(from), None) => {
                 if slices.contains(&from.value.as_str()) {
@@ -276,6 +285,12 @@ impl Checker<'_> {
             (None, Some(rdf)) => {
                 let lower = rdf.value.to_lowercase();
                 if [".nt", ".ttl"].iter().any(|e| lower.ends_with(e)) {
+                    if !root.join(&rdf.value).is_file() {
+                        let message = format!("no file `{}`", rdf.value);
+                        let help = "the path is relative to the workspace folder".to_string();
+                        self.problem(&rdf.referenced, message, help);
+                        return None;
+                    }
                     return Some(Input::Rdf(rdf.value.clone()));
                 }
                 let help = "export reads N-Triples (`.nt`) or Turtle (`.ttl`)".to_string();

@@ -23,8 +23,12 @@ pub struct Unread {
     pub reason: String,
 }
 
+/// Between the values of a thing that has several of one property (or several labels), in
+/// the text columns: a character no value holds.
+pub const SEVERAL: char = '\u{1F}';
+
 /// Things as text columns: `id`, `class` (the RDL key), `label`, `_origin`, and one per
-/// property asked for (several values joined by `|`).
+/// property asked for (several values joined by [`SEVERAL`]).
 pub struct Things {
     pub frame: DataFrame,
     pub unread: Vec<Unread>,
@@ -169,7 +173,7 @@ fn as_text(column: &Column) -> PolarsResult<Column> {
             .list()
             .eval(element().cast(DataType::String))
             .list()
-            .join(lit("|"), true),
+            .join(lit(SEVERAL.to_string()), true),
         DataType::Datetime(_, _) => col(name.clone()).dt().strftime("%Y-%m-%dT%H:%M:%S"),
         _ => col(name.clone()).cast(DataType::String),
     };
@@ -199,8 +203,13 @@ fn ies(local: &str) -> String {
 /// Things from RDF: a subject typed with an RDL class is a thing; its values are read from
 /// flat triples (`<t> <property> value`) and from IES4's nodes (identifiers, names,
 /// measures, states), told apart by the class the pattern makes of each property.
-pub fn from_rdf(path: &Path, rdl: &Rdl, properties: &[String]) -> Result<Things, ExportError> {
-    let triples = parse(path)?;
+pub fn from_rdf(
+    path: &Path,
+    shown: &str,
+    rdl: &Rdl,
+    properties: &[String],
+) -> Result<Things, ExportError> {
+    let triples = parse(path, shown)?;
     let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut states: HashMap<String, Vec<String>> = HashMap::new();
@@ -233,7 +242,7 @@ pub fn from_rdf(path: &Path, rdl: &Rdl, properties: &[String]) -> Result<Things,
         };
         let row = ids.len();
         let mut found: HashMap<String, Vec<String>> = HashMap::new();
-        let mut label = None;
+        let mut label: Vec<String> = Vec::new();
         reader.read(
             subject,
             states.get(subject),
@@ -250,9 +259,9 @@ pub fn from_rdf(path: &Path, rdl: &Rdl, properties: &[String]) -> Result<Things,
         );
         ids.push(subject.clone());
         classes.push(class);
-        labels.push(label);
+        labels.push((!label.is_empty()).then(|| label.join(&SEVERAL.to_string())));
         for (slot, property) in values.iter_mut().zip(properties) {
-            slot.push(found.get(property).map(|v| v.join("|")));
+            slot.push(found.get(property).map(|v| v.join(&SEVERAL.to_string())));
         }
     }
     let height = ids.len();
@@ -279,14 +288,12 @@ fn subject_text(triple: &Triple) -> String {
 }
 
 /// Every triple of an N-Triples or Turtle file; a syntax error is told at its line.
-fn parse(path: &Path) -> Result<Vec<Triple>, ExportError> {
+fn parse(path: &Path, shown: &str) -> Result<Vec<Triple>, ExportError> {
+    let shown = Path::new(shown);
     let help = "the file must be N-Triples (.nt) or Turtle (.ttl)";
     let text = std::fs::read(path).map_err(|e| {
-        unreadable(
-            path,
-            "check the path (`rdf:` in the export mapping, or --rdf)",
-            e,
-        )
+        let help = "check the path (`rdf:` in the export mapping, or --rdf)";
+        unreadable(shown, help, e)
     })?;
     let turtle = path
         .extension()
@@ -295,7 +302,7 @@ fn parse(path: &Path) -> Result<Vec<Triple>, ExportError> {
         true => oxttl::TurtleParser::new().for_slice(&text).collect(),
         false => oxttl::NTriplesParser::new().for_slice(&text).collect(),
     };
-    parsed.map_err(|e| unreadable(path, help, e))
+    parsed.map_err(|e| unreadable(shown, help, e))
 }
 
 /// The RDL's terms by IRI, and the graph by subject.
@@ -417,7 +424,7 @@ impl<'a> Reader<'a> {
         subject: &str,
         states: Option<&Vec<String>>,
         found: &mut HashMap<String, Vec<String>>,
-        label: &mut Option<String>,
+        label: &mut Vec<String>,
         unread: &mut dyn FnMut(String, String, String),
     ) {
         let mut add = |property: &str, value: String| {
@@ -427,14 +434,19 @@ impl<'a> Reader<'a> {
             let triple = &self.triples[*index];
             let predicate = triple.predicate.as_str();
             if predicate == rdfs::LABEL.as_str() {
-                if let Term::Literal(l) = &triple.object {
-                    *label = Some(l.value().to_string());
+                if let Term::Literal(l) = &triple.object
+                    && !label.iter().any(|known| known == l.value())
+                {
+                    label.push(l.value().to_string());
                 }
                 continue;
             }
             if predicate == ies("hasName") {
-                *label = Self::node(&triple.object)
+                let name = Self::node(&triple.object)
                     .and_then(|n| self.text(n, &ies("representationValue")));
+                if let Some(name) = name.filter(|n| !label.contains(n)) {
+                    label.push(name);
+                }
                 continue;
             }
             if predicate == ies("isIdentifiedBy") || predicate == ies("hasCharacteristic") {
@@ -504,18 +516,22 @@ impl<'a> Reader<'a> {
     ) -> Option<String> {
         let value_node = self.objects(node, &ies("hasValue")).find_map(Self::node)?;
         let text = self.text(value_node, &ies("representationValue"))?;
+        let rdl = self.rdl;
+        let wanted = (rdl.properties.get(property).and_then(|p| p.unit.as_ref()))
+            .and_then(|u| rdl.units.get(u));
         let Some(unit) = self
             .objects(value_node, &ies("measureUnit"))
             .find_map(Self::node)
         else {
+            // IES4: a measure value without a unit is in a unit not known.
+            if wanted.is_some() {
+                let reason =
+                    "the measure value has no unit (ies:measureUnit): its unit is not known";
+                unread(property.to_string(), text, reason.into());
+                return None;
+            }
             return Some(text);
         };
-        let rdl = self.rdl;
-        let wanted = rdl
-            .properties
-            .get(property)
-            .and_then(|p| p.unit.as_ref())
-            .and_then(|u| rdl.units.get(u));
         let given = self.units.get(unit).and_then(|k| rdl.units.get(*k));
         match (given, wanted) {
             (Some(given), Some(wanted)) if given.iri == wanted.iri => Some(text),

@@ -194,6 +194,9 @@ fn workbook(
     columns: &[ExportColumn],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    // A fixed creation time, so the same table is the same bytes.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let sheet = book.add_worksheet();
     sheet.set_name(&target.sheet)?;
     let headers = (columns.iter().map(|c| c.name.as_str())).chain([THING, ORIGIN]);

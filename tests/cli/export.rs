@@ -233,6 +233,17 @@ columns:
   Site: { from: id }
 "#;
 
+/// The workspace run with `rdf: { pattern: ies4 }`, and the substations' N-Triples it wrote.
+fn run_in_ies4(ws: TestWorkspace) -> (TestWorkspace, String) {
+    let config = ws
+        .text("thinslice.yaml")
+        .replace("rdf: { pattern: flat }", "rdf: { pattern: ies4 }");
+    let ws = ws.with_file("thinslice.yaml", &config);
+    ws.run(&["run"]).expect(0);
+    let ies4 = ws.text("out/rdf/power-substations.nt");
+    (ws, ies4)
+}
+
 #[test]
 fn rdf_from_anyone_flat_or_ies4_gives_the_same_table_as_the_things() {
     let ws = TestWorkspace::example().with_file("exports/feeders.yaml", FEEDERS_CSV);
@@ -288,12 +299,7 @@ fn rdf_from_anyone_flat_or_ies4_gives_the_same_table_as_the_things() {
     assert_eq!(from_typed, expected);
 
     // The same things in the IES4 pattern.
-    let config = ws
-        .text("thinslice.yaml")
-        .replace("rdf: { pattern: flat }", "rdf: { pattern: ies4 }");
-    let ws = ws.with_file("thinslice.yaml", &config);
-    ws.run(&["run"]).expect(0);
-    let ies4 = ws.text("out/rdf/power-substations.nt");
+    let (ws, ies4) = run_in_ies4(ws);
     assert!(ies4.contains("ies4#MeasureValue"));
     let ws = ws.with_file("received/ies4.nt", &ies4);
     ws.run(&["export", "feeders", "--rdf", "received/ies4.nt"])
@@ -494,4 +500,167 @@ columns:
             .as_str()
             .is_some_and(|r| r.contains("does not fit the template"))
     );
+}
+
+#[test]
+fn a_date_format_that_would_lose_or_cannot_write_a_date_is_refused() {
+    for (format, says) in [
+        ("%H:%M", "asks for what a date has not"),
+        ("%Y-%m-%dT%H:%M:%S%z", "asks for what a date has not"),
+        ("", "does not write the day"),
+        ("{}", "does not write the day"),
+        ("%m/%Y", "does not write the day"),
+        ("%d/%Y", "does not write the month"),
+    ] {
+        let mapping = format!(
+            "from: power-substations\nfile: {{ path: f.csv }}\ncolumns:\n  Since: {{ from: commissioningDate, format: \"{format}\" }}\n"
+        );
+        let ws = TestWorkspace::example().with_file("exports/f.yaml", &mapping);
+        let run = ws.run(&["export", "f"]).expect(2);
+        assert!(run.stderr.contains(says), "{format}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("exports/f.yaml:4:"),
+            "{format}: {}",
+            run.stderr
+        );
+        ws.run(&["lint"]).expect(2);
+    }
+}
+
+#[test]
+fn several_values_are_a_failure_unless_split_says_how_to_join_them() {
+    let ws = TestWorkspace::example().with_file("exports/feeders.yaml", FEEDERS_CSV);
+    ws.run(&["run"]).expect(0);
+    let flat = ws.text("out/rdf/power-substations.nt");
+    let subject = "<https://data.example.org/power/substation/SS-0001>";
+    let volts = "<https://rdl.example.org/region#nominalVoltage>";
+    let label = "<http://www.w3.org/2000/01/rdf-schema#label>";
+    let more = format!(
+        "{flat}{subject} {volts} \"11000.0\"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n{subject} {label} \"Another name\" .\n"
+    );
+    let ws = ws.with_file("received/more.nt", &more);
+    ws.run(&["export", "feeders", "--rdf", "received/more.nt"])
+        .expect(1);
+    let failures = csv_rows(&ws, "out/exports/feeders.failures.csv", b',');
+    let named: Vec<(&str, &str)> = failures
+        .iter()
+        .map(|f| (f["column"].as_str(), f["place"].as_str()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("Feeder name", "feeders.csv:2"),
+            ("Voltage (kV)", "feeders.csv:2")
+        ]
+    );
+    assert!(
+        failures[1]["reason"].contains("say `split"),
+        "{}",
+        failures[1]["reason"]
+    );
+    let rows = csv_rows(&ws, "out/exports/feeders.csv", b';');
+    assert_eq!(
+        (
+            rows[0]["Feeder name"].as_str(),
+            rows[0]["Voltage (kV)"].as_str()
+        ),
+        ("", "")
+    );
+
+    let split = FEEDERS_CSV.replace(
+        "unit: kV, decimal: \",\" }",
+        "unit: kV, decimal: \",\", split: \" / \" }",
+    );
+    let ws = ws.with_file("exports/feeders.yaml", &split);
+    ws.run(&["export", "feeders", "--rdf", "received/more.nt"])
+        .expect(1);
+    let rows = csv_rows(&ws, "out/exports/feeders.csv", b';');
+    let voltage = &rows[0]["Voltage (kV)"];
+    assert!(voltage.ends_with(" / 11"), "{voltage}");
+}
+
+#[test]
+fn an_export_stays_in_its_folder_its_file_and_its_input() {
+    let ws = TestWorkspace::example().with_file("exports/feeders.yaml", FEEDERS_CSV);
+    ws.run(&["run"]).expect(0);
+    // Two export mappings writing one file.
+    let ws = ws.with_file("exports/again.yaml", FEEDERS_CSV);
+    let run = ws.run(&["export"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("export mappings `again` and `feeders` both write exports/feeders.csv"),
+        "{}",
+        run.stderr
+    );
+    ws.run(&["lint"]).expect(2);
+    std::fs::remove_file(ws.path().join("exports/again.yaml")).expect("remove");
+    // --rdf is for one export mapping.
+    let run = ws
+        .run(&["export", "--rdf", "out/rdf/power-substations.nt"])
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("--rdf reads one file for one export mapping"),
+        "{}",
+        run.stderr
+    );
+    // An `rdf:` file that is not there is said at its place, before anything is read.
+    let missing = FEEDERS_CSV.replace("from: power-substations", "rdf: received/none.nt");
+    let ws = ws.with_file("exports/feeders.yaml", &missing);
+    let run = ws.run(&["lint"]).expect(2);
+    assert!(
+        run.stderr.contains("no file `received/none.nt`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("exports/feeders.yaml:1:6"),
+        "{}",
+        run.stderr
+    );
+    // A link under exports/ to elsewhere is not followed out of the output folder.
+    let ws = ws.with_file(
+        "exports/feeders.yaml",
+        &FEEDERS_CSV.replace("path: feeders.csv", "path: linked/feeders.csv"),
+    );
+    let elsewhere = tempfile::tempdir().expect("folder");
+    std::fs::create_dir_all(ws.path().join("out/exports")).expect("folder");
+    std::os::unix::fs::symlink(elsewhere.path(), ws.path().join("out/exports/linked"))
+        .expect("link");
+    let run = ws.run(&["export", "feeders"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("would be written outside the output folder"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(elsewhere.path()).expect("list").count(),
+        0
+    );
+}
+
+#[test]
+fn a_measure_without_a_unit_is_a_failure_and_workbooks_are_the_same_bytes() {
+    let ws = TestWorkspace::example().with_file("exports/feeders.yaml", FEEDERS_CSV);
+    let (ws, ies4) = run_in_ies4(ws);
+    let unit = "<https://data.example.org/power/substation/SS-0001#nominalVoltage-value> <http://ies.data.gov.uk/ontology/ies4#measureUnit> <https://rdl.example.org/region#V> .\n";
+    assert!(ies4.contains(unit));
+    let ws = ws.with_file("received/no-unit.nt", &ies4.replace(unit, ""));
+    ws.run(&["export", "feeders", "--rdf", "received/no-unit.nt"])
+        .expect(1);
+    let failures = csv_rows(&ws, "out/exports/feeders.failures.csv", b',');
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]["reason"].contains("has no unit"),
+        "{}",
+        failures[0]["reason"]
+    );
+
+    ws.run(&["export", "water-feeders"]).expect(0);
+    let first = std::fs::read(ws.path().join("out/exports/water-feeders.xlsx")).expect("read");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ws.run(&["export", "water-feeders"]).expect(0);
+    let second = std::fs::read(ws.path().join("out/exports/water-feeders.xlsx")).expect("read");
+    assert!(first == second, "a rerun wrote another workbook");
 }

@@ -207,7 +207,7 @@ fn a_state_starts_on_the_date_the_workspace_names_in_an_iso8601_period() {
     assert_eq!(bound.len(), 1);
     assert!(substations.is_a(bound[0], &ies("BoundingState")));
     let period = substations.one(bound[0], &ies("inPeriod"));
-    assert_eq!(period, "<http://iso.org/iso8601#19660512>");
+    assert_eq!(period, "<http://iso.org/iso8601#1966-05-12>");
     assert!(substations.is_a(period, &ies("ParticularPeriod")));
     assert_eq!(
         substations.one(period, &ies("iso8601PeriodRepresentation")),

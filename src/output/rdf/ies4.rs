@@ -290,8 +290,7 @@ impl Ies4 {
         Ok(())
     }
 
-    /// The start of a state, in the ISO 8601 period of its date: `iso8601:20030201` for
-    /// `2003-02-01`.
+    /// The start of a state, in the ISO 8601 period of its date: `iso8601:2003-02-01`.
     fn start<F>(
         &self,
         (bound, period): (&mut String, &mut String),
@@ -307,7 +306,14 @@ impl Ies4 {
         bound.push_str("-start");
         period.clear();
         period.push_str(ISO8601);
-        period.extend(date.chars().filter(|c| !matches!(c, '-' | ':')));
+        // As IES4's sample data names periods: the ISO 8601 text, `:` escaped
+        // (`iso8601:2018-07-23T10%3A00Z`).
+        for c in date.chars() {
+            match c {
+                ':' => period.push_str("%3A"),
+                c => period.push(c),
+            }
+        }
         let (Ok(bound), Ok(period)) = (NamedNodeRef::new(bound), NamedNodeRef::new(period)) else {
             return Ok(());
         };
