@@ -252,6 +252,14 @@ fn describe(err: &serde_saphyr::Error) -> String {
     } else if let Some(rest) = first.strip_prefix("cannot deserialize null into ") {
         let what = rest.split(';').next().unwrap_or(rest);
         format!("an empty value (`~`, `null` or nothing) where a {what} is expected")
+    } else if let Some(rest) = first.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        format!("`{key}` is written twice in one mapping: keep one")
+    } else if first == "unexpected end of input" {
+        "the file is empty, or ends before what it starts is complete".into()
     } else {
         first.to_string()
     }
@@ -607,5 +615,20 @@ mod tests {
             assert!(text[end..].starts_with(['\n', '\r']), "{text:?}");
             assert_eq!(file.offset_of(9, 1), None);
         }
+    }
+
+    #[test]
+    fn the_parsers_words_are_said_in_the_users() {
+        let message = |text: &str| {
+            let file = YamlFile::from_text("f.yaml".into(), "f.yaml".into(), text);
+            match file.load::<std::collections::BTreeMap<String, String>>() {
+                Err(YamlError::Syntax { message, .. }) => message,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            message("a: x\na: y\n"),
+            "`a` is written twice in one mapping: keep one"
+        );
     }
 }
