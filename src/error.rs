@@ -81,6 +81,10 @@ pub enum Error {
     #[diagnostic(transparent)]
     Export(#[from] crate::export::ExportError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Share(#[from] crate::share::ShareError),
+
     #[error("the workspace has mappings but no RDL to check them against")]
     #[diagnostic(
         code(thinslice::rdl::missing),

@@ -235,9 +235,14 @@ fn execute(
     writes: Writes,
     progress: &dyn Progress,
 ) -> Result<Execution> {
-    let checked = lint(workspace)?;
+    let mut checked = lint(workspace)?;
     check_names(&checked.plan.slices, slices)?;
+    share_key(workspace, &mut checked)?;
     output::recover(&workspace.output_dir)?;
+    // Slices hold source columns as read: internal, not written when anything is withheld
+    // unless the policy asks for them.
+    let withholding = checked.withheld.values().any(|w| !w.is_empty());
+    let internal = !withholding || workspace.share.slices == Some(true);
     let has_mapping = |slice: &str| checked.mapping_of(slice).is_some();
     let job = Job {
         checked: &checked,
@@ -247,7 +252,7 @@ fn execute(
     let files = Files {
         output_dir: &workspace.output_dir,
         formats: writes.formats(workspace),
-        slices: writes != Writes::Quarantine,
+        slices: writes != Writes::Quarantine && internal,
         quarantine: true,
         things: writes != Writes::Quarantine,
         rdf: &workspace.rdf,
@@ -260,7 +265,15 @@ fn execute(
         .collect();
     let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = streamed
         .into_par_iter()
-        .map(|stream| finish(stream, workspace, checked.rdl.as_ref(), &identities))
+        .map(|stream| {
+            let withheld = checked.withheld.get(&stream.slice.name);
+            finish(
+                stream,
+                workspace,
+                (checked.rdl.as_ref(), withheld),
+                &identities,
+            )
+        })
         .collect();
     let mut runs = Vec::new();
     let mut conformances = Vec::new();
@@ -274,6 +287,18 @@ fn execute(
         written.extend(crate::terms::used_rdl(workspace, &checked, &runs)?);
     }
     output::commit_all(&workspace.output_dir, written)?;
+    if !internal {
+        // An earlier run's rows as read must not stay beside outputs that withhold them.
+        for slice in &checked.plan.slices {
+            let path = output::data_path(
+                &workspace.output_dir,
+                output::Folder::Slices,
+                &slice.name,
+                FileFormat::Parquet,
+            );
+            let _ = std::fs::remove_file(path);
+        }
+    }
     credit_read_elsewhere(&checked, &conformances, &mut runs);
     let source_levels = source_levels(&checked.plan, &runs);
     Ok(Execution {
@@ -281,6 +306,27 @@ fn execute(
         conformances,
         source_levels,
     })
+}
+
+/// The pseudonymisation key, read before any data when the share policy needs it (none
+/// found: exit 2, nothing read), and handed to every slice that pseudonymises.
+fn share_key(workspace: &Workspace, checked: &mut Linted) -> Result<()> {
+    if !checked
+        .withheld
+        .values()
+        .any(crate::share::Withheld::needs_key)
+    {
+        return Ok(());
+    }
+    let Some(source) = &workspace.share.key else {
+        let from = "`share: key:`, which is not set".to_string();
+        return Err(crate::share::ShareError::NoKey { from }.into());
+    };
+    let key = crate::share::Key::load(source, &workspace.root)?;
+    for withheld in checked.withheld.values_mut() {
+        withheld.key = Some(key.clone());
+    }
+    Ok(())
 }
 
 /// A checked workspace and the slices a job was asked for (none: all of them).
@@ -389,6 +435,11 @@ impl<'j> Job<'j> {
                 mapping,
                 rdl,
                 has_mapping: self.has_mapping,
+                withheld: self
+                    .checked
+                    .withheld
+                    .get(&slice.name)
+                    .filter(|w| !w.is_empty()),
             });
         let files = Files {
             slices: files.slices && asked,
@@ -404,7 +455,7 @@ impl<'j> Job<'j> {
 fn finish(
     stream: Streamed,
     workspace: &Workspace,
-    rdl: Option<&Rdl>,
+    (rdl, withheld): (Option<&Rdl>, Option<&crate::share::Withheld>),
     identities: &Identities,
 ) -> Result<(SliceRun, Option<Conformance>)> {
     let slice = stream.slice;
@@ -436,6 +487,10 @@ fn finish(
         .finish(identities)
         .map_err(|source| MappingError::run(mapping, source))?;
     conformance.absent_attributes = mapped.absent_attributes;
+    if let Some(withheld) = withheld {
+        (withheld.conformance(&mut conformance))
+            .map_err(|source| MappingError::run(mapping, source))?;
+    }
     run.things = Some(mapped.things);
     run.quarantined = Some(mapped.quarantined);
     run.failed_values = Some(mapped.failed_values);

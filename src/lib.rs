@@ -47,6 +47,7 @@ pub(crate) mod quality;
 pub(crate) mod rdl;
 pub(crate) mod regression;
 pub(crate) mod report;
+pub(crate) mod share;
 pub(crate) mod slice;
 pub(crate) mod source;
 pub(crate) mod stream;

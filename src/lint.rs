@@ -24,6 +24,8 @@ pub struct Linted<'w> {
     pub mappings: BTreeMap<String, Mapping>,
     /// How many export mappings were checked.
     pub exports: usize,
+    /// What each mapped slice's shared outputs withhold, by slice name.
+    pub withheld: BTreeMap<String, crate::share::Withheld>,
 }
 
 /// Checks everything that can be checked before reading data.
@@ -84,6 +86,12 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
     if problems.is_empty() {
         problems.extend(lookup_targets(&plan, &mappings));
     }
+    let withheld = match &rdl {
+        Some(rdl) if problems.is_empty() => {
+            withheld(workspace, &plan, rdl, &mappings, &mut problems)
+        }
+        _ => BTreeMap::new(),
+    };
     if !problems.is_empty() {
         return Err(Error::from_problems(problems));
     }
@@ -92,7 +100,56 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         rdl,
         mappings,
         exports: exports.len(),
+        withheld,
     })
+}
+
+/// What each mapping's shared outputs withhold under the share policy. A source column that
+/// feeds a sensitive property is withheld in every slice of its source.
+fn withheld(
+    workspace: &Workspace,
+    plan: &Plan,
+    rdl: &Rdl,
+    mappings: &BTreeMap<String, Mapping>,
+    problems: &mut Vec<Error>,
+) -> BTreeMap<String, crate::share::Withheld> {
+    use crate::share::Withheld;
+    let policy = &workspace.share;
+    let pseudonymised: std::collections::BTreeSet<String> = (mappings.iter())
+        .filter(|(_, m)| Withheld::pseudonymises_ids(m, policy))
+        .map(|(slice, _)| slice.clone())
+        .collect();
+    let mut out = BTreeMap::new();
+    for (slice, mapping) in mappings {
+        match Withheld::plan(mapping, rdl, policy, &pseudonymised) {
+            Ok(withheld) => {
+                out.insert(slice.clone(), withheld);
+            }
+            Err(found) => problems.extend(found.into_iter().map(Error::from)),
+        }
+    }
+    let source_of = |slice: &str| {
+        plan.slices
+            .iter()
+            .find(|s| s.name == slice)
+            .map(|s| s.source.clone())
+    };
+    let mut by_source: BTreeMap<String, BTreeMap<String, crate::share::Action>> = BTreeMap::new();
+    for (slice, withheld) in &out {
+        let columns = by_source
+            .entry(source_of(slice).unwrap_or_default())
+            .or_default();
+        for (column, action) in &withheld.columns {
+            let strongest = columns.entry(column.clone()).or_insert(*action);
+            *strongest = (*strongest).max(*action);
+        }
+    }
+    for (slice, withheld) in &mut out {
+        if let Some(columns) = by_source.get(&source_of(slice).unwrap_or_default()) {
+            withheld.columns.clone_from(columns);
+        }
+    }
+    out
 }
 
 /// `rdf: { starts }` pairs a code property (whose values are states) with a date property.

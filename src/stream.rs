@@ -17,6 +17,7 @@ use crate::output::{
 use crate::pipeline::Plan;
 use crate::progress::{Progress, Task};
 use crate::rdl::Rdl;
+use crate::share::Withheld;
 use crate::slice::{RowAccount, Slice, SlicedRows};
 use crate::source::Origin;
 
@@ -70,6 +71,8 @@ pub struct SliceMapping<'a> {
     pub rdl: &'a Rdl,
     /// Whether a slice has a mapping (so things a link can point at).
     pub has_mapping: &'a (dyn Fn(&str) -> bool + Sync),
+    /// What its shared outputs withhold, when anything.
+    pub withheld: Option<&'a Withheld>,
 }
 
 /// A slice being streamed.
@@ -291,6 +294,11 @@ impl<'a> MappingStream<'a> {
         let fail = |e: PolarsError| MappingError::run(mapping, e);
         let task = phase(progress, "checking", &slice.name);
         let has_mapping = self.with.has_mapping;
+        let withheld = self.with.withheld;
+        // Rows as read are checked by nobody: they are shown as shared from here on.
+        if let Some(withheld) = withheld {
+            batch.quarantine = withheld.rows(&batch.quarantine).map_err(fail)?;
+        }
         let scorer = self.scorer.get_or_insert_with(|| {
             Scorer::new(&slice.name, mapping, rdl, origin.clone(), has_mapping)
         });
@@ -319,7 +327,12 @@ impl<'a> MappingStream<'a> {
         }
         if files.things {
             let task = phase(progress, "writing entities", &slice.name);
-            let table = entities_table(&batch, origin).map_err(fail)?;
+            // Checked on the values as read; written as the share policy says.
+            if let Some(withheld) = withheld {
+                batch.entities = withheld.things(&batch.entities).map_err(fail)?;
+            }
+            let dropped = withheld.map(Withheld::dropped).unwrap_or_default();
+            let table = entities_table(&batch, origin, &dropped).map_err(fail)?;
             append(
                 &mut self.entities,
                 &files,
@@ -342,6 +355,7 @@ impl<'a> MappingStream<'a> {
                         settings: files.rdf,
                         key: &slice.key,
                         source: &slice.source,
+                        withheld: self.with.withheld,
                     },
                 )?),
             };
@@ -501,8 +515,15 @@ fn quarantine_table(batch: &MappedRows, origin: &Origin) -> PolarsResult<DataFra
 
 /// A batch's things as written: id, class, label, properties in RDL units, links, and where
 /// each came from.
-fn entities_table(batch: &MappedRows, origin: &Origin) -> PolarsResult<DataFrame> {
-    let mut selection: Vec<Expr> = data_columns(&batch.entities).into_iter().map(col).collect();
+fn entities_table(
+    batch: &MappedRows,
+    origin: &Origin,
+    dropped: &[&str],
+) -> PolarsResult<DataFrame> {
+    let mut selection: Vec<Expr> = (data_columns(&batch.entities).into_iter())
+        .filter(|name| !dropped.contains(&name.as_str()))
+        .map(col)
+        .collect();
     selection.push(origin.row_expr().alias(ORIGIN_COLUMN));
     batch.entities.clone().lazy().select(selection).collect()
 }
@@ -568,6 +589,7 @@ mod tests {
             mapping: &mapping,
             rdl: &rdl,
             has_mapping: &has_mapping,
+            withheld: None,
         };
         let mut stream = SliceStream::new(&slice, Some(mapped), files, &Silent);
         let origin = Origin {

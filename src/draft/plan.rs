@@ -195,6 +195,18 @@ impl SliceDraft {
             if used_columns.contains(&at) || used_properties.contains(&found.property) {
                 continue;
             }
+            // The key names things: a sensitive property fed by it would have to be
+            // pseudonymised, which is the data owner's choice, not a draft's.
+            let keyed = self
+                .key
+                .as_ref()
+                .is_some_and(|k| k.0 == self.sample.columns[at].name);
+            let sensitive = (rdl.properties.get(&found.property))
+                .and_then(|p| p.sensitive)
+                .is_some_and(|s| s != crate::rdl::Sensitivity::None);
+            if keyed && sensitive {
+                continue;
+            }
             used_columns.insert(at);
             used_properties.insert(found.property.clone());
             let column = &self.sample.columns[at];

@@ -101,6 +101,8 @@ pub struct PropertyRule {
     pub split: Option<String>,
     /// Texts that mean "no value" for this property (trimmed).
     pub nulls: Vec<String>,
+    /// The kind of sensitive data its values are: the mapping's word, else the RDL's.
+    pub sensitive: Option<crate::rdl::Sensitivity>,
 }
 
 #[derive(Debug, Clone)]

@@ -259,6 +259,7 @@ impl<'a> Validator<'a> {
             default: r.default.as_ref().map(|d| d.value.clone()),
             split: r.split.as_ref().map(|s| s.value.clone()),
             nulls: r.nulls.iter().map(|n| n.trim().to_string()).collect(),
+            sensitive: r.sensitive.or(property.sensitive),
         })?;
         if let (ValueSource::Constant(value), Some(written)) = (&rule.source, &r.value) {
             let reason = constant_failure(&rule, property, self.rdl);

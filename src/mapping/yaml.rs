@@ -200,6 +200,8 @@ pub(super) struct PropertyRuleYaml {
     /// Texts that mean "no value" for this property.
     #[serde(default)]
     pub(super) nulls: Vec<String>,
+    /// Sensitive here whatever the RDL says (`true`, `personal`, `commercial`, `security`).
+    pub(super) sensitive: Option<crate::rdl::Sensitivity>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -196,6 +196,10 @@ impl Writer {
         self.add(node.clone(), rdf::TYPE.into_owned(), v(OWL, kind));
         self.text(&node, rdfs::LABEL.into_owned(), &p.label);
         self.text(&node, rdfs::COMMENT.into_owned(), &p.description);
+        if let Some(kind) = p.sensitive.filter(|s| *s != super::Sensitivity::None) {
+            let annotation = NamedNode::new_unchecked(super::SENSITIVE);
+            self.text(&node, annotation, &Some(kind.to_string()));
+        }
         for class in &p.domain {
             if let Some(class) = iri(&rdl.classes[class].iri) {
                 self.add(node.clone(), rdfs::DOMAIN.into_owned(), class);

@@ -65,6 +65,8 @@ pub(super) struct PropertyDraft {
     pub at: At,
     /// Where it is defined when that is not `at` (a table's row).
     pub place: Option<String>,
+    /// What kind of sensitive data its values are, when they are.
+    pub sensitive: Option<super::Sensitivity>,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +233,7 @@ fn merge(into: &mut Draft, seen: &mut Seen, layer: Draft) {
         known.min = known.min.or(property.min);
         known.max = known.max.or(property.max);
         known.pattern = known.pattern.take().or(property.pattern);
+        known.sensitive = known.sensitive.max(property.sensitive);
         known.label = known.label.take().or(property.label);
         known.description = known.description.take().or(property.description);
         known.domain.extend(property.domain);
@@ -444,6 +447,7 @@ impl Resolver {
                 max: p.max,
                 pattern: p.pattern.clone(),
                 max_count: None,
+                sensitive: p.sensitive,
             };
             properties.insert(self.property_keys[&p.iri].clone(), property);
         }

@@ -219,6 +219,78 @@ pub struct Property {
     pub pattern: Option<String>,
     /// How many values a thing may have (`sh:maxCount`); a `split` value with more fails.
     pub max_count: Option<u64>,
+    /// What kind of sensitive data its values are, when they are: the share policy says
+    /// what shared outputs do with them.
+    pub sensitive: Option<Sensitivity>,
+}
+
+/// The annotation that carries a property's sensitivity in the RDL as RDF (`rdl export
+/// turtle` writes it, the RDF layers read it): `<p> <urn:thinslice:sensitive> "personal"`.
+pub const SENSITIVE: &str = "urn:thinslice:sensitive";
+
+/// The kinds of data that must not leave in clear (`sensitive:` on a property).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    /// Written `false`: not sensitive.
+    None,
+    /// About people (`true` says this too).
+    Personal,
+    /// An organisation's intellectual assets.
+    Commercial,
+    /// What would help harm the asset (locations of critical sites, say).
+    Security,
+}
+
+impl std::fmt::Display for Sensitivity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::None => "not sensitive",
+            Self::Personal => "personal",
+            Self::Commercial => "commercial",
+            Self::Security => "security",
+        })
+    }
+}
+
+impl Sensitivity {
+    /// As the RDL's RDF writes it.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "personal" | "true" => Some(Self::Personal),
+            "commercial" => Some(Self::Commercial),
+            "security" => Some(Self::Security),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Sensitivity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Sensitivity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("`true`, `false`, `personal`, `commercial` or `security`")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Sensitivity, E> {
+                Ok(if v {
+                    Sensitivity::Personal
+                } else {
+                    Sensitivity::None
+                })
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Sensitivity, E> {
+                match v {
+                    "personal" => Ok(Sensitivity::Personal),
+                    "commercial" => Ok(Sensitivity::Commercial),
+                    "security" => Ok(Sensitivity::Security),
+                    other => Err(E::invalid_value(serde::de::Unexpected::Str(other), &self)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// A loaded, checked RDL. Terms are keyed by the shortest unambiguous name (see

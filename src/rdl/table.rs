@@ -209,6 +209,7 @@ impl Reader<'_> {
             parent: None,
             at: self.at.clone(),
             place: self.place(row),
+            sensitive: None,
         }
     }
 

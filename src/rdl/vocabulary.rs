@@ -246,6 +246,8 @@ impl Reader<'_> {
             .objects(subject, &v(RDFS, "domain"))
             .filter_map(|d| self.reference(iri, d))
             .collect();
+        let sensitive = (self.label(subject, &[super::SENSITIVE]))
+            .and_then(|kind| super::Sensitivity::parse(&kind));
         self.draft.properties.push(PropertyDraft {
             iri: iri.to_string(),
             local: local_name(iri).to_string(),
@@ -262,6 +264,7 @@ impl Reader<'_> {
             parent,
             at: self.graph.at(iri),
             place: None,
+            sensitive,
         });
     }
 
@@ -464,6 +467,7 @@ impl Reader<'_> {
             parent: None,
             at,
             place: None,
+            sensitive: None,
         });
     }
 }

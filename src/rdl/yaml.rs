@@ -70,10 +70,8 @@ struct PropertyYaml {
     max: Option<Spanned<Bound>>,
     pattern: Option<Spanned<String>>,
     range: Option<Spanned<String>>,
-    /// Accepted for the share policy to come; nothing is withheld yet.
-    #[serde(default)]
-    #[allow(dead_code)]
-    sensitive: bool,
+    /// `true` (personal), `personal`, `commercial` or `security`.
+    sensitive: Option<super::Sensitivity>,
 }
 
 /// Allowed values: `[InService, OutOfService]`, `{ InService: "In service", ... }` with
@@ -318,6 +316,7 @@ impl Loader<'_> {
             parent: None,
             at,
             place: None,
+            sensitive: p.sensitive.filter(|s| *s != super::Sensitivity::None),
         });
     }
 

@@ -190,4 +190,18 @@ pub enum WorkspaceError {
         #[label("here")]
         span: SourceSpan,
     },
+
+    #[error("the key is read from an environment variable or a file: one of them")]
+    #[diagnostic(
+        code(thinslice::workspace::key),
+        help(
+            "`key: {{ env: THINSLICE_KEY }}`, or `key: {{ file: /etc/thinslice/key }}` outside the workspace"
+        )
+    )]
+    BadKey {
+        #[source_code]
+        src: SourceText,
+        #[label("here")]
+        span: SourceSpan,
+    },
 }

@@ -17,6 +17,7 @@ pub use error::WorkspaceError;
 use crate::diag::{self, ConfigSpan, Where, YamlFile};
 use crate::output::{FileFormat, Formats, Pattern, RdfSettings};
 use crate::quality::{self, ThresholdYaml, Thresholds};
+use crate::share::{Action, GeneraliseYaml, KeySource, Policy};
 use crate::source::{Encoding, SheetLimits, Source, SourceFormat, SourceOptions};
 
 /// The file that makes a folder a workspace.
@@ -43,6 +44,8 @@ struct WorkspaceYaml {
     outputs: Option<Vec<FileFormat>>,
     /// How the RDF is written.
     rdf: Option<RdfYaml>,
+    /// What shared outputs do with sensitive values.
+    share: Option<Spanned<ShareYaml>>,
     /// Folders outside the workspace that sources may be read from.
     #[serde(default)]
     allowed_folders: Vec<Spanned<String>>,
@@ -56,6 +59,28 @@ struct RdfYaml {
     /// A state property → the date property its states start on.
     #[serde(default)]
     starts: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShareYaml {
+    #[serde(default)]
+    personal: Action,
+    #[serde(default)]
+    commercial: Action,
+    #[serde(default)]
+    security: Action,
+    key: Option<Spanned<KeyYaml>>,
+    #[serde(default)]
+    generalise: BTreeMap<String, GeneraliseYaml>,
+    slices: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyYaml {
+    env: Option<String>,
+    file: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +120,8 @@ pub struct Workspace {
     pub outputs: Formats,
     /// How the RDF is written, and each source's owner.
     pub rdf: RdfSettings,
+    /// What shared outputs do with sensitive values (`share:`).
+    pub share: Policy,
     /// `rdf: { starts }` as written (state, date, where), for lint's checks against the RDL.
     pub rdf_starts: Vec<(String, String, SourceSpan)>,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
@@ -126,6 +153,7 @@ impl Workspace {
 
         let mut sources = BTreeMap::new();
         let (rdf, rdf_starts) = rdf_settings(&file, &yaml, &mut problems);
+        let share = share_policy(root, &file, yaml.share.as_ref(), &mut problems);
         for (id, spec) in yaml.sources {
             match resolve_source(root, &file, &id, spec, &global_nulls) {
                 Ok(source) => {
@@ -193,6 +221,7 @@ impl Workspace {
             outputs: yaml.outputs.as_deref().map_or(Formats::ALL, Formats::of),
             rdf,
             rdf_starts,
+            share,
             batch_rows: crate::source::BATCH_ROWS,
             file,
         };
@@ -275,6 +304,41 @@ fn outside_allowed(
         }
     }
     outside
+}
+
+/// `share:`, with its key's source: an environment variable or a file, one of them.
+fn share_policy(
+    root: &Path,
+    file: &YamlFile,
+    yaml: Option<&Spanned<ShareYaml>>,
+    problems: &mut Vec<WorkspaceError>,
+) -> Policy {
+    let Some(yaml) = yaml else {
+        return Policy::default();
+    };
+    let share = &yaml.value;
+    let key = share
+        .key
+        .as_ref()
+        .and_then(|key| match (&key.value.env, &key.value.file) {
+            (Some(name), None) => Some(KeySource::Env(name.clone())),
+            (None, Some(path)) => Some(KeySource::File(root.join(path))),
+            _ => {
+                problems.push(WorkspaceError::BadKey {
+                    src: file.source(),
+                    span: file.span(&key.referenced),
+                });
+                None
+            }
+        });
+    Policy {
+        personal: share.personal,
+        commercial: share.commercial,
+        security: share.security,
+        key,
+        generalise: share.generalise.clone(),
+        slices: share.slices,
+    }
 }
 
 /// `rdf:` and the sources' owners (IRIs, or a problem where one is not).

@@ -19,6 +19,7 @@ const LAYERS: &[&str] = &[
     "rdl",
     "mapping",
     "checks",
+    "share",
     "output",
     "workspace",
     "report",

@@ -9,13 +9,11 @@ fn run_slices_every_slice_and_accounts_for_every_row() {
     // The accounts, the conformance table and the first located failures; every number is
     // explained in examples/README.md.
     assert_snapshot(&run.stdout, snapbox::file!["snapshots/example-run.txt"]);
+    // The rows as read are internal, and the example's share policy withholds site
+    // managers' names and numbers: `run` does not write them (`thinslice slice` does).
     for slice in EXAMPLE_SLICES {
-        assert!(
-            ws.path()
-                .join(format!("out/slices/{slice}.parquet"))
-                .is_file(),
-            "{slice}"
-        );
+        let path = ws.path().join(format!("out/slices/{slice}.parquet"));
+        assert!(!path.exists(), "{slice}");
     }
 }
 
@@ -69,7 +67,6 @@ fn slice_rows_keep_their_cells_and_lines() {
 fn outputs_are_byte_identical_on_rerun() {
     let ws = TestWorkspace::example();
     let outputs = [
-        "out/slices/water-pumps.parquet",
         "out/entities/water-pumps.parquet",
         "out/entities/water-pumps.csv",
         "out/entities/power-substations.csv",
@@ -92,14 +89,14 @@ fn outputs_are_byte_identical_on_rerun() {
         .collect();
     assert_eq!(first, second);
     // No temporary files are left beside the outputs.
-    let names: Vec<String> = std::fs::read_dir(ws.path().join("out/slices"))
+    let names: Vec<String> = std::fs::read_dir(ws.path().join("out/entities"))
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert!(
         names
             .iter()
-            .all(|n| n.ends_with(".parquet") && !n.starts_with('.')),
+            .all(|n| (n.ends_with(".parquet") || n.ends_with(".csv")) && !n.starts_with('.')),
         "{names:?}"
     );
 }

@@ -43,8 +43,9 @@ fn date(text: &str) -> chrono::NaiveDate {
         .unwrap_or_else(|| panic!("`{text}` is no date"))
 }
 
-/// The register's own rows of the pumps (as the slice read them), by Asset ID.
+/// The register's own rows of the pumps (as the slice reads them), by Asset ID.
 fn register(ws: &TestWorkspace) -> BTreeMap<String, BTreeMap<String, Option<String>>> {
+    ws.run(&["slice", "--slice", "water-pumps"]).expect(0);
     let slice = ws.parquet("out/slices/water-pumps.parquet");
     let columns = [
         "Asset Type",

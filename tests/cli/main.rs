@@ -19,6 +19,7 @@ mod rdf;
 mod registers;
 mod regression;
 mod report_page;
+mod sharing;
 mod slices;
 mod sources;
 mod support;

@@ -8,7 +8,7 @@ fn the_example_workspace_lints_clean() {
     let run = ws.run(&["lint"]).expect(0);
     assert_eq!(
         run.stdout,
-        "ok: 5 slices, 5 mappings, 2 export mappings, checked against an RDL of 25 classes and 15 properties\n"
+        "ok: 5 slices, 5 mappings, 2 export mappings, checked against an RDL of 25 classes and 17 properties\n"
     );
     assert!(!ws.path().join("out").exists(), "lint writes nothing");
 }

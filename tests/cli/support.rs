@@ -144,7 +144,19 @@ impl TestWorkspace {
 
     /// Runs `thinslice ARGS` in the workspace, without colour or progress bars.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = self.command(args).output().expect("run thinslice");
+        self.run_with(args, &[])
+    }
+
+    /// Runs `thinslice ARGS` with environment variables set (`Some`) or removed (`None`).
+    pub fn run_with(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+        let mut command = self.command(args);
+        for (name, value) in env {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        let output = command.output().expect("run thinslice");
         let run = Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

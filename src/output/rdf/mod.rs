@@ -80,6 +80,7 @@ impl RdfSink {
             settings,
             key,
             source,
+            withheld,
         } = out;
         let path = |format| data_path(output_dir, Folder::Rdf, slice, format);
         let shown = path(FileFormat::Ntriples);
@@ -117,7 +118,7 @@ impl RdfSink {
                 }
             }
         }
-        let predicates = Predicates::new(mapping, rdl, settings, key, source);
+        let predicates = Predicates::new(mapping, rdl, settings, (key, source), withheld);
         let mut sink = Self {
             predicates,
             nt,
@@ -230,6 +231,8 @@ pub struct RdfFiles<'a> {
     pub key: &'a [String],
     /// The slice's source, whose owner owns its identifiers.
     pub source: &'a str,
+    /// What the share policy withholds: a pseudonym is text, a generalised date a year.
+    pub withheld: Option<&'a crate::share::Withheld>,
 }
 
 const RDFS_NAMESPACE: &str = "http://www.w3.org/2000/01/rdf-schema#";

@@ -15,6 +15,7 @@ use crate::diag::Term;
 use crate::mapping::{Mapping, ValueSource};
 use crate::output::Cause;
 use crate::rdl::{Datatype, Rdl};
+use crate::share::{DatePart, Generalisation, Treatment, Withheld};
 
 /// What one entities column's values become as RDF objects.
 pub(super) enum Object {
@@ -62,13 +63,43 @@ pub(super) struct Predicates {
     pub(super) ies4: Option<Ies4>,
 }
 
+/// What a property's values become as objects: typed literals, code IRIs, IRIs. A pseudonym
+/// is text; a generalised date is a year or a month.
+fn object_of(property: &crate::rdl::Property, treatment: Option<&Treatment>) -> Object {
+    match treatment {
+        Some(Treatment::Pseudonymise) => return Object::Literal(None),
+        Some(Treatment::Generalise(Generalisation::Date(DatePart::Year))) => {
+            return Object::Literal(Some(xsd::G_YEAR));
+        }
+        Some(Treatment::Generalise(Generalisation::Date(DatePart::Month))) => {
+            return Object::Literal(Some(xsd::G_YEAR_MONTH));
+        }
+        _ => {}
+    }
+    match property.datatype {
+        Datatype::String => Object::Literal(None),
+        Datatype::Integer => Object::Literal(Some(xsd::INTEGER)),
+        Datatype::Decimal => Object::Literal(Some(xsd::DECIMAL)),
+        Datatype::Boolean => Object::Literal(Some(xsd::BOOLEAN)),
+        Datatype::Date => Object::Literal(Some(xsd::DATE)),
+        Datatype::Year => Object::Literal(Some(xsd::G_YEAR)),
+        Datatype::Datetime => Object::Literal(Some(xsd::DATE_TIME)),
+        Datatype::Code => Object::Code(
+            (property.values.iter())
+                .map(|c| (c.name.clone(), c.iri.clone()))
+                .collect(),
+        ),
+        Datatype::Link => Object::Iri,
+    }
+}
+
 impl Predicates {
     pub(super) fn new(
         mapping: &Mapping,
         rdl: &Rdl,
         settings: &RdfSettings,
-        key: &[String],
-        source: &str,
+        (key, source): (&[String], &str),
+        withheld: Option<&Withheld>,
     ) -> Self {
         let ies = settings.pattern == Pattern::Ies4;
         // The property fed by the slice's one key column identifies the thing.
@@ -88,27 +119,17 @@ impl Predicates {
             let Some(property) = rdl.properties.get(&rule.property) else {
                 continue;
             };
-            let object = match property.datatype {
-                Datatype::String => Object::Literal(None),
-                Datatype::Integer => Object::Literal(Some(xsd::INTEGER)),
-                Datatype::Decimal => Object::Literal(Some(xsd::DECIMAL)),
-                Datatype::Boolean => Object::Literal(Some(xsd::BOOLEAN)),
-                Datatype::Date => Object::Literal(Some(xsd::DATE)),
-                Datatype::Year => Object::Literal(Some(xsd::G_YEAR)),
-                Datatype::Datetime => Object::Literal(Some(xsd::DATE_TIME)),
-                Datatype::Code => Object::Code(
-                    (property.values.iter())
-                        .map(|c| (c.name.clone(), c.iri.clone()))
-                        .collect(),
-                ),
-                Datatype::Link => Object::Iri,
-            };
+            let treatment = withheld.and_then(|w| w.properties.get(&rule.property));
+            let object = object_of(property, treatment);
+            let pseudonymised = treatment == Some(&Treatment::Pseudonymise);
             let from_key = matches!((&rule.source, key_column),
                 (ValueSource::Column(column), Some(key)) if column == key);
             let shape = match property.datatype {
                 _ if !ies => Shape::Flat,
                 Datatype::Link => Shape::Flat,
                 _ if from_key => Shape::Identifier,
+                // A pseudonym measures nothing.
+                Datatype::Decimal | Datatype::Integer if pseudonymised => Shape::Flat,
                 Datatype::Decimal | Datatype::Integer => Shape::Measure {
                     unit: (property.unit.as_ref())
                         .and_then(|unit| rdl.units.get(unit))

@@ -1,0 +1,56 @@
+//! What stops a share policy from being carried out, said before any data is read.
+
+use miette::Diagnostic;
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum ShareError {
+    #[error("the share policy pseudonymises, and there is no key in {from}")]
+    #[diagnostic(
+        code(thinslice::share::no_key),
+        help(
+            "set it (at least 16 characters, kept secret and the same from run to run): the key makes the tokens; it is never written anywhere"
+        )
+    )]
+    NoKey { from: String },
+
+    #[error("the pseudonymisation key is shorter than 16 characters")]
+    #[diagnostic(
+        code(thinslice::share::short_key),
+        help("use a long random key, such as the output of `openssl rand -hex 32`")
+    )]
+    ShortKey,
+
+    #[error("the key file {path} is inside the workspace")]
+    #[diagnostic(
+        code(thinslice::share::key_in_workspace),
+        help(
+            "keep the key outside the workspace folder, which is shared and versioned: `share: {{ key: {{ file: /etc/thinslice/key }} }}`"
+        )
+    )]
+    KeyInWorkspace { path: String },
+
+    #[error(
+        "{mapping}: the identifier template reads `{column}`, which feeds a sensitive property, and the policy says {action}"
+    )]
+    #[diagnostic(
+        code(thinslice::share::sensitive_id),
+        help(
+            "things must be named: pseudonymise that kind of data (`share: {{ personal: pseudonymise }}`), or build identifiers from a column that is not sensitive"
+        )
+    )]
+    SensitiveId {
+        mapping: String,
+        column: String,
+        action: String,
+    },
+
+    #[error("`{property}` cannot be generalised: {why}")]
+    #[diagnostic(
+        code(thinslice::share::generalise),
+        help(
+            "say how in thinslice.yaml: `share: {{ generalise: {{ {property}: {{ step: 1000 }} }} }}` for numbers, `{{ to: year }}` for dates"
+        )
+    )]
+    Generalise { property: String, why: String },
+}
