@@ -86,6 +86,9 @@ pub enum Command {
     /// Write things in the RDL's terms (a run's, or RDF from anyone) into an organisation's
     /// own table, as exports/NAME.yaml says.
     Export(cmd::export::Args),
+    /// Check a received output folder against its manifest: every file there, unaltered,
+    /// and no other.
+    Verify(cmd::verify::Args),
     /// The RDL: its classes, one term whole, a search; export it, compare two versions.
     Rdl(cmd::rdl::Args),
     /// Print a shell's completion script (bash, zsh, fish, powershell, elvish).

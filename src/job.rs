@@ -58,6 +58,8 @@ impl Writes {
 /// the level each of its columns reached in its best slice.
 pub struct Execution {
     pub runs: Vec<SliceRun>,
+    /// Each slice's handling marking (the workspace's, overridden by the slice's own).
+    pub markings: BTreeMap<String, crate::marking::Marking>,
     pub conformances: Vec<Conformance>,
     pub source_levels: BTreeMap<String, Vec<ColumnLevel>>,
 }
@@ -77,6 +79,7 @@ pub fn run(
     writes: Writes,
     progress: &dyn Progress,
 ) -> Result<Reported> {
+    let started = std::time::SystemTime::now();
     let execution = execute(workspace, slices, writes, progress)?;
     let report = conformance::build(
         &execution.runs,
@@ -85,7 +88,24 @@ pub fn run(
         &execution.source_levels,
     )
     .map_err(|source| Error::Report { source })?;
+    let mut report = report;
+    report.marking = workspace.marking.clone().filter(|m| !m.is_empty());
     let files = report::write(&workspace.output_dir, &report, &execution.conformances)?;
+    // What was written, and from what: for a recipient to verify.
+    let facts = (execution.runs.iter())
+        .map(|run| crate::manifest::SliceFacts {
+            slice: run.account.slice.clone(),
+            source: run.account.source.clone(),
+            read: run.account.rows_read,
+            in_slice: run.account.rows_in_slice,
+            outside: run.account.rows_outside,
+            things: run.things,
+            quarantined: run.quarantined,
+            marking: execution.markings.get(&run.account.slice).cloned(),
+        })
+        .collect();
+    crate::manifest::companions(&workspace.output_dir, &execution.markings)?;
+    crate::manifest::record(workspace, started, facts)?;
     Ok(Reported {
         execution,
         report,
@@ -109,6 +129,7 @@ pub fn cut(
         quarantine: false,
         things: false,
         rdf: &workspace.rdf,
+        marking: workspace.marking.as_ref(),
     };
     let shared = Shared::default();
     // Sources are independent: each is read on its own thread.
@@ -256,6 +277,7 @@ fn execute(
         quarantine: true,
         things: writes != Writes::Quarantine,
         rdf: &workspace.rdf,
+        marking: workspace.marking.as_ref(),
     };
     let (mut streamed, shared) = job.stream(files, progress)?;
     let identities = shared.identities;
@@ -301,8 +323,14 @@ fn execute(
     }
     credit_read_elsewhere(&checked, &conformances, &mut runs);
     let source_levels = source_levels(&checked.plan, &runs);
+    let base = workspace.marking.clone().unwrap_or_default();
+    let markings = (checked.plan.slices.iter())
+        .map(|s| (s.name.clone(), base.overridden_by(s.marking.as_ref())))
+        .filter(|(_, m)| !m.is_empty())
+        .collect();
     Ok(Execution {
         runs,
+        markings,
         conformances,
         source_levels,
     })

@@ -44,6 +44,8 @@ pub struct Files<'a> {
     pub things: bool,
     /// How the RDF is written.
     pub rdf: &'a RdfSettings,
+    /// The workspace's handling marking (a slice's own is over it).
+    pub marking: Option<&'a crate::marking::Marking>,
 }
 
 impl Files<'_> {
@@ -343,6 +345,8 @@ impl<'a> MappingStream<'a> {
             task.finish();
 
             let task = phase(progress, "writing RDF", &slice.name);
+            let marking =
+                (files.marking.cloned().unwrap_or_default()).overridden_by(slice.marking.as_ref());
             let sink = match &mut self.rdf {
                 Some(sink) => sink,
                 None => self.rdf.insert(RdfSink::create(
@@ -356,6 +360,7 @@ impl<'a> MappingStream<'a> {
                         key: &slice.key,
                         source: &slice.source,
                         withheld: self.with.withheld,
+                        marking: (!marking.is_empty()).then_some(&marking),
                     },
                 )?),
             };
@@ -583,6 +588,7 @@ mod tests {
             quarantine: true,
             things: true,
             rdf: &RdfSettings::default(),
+            marking: None,
         };
         let has_mapping = |_: &str| true;
         let mapped = SliceMapping {

@@ -57,6 +57,8 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     for spec in &specs {
         done.push(export::run(&workspace, &rdl, spec, rdf.as_deref())?);
     }
+    // The exports are part of the output folder a recipient verifies.
+    crate::manifest::refresh(&workspace.output_dir)?;
     match ctx.format {
         OutputFormat::Json => print_json(&done)?,
         OutputFormat::Text => print(&text(&done))?,

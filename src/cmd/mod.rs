@@ -13,6 +13,7 @@ pub mod rdl;
 pub mod run;
 pub mod slice;
 pub mod test;
+pub mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -123,6 +124,7 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Profile(args) => profile::run(args, ctx),
         Command::Lint(args) => lint::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
+        Command::Verify(args) => verify::run(args, ctx),
         Command::Rdl(args) => rdl::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),

@@ -31,6 +31,9 @@ pub struct Report {
     pub slices: Vec<SliceReport>,
     /// Per source, the level each of its columns reached in its best slice.
     pub sources: BTreeMap<String, Vec<ColumnLevel>>,
+    /// The handling marking of the workspace's outputs, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marking: Option<crate::marking::Marking>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -135,6 +138,7 @@ pub fn build(
         overall,
         slices: reports,
         sources: sources.clone(),
+        marking: None,
     })
 }
 

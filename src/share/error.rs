@@ -53,4 +53,13 @@ pub enum ShareError {
         )
     )]
     Generalise { property: String, why: String },
+
+    #[error("no manifest to verify {folder} against: {why}")]
+    #[diagnostic(
+        code(thinslice::share::no_manifest),
+        help(
+            "a run writes `manifest.json` in its output folder; verify the folder a run wrote, as it was received"
+        )
+    )]
+    NoManifest { folder: String, why: String },
 }

@@ -43,6 +43,8 @@ pub struct Slice {
     /// The columns that identify a row, as named in the slice.
     pub key: Vec<String>,
     key_span: Option<SourceSpan>,
+    /// This slice's handling marking, over the workspace's.
+    pub marking: Option<crate::marking::Marking>,
     /// This slice's thresholds, overriding the workspace's.
     pub thresholds: Thresholds,
 }
@@ -145,6 +147,7 @@ impl Slice {
             key,
             key_span,
             thresholds: quality,
+            marking: yaml.marking,
             file,
         })
     }

@@ -23,6 +23,8 @@ pub(super) struct SliceYaml {
     /// Thresholds for this slice, overriding the workspace's dimension by dimension.
     #[serde(default)]
     pub(super) quality: BTreeMap<String, Spanned<ThresholdYaml>>,
+    /// This slice's handling marking, over the workspace's.
+    pub(super) marking: Option<crate::marking::Marking>,
 }
 
 /// A column to keep: `"Asset ID"`, or `"Power (kW)": power_kw` to rename it.

@@ -15,6 +15,7 @@ mod rdl;
 pub use error::WorkspaceError;
 
 use crate::diag::{self, ConfigSpan, Where, YamlFile};
+use crate::marking::Marking;
 use crate::output::{FileFormat, Formats, Pattern, RdfSettings};
 use crate::quality::{self, ThresholdYaml, Thresholds};
 use crate::share::{Action, GeneraliseYaml, KeySource, Policy};
@@ -46,6 +47,8 @@ struct WorkspaceYaml {
     rdf: Option<RdfYaml>,
     /// What shared outputs do with sensitive values.
     share: Option<Spanned<ShareYaml>>,
+    /// The handling marking every shared file carries.
+    marking: Option<Marking>,
     /// Folders outside the workspace that sources may be read from.
     #[serde(default)]
     allowed_folders: Vec<Spanned<String>>,
@@ -122,6 +125,8 @@ pub struct Workspace {
     pub rdf: RdfSettings,
     /// What shared outputs do with sensitive values (`share:`).
     pub share: Policy,
+    /// The handling marking of the workspace's outputs (`marking:`).
+    pub marking: Option<Marking>,
     /// `rdf: { starts }` as written (state, date, where), for lint's checks against the RDL.
     pub rdf_starts: Vec<(String, String, SourceSpan)>,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
@@ -222,6 +227,7 @@ impl Workspace {
             rdf,
             rdf_starts,
             share,
+            marking: yaml.marking.clone(),
             batch_rows: crate::source::BATCH_ROWS,
             file,
         };

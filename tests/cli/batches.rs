@@ -117,6 +117,11 @@ fn batches_of_two_rows_write_what_one_batch_writes() {
         many.keys().collect::<Vec<_>>()
     );
     for (name, content) in &one {
+        // The manifest and the provenance carry the run's times and the Parquet files'
+        // digests (their row groups follow the batches): the rows are compared above.
+        if ["manifest.json", "provenance.ttl"].contains(&name.as_str()) {
+            continue;
+        }
         assert_eq!(content, &many[name], "{name} depends on the batch size");
     }
     assert!(one.contains_key("rdf/pumps.nt") && one.contains_key("slices/pumps.parquet"));

@@ -207,3 +207,214 @@ fn pseudonymised_keys_still_join_two_slices() {
     let report = ws.text("out/report.json");
     assert!(!report.contains("no thing with this id"), "{report}");
 }
+
+/// Changes one byte of a file.
+fn alter(path: &std::path::Path) {
+    let mut bytes = std::fs::read(path).expect("read");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x20;
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn verify_names_an_altered_byte_a_missing_file_and_an_extra_one() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let run = ws.run(&["verify"]).expect(0);
+    assert!(run.stdout.starts_with("ok: "), "{}", run.stdout);
+    // The exports join the folder, and it still verifies.
+    ws.run(&["export"]).expect(0);
+    ws.run(&["verify", "out"]).expect(0);
+
+    alter(&ws.path().join("out/entities/water-pumps.parquet"));
+    let run = ws.run(&["verify"]).expect(1);
+    assert_eq!(
+        run.stdout.lines().filter(|l| l.starts_with("  ")).count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("altered  entities/water-pumps.parquet"),
+        "{}",
+        run.stdout
+    );
+    alter(&ws.path().join("out/entities/water-pumps.parquet"));
+    ws.run(&["verify"]).expect(0);
+
+    std::fs::remove_file(ws.path().join("out/rdf/water-sites.nt")).expect("remove");
+    let run = ws.run(&["--format", "json", "verify"]).expect(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(json["differences"][0]["path"], "rdf/water-sites.nt");
+    assert_eq!(json["differences"][0]["difference"], "missing");
+
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    std::fs::write(ws.path().join("out/rdf/extra.nt"), "").expect("write");
+    let run = ws.run(&["verify"]).expect(1);
+    assert!(
+        run.stdout.contains("extra    rdf/extra.nt"),
+        "{}",
+        run.stdout
+    );
+
+    let empty = TestWorkspace::empty();
+    let run = empty.run(&["verify", "."]).expect(2);
+    assert!(
+        run.stderr.contains("no manifest to verify"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_manifest_and_provenance_say_what_was_written_from_what() {
+    let ws = TestWorkspace::example();
+    ws.run(&["run"]).expect(0);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&ws.text("out/manifest.json")).expect("manifest JSON");
+    assert_eq!(manifest["thinslice"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        manifest["started"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    let outputs = manifest["outputs"].as_array().expect("outputs");
+    let entry = |path: &str| outputs.iter().find(|o| o["path"] == path).cloned();
+    let pumps = entry("entities/water-pumps.parquet").expect("listed");
+    let bytes = std::fs::read(ws.path().join("out/entities/water-pumps.parquet")).expect("read");
+    assert_eq!(pumps["bytes"], bytes.len());
+    use sha2::Digest;
+    assert_eq!(pumps["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    for listed in [
+        "report.json",
+        "report.html",
+        "junit.xml",
+        "provenance.ttl",
+        "rdf/water-pumps.nt",
+    ] {
+        assert!(entry(listed).is_some(), "{listed}");
+    }
+    let inputs: Vec<&str> = (manifest["inputs"].as_array().expect("inputs").iter())
+        .filter_map(|i| i["path"].as_str())
+        .collect();
+    for input in [
+        "thinslice.yaml",
+        "examples/power/substations.csv",
+        "rdl/region.yaml",
+        "mappings/water-pumps.yaml",
+        "slices/water-pumps.yaml",
+    ] {
+        assert!(inputs.contains(&input), "{input}: {inputs:?}");
+    }
+    let pumps = (manifest["slices"].as_array().expect("slices").iter())
+        .find(|s| s["slice"] == "water-pumps")
+        .cloned()
+        .expect("water-pumps");
+    assert_eq!(
+        (pumps["read"].as_u64(), pumps["things"].as_u64()),
+        (Some(240), Some(71))
+    );
+
+    // PROV-O, read by an independent parser: the run used the inputs and generated each output.
+    let mut triples = Vec::new();
+    let file = std::io::BufReader::new(
+        std::fs::File::open(ws.path().join("out/provenance.ttl")).expect("open"),
+    );
+    rio_api::parser::TriplesParser::parse_all(
+        &mut rio_turtle::TurtleParser::new(file, None),
+        &mut |t: rio_api::model::Triple<'_>| -> Result<(), rio_turtle::TurtleError> {
+            triples.push(t.to_string());
+            Ok(())
+        },
+    )
+    .expect("valid Turtle");
+    let run = format!(
+        "<urn:thinslice:run:{}>",
+        manifest["id"].as_str().expect("id")
+    );
+    assert!(triples.contains(&format!("{run} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/prov#Activity>")));
+    let generated = triples
+        .iter()
+        .filter(|t| t.ends_with(&format!("<http://www.w3.org/ns/prov#wasGeneratedBy> {run}")))
+        .count();
+    assert_eq!(
+        generated,
+        outputs.len() - 1,
+        "every output but the provenance file itself"
+    );
+    let used = triples
+        .iter()
+        .filter(|t| t.starts_with(&format!("{run} <http://www.w3.org/ns/prov#used>")))
+        .count();
+    assert_eq!(used, inputs.len());
+}
+
+#[test]
+fn a_marking_travels_with_every_file() {
+    let ws = TestWorkspace::example();
+    let config = ws.text("thinslice.yaml").replace(
+        "share:\n",
+        "marking:\n  classification: OFFICIAL-SENSITIVE\n  licence: https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\n  restrictions: Shared with the region's utilities only\n\nshare:\n",
+    );
+    let ws = ws.with_file("thinslice.yaml", &config).with_file(
+        "slices/water-sites.yaml",
+        &format!(
+            "{}marking: {{ classification: OFFICIAL-SENSITIVE-COMMERCIAL }}\n",
+            TestWorkspace::example().text("slices/water-sites.yaml")
+        ),
+    );
+    ws.run(&["run"]).expect(0);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&ws.text("out/manifest.json")).expect("JSON");
+    assert_eq!(manifest["marking"]["classification"], "OFFICIAL-SENSITIVE");
+    let sites = (manifest["slices"].as_array().expect("slices").iter())
+        .find(|s| s["slice"] == "water-sites")
+        .cloned()
+        .expect("sites");
+    assert_eq!(
+        sites["marking"]["classification"],
+        "OFFICIAL-SENSITIVE-COMMERCIAL"
+    );
+    assert_eq!(
+        sites["marking"]["restrictions"],
+        "Shared with the region's utilities only"
+    );
+    // The RDF: on each slice's dataset.
+    let nt = ws.text("out/rdf/water-pumps.nt");
+    assert!(nt.contains("<urn:thinslice:dataset:water-pumps> <http://purl.org/dc/terms/license> <https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/> ."), "{nt}");
+    assert!(nt.contains("<urn:thinslice:dataset:water-pumps> <http://purl.org/dc/terms/accessRights> \"OFFICIAL-SENSITIVE\" ."));
+    assert!(
+        ws.text("out/rdf/water-sites.nt")
+            .contains("\"OFFICIAL-SENSITIVE-COMMERCIAL\"")
+    );
+    assert!(
+        ws.text("out/provenance.ttl")
+            .contains("dcterms:accessRights \"OFFICIAL-SENSITIVE\"")
+    );
+    // The report's header, and each CSV's companion metadata.
+    assert!(
+        ws.text("out/report.html")
+            .contains("<p id=\"marking\" class=\"marking\"><strong>OFFICIAL-SENSITIVE</strong>")
+    );
+    assert!(
+        ws.text("out/report.json")
+            .contains("\"classification\": \"OFFICIAL-SENSITIVE\"")
+    );
+    for csv in [
+        "entities/water-pumps.csv",
+        "failures/water-pumps.csv",
+        "entities/water-sites.csv",
+    ] {
+        let metadata: serde_json::Value =
+            serde_json::from_str(&ws.text(&format!("out/{csv}-metadata.json"))).expect("CSVW");
+        assert_eq!(metadata["@context"], "http://www.w3.org/ns/csvw");
+        assert!(
+            metadata["dc:accessRights"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("OFFICIAL-SENSITIVE")),
+            "{csv}"
+        );
+    }
+    ws.run(&["verify"]).expect(0);
+}

@@ -50,6 +50,42 @@ pub struct RdfSettings {
     pub owners: BTreeMap<String, String>,
 }
 
+/// The triples that carry a slice's handling marking on its dataset: `dcterms:license`,
+/// `dcterms:accessRights` (the classification), `dcterms:rights` (the restrictions).
+fn marking_triples(slice: &str, marking: &crate::marking::Marking) -> Vec<oxrdf::Triple> {
+    use oxrdf::{Literal, NamedNode, Triple};
+    const DCTERMS: &str = "http://purl.org/dc/terms/";
+    let dataset = NamedNode::new(format!(
+        "urn:thinslice:dataset:{}",
+        slice.replace(' ', "%20")
+    ));
+    let Ok(dataset) = dataset else {
+        return Vec::new();
+    };
+    let term = |local: &str| NamedNode::new_unchecked(format!("{DCTERMS}{local}"));
+    let mut out = vec![Triple::new(
+        dataset.clone(),
+        oxrdf::vocab::rdf::TYPE,
+        NamedNode::new_unchecked("http://www.w3.org/ns/dcat#Dataset"),
+    )];
+    if let Some(licence) = marking
+        .licence
+        .as_ref()
+        .and_then(|l| NamedNode::new(l).ok())
+    {
+        out.push(Triple::new(dataset.clone(), term("license"), licence));
+    }
+    if let Some(classification) = &marking.classification {
+        let text = Literal::new_simple_literal(classification);
+        out.push(Triple::new(dataset.clone(), term("accessRights"), text));
+    }
+    if let Some(restrictions) = &marking.restrictions {
+        let text = Literal::new_simple_literal(restrictions);
+        out.push(Triple::new(dataset, term("rights"), text));
+    }
+    out
+}
+
 /// How many triples were written, and how many were left out because an identifier was not
 /// a valid IRI.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,6 +117,7 @@ impl RdfSink {
             key,
             source,
             withheld,
+            marking,
         } = out;
         let path = |format| data_path(output_dir, Folder::Rdf, slice, format);
         let shown = path(FileFormat::Ntriples);
@@ -126,22 +163,28 @@ impl RdfSink {
             stats: RdfStats::default(),
             shown,
         };
-        sink.write_header(rdl)?;
+        let marked = marking
+            .map(|m| marking_triples(slice, m))
+            .unwrap_or_default();
+        sink.write_header(rdl, marked)?;
         Ok(sink)
     }
 
     /// What the pattern writes once, before the things.
-    fn write_header(&mut self, rdl: &Rdl) -> Result<(), OutputError> {
-        let Some(ies4) = &self.predicates.ies4 else {
-            return Ok(());
-        };
+    fn write_header(&mut self, rdl: &Rdl, marked: Vec<oxrdf::Triple>) -> Result<(), OutputError> {
         let codes = |iri: &str| -> Vec<String> {
             (rdl.properties.values())
                 .find(|p| p.iri == iri)
                 .map(|p| p.values.iter().map(|c| c.iri.clone()).collect())
                 .unwrap_or_default()
         };
-        let header = ies4.header(&self.predicates.all, &codes);
+        let mut header = marked;
+        if let Some(ies4) = &self.predicates.ies4 {
+            header.extend(ies4.header(&self.predicates.all, &codes));
+        }
+        if header.is_empty() {
+            return Ok(());
+        }
         if let Some((atomic, writer)) = &mut self.nt {
             let mut bytes = writer.buffer();
             for triple in &header {
@@ -233,6 +276,8 @@ pub struct RdfFiles<'a> {
     pub source: &'a str,
     /// What the share policy withholds: a pseudonym is text, a generalised date a year.
     pub withheld: Option<&'a crate::share::Withheld>,
+    /// The slice's handling marking, carried on its dataset.
+    pub marking: Option<&'a crate::marking::Marking>,
 }
 
 const RDFS_NAMESPACE: &str = "http://www.w3.org/2000/01/rdf-schema#";

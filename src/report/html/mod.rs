@@ -7,6 +7,7 @@
 mod scale;
 mod sections;
 
+use crate::report::escape_markup;
 use std::fmt::Write;
 
 use super::conformance::{Report, SliceReport};
@@ -19,6 +20,7 @@ const STYLE: &str = "
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5rem auto;max-width:1100px;color:#1d2330;padding:0 1rem;line-height:1.4}
 h1{font-size:1.6rem;margin:0 0 .4rem}h2{font-size:1.15rem;margin-top:2.2rem;border-bottom:1px solid #dde1e7;padding-bottom:.3rem}
 h3{font-size:1rem;margin:1.2rem 0 .3rem}p{margin:.4rem 0}.note{color:#5a6270;font-size:.85rem}
+.marking{margin:0 0 .8rem;padding:.4rem .8rem;border:2px solid #333;text-align:center;overflow-wrap:anywhere}
 .verdict{border-left:.4rem solid;padding:.8rem 1rem;border-radius:.3rem;background:#f6f7f9}
 .verdict.pass{border-color:#3f9c5a}.verdict.fail{border-color:#c8382d}
 .headline{font-size:1.25rem;font-weight:650;margin:.2rem 0 .5rem}
@@ -167,6 +169,28 @@ fn verdict(page: &mut String, report: &Report) {
             ),
         ),
     };
+    // The handling marking first, as on any document that carries one.
+    if let Some(marking) = &report.marking {
+        let parts: Vec<String> = [
+            marking
+                .classification
+                .as_ref()
+                .map(|c| format!("<strong>{}</strong>", escape_markup(c))),
+            marking
+                .licence
+                .as_ref()
+                .map(|l| format!("licence <a href=\"{0}\">{0}</a>", escape_markup(l))),
+            marking.restrictions.as_ref().map(|r| escape_markup(r)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let _ = writeln!(
+            page,
+            "<p id=\"marking\" class=\"marking\">{}</p>",
+            parts.join(" · ")
+        );
+    }
     let _ = write!(
         page,
         "<section id=\"verdict\" class=\"verdict {class}\">\n<h1>Conformance report</h1>\n<p class=\"headline\">{headline}</p>\n"

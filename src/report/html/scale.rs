@@ -168,6 +168,7 @@ mod tests {
                 .collect(),
             slices: Vec::new(),
             sources: Default::default(),
+            marking: None,
         };
         assert_eq!(Scale::of(&report(&[0.95, 0.99])), scale(900));
         assert_eq!(Scale::of(&report(&[0.975])), scale(900));
