@@ -119,34 +119,34 @@ fn withheld(
         .filter(|(_, m)| Withheld::pseudonymises_ids(m, policy))
         .map(|(slice, _)| slice.clone())
         .collect();
+    let source_of = |slice: &str| {
+        (plan.slices.iter())
+            .find(|s| s.name == slice)
+            .map(|s| s.source.clone())
+            .unwrap_or_default()
+    };
+    // First the columns each source's mappings make sensitive, then every mapping again
+    // with them: a column is withheld wherever it appears.
+    let none = BTreeMap::new();
+    let mut by_source: BTreeMap<String, BTreeMap<String, crate::share::Action>> = BTreeMap::new();
+    for (slice, mapping) in mappings {
+        if let Ok(withheld) = Withheld::plan(mapping, rdl, policy, (&pseudonymised, &none)) {
+            let columns = by_source.entry(source_of(slice)).or_default();
+            for (column, action) in withheld.columns {
+                let strongest = columns.entry(column).or_insert(action);
+                *strongest = (*strongest).max(action);
+            }
+        }
+    }
     let mut out = BTreeMap::new();
     for (slice, mapping) in mappings {
-        match Withheld::plan(mapping, rdl, policy, &pseudonymised) {
-            Ok(withheld) => {
+        let columns = by_source.get(&source_of(slice)).unwrap_or(&none);
+        match Withheld::plan(mapping, rdl, policy, (&pseudonymised, columns)) {
+            Ok(mut withheld) => {
+                withheld.columns.clone_from(columns);
                 out.insert(slice.clone(), withheld);
             }
             Err(found) => problems.extend(found.into_iter().map(Error::from)),
-        }
-    }
-    let source_of = |slice: &str| {
-        plan.slices
-            .iter()
-            .find(|s| s.name == slice)
-            .map(|s| s.source.clone())
-    };
-    let mut by_source: BTreeMap<String, BTreeMap<String, crate::share::Action>> = BTreeMap::new();
-    for (slice, withheld) in &out {
-        let columns = by_source
-            .entry(source_of(slice).unwrap_or_default())
-            .or_default();
-        for (column, action) in &withheld.columns {
-            let strongest = columns.entry(column.clone()).or_insert(*action);
-            *strongest = (*strongest).max(*action);
-        }
-    }
-    for (slice, withheld) in &mut out {
-        if let Some(columns) = by_source.get(&source_of(slice).unwrap_or_default()) {
-            withheld.columns.clone_from(columns);
         }
     }
     out

@@ -225,17 +225,25 @@ impl Withheld {
 
     /// What `mapping`'s outputs withhold under `policy`. `pseudonymised`: the slices whose
     /// identifiers are pseudonymised (a link to them is too).
+    /// `sensitive_columns`: the columns of the slice's source that feed a sensitive property
+    /// in any mapping, and what the policy does with them: whatever this mapping makes of
+    /// such a column is withheld too.
     pub fn plan(
         mapping: &Mapping,
         rdl: &Rdl,
         policy: &Policy,
-        pseudonymised: &BTreeSet<String>,
+        (pseudonymised, sensitive_columns): (&BTreeSet<String>, &BTreeMap<String, Action>),
     ) -> Result<Self, Vec<ShareError>> {
         let mut withheld = Self::default();
         let mut problems = Vec::new();
         let shown = mapping.file.name.clone();
         for rule in &mapping.properties {
-            let Some(action) = rule.sensitive.and_then(|s| policy.action(s)) else {
+            let own = rule.sensitive.and_then(|s| policy.action(s));
+            let inherited = match &rule.source {
+                ValueSource::Column(column) => sensitive_columns.get(column).copied(),
+                ValueSource::Constant(_) => None,
+            };
+            let Some(action) = own.or(inherited) else {
                 continue;
             };
             let datatype = rdl.properties.get(&rule.property).map(|p| p.datatype);
@@ -244,6 +252,9 @@ impl Withheld {
                 Action::Pseudonymise => Treatment::Pseudonymise,
                 Action::Generalise => match generalisation(policy, rdl, &rule.property, datatype) {
                     Ok(how) => Treatment::Generalise(how),
+                    // A column sensitive elsewhere, here a property no one said how to
+                    // generalise: left out.
+                    Err(_) if own.is_none() => Treatment::Drop,
                     Err(problem) => {
                         problems.push(problem);
                         continue;

@@ -40,7 +40,14 @@ fn with_sites(policy: &str) -> TestWorkspace {
         .find("\n\n")
         .map_or(config.len(), |e| start + e);
     let config = format!("{}{policy}{}", &config[..start], &config[end..]);
+    // Another slice of the same sheet reads the site manager's name as a site's `name`,
+    // which the RDL does not call sensitive: the column is withheld there too.
     ws.with_file("thinslice.yaml", &config)
+        .with_file("slices/site-contacts.yaml", "source: sites\nkey: Site Code\n")
+        .with_file(
+            "mappings/site-contacts.yaml",
+            "slice: site-contacts\nclass: Site\nid: \"https://data.example.org/water/contact/{Site Code}\"\nproperties:\n  name: { from: Site Manager }\n",
+        )
 }
 
 /// Every canary found in clear: in files under `out/` (by path) or in the run's output.
@@ -93,6 +100,9 @@ fn no_canary_leaves_in_clear_whatever_the_policy() {
         // The quarantined row is there, its sensitive cells withheld.
         let quarantine = ws.text("out/quarantine/water-sites.csv");
         assert!(quarantine.contains("Nameless Borehole"), "{quarantine}");
+        // The other slice reading the manager's name ran, and withheld it.
+        let contacts = ws.parquet("out/entities/site-contacts.parquet");
+        assert_eq!(contacts.height(), 4, "{policy}");
         // Rows as read are internal: not written.
         assert!(!ws.path().join("out/slices/water-sites.parquet").exists());
     }
