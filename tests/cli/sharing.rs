@@ -83,7 +83,8 @@ fn no_canary_leaves_in_clear_whatever_the_policy() {
         let run = ws.run_with(&["run"], &[("THINSLICE_TEST_KEY", Some(KEY))]);
         assert!(run.code == 0 || run.code == 1, "{policy}: {}", run.stderr);
         let check = ws.run_with(&["check"], &[("THINSLICE_TEST_KEY", Some(KEY))]);
-        let leaked = leaks(&ws, &[&run, &check]);
+        let test = ws.run_with(&["test", "--all"], &[("THINSLICE_TEST_KEY", Some(KEY))]);
+        let leaked = leaks(&ws, &[&run, &check, &test]);
         assert!(leaked.is_empty(), "{policy}\n{}", leaked.join("\n"));
 
         // The failure on a sensitive value is still located.
