@@ -92,20 +92,7 @@ pub fn run(
     report.marking = workspace.marking.clone().filter(|m| !m.is_empty());
     let files = report::write(&workspace.output_dir, &report, &execution.conformances)?;
     // What was written, and from what: for a recipient to verify.
-    let facts = (execution.runs.iter())
-        .map(|run| crate::manifest::SliceFacts {
-            slice: run.account.slice.clone(),
-            source: run.account.source.clone(),
-            read: run.account.rows_read,
-            in_slice: run.account.rows_in_slice,
-            outside: run.account.rows_outside,
-            things: run.things,
-            quarantined: run.quarantined,
-            marking: execution.markings.get(&run.account.slice).cloned(),
-        })
-        .collect();
-    crate::manifest::companions(&workspace.output_dir, &execution.markings)?;
-    crate::manifest::record(workspace, started, facts)?;
+    crate::manifest::record_job(workspace, started, &execution.runs, &execution.markings)?;
     Ok(Reported {
         execution,
         report,
@@ -121,6 +108,23 @@ pub fn cut(
     progress: &dyn Progress,
 ) -> Result<Vec<SliceAccount>> {
     let plan = Plan::prepare(workspace, slices)?;
+    // Rows as read hold what the share policy withholds elsewhere: internal, so not written
+    // into the (shared) output folder unless the policy says so.
+    if workspace.share.slices != Some(true)
+        && let Ok(checked) = lint(workspace)
+    {
+        let withheld: Vec<String> = (checked.withheld.iter())
+            .filter(|(_, w)| !w.columns.is_empty())
+            .flat_map(|(_, w)| w.columns.keys().cloned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if !withheld.is_empty() {
+            let what = withheld.join(", ");
+            return Err(crate::share::ShareError::InternalRows { what }.into());
+        }
+    }
     output::recover(&workspace.output_dir)?;
     let files = Files {
         output_dir: &workspace.output_dir,
@@ -187,6 +191,7 @@ pub fn test(
     tolerances: &Tolerances,
     progress: &dyn Progress,
 ) -> Result<Verdict> {
+    let started = std::time::SystemTime::now();
     let execution = execute(workspace, slices, Writes::Regression, progress)?;
     let expected_root = workspace.root.join(EXPECTED_DIR);
     let mut diffs = Vec::new();
@@ -216,6 +221,14 @@ pub fn test(
     }
     let junit = regression::render::junit(&diffs);
     output::write_text(&workspace.output_dir.join("test-junit.xml"), &junit)?;
+    // A test rewrites a run's data, not its reports: the run's manifest gains what the test
+    // wrote; without one, the test's is made.
+    match crate::manifest::read(&workspace.output_dir) {
+        Ok(_) => crate::manifest::refresh(&workspace.output_dir, started)?,
+        Err(_) => {
+            crate::manifest::record_job(workspace, started, &execution.runs, &execution.markings)?
+        }
+    }
     Ok(Verdict::Compared(diffs))
 }
 
@@ -256,9 +269,11 @@ fn execute(
     writes: Writes,
     progress: &dyn Progress,
 ) -> Result<Execution> {
+    // A policy that pseudonymises needs its key: looked for before anything is read.
+    let key = crate::lint::early_key(workspace)?;
     let mut checked = lint(workspace)?;
     check_names(&checked.plan.slices, slices)?;
-    share_key(workspace, &mut checked)?;
+    crate::lint::hand_key(workspace, &mut checked, key)?;
     output::recover(&workspace.output_dir)?;
     // Slices hold source columns as read: internal, not written when anything is withheld
     // unless the policy asks for them.
@@ -334,27 +349,6 @@ fn execute(
         conformances,
         source_levels,
     })
-}
-
-/// The pseudonymisation key, read before any data when the share policy needs it (none
-/// found: exit 2, nothing read), and handed to every slice that pseudonymises.
-fn share_key(workspace: &Workspace, checked: &mut Linted) -> Result<()> {
-    if !checked
-        .withheld
-        .values()
-        .any(crate::share::Withheld::needs_key)
-    {
-        return Ok(());
-    }
-    let Some(source) = &workspace.share.key else {
-        let from = "`share: key:`, which is not set".to_string();
-        return Err(crate::share::ShareError::NoKey { from }.into());
-    };
-    let key = crate::share::Key::load(source, &workspace.root)?;
-    for withheld in checked.withheld.values_mut() {
-        withheld.key = Some(key.clone());
-    }
-    Ok(())
 }
 
 /// A checked workspace and the slices a job was asked for (none: all of them).

@@ -43,6 +43,24 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         },
     };
 
+    // A licence is named by its IRI: it is written as one.
+    let markings = std::iter::once((
+        crate::workspace::WORKSPACE_FILE.to_string(),
+        workspace.marking.as_ref(),
+    ))
+    .chain(
+        plan.slices
+            .iter()
+            .map(|s| (s.file.name.clone(), s.marking.as_ref())),
+    );
+    for (place, marking) in markings {
+        if let Some(licence) = marking.and_then(|m| m.licence.as_ref())
+            && oxrdf::NamedNode::new(licence).is_err()
+        {
+            let value = licence.clone();
+            problems.push(crate::share::ShareError::BadLicence { place, value }.into());
+        }
+    }
     // Export mappings are checked as mappings are.
     let mut exports = Vec::new();
     if let Some(rdl) = &rdl {
@@ -119,11 +137,21 @@ fn withheld(
         .filter(|(_, m)| Withheld::pseudonymises_ids(m, policy))
         .map(|(slice, _)| slice.clone())
         .collect();
+    // A source is its file and sheet: two source ids may read the same columns.
     let source_of = |slice: &str| {
-        (plan.slices.iter())
+        let id = (plan.slices.iter())
             .find(|s| s.name == slice)
-            .map(|s| s.source.clone())
-            .unwrap_or_default()
+            .map(|s| s.source.as_str());
+        let source = id.and_then(|id| workspace.sources.get(id));
+        source.map_or_else(String::new, |s| {
+            let sheet = s
+                .options
+                .sheet
+                .as_ref()
+                .map_or("", |(name, _)| name.as_str());
+            let real = s.path.canonicalize().unwrap_or_else(|_| s.path.clone());
+            format!("{}#{sheet}", real.display())
+        })
     };
     // First the columns each source's mappings make sensitive, then every mapping again
     // with them: a column is withheld wherever it appears.
@@ -136,6 +164,17 @@ fn withheld(
                 let strongest = columns.entry(column).or_insert(action);
                 *strongest = (*strongest).max(action);
             }
+        }
+    }
+    // Each property `generalise:` names must be one of the RDL's.
+    for name in policy.generalise.keys() {
+        if rdl.resolve(crate::diag::Term::Property, name).is_err() {
+            let known = rdl.properties.keys().map(String::as_str);
+            problems.push(Error::from(crate::share::ShareError::Generalise {
+                property: name.clone(),
+                why: "no property of the RDL has this name".into(),
+                help: diag::suggest(name, known, "properties"),
+            }));
         }
     }
     let mut out = BTreeMap::new();
@@ -448,4 +487,48 @@ impl mapping::Tables for WorkspaceTables<'_> {
 /// The mapping files, sorted by name; a missing folder has none.
 fn mapping_files(workspace: &Workspace) -> Vec<std::path::PathBuf> {
     diag::yaml_files(&workspace.mappings_dir).unwrap_or_default()
+}
+
+/// The pseudonymisation key (none found: exit 2, nothing read).
+fn share_key(workspace: &Workspace) -> Result<crate::share::Key> {
+    let Some(source) = &workspace.share.key else {
+        let from = "`share: key:`, which is not set".to_string();
+        return Err(crate::share::ShareError::NoKey { from }.into());
+    };
+    Ok(crate::share::Key::load(source, &workspace.root)?)
+}
+
+/// The key of a policy that pseudonymises, read before anything else is (lint reads sources'
+/// headers): none found is exit 2, nothing read.
+pub fn early_key(workspace: &Workspace) -> Result<Option<crate::share::Key>> {
+    let policy = &workspace.share;
+    let pseudonymises = [policy.personal, policy.commercial, policy.security]
+        .contains(&crate::share::Action::Pseudonymise);
+    match pseudonymises {
+        true => Ok(Some(share_key(workspace)?)),
+        false => Ok(None),
+    }
+}
+
+/// Hands the key to every slice that pseudonymises.
+pub fn hand_key(
+    workspace: &Workspace,
+    checked: &mut Linted,
+    key: Option<crate::share::Key>,
+) -> Result<()> {
+    if !checked
+        .withheld
+        .values()
+        .any(crate::share::Withheld::needs_key)
+    {
+        return Ok(());
+    }
+    let key = match key {
+        Some(key) => key,
+        None => share_key(workspace)?,
+    };
+    for withheld in checked.withheld.values_mut() {
+        withheld.key = Some(key.clone());
+    }
+    Ok(())
 }

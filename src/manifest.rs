@@ -85,16 +85,16 @@ pub fn digest(path: &Path, shown: String) -> std::io::Result<FileDigest> {
     })
 }
 
-/// Every file under the output folder but the manifest itself and temporaries (names
-/// starting with `.`), by path.
-pub fn files(output_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+/// Every file under the output folder but the manifest itself, by path; hidden ones (names
+/// starting with `.`: a run's temporaries) only when asked for.
+pub fn files(output_dir: &Path, hidden: bool) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut found = Vec::new();
     let mut folders = vec![output_dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(&folder)? {
             let entry = entry?;
             let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
+            if !hidden && entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
             if entry.file_type()?.is_dir() {
@@ -115,12 +115,20 @@ pub fn files(output_dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     Ok(found)
 }
 
-/// The digests of every output file.
-pub fn outputs(output_dir: &Path) -> std::io::Result<Vec<FileDigest>> {
-    files(output_dir)?
-        .into_iter()
-        .map(|(shown, path)| digest(&path, shown))
-        .collect()
+/// The digests of the output files written since `since`: a file left from an earlier run,
+/// or put there by someone else, is not this run's and is not listed (`verify` names it).
+pub fn outputs(
+    output_dir: &Path,
+    since: std::time::SystemTime,
+) -> std::io::Result<Vec<FileDigest>> {
+    let mut out = Vec::new();
+    for (shown, path) in files(output_dir, false)? {
+        let written = std::fs::metadata(&path)?.modified()?;
+        if written >= since {
+            out.push(digest(&path, shown)?);
+        }
+    }
+    Ok(out)
 }
 
 /// The run's id: the digest of its outputs' digests and its start.
@@ -164,7 +172,7 @@ pub fn verify(
         .iter()
         .map(|f| (f.path.as_str(), f))
         .collect();
-    let present: BTreeMap<String, PathBuf> = files(output_dir)?.into_iter().collect();
+    let present: BTreeMap<String, PathBuf> = files(output_dir, true)?.into_iter().collect();
     let mut differences = Vec::new();
     for (path, expected) in &listed {
         match present.get(*path) {
@@ -313,6 +321,7 @@ pub fn record(
         path: workspace.display_path(&dir.join(MANIFEST)),
         source: e.into(),
     };
+    let started_at = started;
     let started = timestamp(started);
     let mut manifest = Manifest {
         id: String::new(),
@@ -326,7 +335,7 @@ pub fn record(
     };
     let provenance_path = dir.join(PROVENANCE);
     let _ = std::fs::remove_file(&provenance_path);
-    manifest.outputs = outputs(dir).map_err(fail)?;
+    manifest.outputs = outputs(dir, started_at).map_err(fail)?;
     manifest.id = run_id(&manifest.outputs, &manifest.started);
     let sources: Vec<&str> = workspace
         .sources
@@ -388,15 +397,48 @@ pub fn companions(
     Ok(())
 }
 
-/// After `export` wrote under the output folder: the manifest lists the files as they now
-/// are, so the folder still verifies.
-pub fn refresh(output_dir: &Path) -> Result<(), OutputError> {
+/// After a command wrote more under the output folder (`export`'s tables, `test`'s
+/// results): the files it wrote since `since` join the manifest; what was listed stays as
+/// listed, so an alteration by anyone else is still found.
+pub fn refresh(output_dir: &Path, since: std::time::SystemTime) -> Result<(), OutputError> {
     let Ok(mut manifest) = read(output_dir) else {
         return Ok(());
     };
-    manifest.outputs = outputs(output_dir).map_err(|e| OutputError::Write {
+    let fail = |e: std::io::Error| OutputError::Write {
         path: output_dir.join(MANIFEST).display().to_string(),
         source: e.into(),
-    })?;
+    };
+    for written in outputs(output_dir, since).map_err(fail)? {
+        manifest
+            .outputs
+            .retain(|listed| listed.path != written.path);
+        manifest.outputs.push(written);
+    }
+    manifest.outputs.sort_by(|a, b| a.path.cmp(&b.path));
     write(output_dir, &manifest)
+}
+
+/// After a job: the CSV files' markings, then the provenance and the manifest of what it
+/// wrote.
+pub fn record_job(
+    workspace: &crate::workspace::Workspace,
+    started: std::time::SystemTime,
+    runs: &[crate::report::SliceRun],
+    markings: &BTreeMap<String, Marking>,
+) -> Result<(), OutputError> {
+    let facts = (runs.iter())
+        .map(|run| SliceFacts {
+            slice: run.account.slice.clone(),
+            source: run.account.source.clone(),
+            read: run.account.rows_read,
+            in_slice: run.account.rows_in_slice,
+            outside: run.account.rows_outside,
+            things: run.things,
+            quarantined: run.quarantined,
+            marking: markings.get(&run.account.slice).cloned(),
+        })
+        .collect();
+    companions(&workspace.output_dir, markings)?;
+    record(workspace, started, facts)?;
+    Ok(())
 }

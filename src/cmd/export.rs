@@ -21,6 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
+    let started = std::time::SystemTime::now();
     let workspace = ctx.workspace()?;
     let rdl = Rdl::load_layers(&workspace.rdl, workspace.prefixes.clone())?;
     let names = match args.names.is_empty() {
@@ -58,7 +59,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
         done.push(export::run(&workspace, &rdl, spec, rdf.as_deref())?);
     }
     // The exports are part of the output folder a recipient verifies.
-    crate::manifest::refresh(&workspace.output_dir)?;
+    crate::manifest::refresh(&workspace.output_dir, started)?;
     match ctx.format {
         OutputFormat::Json => print_json(&done)?,
         OutputFormat::Text => print(&text(&done))?,

@@ -46,13 +46,12 @@ pub enum ShareError {
     },
 
     #[error("`{property}` cannot be generalised: {why}")]
-    #[diagnostic(
-        code(thinslice::share::generalise),
-        help(
-            "say how in thinslice.yaml: `share: {{ generalise: {{ {property}: {{ step: 1000 }} }} }}` for numbers, `{{ to: year }}` for dates"
-        )
-    )]
-    Generalise { property: String, why: String },
+    #[diagnostic(code(thinslice::share::generalise), help("{help}"))]
+    Generalise {
+        property: String,
+        why: String,
+        help: String,
+    },
 
     #[error("no manifest to verify {folder} against: {why}")]
     #[diagnostic(
@@ -62,4 +61,37 @@ pub enum ShareError {
         )
     )]
     NoManifest { folder: String, why: String },
+
+    #[error("the rows as read hold values the share policy withholds ({what})")]
+    #[diagnostic(
+        code(thinslice::share::internal_rows),
+        help(
+            "`thinslice slice` writes rows as read, which are internal: say `share: {{ slices: true }}` in thinslice.yaml to write them in this folder anyway"
+        )
+    )]
+    InternalRows { what: String },
+
+    #[error(
+        "{mapping}: `{property}` is {kind} in the RDL, and the mapping says `sensitive: false`"
+    )]
+    #[diagnostic(
+        code(thinslice::share::unmarked),
+        help(
+            "a mapping may mark more data sensitive, never less: the RDL's owner decides what is sensitive"
+        )
+    )]
+    Unmarked {
+        mapping: String,
+        property: String,
+        kind: String,
+    },
+
+    #[error("{place}: the marking's licence `{value}` is not an IRI")]
+    #[diagnostic(
+        code(thinslice::share::licence),
+        help(
+            "name the licence by its IRI, such as `https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/`"
+        )
+    )]
+    BadLicence { place: String, value: String },
 }

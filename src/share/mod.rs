@@ -266,6 +266,16 @@ impl Withheld {
         let mut problems = Vec::new();
         let shown = mapping.file.name.clone();
         for rule in &mapping.properties {
+            let marked = rdl.properties.get(&rule.property).and_then(|p| p.sensitive);
+            if let (Some(Sensitivity::None), Some(kind)) = (rule.sensitive, marked)
+                && kind != Sensitivity::None
+            {
+                problems.push(ShareError::Unmarked {
+                    mapping: shown.clone(),
+                    property: rule.property.clone(),
+                    kind: kind.to_string(),
+                });
+            }
             let own = rule.sensitive.and_then(|s| policy.action(s));
             let inherited = match &rule.source {
                 ValueSource::Column(column) => sensitive_columns.get(column).copied(),
@@ -359,9 +369,20 @@ fn generalisation(
         .map(|(_, how)| *how);
     let dated = matches!(datatype, Some(Datatype::Date | Datatype::Datetime));
     let numeric = matches!(datatype, Some(Datatype::Decimal | Datatype::Integer));
+    let help = match (dated, numeric) {
+        (true, _) => {
+            format!("say `share: {{ generalise: {{ {property}: {{ to: year }} }} }}` (or `month`)")
+        }
+        (_, true) => format!(
+            "say `share: {{ generalise: {{ {property}: {{ step: 1000 }} }} }}` (or `decimals: 2`)"
+        ),
+        _ => "drop or pseudonymise that kind of data instead (`share: { personal: drop }`)"
+            .to_string(),
+    };
     let problem = |why: &str| ShareError::Generalise {
         property: property.to_string(),
         why: why.to_string(),
+        help: help.clone(),
     };
     match said {
         None if dated => Ok(Generalisation::Date(DatePart::Year)),

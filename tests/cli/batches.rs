@@ -223,7 +223,7 @@ fn inferred_types_do_not_depend_on_the_batch_size() {
 /// file are read in batches, the workbook whole; every slice comes out the same.
 #[test]
 fn the_example_sliced_in_batches_is_the_example() {
-    let ws = TestWorkspace::example();
+    let ws = TestWorkspace::example_with_internal_rows();
     ws.run(&["--no-progress", "slice"]).expect(0);
     let whole = outputs(&ws.path().join("out"));
     ws.run(&["--no-progress", "--batch-rows", "2", "slice"])

@@ -19,7 +19,8 @@ fn run_slices_every_slice_and_accounts_for_every_row() {
 
 #[test]
 fn slice_rows_keep_their_cells_and_lines() {
-    let ws = TestWorkspace::example().with_file("slices/water-all.yaml", "source: water\n");
+    let ws = TestWorkspace::example_with_internal_rows()
+        .with_file("slices/water-all.yaml", "source: water\n");
     ws.run(&[
         "slice",
         "--slice",

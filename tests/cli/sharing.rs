@@ -429,3 +429,106 @@ fn a_marking_travels_with_every_file() {
     }
     ws.run(&["verify"]).expect(0);
 }
+
+#[test]
+fn what_a_run_did_not_write_is_not_certified_and_rows_as_read_stay_internal() {
+    let ws = TestWorkspace::example();
+    // Left from elsewhere before the run: not this run's, so not in its manifest.
+    std::fs::create_dir_all(ws.path().join("out/debug")).expect("folder");
+    std::fs::write(
+        ws.path().join("out/debug/sites.csv"),
+        "Alex Morgan,01632 960100\n",
+    )
+    .expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    ws.run(&["run"]).expect(0);
+    let manifest = ws.text("out/manifest.json");
+    assert!(!manifest.contains("debug/sites.csv"), "{manifest}");
+    let run = ws.run(&["verify"]).expect(1);
+    assert!(
+        run.stdout.contains("extra    debug/sites.csv"),
+        "{}",
+        run.stdout
+    );
+    std::fs::remove_file(ws.path().join("out/debug/sites.csv")).expect("remove");
+    // A hidden file is named too; `test`'s own results are part of its folder.
+    std::fs::write(ws.path().join("out/.leak"), "x").expect("write");
+    let run = ws.run(&["verify"]).expect(1);
+    assert!(run.stdout.contains("extra    .leak"), "{}", run.stdout);
+    std::fs::remove_file(ws.path().join("out/.leak")).expect("remove");
+    ws.run(&["test"]).expect(0);
+    ws.run(&["verify"]).expect(0);
+
+    // `slice` writes rows as read only when the policy says so.
+    let run = ws.run(&["slice"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("the rows as read hold values the share policy withholds"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("`Site Manager`"), "{}", run.stderr);
+}
+
+#[test]
+fn a_second_source_on_the_same_sheet_and_a_mapping_cannot_unmark_sensitive_data() {
+    let ws = with_sites("share:\n  personal: drop\n  security: drop\n");
+    let config = ws.text("thinslice.yaml").replace(
+        "sources:\n",
+        "sources:\n  again: { path: examples/water/sites.csv }\n",
+    );
+    let ws = ws
+        .with_file("thinslice.yaml", &config)
+        .with_file("slices/again.yaml", "source: again\nkey: Site Code\n")
+        .with_file(
+            "mappings/again.yaml",
+            "slice: again\nclass: Site\nid: \"https://data.example.org/water/again/{Site Code}\"\nproperties:\n  name: { from: Site Manager }\n",
+        );
+    let run = ws.run(&["run"]);
+    let leaked = leaks(&ws, &[&run]);
+    assert!(leaked.is_empty(), "{}", leaked.join("\n"));
+
+    let mapping = ws.text("mappings/water-sites.yaml").replace(
+        "siteManagerPhone: { from: Manager Phone }",
+        "siteManagerPhone: { from: Manager Phone, sensitive: false }",
+    );
+    let ws = ws.with_file("mappings/water-sites.yaml", &mapping);
+    let run = ws.run(&["lint"]).expect(2);
+    assert!(
+        run.stderr.contains("and the mapping says"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_pseudonymising_policy_without_its_key_reads_nothing_and_bad_settings_are_named() {
+    // The source is not there: the missing key is said first, before anything is read.
+    let ws = with_sites("share:\n  personal: pseudonymise\n  key: { env: THINSLICE_TEST_KEY }\n");
+    std::fs::remove_file(ws.path().join("examples/water/sites.csv")).expect("remove");
+    let run = ws.run_with(&["run"], &[("THINSLICE_TEST_KEY", None)]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no key in the environment variable"),
+        "{}",
+        run.stderr
+    );
+
+    let ws = with_sites(
+        "share:\n  personal: drop\n  security: generalise\n  generalise: { eastng: { step: 1000 }, northing: { step: 1000 } }\n",
+    );
+    let run = ws.run(&["lint"]).expect(2);
+    assert!(
+        run.stderr.contains("did you mean `easting`?"),
+        "{}",
+        run.stderr
+    );
+    let ws = with_sites("marking: { licence: not a licence }\nshare:\n  personal: drop\n");
+    let run = ws.run(&["lint"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("the marking's licence `not a licence` is not an IRI"),
+        "{}",
+        run.stderr
+    );
+}

@@ -90,6 +90,16 @@ impl TestWorkspace {
         Self { dir }
     }
 
+    /// The example workspace, told to write its rows as read (`share: { slices: true }`):
+    /// internal, since its sites hold people's names.
+    pub fn example_with_internal_rows() -> Self {
+        let ws = Self::example();
+        let config = ws
+            .text("thinslice.yaml")
+            .replace("share:\n", "share:\n  slices: true\n");
+        ws.with_file("thinslice.yaml", &config)
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
