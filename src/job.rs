@@ -90,6 +90,11 @@ pub fn run(
     .map_err(|source| Error::Report { source })?;
     let mut report = report;
     report.marking = workspace.marking.clone().filter(|m| !m.is_empty());
+    for slice in &mut report.slices {
+        slice.marking = (execution.markings.get(&slice.slice))
+            .filter(|m| Some(*m) != report.marking.as_ref())
+            .cloned();
+    }
     let files = report::write(&workspace.output_dir, &report, &execution.conformances)?;
     // What was written, and from what: for a recipient to verify.
     crate::manifest::record_job(workspace, started, &execution.runs, &execution.markings)?;

@@ -284,10 +284,20 @@ pub fn provenance(manifest: &Manifest, sources: &[&str]) -> String {
         }
         out.push_str(" .\n");
     }
+    // The markings on the datasets: the run's, and each slice's (the node its RDF names).
+    let mut marked: Vec<(String, &Marking)> = Vec::new();
     if let Some(marking) = &manifest.marking {
+        marked.push((format!("<urn:thinslice:dataset:{}>", manifest.id), marking));
+    }
+    for slice in &manifest.slices {
+        if let Some(marking) = &slice.marking {
+            let name = slice.slice.replace(' ', "%20");
+            marked.push((format!("<urn:thinslice:dataset:{name}>"), marking));
+        }
+    }
+    for (node, marking) in marked {
         out.push_str(&format!(
-            "<urn:thinslice:dataset:{}> a prov:Entity ;\n    prov:wasGeneratedBy {run}",
-            manifest.id
+            "{node} a prov:Entity ;\n    prov:wasGeneratedBy {run}"
         ));
         if let Some(licence) = &marking.licence {
             out.push_str(&format!(" ;\n    dcterms:license <{licence}>"));

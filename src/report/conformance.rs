@@ -51,6 +51,9 @@ pub struct DimensionScore {
 #[derive(Debug, Clone, Serialize)]
 pub struct SliceReport {
     pub slice: String,
+    /// The slice's handling marking, when it has its own (over the workspace's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marking: Option<crate::marking::Marking>,
     pub rows_read: u64,
     pub rows_in_slice: u64,
     pub rows_outside: u64,
@@ -147,6 +150,7 @@ fn slice_report(run: &SliceRun, c: &Conformance) -> PolarsResult<SliceReport> {
     let unjudged = Thresholds::default();
     Ok(SliceReport {
         slice: c.slice.clone(),
+        marking: None,
         rows_read: run.account.rows_read,
         rows_in_slice: run.account.rows_in_slice,
         rows_outside: run.account.rows_outside,

@@ -399,10 +399,21 @@ fn a_marking_travels_with_every_file() {
         ws.text("out/rdf/water-sites.nt")
             .contains("\"OFFICIAL-SENSITIVE-COMMERCIAL\"")
     );
+    let provenance = ws.text("out/provenance.ttl");
+    assert!(provenance.contains("dcterms:accessRights \"OFFICIAL-SENSITIVE\""));
     assert!(
-        ws.text("out/provenance.ttl")
-            .contains("dcterms:accessRights \"OFFICIAL-SENSITIVE\"")
+        provenance.contains("<urn:thinslice:dataset:water-sites> a prov:Entity"),
+        "{provenance}"
     );
+    assert!(provenance.contains("\"OFFICIAL-SENSITIVE-COMMERCIAL\""));
+    let report = ws.text("out/report.html");
+    let own = "<p class=\"marking\">water-sites: <strong>OFFICIAL-SENSITIVE-COMMERCIAL</strong>";
+    assert!(
+        report.contains(own),
+        "the slice's own marking in the report's header"
+    );
+    let json = ws.text("out/report.json");
+    assert!(json.contains("\"classification\": \"OFFICIAL-SENSITIVE-COMMERCIAL\""));
     // The report's header, and each CSV's companion metadata.
     assert!(
         ws.text("out/report.html")

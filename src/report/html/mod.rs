@@ -169,27 +169,33 @@ fn verdict(page: &mut String, report: &Report) {
             ),
         ),
     };
-    // The handling marking first, as on any document that carries one.
-    if let Some(marking) = &report.marking {
+    // The handling markings first, as on any document that carries one: the workspace's,
+    // then each slice's own.
+    let said = |marking: &crate::marking::Marking| -> String {
         let parts: Vec<String> = [
-            marking
-                .classification
-                .as_ref()
+            (marking.classification.as_ref())
                 .map(|c| format!("<strong>{}</strong>", escape_markup(c))),
-            marking
-                .licence
-                .as_ref()
+            (marking.licence.as_ref())
                 .map(|l| format!("licence <a href=\"{0}\">{0}</a>", escape_markup(l))),
             marking.restrictions.as_ref().map(|r| escape_markup(r)),
         ]
         .into_iter()
         .flatten()
         .collect();
+        parts.join(" · ")
+    };
+    if let Some(marking) = &report.marking {
         let _ = writeln!(
             page,
             "<p id=\"marking\" class=\"marking\">{}</p>",
-            parts.join(" · ")
+            said(marking)
         );
+    }
+    for slice in &report.slices {
+        if let Some(marking) = &slice.marking {
+            let name = escape_markup(&slice.slice);
+            let _ = writeln!(page, "<p class=\"marking\">{name}: {}</p>", said(marking));
+        }
     }
     let _ = write!(
         page,
