@@ -206,6 +206,9 @@ fn property_card(rdl: &Rdl, key: &str) -> TermCard {
     facts.extend(p.min.map(|m| format!("minimum: {m}")));
     facts.extend(p.max.map(|m| format!("maximum: {m}")));
     facts.extend(p.pattern.as_ref().map(|x| format!("pattern: {x}")));
+    // What the share policy acts on.
+    let sensitive = p.sensitive.filter(|s| *s != super::Sensitivity::None);
+    facts.extend(sensitive.map(|s| format!("sensitive: {s}")));
     let values = p
         .values
         .iter()

@@ -543,3 +543,22 @@ fn a_pseudonymising_policy_without_its_key_reads_nothing_and_bad_settings_are_na
         run.stderr
     );
 }
+
+#[test]
+fn rdl_show_says_what_is_sensitive() {
+    let ws = TestWorkspace::example();
+    let run = ws.run(&["rdl", "show", "siteManager"]).expect(0);
+    assert!(
+        run.stdout.contains("  sensitive: personal\n"),
+        "{}",
+        run.stdout
+    );
+    let run = ws.run(&["rdl", "show", "easting"]).expect(0);
+    assert!(
+        run.stdout.contains("  sensitive: security\n"),
+        "{}",
+        run.stdout
+    );
+    let run = ws.run(&["rdl", "show", "name"]).expect(0);
+    assert!(!run.stdout.contains("sensitive"), "{}", run.stdout);
+}
