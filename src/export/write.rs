@@ -9,7 +9,7 @@ use polars::prelude::*;
 
 use super::convert::{Failure, Table};
 use super::spec::{Column as ExportColumn, Source, TableKind, Target};
-use crate::output::{Cause, OutputError, write_atomic};
+use crate::output::{Cause, OutputError, write_atomic, write_error};
 use crate::rdl::Datatype;
 
 /// The columns every exported row ends with: the thing's IRI and where its row was read.
@@ -164,13 +164,6 @@ fn whole(columns: &[ExportColumn], chunks: &mut Chunks<'_>) -> Result<Table, Cau
         origins: Vec::new(),
         failures: Vec::new(),
     }))
-}
-
-fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
-    OutputError::Write {
-        path: path.display().to_string(),
-        source: cause.into(),
-    }
 }
 
 /// The table as a frame: numbers as numbers, the rest as text.

@@ -98,7 +98,8 @@ pub fn data_path(output_dir: &Path, folder: Folder, slice: &str, format: FileFor
         .join(format!("{slice}.{}", format.extension()))
 }
 
-fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
+/// A write that failed, said as a full disk when the device is (nearly) full.
+pub(crate) fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
     OutputError::Write {
         path: path.display().to_string(),
         source: cause.into().on_device_of(path),

@@ -44,13 +44,8 @@ fn date(text: &str) -> chrono::NaiveDate {
 }
 
 /// The register's own rows of the pumps (as the slice reads them), by Asset ID.
+/// `ws` must write its rows as read (`TestWorkspace::example_with_internal_rows`).
 fn register(ws: &TestWorkspace) -> BTreeMap<String, BTreeMap<String, Option<String>>> {
-    // Rows as read are internal to the example (its sites hold people's names): written here
-    // because the policy is told to.
-    let config = ws
-        .text("thinslice.yaml")
-        .replace("share:\n", "share:\n  slices: true\n");
-    std::fs::write(ws.path().join("thinslice.yaml"), config).expect("config");
     ws.run(&["slice", "--slice", "water-pumps"]).expect(0);
     let slice = ws.parquet("out/slices/water-pumps.parquet");
     let columns = [
@@ -76,7 +71,7 @@ fn register(ws: &TestWorkspace) -> BTreeMap<String, BTreeMap<String, Option<Stri
 
 #[test]
 fn the_water_register_round_trips_through_the_common_language() {
-    let ws = TestWorkspace::example();
+    let ws = TestWorkspace::example_with_internal_rows();
     ws.run(&["run"]).expect(0);
     let run = ws.run(&["export", "water-pumps-register"]).expect(0);
     assert!(
@@ -158,7 +153,7 @@ fn the_water_register_round_trips_through_the_common_language() {
 
 #[test]
 fn a_value_the_table_cannot_express_is_named_and_its_cell_left_empty() {
-    let ws = TestWorkspace::example();
+    let ws = TestWorkspace::example_with_internal_rows();
     let mapping = ws.text("exports/water-pumps-register.yaml").replace(
         "values: { InService: in service, OutOfService: oos, Decommissioned: decommissioned }",
         "values: { InService: in service, OutOfService: oos }",
