@@ -86,6 +86,12 @@ pub enum Command {
     /// Write things in the RDL's terms (a run's, or RDF from anyone) into an organisation's
     /// own table, as exports/NAME.yaml says.
     Export(cmd::export::Args),
+    /// Send the last run's things to a Kafka topic as RDF Patch messages: everything the
+    /// first time, then only what changed.
+    Publish(cmd::publish::Args),
+    /// Apply a Kafka topic's messages to a local copy of each slice, as a consumer group
+    /// member; optionally export the copy into the workspace's own tables.
+    Receive(cmd::receive::Args),
     /// Check a received output folder against its manifest: every file there, unaltered,
     /// and no other.
     Verify(cmd::verify::Args),

@@ -85,6 +85,18 @@ pub enum Error {
     #[diagnostic(transparent)]
     Share(#[from] crate::share::ShareError),
 
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Broker(#[from] crate::broker::BrokerError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Publish(#[from] crate::publish::PublishError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Receive(#[from] crate::receive::ReceiveError),
+
     #[error("the workspace has mappings but no RDL to check them against")]
     #[diagnostic(
         code(thinslice::rdl::missing),

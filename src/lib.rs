@@ -30,6 +30,7 @@
 pub mod cli;
 pub mod cmd;
 
+pub(crate) mod broker;
 pub(crate) mod checks;
 pub(crate) mod columns;
 pub(crate) mod diag;
@@ -45,8 +46,10 @@ pub(crate) mod output;
 pub(crate) mod pipeline;
 pub(crate) mod profile;
 pub(crate) mod progress;
+pub(crate) mod publish;
 pub(crate) mod quality;
 pub(crate) mod rdl;
+pub(crate) mod receive;
 pub(crate) mod regression;
 pub(crate) mod report;
 pub(crate) mod share;

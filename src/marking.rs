@@ -15,6 +15,11 @@ pub struct Marking {
     pub licence: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restrictions: Option<String>,
+    /// The access label carried on each published message's `Security-Label` header, as
+    /// the receiving node's access control reads it (`clearance=secret`). Without one, the
+    /// classification is the label (`classification=OFFICIAL-SENSITIVE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 impl Marking {
@@ -33,10 +38,14 @@ impl Marking {
                 .restrictions
                 .clone()
                 .or_else(|| self.restrictions.clone()),
+            label: more.label.clone().or_else(|| self.label.clone()),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.classification.is_none() && self.licence.is_none() && self.restrictions.is_none()
+        self.classification.is_none()
+            && self.licence.is_none()
+            && self.restrictions.is_none()
+            && self.label.is_none()
     }
 }

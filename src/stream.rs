@@ -11,7 +11,7 @@ use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, Joined, Kept, MappedRows, Mapping, MappingError};
 use crate::output::{
-    AtomicFile, FileFormat, Folder, Formats, OutputError, RdfFiles, RdfSettings, RdfSink,
+    AtomicFile, FileFormat, Folder, Formats, OutputError, RdfFiles, RdfSettings, RdfSink, SliceRdf,
     TableSink, data_path,
 };
 use crate::pipeline::Plan;
@@ -354,13 +354,15 @@ impl<'a> MappingStream<'a> {
                     rdl,
                     RdfFiles {
                         output_dir: files.output_dir,
-                        slice: &slice.name,
                         formats: files.formats(Folder::Rdf),
-                        settings: files.rdf,
-                        key: &slice.key,
-                        source: &slice.source,
-                        withheld: self.with.withheld,
-                        marking: (!marking.is_empty()).then_some(&marking),
+                        rdf: SliceRdf {
+                            slice: &slice.name,
+                            settings: files.rdf,
+                            key: &slice.key,
+                            source: &slice.source,
+                            withheld: self.with.withheld,
+                            marking: (!marking.is_empty()).then_some(&marking),
+                        },
                     },
                 )?),
             };

@@ -9,7 +9,9 @@ pub mod init;
 pub mod lint;
 pub mod map;
 pub mod profile;
+pub mod publish;
 pub mod rdl;
+pub mod receive;
 pub mod run;
 pub mod slice;
 pub mod test;
@@ -124,6 +126,8 @@ pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Profile(args) => profile::run(args, ctx),
         Command::Lint(args) => lint::run(args, ctx),
         Command::Export(args) => export::run(args, ctx),
+        Command::Publish(args) => publish::run(args, ctx),
+        Command::Receive(args) => receive::run(args, ctx),
         Command::Verify(args) => verify::run(args, ctx),
         Command::Rdl(args) => rdl::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),

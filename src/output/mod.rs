@@ -16,7 +16,7 @@ mod rdf;
 
 pub use atomic::{AtomicFile, commit_all, recover, remove_partials};
 pub use format::{FileFormat, Formats, TableFormat, TripleFormat};
-pub use rdf::{IES4, Pattern, RdfFiles, RdfSettings, RdfSink, class_of};
+pub use rdf::{IES4, Pattern, RdfFiles, RdfSettings, RdfSink, SliceRdf, ThingTriples, class_of};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum OutputError {

@@ -86,6 +86,91 @@ fn marking_triples(slice: &str, marking: &crate::marking::Marking) -> Vec<oxrdf:
     out
 }
 
+/// The triples a slice's RDF holds once, before its things: the marking on its dataset, and
+/// the pattern's declarations.
+fn header_triples(
+    predicates: &Predicates,
+    rdl: &Rdl,
+    marked: Vec<oxrdf::Triple>,
+) -> Vec<oxrdf::Triple> {
+    let codes = |iri: &str| -> Vec<String> {
+        (rdl.properties.values())
+            .find(|p| p.iri == iri)
+            .map(|p| p.values.iter().map(|c| c.iri.clone()).collect())
+            .unwrap_or_default()
+    };
+    let mut header = marked;
+    if let Some(ies4) = &predicates.ies4 {
+        header.extend(ies4.header(&predicates.all, &codes));
+    }
+    header
+}
+
+/// A thing's row in its batch, its IRI, and its N-Triples.
+pub type ThingText = (usize, String, Vec<u8>);
+
+/// A slice's RDF cut at its things, for sending a message per thing: the same triples as
+/// its RDF file, each thing's N-Triples apart.
+pub struct ThingTriples {
+    predicates: Predicates,
+    /// The slice's header (see [`header_triples`]) as N-Triples: empty when there is none.
+    pub header: Vec<u8>,
+}
+
+impl ThingTriples {
+    pub fn new(mapping: &Mapping, rdl: &Rdl, slice: SliceRdf<'_>) -> Self {
+        let predicates = Predicates::new(
+            mapping,
+            rdl,
+            slice.settings,
+            (slice.key, slice.source),
+            slice.withheld,
+        );
+        let marked = (slice.marking)
+            .map(|m| marking_triples(slice.slice, m))
+            .unwrap_or_default();
+        let mut header = Vec::new();
+        for triple in header_triples(&predicates, rdl, marked) {
+            write_ntriple(&mut header, triple.as_ref());
+        }
+        Self { predicates, header }
+    }
+
+    /// Each thing of `entities` (a run's entities table) with its row and N-Triples, in
+    /// order, serialised by all cores. A thing whose identifier is not an IRI has no triples
+    /// and is left out, as it is from the RDF file.
+    pub fn things(&self, entities: &DataFrame) -> PolarsResult<Vec<ThingText>> {
+        use rayon::prelude::*;
+        let triples = Triples::new(entities, &self.predicates)?;
+        let chunks: Vec<std::ops::Range<usize>> = (0..triples.len())
+            .step_by(1024)
+            .map(|start| start..(start + 1024).min(triples.len()))
+            .collect();
+        let done: Vec<Result<Vec<ThingText>, Cause>> = chunks
+            .into_par_iter()
+            .map(|rows| {
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let mut bytes = Vec::new();
+                    triples.each(row..row + 1, |triple| {
+                        write_ntriple(&mut bytes, triple);
+                        Ok(())
+                    })?;
+                    if let (false, Some(id)) = (bytes.is_empty(), triples.id(row)) {
+                        out.push((row, id.to_string(), bytes));
+                    }
+                }
+                Ok(out)
+            })
+            .collect();
+        let mut all = Vec::with_capacity(triples.len());
+        for chunk in done {
+            all.extend(chunk.map_err(|cause| PolarsError::ComputeError(cause.to_string().into()))?);
+        }
+        Ok(all)
+    }
+}
+
 /// How many triples were written, and how many were left out because an identifier was not
 /// a valid IRI.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -111,13 +196,16 @@ impl RdfSink {
     pub fn create(mapping: &Mapping, rdl: &Rdl, out: RdfFiles<'_>) -> Result<Self, OutputError> {
         let RdfFiles {
             output_dir,
-            slice,
             formats,
-            settings,
-            key,
-            source,
-            withheld,
-            marking,
+            rdf:
+                SliceRdf {
+                    slice,
+                    settings,
+                    key,
+                    source,
+                    withheld,
+                    marking,
+                },
         } = out;
         let path = |format| data_path(output_dir, Folder::Rdf, slice, format);
         let shown = path(FileFormat::Ntriples);
@@ -172,16 +260,7 @@ impl RdfSink {
 
     /// What the pattern writes once, before the things.
     fn write_header(&mut self, rdl: &Rdl, marked: Vec<oxrdf::Triple>) -> Result<(), OutputError> {
-        let codes = |iri: &str| -> Vec<String> {
-            (rdl.properties.values())
-                .find(|p| p.iri == iri)
-                .map(|p| p.values.iter().map(|c| c.iri.clone()).collect())
-                .unwrap_or_default()
-        };
-        let mut header = marked;
-        if let Some(ies4) = &self.predicates.ies4 {
-            header.extend(ies4.header(&self.predicates.all, &codes));
-        }
+        let header = header_triples(&self.predicates, rdl, marked);
         if header.is_empty() {
             return Ok(());
         }
@@ -267,8 +346,14 @@ impl RdfSink {
 #[derive(Debug, Clone, Copy)]
 pub struct RdfFiles<'a> {
     pub output_dir: &'a Path,
-    pub slice: &'a str,
     pub formats: Formats,
+    pub rdf: SliceRdf<'a>,
+}
+
+/// How a slice's things are written as triples.
+#[derive(Debug, Clone, Copy)]
+pub struct SliceRdf<'a> {
+    pub slice: &'a str,
     pub settings: &'a RdfSettings,
     /// The slice's key columns: the property fed by the only one is an identifier.
     pub key: &'a [String],

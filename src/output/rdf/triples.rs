@@ -274,6 +274,11 @@ impl<'a> Triples<'a> {
         self.ids.len()
     }
 
+    /// The identifier of the thing at `row`.
+    pub(super) fn id(&self, row: usize) -> Option<&str> {
+        self.ids.get(row)
+    }
+
     /// The first value of the `index`-th predicate for the thing at `row`.
     fn first(&self, index: usize, row: usize) -> Option<&str> {
         match self.values.get(index)? {

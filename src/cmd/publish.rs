@@ -1,0 +1,83 @@
+//! `thinslice publish`: the last run's things to a Kafka topic, as RDF Patch messages;
+//! the first time everything, then only what changed. Exit 2 when the broker cannot be
+//! reached or a setting is wrong; what the broker acknowledged before that is recorded.
+
+use std::path::PathBuf;
+
+use super::{Context, Outcome, print, print_json};
+use crate::broker::Endpoint;
+use crate::cli::OutputFormat;
+use crate::error::Result;
+use crate::publish::{self, Account, Checked, Request};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The broker: kafka://HOST:PORT (several servers: kafka://A:9092,B:9092).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// The topic: one name for every slice, or a name with {slice} in it for a topic per
+    /// slice.
+    #[arg(long, value_name = "TOPIC")]
+    pub topic: String,
+    /// Publish only this slice (repeat for several). Default: every mapped slice.
+    #[arg(long = "slice", value_name = "NAME")]
+    pub slices: Vec<String>,
+    /// Client settings for the broker (TLS, SASL...): a file of librdkafka name=value
+    /// lines.
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+}
+
+pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
+    let workspace = ctx.workspace()?;
+    let mut endpoint = Endpoint::parse(&args.to)?;
+    if let Some(file) = &args.settings {
+        endpoint = endpoint.with_settings_file(file)?;
+    }
+    let linted = crate::lint::lint(&workspace)?;
+    crate::pipeline::check_names(&linted.plan.slices, &args.slices)?;
+    let Some(rdl) = linted.rdl.as_ref() else {
+        return Err(crate::error::Error::NoRdl);
+    };
+    let checked = Checked {
+        rdl,
+        slices: &linted.plan.slices,
+        mappings: &linted.mappings,
+        withheld: &linted.withheld,
+    };
+    let request = Request {
+        endpoint: &endpoint,
+        topic: &args.topic,
+        slices: &args.slices,
+    };
+    let accounts = publish::publish(&workspace, &checked, &request, ctx.progress.as_ref())?;
+    match ctx.format {
+        OutputFormat::Json => print_json(&accounts)?,
+        OutputFormat::Text => print(&text(&accounts, &endpoint.bootstrap))?,
+    }
+    Ok(Outcome::Conformant)
+}
+
+/// The account of each slice, as a table.
+fn text(accounts: &[Account], bootstrap: &str) -> String {
+    let width = (accounts.iter())
+        .map(|a| a.slice.len())
+        .chain([5])
+        .max()
+        .unwrap_or(5);
+    let mut out = format!(
+        "{:<width$}  {:>7}  {:>7}  {:>9}  {:>9}  {:>6}  {:>8}  topic\n",
+        "slice", "added", "changed", "retracted", "unchanged", "failed", "messages"
+    );
+    for a in accounts {
+        out.push_str(&format!(
+            "{:<width$}  {:>7}  {:>7}  {:>9}  {:>9}  {:>6}  {:>8}  {}\n",
+            a.slice, a.added, a.changed, a.retracted, a.unchanged, a.failed, a.messages, a.topic
+        ));
+    }
+    let messages: u64 = accounts.iter().map(|a| a.messages).sum();
+    out.push_str(&format!(
+        "\n{messages} messages acknowledged by {bootstrap}; failed = a second thing with an IRI already sent (see the run's uniqueness failures).\n"
+    ));
+    out
+}

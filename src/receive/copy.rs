@@ -1,0 +1,159 @@
+//! The local copy of what a topic carried: each slice's things and their triples, kept as
+//! Parquet (a thing and its N-Triples per row, to apply the next changes to) and written
+//! as N-Triples (things in IRI order, each thing's triples sorted: the same copy is the
+//! same bytes).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::ReceiveError;
+use crate::output::{AtomicFile, write_error};
+use crate::publish::patch::Change;
+
+/// What a message did to its thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    Added,
+    Changed,
+    Retracted,
+    Unchanged,
+}
+
+/// Each slice's things (by IRI) and their triples (N-Triples lines).
+pub struct Copy {
+    dir: PathBuf,
+    slices: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    touched: BTreeSet<String>,
+}
+
+impl Copy {
+    /// The copies in `dir` (none when it is not there).
+    pub fn load(dir: &Path) -> Result<Self, ReceiveError> {
+        let mut slices = BTreeMap::new();
+        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect();
+        names.sort();
+        for path in names {
+            let Some(slice) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let fail = |e: PolarsError| ReceiveError::Copy {
+                path: path.display().to_string(),
+                why: e.to_string(),
+            };
+            let file = std::fs::File::open(&path).map_err(|e| ReceiveError::Copy {
+                path: path.display().to_string(),
+                why: e.to_string(),
+            })?;
+            let frame = ParquetReader::new(file).finish().map_err(fail)?;
+            let text = |name: &str| -> Result<StringChunked, ReceiveError> {
+                let column = frame.column(name).map_err(fail)?;
+                Ok(column.str().map_err(fail)?.clone())
+            };
+            let (things, triples) = (text("thing")?, text("triples")?);
+            let mut held = BTreeMap::new();
+            for (thing, text) in things.iter().zip(triples.iter()) {
+                if let (Some(thing), Some(text)) = (thing, text) {
+                    let lines = text.lines().map(str::to_string).collect();
+                    held.insert(thing.to_string(), lines);
+                }
+            }
+            slices.insert(slice, held);
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            slices,
+            touched: BTreeSet::new(),
+        })
+    }
+
+    /// Applies a message's changes to thing `key` of `slice`, in order.
+    pub fn apply(&mut self, slice: &str, key: &str, changes: &[Change]) -> Effect {
+        self.touched.insert(slice.to_string());
+        let things = self.slices.entry(slice.to_string()).or_default();
+        let before = things.get(key).cloned().unwrap_or_default();
+        let mut after = before.clone();
+        for change in changes {
+            match change {
+                Change::Add(line) => {
+                    after.insert(line.clone());
+                }
+                Change::Delete(line) => {
+                    after.remove(line);
+                }
+            }
+        }
+        let effect = match (before.is_empty(), after.is_empty()) {
+            (true, false) => Effect::Added,
+            (false, true) => Effect::Retracted,
+            _ if before == after => Effect::Unchanged,
+            _ => Effect::Changed,
+        };
+        match after.is_empty() {
+            true => things.remove(key),
+            false => things.insert(key.to_string(), after),
+        };
+        effect
+    }
+
+    /// Things held, by slice.
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        (self.slices.iter())
+            .map(|(slice, things)| (slice.clone(), things.len()))
+            .collect()
+    }
+
+    /// Writes the copies of the slices changed: `SLICE.parquet` then `SLICE.nt`, each
+    /// atomically. Returns the N-Triples files, all slices'.
+    pub fn save(&self) -> Result<Vec<String>, ReceiveError> {
+        for slice in &self.touched {
+            let Some(things) = self.slices.get(slice) else {
+                continue;
+            };
+            let parquet = self.dir.join(format!("{slice}.parquet"));
+            let joined: Vec<String> = (things.values())
+                .map(|lines| lines.iter().map(|l| format!("{l}\n")).collect())
+                .collect();
+            let mut frame = DataFrame::new(
+                things.len(),
+                vec![
+                    Column::new("thing".into(), things.keys().cloned().collect::<Vec<_>>()),
+                    Column::new("triples".into(), joined),
+                ],
+            )
+            .map_err(|e| write_error(&parquet, std::io::Error::other(e)))?;
+            let (atomic, file) = AtomicFile::create(&parquet)?;
+            ParquetWriter::new(file)
+                .finish(&mut frame)
+                .map_err(|e| atomic.error(std::io::Error::other(e)))?;
+            atomic.commit()?;
+
+            let nt = self.dir.join(format!("{slice}.nt"));
+            let (atomic, file) = AtomicFile::create(&nt)?;
+            let mut out = std::io::BufWriter::new(file);
+            for lines in things.values() {
+                for line in lines {
+                    (out.write_all(line.as_bytes()))
+                        .and_then(|()| out.write_all(b"\n"))
+                        .map_err(|e| atomic.error(e))?;
+                }
+            }
+            out.flush().map_err(|e| atomic.error(e))?;
+            drop(out);
+            atomic.commit()?;
+        }
+        Ok(self
+            .slices
+            .keys()
+            .map(|slice| self.dir.join(format!("{slice}.nt")).display().to_string())
+            .collect())
+    }
+}

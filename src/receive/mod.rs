@@ -1,0 +1,270 @@
+//! `receive`: the other end of `publish`. A member of a consumer group applies the messages
+//! of a topic, in order, to a local copy of each slice (its things' triples, in
+//! `received/SLICE.parquet` and `received/SLICE.nt`). Every message handled is first
+//! written to a journal synced to disk, and only then is the group's position committed:
+//! a receiver stopped at any point loses nothing, and what it sees twice changes nothing
+//! (a change deletes the old triples and adds the new, so applying it again is no change).
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use miette::Diagnostic;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+mod copy;
+
+use crate::broker::{BrokerError, Endpoint, Message, PATIENCE};
+use crate::output::{OutputError, write_error};
+use crate::progress::Progress;
+use crate::publish::header;
+use crate::publish::patch;
+pub use copy::Copy;
+
+/// The folder of received copies in a workspace, unless told otherwise.
+pub const RECEIVED_DIR: &str = "received";
+
+/// The journal of messages applied but not yet in the copy's files.
+const JOURNAL: &str = ".journal";
+
+/// Messages handled between two commits of the group's position.
+const BATCH: usize = 20_000;
+
+/// What to receive, and into where.
+pub struct Request<'a> {
+    pub endpoint: &'a Endpoint,
+    pub topic: &'a str,
+    pub group: &'a str,
+    /// The folder of the copies.
+    pub into: &'a Path,
+    /// Stop when nothing came for this long although the topic was not read to its end.
+    pub patience: Duration,
+}
+
+/// What a receive did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Account {
+    pub topic: String,
+    pub group: String,
+    pub received: u64,
+    pub applied: u64,
+    /// Messages whose body could not be read: named in `failures`, and skipped.
+    pub failed: u64,
+    pub added: u64,
+    pub changed: u64,
+    pub retracted: u64,
+    pub unchanged: u64,
+    /// Things held now, by slice.
+    pub things: BTreeMap<String, usize>,
+    /// The copies written: `received/SLICE.nt`.
+    pub files: Vec<String>,
+    /// `partition/offset (key): why`, for each failed message.
+    pub failures: Vec<String>,
+}
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum ReceiveError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Broker(#[from] BrokerError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Output(#[from] OutputError),
+
+    #[error("the received copy {path} could not be read: {why}")]
+    #[diagnostic(
+        code(thinslice::receive::copy),
+        help(
+            "it is not a copy thinslice wrote: move it away, and receive again with a new --group to read the topic from its start"
+        )
+    )]
+    Copy { path: String, why: String },
+
+    #[error("nothing came from topic `{topic}` for {seconds} s, and it was not read to its end")]
+    #[diagnostic(
+        code(thinslice::receive::silent),
+        help(
+            "is the topic there, and is another member of group `{group}` holding its partitions? Run again: the receiver continues where it stopped"
+        )
+    )]
+    Silent {
+        topic: String,
+        group: String,
+        seconds: u64,
+    },
+}
+
+/// A message as the journal keeps it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Journaled {
+    slice: String,
+    key: String,
+    #[serde(default)]
+    content_type: Option<String>,
+    body: String,
+}
+
+/// Reads the topic from where the group stopped to its end, applying every message to the
+/// copies in `request.into`.
+pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account, ReceiveError> {
+    let mut copy = Copy::load(request.into)?;
+    let mut account = Account {
+        topic: request.topic.to_string(),
+        group: request.group.to_string(),
+        ..Account::default()
+    };
+    // A receive stopped before it wrote its copies left what it applied in the journal.
+    let journal_path = request.into.join(JOURNAL);
+    for entry in read_journal(&journal_path)? {
+        if let Ok(changes) = patch::read(entry.body.as_bytes(), entry.content_type.as_deref()) {
+            copy.apply(&entry.slice, &entry.key, &changes);
+        }
+    }
+    let mut journal: Option<File> = None;
+    let mut consumer = request.endpoint.consumer(request.topic, request.group)?;
+    let task = progress.task(&format!("receiving {}", request.topic), None);
+    let mut quiet_since = Instant::now();
+    loop {
+        let polled = consumer.poll(BATCH, Duration::from_millis(500))?;
+        if polled.messages.is_empty() {
+            if polled.caught_up {
+                break;
+            }
+            if quiet_since.elapsed() > request.patience {
+                return Err(ReceiveError::Silent {
+                    topic: request.topic.to_string(),
+                    group: request.group.to_string(),
+                    seconds: request.patience.as_secs(),
+                });
+            }
+            continue;
+        }
+        quiet_since = Instant::now();
+        let mut lines = String::new();
+        for received in &polled.messages {
+            account.received += 1;
+            let message = &received.message;
+            let slice = slice_of(message, request.topic);
+            let content_type = message.header(header::CONTENT_TYPE);
+            match patch::read(&message.body, content_type) {
+                Ok(changes) => {
+                    let effect = copy.apply(&slice, &message.key, &changes);
+                    account.applied += 1;
+                    match effect {
+                        copy::Effect::Added => account.added += 1,
+                        copy::Effect::Changed => account.changed += 1,
+                        copy::Effect::Retracted => account.retracted += 1,
+                        copy::Effect::Unchanged => account.unchanged += 1,
+                    }
+                    let entry = Journaled {
+                        slice,
+                        key: message.key.clone(),
+                        content_type: content_type.map(str::to_string),
+                        body: String::from_utf8_lossy(&message.body).into_owned(),
+                    };
+                    if let Ok(json) = serde_json::to_string(&entry) {
+                        lines.push_str(&json);
+                        lines.push('\n');
+                    }
+                }
+                Err(why) => {
+                    account.failed += 1;
+                    account.failures.push(format!(
+                        "{}/{} ({}): {why}",
+                        received.partition, received.offset, message.key
+                    ));
+                }
+            }
+        }
+        append(&mut journal, &journal_path, &lines)?;
+        // Only once what was applied is on disk does the group move past it.
+        consumer.commit(&polled.messages)?;
+        task.set_position(account.received);
+        if polled.caught_up {
+            break;
+        }
+    }
+    task.finish();
+    drop(journal);
+    account.files = copy.save()?;
+    account.things = copy.counts();
+    match std::fs::remove_file(&journal_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(write_error(&journal_path, e).into());
+        }
+        _ => {}
+    }
+    Ok(account)
+}
+
+/// The slice a message belongs to: its `Thinslice-Slice` header, else its topic; made
+/// safe as a file name.
+fn slice_of(message: &Message, topic: &str) -> String {
+    let name = message.header(header::SLICE).unwrap_or(topic);
+    let safe: String = (name.chars())
+        .map(
+            |c| match c.is_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                true => c,
+                false => '_',
+            },
+        )
+        .collect();
+    match safe.trim_start_matches('.').is_empty() {
+        true => "_".to_string(),
+        false => safe.trim_start_matches('.').to_string(),
+    }
+}
+
+fn append(journal: &mut Option<File>, path: &Path, lines: &str) -> Result<(), ReceiveError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let fail = |e: std::io::Error| ReceiveError::from(write_error(path, e));
+    if journal.is_none() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(fail)?;
+        *journal = Some(file);
+    }
+    if let Some(file) = journal {
+        (file.write_all(lines.as_bytes()))
+            .and_then(|()| file.sync_data())
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn read_journal(path: &Path) -> Result<Vec<Journaled>, ReceiveError> {
+    let Ok(file) = File::open(path) else {
+        return Ok(Vec::new());
+    };
+    let mut entries = Vec::new();
+    for line in BufReader::new(file).lines() {
+        let line = line.map_err(|e| write_error(path, e))?;
+        // A line cut short by a kill is the end of what was written; its message was not
+        // committed, so it comes again.
+        match serde_json::from_str(&line) {
+            Ok(entry) => entries.push(entry),
+            Err(_) => break,
+        }
+    }
+    Ok(entries)
+}
+
+/// How long a receiver waits for a silent topic by default.
+pub const DEFAULT_PATIENCE: Duration = PATIENCE;
+
+/// The copy of slice `slice`'s N-Triples in `into`, when one was received.
+pub fn copy_of(into: &Path, slice: &str) -> Option<PathBuf> {
+    let path = into.join(format!("{slice}.nt"));
+    path.is_file().then_some(path)
+}
