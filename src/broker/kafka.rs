@@ -178,13 +178,25 @@ pub struct KafkaConsumer {
 }
 
 impl KafkaConsumer {
-    pub fn new(endpoint: &Endpoint, topic: &str, group: &str) -> Result<Self, BrokerError> {
+    pub fn new(
+        endpoint: &Endpoint,
+        topic: &str,
+        group: &str,
+        member: &str,
+    ) -> Result<Self, BrokerError> {
         let defaults = [
             ("group.id", group),
+            // A static member: the next run of the same receiver takes its partitions back
+            // at once, instead of waiting for a killed run's session to end.
+            ("group.instance.id", member),
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("auto.offset.reset", "earliest"),
             ("enable.partition.eof", "true"),
+            // A member that was killed holds its partitions until its session ends: the
+            // next receiver waits that long.
+            ("session.timeout.ms", "10000"),
+            ("heartbeat.interval.ms", "1000"),
         ];
         let consumer: BaseConsumer = config(endpoint, &defaults).create().map_err(client_error)?;
         consumer.subscribe(&[topic]).map_err(client_error)?;

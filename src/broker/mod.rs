@@ -129,9 +129,17 @@ impl Endpoint {
     }
 
     /// A member of consumer group `group` reading `topic` from where the group stopped
-    /// (from the start, the first time).
-    pub fn consumer(&self, topic: &str, group: &str) -> Result<Box<dyn Consumer>, BrokerError> {
-        Ok(Box::new(kafka::KafkaConsumer::new(self, topic, group)?))
+    /// (from the start, the first time). `member` names it for good: run again, the same
+    /// member continues with the same partitions.
+    pub fn consumer(
+        &self,
+        topic: &str,
+        group: &str,
+        member: &str,
+    ) -> Result<Box<dyn Consumer>, BrokerError> {
+        Ok(Box::new(kafka::KafkaConsumer::new(
+            self, topic, group, member,
+        )?))
     }
 }
 

@@ -334,10 +334,22 @@ fn publish_slice(
     for start in (0..rows).step_by(size) {
         let file =
             std::fs::File::open(&path).map_err(|_| none(&format!("{shown} is not there")))?;
-        let batch = ParquetReader::new(file)
+        let mut batch = ParquetReader::new(file)
             .with_slice(Some((start, size.min(rows - start))))
             .finish()
             .map_err(unreadable)?;
+        // What the share policy drops is not in the entities: it has no triples either.
+        for column in checked
+            .withheld
+            .get(name)
+            .map(Withheld::dropped)
+            .unwrap_or_default()
+        {
+            if batch.column(column).is_err() {
+                let nulls = Column::full_null(column.into(), batch.height(), &DataType::String);
+                batch.with_column(nulls).map_err(unreadable)?;
+            }
+        }
         let origins = (batch.column(ORIGIN_COLUMN).ok()).and_then(|c| c.str().ok().cloned());
         let things = writer.things(&batch).map_err(unreadable)?;
         let hashes: Vec<String> = things.par_iter().map(|(_, _, b)| sha256_hex(b)).collect();

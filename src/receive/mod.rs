@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use miette::Diagnostic;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 mod copy;
@@ -125,7 +126,12 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
         }
     }
     let mut journal: Option<File> = None;
-    let mut consumer = request.endpoint.consumer(request.topic, request.group)?;
+    // The copy is the member: the same folder, the same member of the group.
+    std::fs::create_dir_all(request.into).map_err(|e| write_error(request.into, e))?;
+    let folder = std::fs::canonicalize(request.into).unwrap_or_else(|_| request.into.to_path_buf());
+    let digest = Sha256::digest(folder.to_string_lossy().as_bytes());
+    let member = format!("thinslice-{}", &hex::encode(digest)[..16]);
+    let mut consumer = (request.endpoint).consumer(request.topic, request.group, &member)?;
     let task = progress.task(&format!("receiving {}", request.topic), None);
     let mut quiet_since = Instant::now();
     loop {

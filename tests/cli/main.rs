@@ -13,6 +13,7 @@ mod identity;
 mod ies4;
 mod init;
 mod interruption;
+mod kafka;
 mod layers;
 mod mappings;
 mod rdf;

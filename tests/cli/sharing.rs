@@ -17,7 +17,7 @@ S005,Fenwick Borehole,BH,canary-487654,198765.5,2,Xavier Canarywick,07700 900127
 ";
 
 /// Texts that must not appear in clear.
-const CANARIES: &[&str] = &[
+pub const CANARIES: &[&str] = &[
     "Quuxcanary",
     "Canaryvox",
     "Canarywick",
@@ -29,7 +29,7 @@ const CANARIES: &[&str] = &[
 
 const KEY: &str = "a-test-key-that-is-long-enough-0123456789";
 
-fn with_sites(policy: &str) -> TestWorkspace {
+pub fn with_sites(policy: &str) -> TestWorkspace {
     let ws = TestWorkspace::example().with_file("examples/water/sites.csv", SITES);
     let config = ws.text("thinslice.yaml").replace(
         "sites:   { path: examples/water/asset-register.xlsx, sheet: Sites, header_row: 3,",
