@@ -307,3 +307,75 @@ fn read_state(path: &Path) -> Result<HashMap<(String, String), Published>, Outpu
     }
     Ok(things)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn intent(thing: &str, triples: Option<&str>) -> Intent {
+        Intent {
+            slice: "pumps".into(),
+            thing: thing.into(),
+            sha256: triples.map(|t| format!("sha of {t}")),
+            triples: triples.map(str::to_string),
+        }
+    }
+
+    fn key(thing: &str) -> (String, String) {
+        ("pumps".to_string(), thing.to_string())
+    }
+
+    #[test]
+    fn a_publish_killed_between_send_and_ack_leaves_its_things_uncertain() {
+        let dir = tempfile::tempdir().expect("folder");
+        let mut state = State::load(dir.path(), "127.0.0.1:9092", "t").expect("empty");
+        let first = vec![intent("p1", Some("<p1> <n> \"1\" .\n"))];
+        let number = state.intend(&first).expect("intent");
+        state.acked(number, first).expect("ack");
+        state.save().expect("save");
+
+        // A change of p1 and a new p2 are sent, and the publish is killed before the ack.
+        let mut state = State::load(dir.path(), "127.0.0.1:9092", "t").expect("state");
+        let chunk = [
+            intent("p1", Some("<p1> <n> \"2\" .\n")),
+            intent("p2", Some("<p2> <n> \"1\" .\n")),
+        ];
+        state.intend(&chunk).expect("intent");
+        drop(state);
+
+        let state = State::load(dir.path(), "127.0.0.1:9092", "t").expect("replayed");
+        // The receiver may hold either version: the next change deletes both.
+        assert_eq!(
+            state.things[&key("p1")],
+            Published {
+                sha256: None,
+                triples: "<p1> <n> \"1\" .\n<p1> <n> \"2\" .\n".into()
+            }
+        );
+        assert_eq!(state.things[&key("p2")].sha256, None);
+        state.save().expect("save");
+        let again = State::load(dir.path(), "127.0.0.1:9092", "t").expect("from the file");
+        assert_eq!(again.things[&key("p1")].sha256, None);
+        assert!(!dir.path().join("t@127.0.0.1_9092.journal").exists());
+    }
+
+    #[test]
+    fn acknowledged_retractions_leave_the_state_and_a_cut_line_is_the_end() {
+        let dir = tempfile::tempdir().expect("folder");
+        let mut state = State::load(dir.path(), "b:1", "t").expect("empty");
+        let add = vec![intent("p1", Some("<p1> <n> \"1\" .\n"))];
+        let number = state.intend(&add).expect("intent");
+        state.acked(number, add).expect("ack");
+        let retract = vec![intent("p1", None)];
+        let number = state.intend(&retract).expect("intent");
+        state.acked(number, retract).expect("ack");
+        drop(state);
+        // A kill while writing leaves half a line.
+        let journal = dir.path().join("t@b_1.journal");
+        let mut text = std::fs::read_to_string(&journal).expect("journal");
+        text.push_str("{\"chunk\":9,\"sli");
+        std::fs::write(&journal, text).expect("cut");
+        let state = State::load(dir.path(), "b:1", "t").expect("replayed");
+        assert!(state.things.is_empty());
+    }
+}

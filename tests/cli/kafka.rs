@@ -586,3 +586,62 @@ fn killed_clients_and_a_broker_frozen_mid_publish_and_mid_receive_lose_and_doubl
     let things: BTreeSet<&str> = lines.lines().filter_map(|l| l.split(' ').next()).collect();
     assert_eq!(things.len(), PUMPS);
 }
+
+#[test]
+fn wrong_settings_are_refused_before_anything_is_sent() {
+    let ws = TestWorkspace::example().with_file("kafka.properties", "acks=all\nno equals sign\n");
+    // No broker listens on port 9: none is needed to refuse these.
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["publish", "--to", "127.0.0.1:9092", "--topic", "t"],
+            "write kafka://HOST:PORT",
+        ),
+        (
+            &[
+                "publish",
+                "--to",
+                "kafka://127.0.0.1:9",
+                "--topic",
+                "bad topic",
+            ],
+            "`bad topic` is not a Kafka topic name",
+        ),
+        (
+            &["publish", "--to", "kafka://127.0.0.1:9", "--topic", "t"],
+            "run `thinslice run` first",
+        ),
+        (
+            &[
+                "publish",
+                "--to",
+                "kafka://127.0.0.1:9",
+                "--topic",
+                "t",
+                "--settings",
+                "kafka.properties",
+            ],
+            "kafka.properties:2: a setting is written name=value",
+        ),
+        (
+            &[
+                "receive",
+                "--from",
+                "kafka://127.0.0.1:9",
+                "--topic",
+                "t",
+                "--group",
+                "g",
+                "--export",
+                "water-feeder",
+            ],
+            "did you mean `water-feeders`",
+        ),
+    ];
+    for (args, said) in cases {
+        let run = ws.run(args).expect(2);
+        let text = run.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains(said), "{args:?}: {}", run.stderr);
+    }
+    assert!(!ws.path().join(".thinslice").exists());
+    assert!(!ws.path().join("received").exists());
+}
