@@ -152,6 +152,15 @@ pub enum BrokerError {
     )]
     Url { url: String, why: String },
 
+    #[error("no broker to publish to")]
+    #[diagnostic(
+        code(thinslice::broker::none),
+        help(
+            "give --to kafka://HOST:PORT, or write `publish: {{ to: kafka://HOST:PORT }}` in thinslice.yaml"
+        )
+    )]
+    NoBroker,
+
     #[error("{path}:{line}: {why}")]
     #[diagnostic(
         code(thinslice::broker::settings),

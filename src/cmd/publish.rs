@@ -5,37 +5,50 @@
 use std::path::PathBuf;
 
 use super::{Context, Outcome, print, print_json};
-use crate::broker::Endpoint;
+use crate::broker::{BrokerError, Endpoint};
 use crate::cli::OutputFormat;
 use crate::error::Result;
 use crate::publish::{self, Account, Checked, Request};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The broker: kafka://HOST:PORT (several servers: kafka://A:9092,B:9092).
+    /// The broker: kafka://HOST:PORT (several servers: kafka://A:9092,B:9092). Default:
+    /// `publish: { to }` in thinslice.yaml.
     #[arg(long, value_name = "URL")]
-    pub to: String,
+    pub to: Option<String>,
     /// The topic: one name for every slice, or a name with {slice} in it for a topic per
-    /// slice.
+    /// slice. Default: `publish: { topic }` in thinslice.yaml, else `{slice}`.
     #[arg(long, value_name = "TOPIC")]
-    pub topic: String,
-    /// Publish only this slice (repeat for several). Default: every mapped slice.
+    pub topic: Option<String>,
+    /// Publish only this slice (repeat for several). Default: `publish: { slices }` in
+    /// thinslice.yaml, else every mapped slice.
     #[arg(long = "slice", value_name = "NAME")]
     pub slices: Vec<String>,
     /// Client settings for the broker (TLS, SASL...): a file of librdkafka name=value
-    /// lines.
+    /// lines. Default: `publish: { settings }` in thinslice.yaml.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
-    let mut endpoint = Endpoint::parse(&args.to)?;
-    if let Some(file) = &args.settings {
+    let configured = &workspace.publish;
+    let Some(to) = args.to.as_ref().or(configured.to.as_ref()) else {
+        return Err(BrokerError::NoBroker.into());
+    };
+    let mut endpoint = Endpoint::parse(to)?;
+    if let Some(file) = args.settings.as_ref().or(configured.settings.as_ref()) {
         endpoint = endpoint.with_settings_file(file)?;
     }
+    let topic = (args.topic.as_deref())
+        .or(configured.topic.as_deref())
+        .unwrap_or("{slice}");
+    let slices = match args.slices.is_empty() {
+        true => &configured.slices,
+        false => &args.slices,
+    };
     let linted = crate::lint::lint(&workspace)?;
-    crate::pipeline::check_names(&linted.plan.slices, &args.slices)?;
+    crate::pipeline::check_names(&linted.plan.slices, slices)?;
     let Some(rdl) = linted.rdl.as_ref() else {
         return Err(crate::error::Error::NoRdl);
     };
@@ -47,8 +60,8 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     };
     let request = Request {
         endpoint: &endpoint,
-        topic: &args.topic,
-        slices: &args.slices,
+        topic,
+        slices,
     };
     let accounts = publish::publish(&workspace, &checked, &request, ctx.progress.as_ref())?;
     match ctx.format {

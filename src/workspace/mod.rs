@@ -10,6 +10,9 @@ use serde_saphyr::Spanned;
 
 mod error;
 mod paths;
+mod publish;
+
+pub use publish::PublishSettings;
 mod rdl;
 
 pub use error::WorkspaceError;
@@ -49,6 +52,8 @@ struct WorkspaceYaml {
     share: Option<Spanned<ShareYaml>>,
     /// The handling marking every shared file carries.
     marking: Option<Marking>,
+    /// Where `thinslice publish` sends things.
+    publish: Option<publish::PublishYaml>,
     /// Folders outside the workspace that sources may be read from.
     #[serde(default)]
     allowed_folders: Vec<Spanned<String>>,
@@ -127,6 +132,8 @@ pub struct Workspace {
     pub share: Policy,
     /// The handling marking of the workspace's outputs (`marking:`).
     pub marking: Option<Marking>,
+    /// Where `thinslice publish` sends things (`publish:`).
+    pub publish: PublishSettings,
     /// `rdf: { starts }` as written (state, date, where), for lint's checks against the RDL.
     pub rdf_starts: Vec<(String, String, SourceSpan)>,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
@@ -228,6 +235,7 @@ impl Workspace {
             rdf_starts,
             share,
             marking: yaml.marking.clone(),
+            publish: (yaml.publish.as_ref()).map_or_else(Default::default, |p| p.resolve(root)),
             batch_rows: crate::source::BATCH_ROWS,
             file,
         };

@@ -250,8 +250,13 @@ fn edit_1252(path: &Path, from: &str, to: &str) {
 fn substations_reach_the_water_companys_feeder_table_then_only_changes_travel() {
     let broker = Broker::start();
     let power = TestWorkspace::example();
+    // Where to publish is said once, in thinslice.yaml, for the later publishes.
     let config = power.text("thinslice.yaml")
-        + "\nmarking: { classification: OFFICIAL-SENSITIVE, label: \"clearance=sensitive\" }\n";
+        + "\nmarking: { classification: OFFICIAL-SENSITIVE, label: \"clearance=sensitive\" }\n"
+        + &format!(
+            "publish: {{ to: \"{}\", topic: substations, slices: [power-substations] }}\n",
+            broker.url()
+        );
     let power = power.with_file("thinslice.yaml", &config);
     power.run(&["run"]).expect(0);
 
@@ -295,7 +300,10 @@ fn substations_reach_the_water_companys_feeder_table_then_only_changes_travel() 
     );
 
     // Unchanged: nothing is sent.
-    let again = publish(&power, &broker, "substations", "power-substations");
+    let configured = |ws: &TestWorkspace| {
+        json(&ws.run(&["--format", "json", "publish"]).expect(0).stdout)[0].clone()
+    };
+    let again = configured(&power);
     assert_eq!(
         (count(&again, "unchanged"), count(&again, "messages")),
         (57, 0),
@@ -310,7 +318,7 @@ fn substations_reach_the_water_companys_feeder_table_then_only_changes_travel() 
         "SS-0001;Sainte-Hélène 1;SEC;11;",
     );
     power.run(&["run"]).expect(0);
-    let changed = publish(&power, &broker, "substations", "power-substations");
+    let changed = configured(&power);
     assert_eq!(
         [
             &changed["changed"],
@@ -329,7 +337,7 @@ fn substations_reach_the_water_companys_feeder_table_then_only_changes_travel() 
         "",
     );
     power.run(&["run"]).expect(0);
-    let retracted = publish(&power, &broker, "substations", "power-substations");
+    let retracted = configured(&power);
     assert_eq!(
         [
             &retracted["retracted"],
@@ -591,7 +599,8 @@ fn killed_clients_and_a_broker_frozen_mid_publish_and_mid_receive_lose_and_doubl
 fn wrong_settings_are_refused_before_anything_is_sent() {
     let ws = TestWorkspace::example().with_file("kafka.properties", "acks=all\nno equals sign\n");
     // No broker listens on port 9: none is needed to refuse these.
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (&["publish", "--topic", "t"], "no broker to publish to"),
         (
             &["publish", "--to", "127.0.0.1:9092", "--topic", "t"],
             "write kafka://HOST:PORT",
