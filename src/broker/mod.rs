@@ -152,6 +152,15 @@ pub enum BrokerError {
     )]
     Url { url: String, why: String },
 
+    #[error("`{topic}` is not a Kafka topic name")]
+    #[diagnostic(
+        code(thinslice::broker::topic),
+        help(
+            "a topic name is 1 to 249 of the characters a-z A-Z 0-9 . _ - ; `{{slice}}` in it is the slice's name"
+        )
+    )]
+    Topic { topic: String },
+
     #[error("no broker to publish to")]
     #[diagnostic(
         code(thinslice::broker::none),
@@ -202,6 +211,21 @@ pub enum BrokerError {
         bootstrap: String,
         why: String,
     },
+}
+
+/// The topic of `slice` from a topic name, or a name with `{slice}` in it; Kafka's rule
+/// for topic names checked.
+pub fn topic_name(template: &str, slice: &str) -> Result<String, BrokerError> {
+    let topic = template.replace("{slice}", slice);
+    let valid = !topic.is_empty()
+        && topic.len() < 250
+        && topic != "."
+        && topic != ".."
+        && (topic.chars()).all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    match valid {
+        true => Ok(topic),
+        false => Err(BrokerError::Topic { topic }),
+    }
 }
 
 /// How long a client keeps trying a broker that does not answer before giving up.

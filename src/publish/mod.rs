@@ -19,7 +19,7 @@ use thiserror::Error;
 pub mod patch;
 mod state;
 
-use crate::broker::{BrokerError, Endpoint, Message, Producer};
+use crate::broker::{BrokerError, Endpoint, Message, Producer, topic_name};
 use crate::columns::ORIGIN_COLUMN;
 use crate::mapping::Mapping;
 use crate::marking::Marking;
@@ -107,29 +107,6 @@ pub enum PublishError {
         help("run `thinslice run` first: publish sends the things of the last run")
     )]
     NoThings { slice: String, why: String },
-
-    #[error("`{topic}` is not a Kafka topic name")]
-    #[diagnostic(
-        code(thinslice::publish::topic),
-        help(
-            "a topic name is 1 to 249 of the characters a-z A-Z 0-9 . _ - ; `{{slice}}` in it is the slice's name"
-        )
-    )]
-    Topic { topic: String },
-}
-
-/// The topic of `slice`.
-pub fn topic_of(template: &str, slice: &str) -> Result<String, PublishError> {
-    let topic = template.replace("{slice}", slice);
-    let valid = !topic.is_empty()
-        && topic.len() < 250
-        && topic != "."
-        && topic != ".."
-        && (topic.chars()).all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    match valid {
-        true => Ok(topic),
-        false => Err(PublishError::Topic { topic }),
-    }
 }
 
 /// The `Security-Label` of a marking: its label as written, else its classification as
@@ -162,7 +139,7 @@ pub fn publish(
     };
     // Every topic name is checked before anything is sent.
     let topics: Vec<(String, &str)> = (slices.iter())
-        .map(|s| topic_of(request.topic, s).map(|t| (t, *s)))
+        .map(|s| topic_name(request.topic, s).map(|t| (t, *s)))
         .collect::<Result<_, _>>()?;
     let manifest =
         crate::manifest::read(&workspace.output_dir).map_err(|why| PublishError::NoThings {
@@ -363,7 +340,18 @@ fn publish_slice(
         }
         task.set_position((start + size).min(rows) as u64);
     }
-    // Things published before and gone from the source since: deleted.
+    retract_gone(out, &headers, &seen)?;
+    task.finish();
+    Ok(())
+}
+
+/// Things published before and gone from the source since: deleted, in IRI order.
+fn retract_gone(
+    out: &mut Outbox<'_>,
+    headers: &Headers,
+    seen: &HashSet<String>,
+) -> Result<(), PublishError> {
+    let name = headers.slice.as_str();
     let mut gone: Vec<String> = (out.state.things.keys())
         .filter(|(s, thing)| s == name && !seen.contains(thing))
         .map(|(_, thing)| thing.clone())
@@ -382,7 +370,6 @@ fn publish_slice(
         out.account.retracted += 1;
         out.push(message, intent)?;
     }
-    task.finish();
     Ok(())
 }
 

@@ -180,6 +180,17 @@ pub enum WorkspaceError {
         span: SourceSpan,
     },
 
+    #[error("`publish:` {what}")]
+    #[diagnostic(code(thinslice::workspace::publish), help("{help}"))]
+    BadPublish {
+        what: String,
+        help: String,
+        #[source_code]
+        src: SourceText,
+        #[label("here")]
+        span: SourceSpan,
+    },
+
     #[error("`rdf: starts` names {what}")]
     #[diagnostic(code(thinslice::workspace::starts), help("{help}"))]
     BadStart {

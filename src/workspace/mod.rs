@@ -166,6 +166,9 @@ impl Workspace {
         let mut sources = BTreeMap::new();
         let (rdf, rdf_starts) = rdf_settings(&file, &yaml, &mut problems);
         let share = share_policy(root, &file, yaml.share.as_ref(), &mut problems);
+        let publish = (yaml.publish.as_ref())
+            .map(|p| p.resolve(root, &file, &mut problems))
+            .unwrap_or_default();
         for (id, spec) in yaml.sources {
             match resolve_source(root, &file, &id, spec, &global_nulls) {
                 Ok(source) => {
@@ -235,7 +238,7 @@ impl Workspace {
             rdf_starts,
             share,
             marking: yaml.marking.clone(),
-            publish: (yaml.publish.as_ref()).map_or_else(Default::default, |p| p.resolve(root)),
+            publish,
             batch_rows: crate::source::BATCH_ROWS,
             file,
         };

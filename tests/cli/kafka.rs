@@ -653,4 +653,26 @@ fn wrong_settings_are_refused_before_anything_is_sent() {
     }
     assert!(!ws.path().join(".thinslice").exists());
     assert!(!ws.path().join("received").exists());
+
+    // `publish:` in thinslice.yaml is checked where it is written, by lint as by any command.
+    let config =
+        ws.text("thinslice.yaml") + "publish: { to: \"localhost:9092\", topic: \"a/{slice}\" }\n";
+    let lines = config.lines().count();
+    let ws = ws.with_file("thinslice.yaml", &config);
+    let lint = ws.run(&["lint"]).expect(2);
+    assert!(
+        lint.stderr.contains("does not start with kafka://"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("`a/slice` is not a Kafka topic name"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains(&format!("thinslice.yaml:{lines}:")),
+        "{}",
+        lint.stderr
+    );
 }
