@@ -105,6 +105,22 @@ row("wall time", f"{e_seconds:,.2f} s", f"(run of the same {rows:,} rows: {e_run
 row("things/s", f"{e_things / e_seconds:,.0f}")
 row("peak resident memory", f"{e_rss:,.0f} MB", f"(run: {e_run_rss:,.0f} MB)")
 
+if os.path.exists(os.path.join(OUT, "publish-1.time")):
+    k_name = median("publish")
+    k_seconds, k_rss, k_status = measured(k_name)
+    published = sum(a["added"] for a in json.load(open(os.path.join(OUT, f"{k_name}.json"))))
+    r_name = median("receive")
+    r_seconds, r_rss, r_status = measured(r_name)
+    received = json.load(open(os.path.join(OUT, f"{r_name}.json")))["receive"]["applied"]
+    figures["kafka"] = {"published": published, "publish_seconds": k_seconds, "publish_peak_rss_mb": k_rss,
+                        "publish_exit": k_status, "received": received, "receive_seconds": r_seconds,
+                        "receive_peak_rss_mb": r_rss, "receive_exit": r_status}
+    print(f"\nkafka: every thing published to a local broker (tansu, in memory) as RDF Patch, then received")
+    row("publish (first: all added)", f"{k_seconds:,.2f} s", f"{published:,} things, {published / k_seconds:,.0f} things/s (target >= 100,000), exit {k_status}")
+    row("  peak resident memory", f"{k_rss:,.0f} MB")
+    row("receive (into a copy)", f"{r_seconds:,.2f} s", f"{received:,} messages, {received / r_seconds:,.0f} things/s, exit {r_status}")
+    row("  peak resident memory", f"{r_rss:,.0f} MB")
+
 xlsx_run = median("xlsx")
 xlsx_seconds, xlsx_rss, _ = measured(xlsx_run)
 xlsx_read = timings(xlsx_run).get("reading assets", xlsx_seconds)

@@ -196,8 +196,9 @@ fn state_starts(workspace: &Workspace, rdl: &Rdl) -> Vec<Error> {
     use crate::rdl::Datatype;
     let mut problems = Vec::new();
     let mut problem = |what: String, help: String, span| {
-        problems.push(Error::from(WorkspaceError::BadStart {
-            what,
+        problems.push(Error::from(WorkspaceError::BadSetting {
+            setting: "rdf: starts",
+            what: format!("names {what}"),
             help,
             src: workspace.file.source(),
             span,

@@ -71,7 +71,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
 }
 
 /// What a person reads: each file, its rows, and the cells that could not be written.
-fn text(done: &[Exported]) -> String {
+pub(super) fn text(done: &[Exported]) -> String {
     let mut out = String::new();
     for exported in done {
         out.push_str(&format!(

@@ -130,17 +130,6 @@ fn text(
     for failure in account.failures.iter().take(10) {
         out.push_str(&format!("  failed {failure}\n"));
     }
-    for e in exported {
-        out.push_str(&format!(
-            "{} → {}: {} rows × {} columns, from {}\n",
-            e.export, e.file, e.rows, e.columns, e.input
-        ));
-        if let Some(file) = &e.failures_file {
-            out.push_str(&format!(
-                "  {} cells could not be written (all in {file})\n",
-                e.failures.len()
-            ));
-        }
-    }
+    out.push_str(&super::export::text(exported));
     out
 }

@@ -180,20 +180,11 @@ pub enum WorkspaceError {
         span: SourceSpan,
     },
 
-    #[error("`publish:` {what}")]
-    #[diagnostic(code(thinslice::workspace::publish), help("{help}"))]
-    BadPublish {
-        what: String,
-        help: String,
-        #[source_code]
-        src: SourceText,
-        #[label("here")]
-        span: SourceSpan,
-    },
-
-    #[error("`rdf: starts` names {what}")]
-    #[diagnostic(code(thinslice::workspace::starts), help("{help}"))]
-    BadStart {
+    /// A setting of `thinslice.yaml` that cannot be used (`rdf: starts`, `publish:`).
+    #[error("`{setting}` {what}")]
+    #[diagnostic(code(thinslice::workspace::setting), help("{help}"))]
+    BadSetting {
+        setting: &'static str,
         what: String,
         help: String,
         #[source_code]

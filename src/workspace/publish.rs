@@ -45,8 +45,9 @@ impl PublishYaml {
         problems: &mut Vec<WorkspaceError>,
     ) -> PublishSettings {
         let mut problem = |value: &Spanned<String>, error: crate::broker::BrokerError| {
-            problems.push(WorkspaceError::BadPublish {
-                what: error.to_string(),
+            problems.push(WorkspaceError::BadSetting {
+                setting: "publish:",
+                what: format!("says {error}"),
                 help: error.help().map(|h| h.to_string()).unwrap_or_default(),
                 src: file.source(),
                 span: file.span(&value.referenced),
