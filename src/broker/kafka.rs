@@ -265,6 +265,14 @@ impl Consumer for KafkaConsumer {
                 Some(Err(KafkaError::PartitionEOF(partition))) => {
                     self.at_end.insert(partition);
                 }
+                Some(Err(KafkaError::MessageConsumption(
+                    RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic,
+                ))) => {
+                    return Err(BrokerError::NoTopic {
+                        topic: self.topic.clone(),
+                        bootstrap: self.bootstrap.clone(),
+                    });
+                }
                 Some(Err(error)) => {
                     let since = trouble.as_ref().map_or_else(Instant::now, |(t, _)| *t);
                     if since.elapsed() > PATIENCE {

@@ -161,6 +161,15 @@ pub enum BrokerError {
     )]
     Topic { topic: String },
 
+    #[error("the broker at {bootstrap} has no topic `{topic}`")]
+    #[diagnostic(
+        code(thinslice::broker::no_topic),
+        help(
+            "check the name (a topic per slice is named after the slice unless told otherwise); `thinslice publish` creates the topic it sends to"
+        )
+    )]
+    NoTopic { topic: String, bootstrap: String },
+
     #[error("no broker to publish to")]
     #[diagnostic(
         code(thinslice::broker::none),

@@ -374,6 +374,23 @@ fn substations_reach_the_water_companys_feeder_table_then_only_changes_travel() 
         "{feeders:?}"
     );
 
+    // A topic that is not there is said at once.
+    let missing = water.run(&[
+        "receive",
+        "--from",
+        &url,
+        "--topic",
+        "substation",
+        "--group",
+        "riverbend",
+    ]);
+    assert!(
+        missing
+            .expect(2)
+            .stderr
+            .contains("has no topic `substation`")
+    );
+
     // On the wire: each body an RDF Patch transaction whose rows rio reads; the headers.
     let manifest: serde_json::Value = json(&power.text("out/manifest.json"));
     let all = messages(&broker, "substations");
@@ -674,5 +691,62 @@ fn wrong_settings_are_refused_before_anything_is_sent() {
         lint.stderr.contains(&format!("thinslice.yaml:{lines}:")),
         "{}",
         lint.stderr
+    );
+}
+
+#[test]
+fn things_in_the_ies4_pattern_travel_whole_with_their_nodes() {
+    let broker = Broker::start();
+    let ws = TestWorkspace::example();
+    let config = ws
+        .text("thinslice.yaml")
+        .replace("rdf: { pattern: flat }", "rdf: { pattern: ies4 }");
+    let ws = ws.with_file("thinslice.yaml", &config);
+    ws.run(&["run"]).expect(0);
+    let account = publish(&ws, &broker, "pumps-ies4", "water-pumps");
+    // The pumps, and the slice's own triples: the pattern's class declarations.
+    assert_eq!(
+        count(&account, "messages"),
+        count(&account, "added") + 1,
+        "{account}"
+    );
+    let all = messages(&broker, "pumps-ies4");
+    let dataset = all
+        .iter()
+        .find(|m| m.header("Thinslice-Change") == Some("dataset"));
+    let dataset = dataset.expect("the slice's own triples");
+    assert!(
+        dataset
+            .body
+            .contains("http://ies.data.gov.uk/ontology/ies4#"),
+        "{}",
+        dataset.body
+    );
+    // A pump's measures and states are in its own message.
+    let pump = (all.iter())
+        .find(|m| m.key.ends_with("/asset/WA-00010"))
+        .expect("WA-00010");
+    assert!(
+        pump.body
+            .contains("<https://data.example.org/water/asset/WA-00010#ratedPower-value>"),
+        "{}",
+        pump.body
+    );
+    let url = broker.url();
+    let water = TestWorkspace::example();
+    water
+        .run(&[
+            "receive",
+            "--from",
+            &url,
+            "--topic",
+            "pumps-ies4",
+            "--group",
+            "g",
+        ])
+        .expect(0);
+    assert_eq!(
+        triples(&water.path().join("received/water-pumps.nt")),
+        triples(&ws.path().join("out/rdf/water-pumps.nt"))
     );
 }
