@@ -90,7 +90,7 @@ fn text(accounts: &[Account], bootstrap: &str) -> String {
     }
     let messages: u64 = accounts.iter().map(|a| a.messages).sum();
     out.push_str(&format!(
-        "\n{messages} messages acknowledged by {bootstrap}; failed = a second thing with an IRI already sent (see the run's uniqueness failures).\n"
+        "\n{messages} messages acknowledged by {bootstrap}; failed = not sent: an IRI already sent, or an identifier that is no IRI (the run's failures name them).\n"
     ));
     out
 }

@@ -6,24 +6,21 @@
 //! unchanged thing sends nothing. What the broker acknowledged is kept in a state file
 //! beside the outputs ([`state`]), so a publish that was stopped resumes where it was.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use miette::Diagnostic;
-use polars::prelude::*;
-use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub mod patch;
+mod slice;
 mod state;
 
 use crate::broker::{BrokerError, Endpoint, Message, Producer, topic_name};
-use crate::columns::ORIGIN_COLUMN;
 use crate::mapping::Mapping;
 use crate::marking::Marking;
-use crate::output::{OutputError, SliceRdf, ThingTriples};
+use crate::output::OutputError;
 use crate::progress::Progress;
 use crate::rdl::Rdl;
 use crate::share::Withheld;
@@ -84,8 +81,8 @@ pub struct Account {
     pub changed: u64,
     pub retracted: u64,
     pub unchanged: u64,
-    /// Things not sent: a second thing with an IRI already sent (the run's uniqueness
-    /// check names it).
+    /// Things not sent: a second thing with an IRI already sent, or one whose identifier
+    /// is not an IRI (the run's checks name both).
     pub failed: u64,
     pub messages: u64,
     pub bytes: u64,
@@ -162,6 +159,7 @@ pub fn publish(
             let mut out = Outbox {
                 producer: producer.as_mut(),
                 state: &mut state,
+                slice: slice.to_string(),
                 messages: Vec::new(),
                 intents: Vec::new(),
                 account: Account {
@@ -170,7 +168,7 @@ pub fn publish(
                     ..Account::default()
                 },
             };
-            publish_slice(workspace, checked, slice, &manifest.id, &mut out, progress)?;
+            slice::publish(workspace, checked, slice, &manifest.id, &mut out, progress)?;
             out.flush()?;
             accounts.push(out.account);
         }
@@ -188,6 +186,8 @@ pub fn state_dir(workspace: &Workspace) -> PathBuf {
 struct Outbox<'a> {
     producer: &'a mut dyn Producer,
     state: &'a mut State,
+    /// The slice whose things these are: a chunk is one slice's.
+    slice: String,
     messages: Vec<Message>,
     intents: Vec<Intent>,
     account: Account,
@@ -211,215 +211,10 @@ impl Outbox<'_> {
             return Ok(());
         }
         let intents = std::mem::take(&mut self.intents);
-        let number = self.state.intend(&intents)?;
+        let number = self.state.intend(&self.slice, &intents)?;
         self.producer.send(&self.messages)?;
         self.messages.clear();
-        self.state.acked(number, intents)?;
+        self.state.acked(number, &self.slice, intents)?;
         Ok(())
     }
-}
-
-/// The same headers on every message of a slice.
-struct Headers {
-    slice: String,
-    label: Option<String>,
-    manifest: String,
-}
-
-impl Headers {
-    fn message(&self, key: &str, change: &str, body: Vec<u8>, more: &[(&str, &str)]) -> Message {
-        let mut headers = vec![(
-            header::CONTENT_TYPE.to_string(),
-            patch::RDF_PATCH.to_string(),
-        )];
-        if let Some(label) = &self.label {
-            headers.push((header::SECURITY_LABEL.to_string(), label.clone()));
-        }
-        headers.push((header::SLICE.to_string(), self.slice.clone()));
-        headers.push((header::CHANGE.to_string(), change.to_string()));
-        for (name, value) in more {
-            headers.push((name.to_string(), value.to_string()));
-        }
-        headers.push((header::MANIFEST.to_string(), self.manifest.clone()));
-        Message {
-            key: key.to_string(),
-            headers,
-            body,
-        }
-    }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-fn publish_slice(
-    workspace: &Workspace,
-    checked: &Checked<'_>,
-    name: &str,
-    manifest: &str,
-    out: &mut Outbox<'_>,
-    progress: &dyn Progress,
-) -> Result<(), PublishError> {
-    let none = |why: &str| PublishError::NoThings {
-        slice: name.to_string(),
-        why: why.to_string(),
-    };
-    let rdl = checked.rdl;
-    let Some(mapping) = checked.mappings.get(name) else {
-        return Err(none("it has no mapping, so no things"));
-    };
-    let Some(slice) = checked.slices.iter().find(|s| s.name == name) else {
-        return Err(none("there is no such slice"));
-    };
-    let marking =
-        (workspace.marking.clone().unwrap_or_default()).overridden_by(slice.marking.as_ref());
-    let writer = ThingTriples::new(
-        mapping,
-        rdl,
-        SliceRdf {
-            slice: name,
-            settings: &workspace.rdf,
-            key: &slice.key,
-            source: &slice.source,
-            withheld: checked.withheld.get(name),
-            marking: (!marking.is_empty()).then_some(&marking),
-        },
-    );
-    let headers = Headers {
-        slice: name.to_string(),
-        label: security_label(&marking),
-        manifest: manifest.to_string(),
-    };
-    let mut seen: HashSet<String> = HashSet::new();
-    // The slice's own triples (its marking, the pattern's declarations) as one message.
-    if !writer.header.is_empty() {
-        let key = format!("urn:thinslice:dataset:{}", name.replace(' ', "%20"));
-        offer(out, &headers, &key, writer.header.clone(), None, "dataset")?;
-        seen.insert(key);
-    }
-    let path = workspace
-        .output_dir
-        .join("entities")
-        .join(format!("{name}.parquet"));
-    let shown = workspace.display_path(&path);
-    let unreadable = |e: PolarsError| none(&format!("{shown} could not be read: {e}"));
-    let file = std::fs::File::open(&path).map_err(|_| none(&format!("{shown} is not there")))?;
-    let rows = ParquetReader::new(file).num_rows().map_err(unreadable)?;
-    let task = progress.task(&format!("publishing {name}"), Some(rows as u64));
-    let size = workspace.batch_rows.max(1);
-    for start in (0..rows).step_by(size) {
-        let file =
-            std::fs::File::open(&path).map_err(|_| none(&format!("{shown} is not there")))?;
-        let mut batch = ParquetReader::new(file)
-            .with_slice(Some((start, size.min(rows - start))))
-            .finish()
-            .map_err(unreadable)?;
-        // What the share policy drops is not in the entities: it has no triples either.
-        for column in checked
-            .withheld
-            .get(name)
-            .map(Withheld::dropped)
-            .unwrap_or_default()
-        {
-            if batch.column(column).is_err() {
-                let nulls = Column::full_null(column.into(), batch.height(), &DataType::String);
-                batch.with_column(nulls).map_err(unreadable)?;
-            }
-        }
-        let origins = (batch.column(ORIGIN_COLUMN).ok()).and_then(|c| c.str().ok().cloned());
-        let things = writer.things(&batch).map_err(unreadable)?;
-        let hashes: Vec<String> = things.par_iter().map(|(_, _, b)| sha256_hex(b)).collect();
-        for ((row, iri, bytes), hash) in things.into_iter().zip(hashes) {
-            if !seen.insert(iri.clone()) {
-                out.account.failed += 1;
-                continue;
-            }
-            let origin = origins.as_ref().and_then(|o| o.get(row));
-            offer(out, &headers, &iri, bytes, origin, &hash)?;
-        }
-        task.set_position((start + size).min(rows) as u64);
-    }
-    retract_gone(out, &headers, &seen)?;
-    task.finish();
-    Ok(())
-}
-
-/// Things published before and gone from the source since: deleted, in IRI order.
-fn retract_gone(
-    out: &mut Outbox<'_>,
-    headers: &Headers,
-    seen: &HashSet<String>,
-) -> Result<(), PublishError> {
-    let name = headers.slice.as_str();
-    let mut gone: Vec<String> = (out.state.things.keys())
-        .filter(|(s, thing)| s == name && !seen.contains(thing))
-        .map(|(_, thing)| thing.clone())
-        .collect();
-    gone.sort();
-    for thing in gone {
-        let old = &out.state.things[&(name.to_string(), thing.clone())];
-        let body = patch::patch(old.triples.as_bytes(), b"");
-        let message = headers.message(&thing, "retract", body, &[]);
-        let intent = Intent {
-            slice: name.to_string(),
-            thing,
-            sha256: None,
-            triples: None,
-        };
-        out.account.retracted += 1;
-        out.push(message, intent)?;
-    }
-    Ok(())
-}
-
-/// Sends `bytes` as thing `key`'s content unless the broker has it already. `hash`:
-/// `dataset` for the slice's own triples (its digest is computed here).
-fn offer(
-    out: &mut Outbox<'_>,
-    headers: &Headers,
-    key: &str,
-    bytes: Vec<u8>,
-    origin: Option<&str>,
-    hash: &str,
-) -> Result<(), PublishError> {
-    let dataset = hash == "dataset";
-    let hash = match dataset {
-        true => sha256_hex(&bytes),
-        false => hash.to_string(),
-    };
-    let previous = out
-        .state
-        .things
-        .get(&(headers.slice.clone(), key.to_string()));
-    let (change, old) = match previous {
-        Some(p) if p.sha256.as_deref() == Some(hash.as_str()) => {
-            if !dataset {
-                out.account.unchanged += 1;
-            }
-            return Ok(());
-        }
-        Some(p) => ("change", p.triples.as_bytes()),
-        None => ("add", &b""[..]),
-    };
-    if !dataset {
-        match change {
-            "add" => out.account.added += 1,
-            _ => out.account.changed += 1,
-        }
-    }
-    let body = patch::patch(old, &bytes);
-    let mut more = vec![(header::SHA256, hash.as_str())];
-    if let Some(origin) = origin {
-        more.push((header::ORIGIN, origin));
-    }
-    let change = if dataset { "dataset" } else { change };
-    let message = headers.message(key, change, body, &more);
-    let intent = Intent {
-        slice: headers.slice.clone(),
-        thing: key.to_string(),
-        sha256: Some(hash.clone()),
-        triples: Some(String::from_utf8_lossy(&bytes).into_owned()),
-    };
-    out.push(message, intent)
 }
