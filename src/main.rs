@@ -38,8 +38,12 @@ fn run() -> ExitCode {
     };
     // Without the handler an interrupted run still leaves the previous outputs whole, but
     // its temporaries behind (the next run removes them).
-    let drafting = matches!(cli.command, Command::Init(_));
-    let _ = ctrlc::set_handler(move || cmd::interrupted(drafting));
+    let doing = match cli.command {
+        Command::Init(_) => cmd::Doing::Drafting,
+        Command::Publish(_) | Command::Receive(_) => cmd::Doing::Messaging,
+        _ => cmd::Doing::Writing,
+    };
+    let _ = ctrlc::set_handler(move || cmd::interrupted(doing));
     let stderr_is_terminal = std::io::stderr().is_terminal();
     install_diagnostics(cli.color, stderr_is_terminal);
     let ctx = Context::new(&cli, stderr_is_terminal);

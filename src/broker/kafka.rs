@@ -2,7 +2,7 @@
 //! has the idempotent producer, consumer groups and headers, and is maintained alongside
 //! Kafka itself. The pure-Rust clients lacked idempotence or groups when this was written.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,9 @@ use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer as _}
 use rdkafka::producer::{NoCustomPartitioner, ProducerContext};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::{BrokerError, Consumer, Endpoint, Message, PATIENCE, Polled, Producer, Received};
+use super::{
+    BrokerError, Consumer, Endpoint, FIRST_ANSWER, Message, PATIENCE, Polled, Producer, Received,
+};
 
 /// Settings that make sending safe and fast; the user's settings file comes on top.
 const PRODUCER: &[(&str, &str)] = &[
@@ -54,22 +56,29 @@ fn client_error(error: KafkaError) -> BrokerError {
     }
 }
 
-/// Counts the acknowledgements of what was sent, and keeps the first failure.
+/// Counts the acknowledgements still awaited per chunk, and keeps the first failure.
 #[derive(Default)]
 struct Acks {
+    awaited: Mutex<HashMap<u64, usize>>,
     failed: Mutex<Option<String>>,
 }
 
 impl ClientContext for Acks {}
 
 impl ProducerContext<NoCustomPartitioner> for Acks {
-    type DeliveryOpaque = ();
+    /// The chunk the message belongs to.
+    type DeliveryOpaque = Box<u64>;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+    fn delivery(&self, result: &DeliveryResult<'_>, chunk: Box<u64>) {
         if let Err((error, _)) = result
             && let Ok(mut failed) = self.failed.lock()
         {
             failed.get_or_insert_with(|| error.to_string());
+        }
+        if let Ok(mut awaited) = self.awaited.lock()
+            && let Some(left) = awaited.get_mut(&chunk)
+        {
+            *left = left.saturating_sub(1);
         }
     }
 }
@@ -78,6 +87,7 @@ pub struct KafkaProducer {
     producer: BaseProducer<Acks>,
     topic: String,
     bootstrap: String,
+    chunks: u64,
 }
 
 impl KafkaProducer {
@@ -91,6 +101,7 @@ impl KafkaProducer {
             producer,
             topic: topic.to_string(),
             bootstrap: endpoint.bootstrap.clone(),
+            chunks: 0,
         })
     }
 
@@ -100,10 +111,21 @@ impl KafkaProducer {
             why,
         }
     }
+
+    fn failed(&self) -> Option<String> {
+        (self.producer.context().failed.lock())
+            .ok()
+            .and_then(|f| f.clone())
+    }
 }
 
 impl Producer for KafkaProducer {
-    fn send(&mut self, messages: &[Message]) -> Result<(), BrokerError> {
+    fn enqueue(&mut self, messages: &[Message]) -> Result<u64, BrokerError> {
+        let chunk = self.chunks;
+        self.chunks += 1;
+        if let Ok(mut awaited) = self.producer.context().awaited.lock() {
+            awaited.insert(chunk, messages.len());
+        }
         for message in messages {
             let mut headers = OwnedHeaders::new_with_capacity(message.headers.len());
             for (name, value) in &message.headers {
@@ -112,7 +134,7 @@ impl Producer for KafkaProducer {
                     value: Some(value.as_bytes()),
                 });
             }
-            let mut record = BaseRecord::to(&self.topic)
+            let mut record = BaseRecord::with_opaque_to(&self.topic, Box::new(chunk))
                 .key(message.key.as_bytes())
                 .payload(message.body.as_slice())
                 .headers(headers);
@@ -125,24 +147,56 @@ impl Producer for KafkaProducer {
                         if started.elapsed() < PATIENCE =>
                     {
                         record = back;
-                        self.producer.poll(Duration::from_millis(50));
+                        self.producer.poll(Duration::from_millis(20));
                     }
                     Err((error, _)) => return Err(self.failure(error.to_string())),
                 }
             }
             self.producer.poll(Duration::ZERO);
         }
-        // Every message acknowledged (or failed) before this returns.
-        let flushed = self.producer.flush(PATIENCE + Duration::from_secs(5));
-        let failed = (self.producer.context().failed.lock())
-            .ok()
-            .and_then(|mut f| f.take());
-        match (flushed, failed) {
-            (_, Some(why)) => Err(self.failure(why)),
-            (Err(error), None) => Err(self.failure(error.to_string())),
-            (Ok(()), None) => Ok(()),
+        Ok(chunk)
+    }
+
+    fn wait(&mut self, chunk: u64) -> Result<(), BrokerError> {
+        let started = Instant::now();
+        loop {
+            if let Some(why) = self.failed() {
+                return Err(self.failure(why));
+            }
+            let left = (self.producer.context().awaited.lock())
+                .map(|a| a.get(&chunk).copied().unwrap_or(0))
+                .unwrap_or(0);
+            if left == 0 {
+                if let Ok(mut awaited) = self.producer.context().awaited.lock() {
+                    awaited.remove(&chunk);
+                }
+                return Ok(());
+            }
+            // Delivery reports come from librdkafka's message timeout at the latest.
+            if started.elapsed() > PATIENCE + Duration::from_secs(5) {
+                return Err(self.failure(format!("{left} messages were not acknowledged")));
+            }
+            self.producer.poll(Duration::from_millis(20));
         }
     }
+}
+
+/// Whether `topic` is on the broker; an error when no broker answers at all.
+fn has_topic<C: ClientContext>(
+    client: &rdkafka::client::Client<C>,
+    endpoint: &Endpoint,
+    topic: &str,
+) -> Result<bool, BrokerError> {
+    let metadata = client
+        .fetch_metadata(Some(topic), FIRST_ANSWER)
+        .map_err(|e| BrokerError::NoAnswer {
+            bootstrap: endpoint.bootstrap.clone(),
+            why: e.to_string(),
+        })?;
+    let topics = metadata.topics();
+    Ok(topics
+        .iter()
+        .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty()))
 }
 
 /// Creates `topic` with one partition, unless it is there.
@@ -152,6 +206,9 @@ fn create_topic(
     topic: &str,
 ) -> Result<(), BrokerError> {
     let admin: AdminClient<DefaultClientContext> = config.create().map_err(client_error)?;
+    if has_topic(admin.inner(), endpoint, topic)? {
+        return Ok(());
+    }
     let fail = |why: String| BrokerError::Send {
         bootstrap: endpoint.bootstrap.clone(),
         why,
@@ -199,6 +256,12 @@ impl KafkaConsumer {
             ("heartbeat.interval.ms", "1000"),
         ];
         let consumer: BaseConsumer = config(endpoint, &defaults).create().map_err(client_error)?;
+        if !has_topic(consumer.client(), endpoint, topic)? {
+            return Err(BrokerError::NoTopic {
+                topic: topic.to_string(),
+                bootstrap: endpoint.bootstrap.clone(),
+            });
+        }
         consumer.subscribe(&[topic]).map_err(client_error)?;
         Ok(Self {
             consumer,

@@ -12,7 +12,7 @@ use thiserror::Error;
 mod kafka;
 
 /// One message: a key (the thing's IRI), headers, a body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Message {
     pub key: String,
     pub headers: Vec<(String, String)>,
@@ -37,10 +37,15 @@ pub struct Received {
     pub message: Message,
 }
 
-/// Sends messages to one topic. `send` returns once the broker acknowledged every message
-/// it was given, in order: what the caller records after it is what the broker holds.
+/// Sends messages to one topic, a chunk at a time: `enqueue` hands a chunk over and
+/// returns at once, so the next can be made while it travels; `wait` returns once the
+/// broker acknowledged every message of that chunk. What the caller records after `wait`
+/// is what the broker holds.
 pub trait Producer {
-    fn send(&mut self, messages: &[Message]) -> Result<(), BrokerError>;
+    /// Hands over a chunk; the number to wait for it by.
+    fn enqueue(&mut self, messages: &[Message]) -> Result<u64, BrokerError>;
+    /// Returns once every message of chunk `chunk` was acknowledged.
+    fn wait(&mut self, chunk: u64) -> Result<(), BrokerError>;
 }
 
 /// What one poll of a consumer brought.
@@ -79,6 +84,13 @@ impl Endpoint {
         let rest = url
             .strip_prefix("kafka://")
             .ok_or_else(|| bad("it does not start with kafka://"))?;
+        if let Some((_, servers)) = rest.rsplit_once('@') {
+            // Said without what comes before the @: it may be a password.
+            return Err(BrokerError::Url {
+                url: format!("kafka://…@{servers}"),
+                why: "credentials do not go in the address: put sasl.username and sasl.password in the client settings file (--settings)".into(),
+            });
+        }
         let rest = rest.trim_end_matches('/');
         if rest.is_empty() {
             return Err(bad("it names no server"));
@@ -116,6 +128,13 @@ impl Endpoint {
                     why: "a setting is written name=value".into(),
                 });
             };
+            if let Some(why) = kept(name.trim()) {
+                return Err(BrokerError::Settings {
+                    path: shown,
+                    line: index + 1,
+                    why: format!("`{}` is thinslice's to set: {why}", name.trim()),
+                });
+            }
             self.settings
                 .insert(name.trim().to_string(), value.trim().to_string());
         }
@@ -141,6 +160,25 @@ impl Endpoint {
             self, topic, group, member,
         )?))
     }
+}
+
+/// Client settings a settings file may not change, and why: they carry the guarantees
+/// (every message once, in order; a position committed only after the copy is on disk).
+fn kept(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "bootstrap.servers" | "metadata.broker.list" => {
+            "the servers are the address given (--to, --from)"
+        }
+        "enable.idempotence" | "acks" | "transactional.id" => {
+            "the idempotent producer with acks=all sends every message once, in order"
+        }
+        "enable.auto.commit" | "enable.auto.offset.store" | "auto.offset.reset" => {
+            "the receiver commits its position itself, once what it applied is on disk"
+        }
+        "group.id" | "group.instance.id" => "the group is --group; the member is the copy folder",
+        "enable.partition.eof" => "the receiver stops at the end of each partition",
+        _ => return None,
+    })
 }
 
 #[derive(Debug, Error, Diagnostic)]
@@ -170,6 +208,13 @@ pub enum BrokerError {
     )]
     NoTopic { topic: String, bootstrap: String },
 
+    #[error("no consumer group named")]
+    #[diagnostic(
+        code(thinslice::broker::group),
+        help("name the receiver's group with --group: the group keeps where the receiver stopped")
+    )]
+    NoGroup,
+
     #[error("no broker to publish to")]
     #[diagnostic(
         code(thinslice::broker::none),
@@ -198,6 +243,15 @@ pub enum BrokerError {
         help("check the client settings file: names and values are librdkafka's")
     )]
     Client { why: String },
+
+    #[error("no broker answered at {bootstrap}: {why}")]
+    #[diagnostic(
+        code(thinslice::broker::no_answer),
+        help(
+            "is the broker running, and is the address right? With TLS or SASL, the client settings file must say so (security.protocol=SASL_SSL, ...)"
+        )
+    )]
+    NoAnswer { bootstrap: String, why: String },
 
     #[error("the broker at {bootstrap} did not take the messages: {why}")]
     #[diagnostic(
@@ -239,6 +293,9 @@ pub fn topic_name(template: &str, slice: &str) -> Result<String, BrokerError> {
 
 /// How long a client keeps trying a broker that does not answer before giving up.
 pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// How long a client waits for a broker to answer at all, before anything is sent.
+pub const FIRST_ANSWER: Duration = Duration::from_secs(15);
 
 #[cfg(test)]
 mod tests {

@@ -99,15 +99,28 @@ impl Context {
     }
 }
 
+/// What a command is doing when it is interrupted, for what to say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doing {
+    /// `init`: a draft, file by file.
+    Drafting,
+    /// `publish`, `receive`: messages, recorded as the broker takes them.
+    Messaging,
+    /// Everything else: outputs put in place together at the end.
+    Writing,
+}
+
 /// What an interrupted run (Ctrl-C, SIGTERM) does: it removes the files it was writing, so
 /// no half-written file is left behind, and exits 130. A run puts its files in place only
 /// at its end, all together: the outputs are either the previous run's or this one's.
 /// `init` writes its draft file by file, each whole: an interrupted draft may be partly
 /// written, never a file half-written.
-pub fn interrupted(drafting: bool) -> ! {
+pub fn interrupted(doing: Doing) -> ! {
     let partials = crate::output::remove_partials();
-    let said = if drafting {
+    let said = if doing == Doing::Drafting {
         "interrupted: init may have written some of its files, each whole; run it again with --force to draft them all\n"
+    } else if doing == Doing::Messaging {
+        "interrupted: what the broker acknowledged (or what was received) is recorded; run the command again to go on from there\n"
     } else if partials {
         "interrupted: the outputs were written, the run's report may be missing\n"
     } else {

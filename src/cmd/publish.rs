@@ -28,6 +28,10 @@ pub struct Args {
     /// lines. Default: `publish: { settings }` in thinslice.yaml.
     #[arg(long, value_name = "FILE")]
     pub settings: Option<PathBuf>,
+    /// Send every thing again, changed or not (each as a patch deleting what was sent
+    /// before): for a broker that lost its topic, or a new receiver reading from scratch.
+    #[arg(long)]
+    pub resend: bool,
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
@@ -62,6 +66,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
         endpoint: &endpoint,
         topic,
         slices,
+        again: args.resend,
     };
     let accounts = publish::publish(&workspace, &checked, &request, ctx.progress.as_ref())?;
     match ctx.format {
@@ -89,8 +94,12 @@ fn text(accounts: &[Account], bootstrap: &str) -> String {
         ));
     }
     let messages: u64 = accounts.iter().map(|a| a.messages).sum();
+    let plural = if messages == 1 { "" } else { "s" };
     out.push_str(&format!(
-        "\n{messages} messages acknowledged by {bootstrap}; failed = not sent: an IRI already sent, or an identifier that is no IRI (the run's failures name them).\n"
+        "\n{messages} message{plural} acknowledged by {bootstrap}.\n"
     ));
+    if accounts.iter().any(|a| a.failed > 0) {
+        out.push_str("failed = not sent: an IRI already sent, or an identifier that is no IRI (the run's failures name them).\n");
+    }
     out
 }

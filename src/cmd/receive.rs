@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{Context, Outcome, print, print_json};
-use crate::broker::Endpoint;
+use crate::broker::{BrokerError, Endpoint};
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
 use crate::export::{self, Exported, Input};
@@ -42,6 +42,10 @@ pub struct Args {
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     let started = std::time::SystemTime::now();
     let workspace = ctx.workspace()?;
+    crate::broker::topic_name(&args.topic, "")?;
+    if args.group.trim().is_empty() {
+        return Err(BrokerError::NoGroup.into());
+    }
     let mut endpoint = Endpoint::parse(&args.from)?;
     if let Some(file) = &args.settings {
         endpoint = endpoint.with_settings_file(file)?;
@@ -75,12 +79,24 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
         into: &into,
         patience: Duration::from_secs(args.patience),
     };
-    let account = receive::receive(&request, ctx.progress.as_ref())?;
+    let mut account = receive::receive(&request, ctx.progress.as_ref())?;
+    for file in &mut account.files {
+        *file = workspace.display_path(std::path::Path::new(file.as_str()));
+    }
     let mut exported: Vec<Exported> = Vec::new();
     if let Some(rdl) = &rdl {
         for spec in &specs {
             let copy = match &spec.input {
-                Input::Slice(slice) => receive::copy_of(&into, slice),
+                Input::Slice(slice) => match receive::copy_of(&into, slice) {
+                    Some(copy) => Some(copy),
+                    None => {
+                        return Err(Error::from(crate::receive::ReceiveError::NoCopy {
+                            export: spec.name.clone(),
+                            slice: slice.clone(),
+                            path: workspace.display_path(&into),
+                        }));
+                    }
+                },
                 Input::Rdf(_) => None,
             };
             exported.push(export::run(&workspace, rdl, spec, copy.as_deref())?);
@@ -92,7 +108,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
             "receive": account,
             "exports": exported,
         }))?,
-        OutputFormat::Text => print(&text(&account, &exported, &workspace))?,
+        OutputFormat::Text => print(&text(&account, &exported))?,
     }
     let failed = account.failed > 0 || exported.iter().any(|e| !e.failures.is_empty());
     Ok(match failed {
@@ -101,11 +117,7 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     })
 }
 
-fn text(
-    account: &Account,
-    exported: &[Exported],
-    workspace: &crate::workspace::Workspace,
-) -> String {
+fn text(account: &Account, exported: &[Exported]) -> String {
     let mut out = format!(
         "{} messages received from `{}` (group `{}`): {} applied, {} failed\nthings: {} added, {} changed, {} retracted, {} unchanged\n",
         account.received,
@@ -122,10 +134,7 @@ fn text(
         out.push_str(&format!("  {slice}: {things} things\n"));
     }
     for file in &account.files {
-        out.push_str(&format!(
-            "copy: {}\n",
-            workspace.display_path(std::path::Path::new(file))
-        ));
+        out.push_str(&format!("copy: {file}\n"));
     }
     for failure in account.failures.iter().take(10) {
         out.push_str(&format!("  failed {failure}\n"));

@@ -70,6 +70,8 @@ pub struct Request<'a> {
     pub topic: &'a str,
     /// The slices to publish; none: every mapped slice.
     pub slices: &'a [String],
+    /// Send every thing, whatever the state says was sent (a broker that lost its topic).
+    pub again: bool,
 }
 
 /// What a publish did for one slice.
@@ -99,12 +101,16 @@ pub enum PublishError {
     Output(#[from] OutputError),
 
     #[error("nothing to publish for slice `{slice}`: {why}")]
-    #[diagnostic(
-        code(thinslice::publish::no_things),
-        help("run `thinslice run` first: publish sends the things of the last run")
-    )]
-    NoThings { slice: String, why: String },
+    #[diagnostic(code(thinslice::publish::no_things), help("{help}"))]
+    NoThings {
+        slice: String,
+        why: String,
+        help: String,
+    },
 }
+
+/// What to do when there is no run to publish.
+pub(crate) const RUN_FIRST: &str = "run `thinslice run` first: publish sends the things of the last run, from out/entities/SLICE.parquet (so `outputs:` in thinslice.yaml must include parquet)";
 
 /// The `Security-Label` of a marking: its label as written, else its classification as
 /// an attribute (`classification=OFFICIAL-SENSITIVE`).
@@ -134,6 +140,9 @@ pub fn publish(
             .collect(),
         false => request.slices.iter().map(String::as_str).collect(),
     };
+    // A slice named twice is published once.
+    let mut named = std::collections::BTreeSet::new();
+    let slices: Vec<&str> = slices.into_iter().filter(|s| named.insert(*s)).collect();
     // Every topic name is checked before anything is sent.
     let topics: Vec<(String, &str)> = (slices.iter())
         .map(|s| topic_name(request.topic, s).map(|t| (t, *s)))
@@ -142,6 +151,7 @@ pub fn publish(
         crate::manifest::read(&workspace.output_dir).map_err(|why| PublishError::NoThings {
             slice: slices.first().map(|s| s.to_string()).unwrap_or_default(),
             why,
+            help: RUN_FIRST.into(),
         })?;
     let state_dir = state_dir(workspace);
     let mut accounts = Vec::new();
@@ -157,11 +167,14 @@ pub fn publish(
         let mut producer = request.endpoint.producer(&topic)?;
         for slice in slices {
             let mut out = Outbox {
+                again: request.again,
+                progress,
                 producer: producer.as_mut(),
                 state: &mut state,
                 slice: slice.to_string(),
                 messages: Vec::new(),
                 intents: Vec::new(),
+                in_flight: None,
                 account: Account {
                     slice: slice.to_string(),
                     topic: topic.clone(),
@@ -169,10 +182,8 @@ pub fn publish(
                 },
             };
             slice::publish(workspace, checked, slice, &manifest.id, &mut out, progress)?;
-            out.flush()?;
             accounts.push(out.account);
         }
-        state.save()?;
     }
     Ok(accounts)
 }
@@ -184,12 +195,16 @@ pub fn state_dir(workspace: &Workspace) -> PathBuf {
 
 /// Messages on their way, with what they change in the state.
 struct Outbox<'a> {
+    again: bool,
+    progress: &'a dyn Progress,
     producer: &'a mut dyn Producer,
     state: &'a mut State,
     /// The slice whose things these are: a chunk is one slice's.
     slice: String,
     messages: Vec<Message>,
     intents: Vec<Intent>,
+    /// The chunk on its way: the producer's ticket and the state's chunk number.
+    in_flight: Option<(u64, u64)>,
     account: Account,
 }
 
@@ -211,10 +226,35 @@ impl Outbox<'_> {
             return Ok(());
         }
         let intents = std::mem::take(&mut self.intents);
+        let task = self.progress.task("recording what is sent", None);
         let number = self.state.intend(&self.slice, &intents)?;
-        self.producer.send(&self.messages)?;
+        drop(intents);
+        task.finish();
+        let task = self.progress.task("sending to the broker", None);
+        let ticket = self.producer.enqueue(&self.messages)?;
         self.messages.clear();
-        self.state.acked(number, &self.slice, intents)?;
+        // The chunk before travelled while this one was made: recorded once it arrived.
+        self.settle_in_flight()?;
+        self.in_flight = Some((ticket, number));
+        task.finish();
+        Ok(())
+    }
+
+    /// Waits for the chunk on its way, and records that the broker took it.
+    fn settle_in_flight(&mut self) -> Result<(), PublishError> {
+        if let Some((ticket, number)) = self.in_flight.take() {
+            self.producer.wait(ticket)?;
+            self.state.acked(number)?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is left and waits until the broker took everything.
+    fn finish(&mut self) -> Result<(), PublishError> {
+        self.flush()?;
+        let task = self.progress.task("sending to the broker", None);
+        self.settle_in_flight()?;
+        task.finish();
         Ok(())
     }
 }

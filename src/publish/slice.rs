@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::{Xxh3DefaultBuilder, xxh3_128};
 
-use super::state::{Intent, Things};
+use super::state::{Intent, Things, pack};
 use super::{Checked, Outbox, PublishError, header, patch, security_label};
 use crate::broker::Message;
 use crate::columns::ORIGIN_COLUMN;
@@ -23,6 +23,8 @@ struct Headers {
     slice: String,
     label: Option<String>,
     manifest: String,
+    /// Every thing is sent, changed or not: asked for, or the slice's label changed.
+    again: bool,
 }
 
 impl Headers {
@@ -65,11 +67,12 @@ fn prepare(
 ) -> Prepared {
     let hash = hex::encode(Sha256::digest(&bytes));
     let previous = published.and_then(|things| things.get(&key));
-    if previous.is_some_and(|p| p.sha256.as_deref() == Some(hash.as_str())) {
+    let same = previous.is_some_and(|p| p.sha256.as_deref() == Some(hash.as_str()));
+    if same && !headers.again {
         return Prepared::Unchanged;
     }
-    let old = previous.map_or(&b""[..], |p| p.triples.as_bytes());
-    let body = patch::patch(old, &bytes);
+    let old = previous.map(|p| p.triples()).unwrap_or_default();
+    let body = patch::patch(old.as_bytes(), &bytes);
     let added = previous.is_none();
     let change = change.unwrap_or(if added { "add" } else { "change" });
     let mut more = vec![(header::SHA256, hash.as_str())];
@@ -77,13 +80,10 @@ fn prepare(
         more.push((header::ORIGIN, origin));
     }
     let message = headers.message(key.clone(), change, body, &more);
-    // Triples are made of text: they are UTF-8.
-    let triples = String::from_utf8(bytes)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let intent = Intent {
         thing: key,
         sha256: Some(hash),
-        triples: Some(triples),
+        packed: Some(pack(&bytes)),
     };
     Prepared::Send {
         message,
@@ -124,15 +124,19 @@ pub(super) fn publish(
     out: &mut Outbox<'_>,
     progress: &dyn Progress,
 ) -> Result<(), PublishError> {
-    let none = |why: &str| PublishError::NoThings {
+    let none = |why: &str, help: &str| PublishError::NoThings {
         slice: name.to_string(),
         why: why.to_string(),
+        help: help.to_string(),
     };
     let Some(mapping) = checked.mappings.get(name) else {
-        return Err(none("it has no mapping, so no things"));
+        return Err(none(
+            "it has no mapping, so no things",
+            "write its mapping (mappings/SLICE.yaml): a slice's things are made by it",
+        ));
     };
     let Some(slice) = checked.slices.iter().find(|s| s.name == name) else {
-        return Err(none("there is no such slice"));
+        return Err(none("there is no such slice", "name a slice of slices/"));
     };
     let marking =
         (workspace.marking.clone().unwrap_or_default()).overridden_by(slice.marking.as_ref());
@@ -149,10 +153,13 @@ pub(super) fn publish(
             marking: (!marking.is_empty()).then_some(&marking),
         },
     );
+    let label = security_label(&marking);
+    let again = out.again || out.state.relabelled(name, label.as_deref());
     let headers = Headers {
         slice: name.to_string(),
-        label: security_label(&marking),
+        label,
         manifest: manifest.to_string(),
+        again,
     };
     // Things seen in this run, by a 128-bit digest of their IRI.
     let mut seen: HashSet<u128, Xxh3DefaultBuilder> = HashSet::default();
@@ -176,8 +183,17 @@ pub(super) fn publish(
         .join("entities")
         .join(format!("{name}.parquet"));
     let shown = workspace.display_path(&path);
-    let unreadable = |e: PolarsError| none(&format!("{shown} could not be read: {e}"));
-    let open = || std::fs::File::open(&path).map_err(|_| none(&format!("{shown} is not there")));
+    let unreadable = |e: PolarsError| {
+        let why = format!("{shown} could not be read: {e}");
+        none(
+            &why,
+            "run `thinslice run` again: the file is not one it wrote",
+        )
+    };
+    let open = || {
+        let missing = |_| none(&format!("{shown} is not there"), super::RUN_FIRST);
+        std::fs::File::open(&path).map_err(missing)
+    };
     let rows = ParquetReader::new(open()?).num_rows().map_err(unreadable)?;
     let task = progress.task(&format!("publishing {name}"), Some(rows as u64));
     let size = workspace.batch_rows.max(1);
@@ -195,6 +211,7 @@ pub(super) fn publish(
             }
         }
         let origins = (batch.column(ORIGIN_COLUMN).ok()).and_then(|c| c.str().ok().cloned());
+        let making = progress.task("making messages", None);
         let mut things = writer.things(&batch).map_err(unreadable)?;
         // A second thing with an IRI already sent is not sent (uniqueness names it).
         things.retain(|(_, iri, _)| seen.insert(xxh3_128(iri.as_bytes())));
@@ -207,12 +224,16 @@ pub(super) fn publish(
                 prepare(published, &headers, iri, bytes, origin, None)
             })
             .collect();
+        making.finish();
         for prepared in prepared {
             hand_over(out, prepared, true)?;
         }
         task.set_position((start + size).min(rows) as u64);
     }
     retract_gone(out, &headers, &seen)?;
+    out.finish()?;
+    // Only once every thing was taken with it.
+    out.state.labelled(name, headers.label.as_deref())?;
     task.finish();
     Ok(())
 }
@@ -228,7 +249,7 @@ fn retract_gone(
     };
     let mut gone: Vec<(String, Vec<u8>)> = (published.iter())
         .filter(|(thing, _)| !seen.contains(&xxh3_128(thing.as_bytes())))
-        .map(|(thing, p)| (thing.clone(), patch::patch(p.triples.as_bytes(), b"")))
+        .map(|(thing, p)| (thing.clone(), patch::patch(p.triples().as_bytes(), b"")))
         .collect();
     gone.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for (thing, body) in gone {
@@ -236,7 +257,7 @@ fn retract_gone(
         let intent = Intent {
             thing,
             sha256: None,
-            triples: None,
+            packed: None,
         };
         out.account.retracted += 1;
         out.push(message, intent)?;

@@ -104,10 +104,23 @@ impl Copy {
         effect
     }
 
-    /// Things held, by slice.
+    /// Removes thing `key` of `slice` whole (a tombstone).
+    pub fn remove(&mut self, slice: &str, key: &str) -> Effect {
+        self.touched.insert(slice.to_string());
+        let things = self.slices.entry(slice.to_string()).or_default();
+        match things.remove(key) {
+            Some(_) => Effect::Retracted,
+            None => Effect::Unchanged,
+        }
+    }
+
+    /// Things held, by slice (the slice's own triples are not a thing).
     pub fn counts(&self) -> BTreeMap<String, usize> {
         (self.slices.iter())
-            .map(|(slice, things)| (slice.clone(), things.len()))
+            .map(|(slice, things)| {
+                let own = (things.keys()).filter(|k| k.starts_with("urn:thinslice:dataset:"));
+                (slice.clone(), things.len() - own.count())
+            })
             .collect()
     }
 

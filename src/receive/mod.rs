@@ -18,7 +18,7 @@ use thiserror::Error;
 
 mod copy;
 
-use crate::broker::{BrokerError, Endpoint, Message, PATIENCE};
+use crate::broker::{BrokerError, Endpoint, Message, PATIENCE, Received};
 use crate::output::{OutputError, write_error};
 use crate::progress::Progress;
 use crate::publish::header;
@@ -30,6 +30,9 @@ pub const RECEIVED_DIR: &str = "received";
 
 /// The journal of messages applied but not yet in the copy's files.
 const JOURNAL: &str = ".journal";
+
+/// Held by the receiver writing a copy folder.
+const LOCK: &str = ".lock";
 
 /// Messages handled between two commits of the group's position.
 const BATCH: usize = 20_000;
@@ -62,7 +65,7 @@ pub struct Account {
     pub things: BTreeMap<String, usize>,
     /// The copies written: `received/SLICE.nt`.
     pub files: Vec<String>,
-    /// `partition/offset (key): why`, for each failed message.
+    /// `partition P offset O (key `K`): why`, for each failed message.
     pub failures: Vec<String>,
 }
 
@@ -84,6 +87,28 @@ pub enum ReceiveError {
         )
     )]
     Copy { path: String, why: String },
+
+    #[error(
+        "export mapping `{export}` reads slice `{slice}`, and no copy of it was received in {path}"
+    )]
+    #[diagnostic(
+        code(thinslice::receive::no_copy),
+        help(
+            "receive the topic that carries `{slice}` first, or run the export mapping on the workspace's own run with `thinslice export`"
+        )
+    )]
+    NoCopy {
+        export: String,
+        slice: String,
+        path: String,
+    },
+
+    #[error("another receiver is writing the copies in {path}")]
+    #[diagnostic(
+        code(thinslice::receive::busy),
+        help("wait for it to finish, or receive into another folder (--into)")
+    )]
+    Busy { path: String },
 
     #[error("nothing came from topic `{topic}` for {seconds} s, and it was not read to its end")]
     #[diagnostic(
@@ -112,6 +137,15 @@ struct Journaled {
 /// Reads the topic from where the group stopped to its end, applying every message to the
 /// copies in `request.into`.
 pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account, ReceiveError> {
+    // One receiver at a time writes a copy folder.
+    std::fs::create_dir_all(request.into).map_err(|e| write_error(request.into, e))?;
+    let lock_path = request.into.join(LOCK);
+    let lock = File::create(&lock_path).map_err(|e| write_error(&lock_path, e))?;
+    if lock.try_lock().is_err() {
+        return Err(ReceiveError::Busy {
+            path: request.into.display().to_string(),
+        });
+    }
     let mut copy = Copy::load(request.into)?;
     let mut account = Account {
         topic: request.topic.to_string(),
@@ -122,18 +156,19 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
     let journal_path = request.into.join(JOURNAL);
     for entry in read_journal(&journal_path)? {
         if let Ok(changes) = patch::read(entry.body.as_bytes(), entry.content_type.as_deref()) {
-            copy.apply(&entry.slice, &entry.key, &changes);
+            copy.apply(&safe_name(&entry.slice), &entry.key, &changes);
         }
     }
     let mut journal: Option<File> = None;
     // The copy is the member: the same folder, the same member of the group.
-    std::fs::create_dir_all(request.into).map_err(|e| write_error(request.into, e))?;
     let folder = std::fs::canonicalize(request.into).unwrap_or_else(|_| request.into.to_path_buf());
     let digest = Sha256::digest(folder.to_string_lossy().as_bytes());
     let member = format!("thinslice-{}", &hex::encode(digest)[..16]);
     let mut consumer = (request.endpoint).consumer(request.topic, request.group, &member)?;
     let task = progress.task(&format!("receiving {}", request.topic), None);
     let mut quiet_since = Instant::now();
+    // The last message handled in each partition: the group's position once caught up.
+    let mut last: BTreeMap<(String, i32), Received> = BTreeMap::new();
     loop {
         let polled = consumer.poll(BATCH, Duration::from_millis(500))?;
         if polled.messages.is_empty() {
@@ -151,44 +186,21 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
         }
         quiet_since = Instant::now();
         let mut lines = String::new();
-        for received in &polled.messages {
-            account.received += 1;
-            let message = &received.message;
-            let slice = slice_of(message, request.topic);
-            let content_type = message.header(header::CONTENT_TYPE);
-            match patch::read(&message.body, content_type) {
-                Ok(changes) => {
-                    let effect = copy.apply(&slice, &message.key, &changes);
-                    account.applied += 1;
-                    match effect {
-                        copy::Effect::Added => account.added += 1,
-                        copy::Effect::Changed => account.changed += 1,
-                        copy::Effect::Retracted => account.retracted += 1,
-                        copy::Effect::Unchanged => account.unchanged += 1,
-                    }
-                    let entry = Journaled {
-                        slice,
-                        key: message.key.clone(),
-                        content_type: content_type.map(str::to_string),
-                        body: String::from_utf8_lossy(&message.body).into_owned(),
-                    };
-                    if let Ok(json) = serde_json::to_string(&entry) {
-                        lines.push_str(&json);
-                        lines.push('\n');
-                    }
-                }
-                Err(why) => {
-                    account.failed += 1;
-                    account.failures.push(format!(
-                        "{}/{} ({}): {why}",
-                        received.partition, received.offset, message.key
-                    ));
-                }
+        for received in polled.messages {
+            if let Some(entry) = handle(&mut copy, &mut account, &received, request.topic)
+                && let Ok(json) = serde_json::to_string(&entry)
+            {
+                lines.push_str(&json);
+                lines.push('\n');
             }
+            let position = Received {
+                message: Message::default(),
+                ..received
+            };
+            last.insert((position.topic.clone(), position.partition), position);
         }
+        // Applied, on disk: a receiver stopped from here on applies it again, to no effect.
         append(&mut journal, &journal_path, &lines)?;
-        // Only once what was applied is on disk does the group move past it.
-        consumer.commit(&polled.messages)?;
         task.set_position(account.received);
         if polled.caught_up {
             break;
@@ -198,6 +210,11 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
     drop(journal);
     account.files = copy.save()?;
     account.things = copy.counts();
+    // The group moves past what was handled only once it is in the copies, and only at a
+    // partition's end: some brokers (tansu 0.6) resume a position inside a batch of
+    // messages at the next batch, skipping the rest of it.
+    let handled: Vec<Received> = last.into_values().collect();
+    consumer.commit(&handled)?;
     match std::fs::remove_file(&journal_path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(write_error(&journal_path, e).into());
@@ -207,10 +224,66 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
     Ok(account)
 }
 
+/// Applies one message to the copies, counting what it did; what the journal keeps of it.
+fn handle(
+    copy: &mut Copy,
+    account: &mut Account,
+    received: &Received,
+    topic: &str,
+) -> Option<Journaled> {
+    account.received += 1;
+    let message = &received.message;
+    let content_type = message.header(header::CONTENT_TYPE);
+    let changes = match (message.key.is_empty(), message.body.is_empty()) {
+        (true, _) => {
+            Err("the message has no key: its key is the IRI of the thing it changes".into())
+        }
+        // A tombstone: the thing is gone.
+        (false, true) => Ok(None),
+        (false, false) => patch::read(&message.body, content_type).map(Some),
+    };
+    let changes = match changes {
+        Ok(changes) => changes,
+        Err(why) => {
+            account.failed += 1;
+            account.failures.push(format!(
+                "partition {} offset {} (key `{}`): {why}",
+                received.partition, received.offset, message.key
+            ));
+            return None;
+        }
+    };
+    let slice = slice_of(message, topic);
+    let effect = match &changes {
+        Some(changes) => copy.apply(&slice, &message.key, changes),
+        None => copy.remove(&slice, &message.key),
+    };
+    account.applied += 1;
+    // The slice's own triples are not a thing.
+    if message.header(header::CHANGE) != Some("dataset") {
+        match effect {
+            copy::Effect::Added => account.added += 1,
+            copy::Effect::Changed => account.changed += 1,
+            copy::Effect::Retracted => account.retracted += 1,
+            copy::Effect::Unchanged => account.unchanged += 1,
+        }
+    }
+    Some(Journaled {
+        slice,
+        key: message.key.clone(),
+        content_type: content_type.map(str::to_string),
+        body: String::from_utf8_lossy(&message.body).into_owned(),
+    })
+}
+
 /// The slice a message belongs to: its `Thinslice-Slice` header, else its topic; made
 /// safe as a file name.
 fn slice_of(message: &Message, topic: &str) -> String {
-    let name = message.header(header::SLICE).unwrap_or(topic);
+    safe_name(message.header(header::SLICE).unwrap_or(topic))
+}
+
+/// A slice's name as a file name in the copy folder: no folders, no hidden files.
+fn safe_name(name: &str) -> String {
     let safe: String = (name.chars())
         .map(
             |c| match c.is_alphanumeric() || matches!(c, '.' | '_' | '-') {

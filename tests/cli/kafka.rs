@@ -283,7 +283,13 @@ fn substations_reach_the_water_companys_feeder_table_then_only_changes_travel() 
     ];
     let got = json(&water.run(&receive).expect(0).stdout);
     assert_eq!(got["receive"]["applied"], 58, "{got}");
-    assert_eq!(got["receive"]["added"], 58, "{got}");
+    // The slice's own triples (its marking) are applied, and are not a thing.
+    assert_eq!(got["receive"]["added"], 57, "{got}");
+    assert_eq!(got["receive"]["things"]["power-substations"], 57, "{got}");
+    assert_eq!(
+        got["receive"]["files"][0], "received/power-substations.nt",
+        "{got}"
+    );
     assert_eq!(got["exports"][0]["rows"], 57, "{got}");
     let copy = water.path().join("received/power-substations.nt");
     let source = power.path().join("out/rdf/power-substations.nt");
@@ -614,9 +620,45 @@ fn killed_clients_and_a_broker_frozen_mid_publish_and_mid_receive_lose_and_doubl
 
 #[test]
 fn wrong_settings_are_refused_before_anything_is_sent() {
-    let ws = TestWorkspace::example().with_file("kafka.properties", "acks=all\nno equals sign\n");
+    let ws = TestWorkspace::example()
+        .with_file("kafka.properties", "linger.ms=5\nno equals sign\n")
+        .with_file("unsafe.properties", "# no\nenable.idempotence=false\n");
     // No broker listens on port 9: none is needed to refuse these.
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 9] = [
+        (
+            &[
+                "publish",
+                "--to",
+                "kafka://127.0.0.1:9",
+                "--topic",
+                "t",
+                "--settings",
+                "unsafe.properties",
+            ],
+            "unsafe.properties:2: `enable.idempotence` is thinslice's to set",
+        ),
+        (
+            &[
+                "publish",
+                "--to",
+                "kafka://me:hunter2@127.0.0.1:9",
+                "--topic",
+                "t",
+            ],
+            "credentials do not go in the address",
+        ),
+        (
+            &[
+                "receive",
+                "--from",
+                "kafka://127.0.0.1:9",
+                "--topic",
+                "t",
+                "--group",
+                " ",
+            ],
+            "no consumer group named",
+        ),
         (&["publish", "--topic", "t"], "no broker to publish to"),
         (
             &["publish", "--to", "127.0.0.1:9092", "--topic", "t"],
