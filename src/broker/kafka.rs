@@ -294,13 +294,16 @@ impl Consumer for KafkaConsumer {
         let mut messages = Vec::new();
         // A broker that is away is waited for, up to the client's patience.
         let mut trouble: Option<(Instant, String)> = None;
-        while messages.len() < max && !self.caught_up() {
+        // Whether every partition was read to its end: asked of the client (a round trip to
+        // its thread) only when a partition reports its end, not per message.
+        let mut caught_up = self.caught_up();
+        while messages.len() < max && !caught_up {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
             }
             match self.consumer.poll(left) {
-                None => {}
+                None => caught_up = self.caught_up(),
                 Some(Ok(message)) => {
                     trouble = None;
                     self.at_end.remove(&message.partition());
@@ -327,6 +330,7 @@ impl Consumer for KafkaConsumer {
                 }
                 Some(Err(KafkaError::PartitionEOF(partition))) => {
                     self.at_end.insert(partition);
+                    caught_up = self.caught_up();
                 }
                 Some(Err(KafkaError::MessageConsumption(
                     RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic,
@@ -345,7 +349,6 @@ impl Consumer for KafkaConsumer {
                 }
             }
         }
-        let caught_up = self.caught_up();
         Ok(Polled {
             messages,
             caught_up,

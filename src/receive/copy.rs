@@ -22,10 +22,11 @@ pub enum Effect {
     Unchanged,
 }
 
-/// Each slice's things (by IRI) and their triples (N-Triples lines).
+/// Each slice's things (by IRI) and their triples: N-Triples lines, sorted, one string per
+/// thing (a set of strings per thing took four times the memory).
 pub struct Copy {
     dir: PathBuf,
-    slices: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    slices: BTreeMap<String, BTreeMap<String, String>>,
     touched: BTreeSet<String>,
 }
 
@@ -62,8 +63,7 @@ impl Copy {
             let mut held = BTreeMap::new();
             for (thing, text) in things.iter().zip(triples.iter()) {
                 if let (Some(thing), Some(text)) = (thing, text) {
-                    let lines = text.lines().map(str::to_string).collect();
-                    held.insert(thing.to_string(), lines);
+                    held.insert(thing.to_string(), text.to_string());
                 }
             }
             slices.insert(slice, held);
@@ -78,18 +78,18 @@ impl Copy {
     /// Applies a message's changes to thing `key` of `slice`, in order.
     pub fn apply(&mut self, slice: &str, key: &str, changes: &[Change]) -> Effect {
         self.touched.insert(slice.to_string());
-        let things = self.slices.entry(slice.to_string()).or_default();
-        let before = things.get(key).cloned().unwrap_or_default();
+        let things = match self.slices.get_mut(slice) {
+            Some(things) => things,
+            None => self.slices.entry(slice.to_string()).or_default(),
+        };
+        let held = things.get(key);
+        let before: BTreeSet<&str> = held.map(|t| t.lines().collect()).unwrap_or_default();
         let mut after = before.clone();
         for change in changes {
             match change {
-                Change::Add(line) => {
-                    after.insert(line.clone());
-                }
-                Change::Delete(line) => {
-                    after.remove(line);
-                }
-            }
+                Change::Add(line) => after.insert(line.as_str()),
+                Change::Delete(line) => after.remove(line.as_str()),
+            };
         }
         let effect = match (before.is_empty(), after.is_empty()) {
             (true, false) => Effect::Added,
@@ -97,9 +97,10 @@ impl Copy {
             _ if before == after => Effect::Unchanged,
             _ => Effect::Changed,
         };
-        match after.is_empty() {
+        let text: String = after.iter().flat_map(|line| [*line, "\n"]).collect();
+        match text.is_empty() {
             true => things.remove(key),
-            false => things.insert(key.to_string(), after),
+            false => things.insert(key.to_string(), text),
         };
         effect
     }
@@ -132,14 +133,13 @@ impl Copy {
                 continue;
             };
             let parquet = self.dir.join(format!("{slice}.parquet"));
-            let joined: Vec<String> = (things.values())
-                .map(|lines| lines.iter().map(|l| format!("{l}\n")).collect())
-                .collect();
+            let ids: Vec<&str> = things.keys().map(String::as_str).collect();
+            let triples: Vec<&str> = things.values().map(String::as_str).collect();
             let mut frame = DataFrame::new(
                 things.len(),
                 vec![
-                    Column::new("thing".into(), things.keys().cloned().collect::<Vec<_>>()),
-                    Column::new("triples".into(), joined),
+                    Column::new("thing".into(), ids),
+                    Column::new("triples".into(), triples),
                 ],
             )
             .map_err(|e| write_error(&parquet, std::io::Error::other(e)))?;
@@ -152,12 +152,9 @@ impl Copy {
             let nt = self.dir.join(format!("{slice}.nt"));
             let (atomic, file) = AtomicFile::create(&nt)?;
             let mut out = std::io::BufWriter::new(file);
-            for lines in things.values() {
-                for line in lines {
-                    (out.write_all(line.as_bytes()))
-                        .and_then(|()| out.write_all(b"\n"))
-                        .map_err(|e| atomic.error(e))?;
-                }
+            for text in things.values() {
+                out.write_all(text.as_bytes())
+                    .map_err(|e| atomic.error(e))?;
             }
             out.flush().map_err(|e| atomic.error(e))?;
             drop(out);

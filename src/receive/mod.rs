@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use miette::Diagnostic;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -124,14 +124,62 @@ pub enum ReceiveError {
     },
 }
 
-/// A message as the journal keeps it.
-#[derive(Debug, Serialize, Deserialize)]
+/// A message as the journal keeps it: `M SLICE_LEN KEY_LEN TYPE_LEN BODY_LEN` and a
+/// newline, then the four as bytes (lengths, not escapes).
+#[derive(Debug)]
 struct Journaled {
     slice: String,
     key: String,
-    #[serde(default)]
     content_type: Option<String>,
-    body: String,
+    body: Vec<u8>,
+}
+
+impl Journaled {
+    fn write(&self, out: &mut Vec<u8>) {
+        let content_type = self.content_type.as_deref().unwrap_or_default();
+        let head = format!(
+            "M {} {} {} {}\n",
+            self.slice.len(),
+            self.key.len(),
+            content_type.len(),
+            self.body.len()
+        );
+        for part in [head.as_bytes(), self.slice.as_bytes(), self.key.as_bytes()] {
+            out.extend_from_slice(part);
+        }
+        out.extend_from_slice(content_type.as_bytes());
+        out.extend_from_slice(&self.body);
+    }
+
+    /// The next entry; none at the end, or where a kill cut the journal short.
+    fn read(reader: &mut impl BufRead) -> Option<Self> {
+        let mut head = String::new();
+        if reader.read_line(&mut head).ok()? == 0 || !head.ends_with('\n') {
+            return None;
+        }
+        let lens: Vec<usize> = (head.split_whitespace().skip(1))
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        let [slice, key, content_type, body] = lens.as_slice() else {
+            return None;
+        };
+        let mut bytes = |len: usize| -> Option<Vec<u8>> {
+            let mut bytes = vec![0; len];
+            reader.read_exact(&mut bytes).ok()?;
+            Some(bytes)
+        };
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).ok();
+        let slice = text(bytes(*slice)?)?;
+        let key = text(bytes(*key)?)?;
+        let content_type = text(bytes(*content_type)?)?;
+        Some(Self {
+            slice,
+            key,
+            content_type: (!content_type.is_empty()).then_some(content_type),
+            body: bytes(*body)?,
+        })
+    }
 }
 
 /// Reads the topic from where the group stopped to its end, applying every message to the
@@ -155,8 +203,11 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
     // A receive stopped before it wrote its copies left what it applied in the journal.
     let journal_path = request.into.join(JOURNAL);
     for entry in read_journal(&journal_path)? {
-        if let Ok(changes) = patch::read(entry.body.as_bytes(), entry.content_type.as_deref()) {
-            copy.apply(&safe_name(&entry.slice), &entry.key, &changes);
+        let slice = safe_name(&entry.slice);
+        if entry.body.is_empty() {
+            copy.remove(&slice, &entry.key);
+        } else if let Ok(changes) = patch::read(&entry.body, entry.content_type.as_deref()) {
+            copy.apply(&slice, &entry.key, &changes);
         }
     }
     let mut journal: Option<File> = None;
@@ -185,13 +236,10 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
             continue;
         }
         quiet_since = Instant::now();
-        let mut lines = String::new();
+        let mut lines = Vec::new();
         for received in polled.messages {
-            if let Some(entry) = handle(&mut copy, &mut account, &received, request.topic)
-                && let Ok(json) = serde_json::to_string(&entry)
-            {
-                lines.push_str(&json);
-                lines.push('\n');
+            if let Some(entry) = handle(&mut copy, &mut account, &received, request.topic) {
+                entry.write(&mut lines);
             }
             let position = Received {
                 message: Message::default(),
@@ -272,7 +320,7 @@ fn handle(
         slice,
         key: message.key.clone(),
         content_type: content_type.map(str::to_string),
-        body: String::from_utf8_lossy(&message.body).into_owned(),
+        body: message.body.clone(),
     })
 }
 
@@ -298,7 +346,7 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-fn append(journal: &mut Option<File>, path: &Path, lines: &str) -> Result<(), ReceiveError> {
+fn append(journal: &mut Option<File>, path: &Path, lines: &[u8]) -> Result<(), ReceiveError> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -315,7 +363,7 @@ fn append(journal: &mut Option<File>, path: &Path, lines: &str) -> Result<(), Re
         *journal = Some(file);
     }
     if let Some(file) = journal {
-        (file.write_all(lines.as_bytes()))
+        (file.write_all(lines))
             .and_then(|()| file.sync_data())
             .map_err(fail)?;
     }
@@ -326,15 +374,12 @@ fn read_journal(path: &Path) -> Result<Vec<Journaled>, ReceiveError> {
     let Ok(file) = File::open(path) else {
         return Ok(Vec::new());
     };
+    let mut reader = BufReader::new(file);
     let mut entries = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line.map_err(|e| write_error(path, e))?;
-        // A line cut short by a kill is the end of what was written; its message was not
-        // committed, so it comes again.
-        match serde_json::from_str(&line) {
-            Ok(entry) => entries.push(entry),
-            Err(_) => break,
-        }
+    // An entry cut short by a kill is the end of what was written; its message was not
+    // committed, so it comes again.
+    while let Some(entry) = Journaled::read(&mut reader) {
+        entries.push(entry);
     }
     Ok(entries)
 }
