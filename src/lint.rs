@@ -54,12 +54,29 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
             .map(|s| (s.file.name.clone(), s.marking.as_ref())),
     );
     for (place, marking) in markings {
+        // A label travels as a message header: one line of printable text.
+        if let Some(label) = marking.and_then(|m| m.label.as_ref())
+            && (label.is_empty() || label.chars().any(char::is_control))
+        {
+            let value = label.clone();
+            problems.push(
+                crate::share::ShareError::BadLabel {
+                    place: place.clone(),
+                    value,
+                }
+                .into(),
+            );
+        }
         if let Some(licence) = marking.and_then(|m| m.licence.as_ref())
             && oxrdf::NamedNode::new(licence).is_err()
         {
             let value = licence.clone();
             problems.push(crate::share::ShareError::BadLicence { place, value }.into());
         }
+    }
+    // The slices `publish:` names are the workspace's.
+    if let Err(err) = crate::pipeline::check_names(&plan.slices, &workspace.publish.slices) {
+        problems.push(err);
     }
     // Export mappings are checked as mappings are.
     let mut exports = Vec::new();

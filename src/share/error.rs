@@ -94,4 +94,13 @@ pub enum ShareError {
         )
     )]
     BadLicence { place: String, value: String },
+
+    #[error("{place}: the marking's label {value:?} is not one line of text")]
+    #[diagnostic(
+        code(thinslice::share::label),
+        help(
+            "the label travels as each published message's Security-Label header: write it on one line, such as `clearance=sensitive`"
+        )
+    )]
+    BadLabel { place: String, value: String },
 }

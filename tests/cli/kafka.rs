@@ -730,8 +730,8 @@ fn wrong_settings_are_refused_before_anything_is_sent() {
     assert!(!ws.path().join("received").exists());
 
     // `publish:` in thinslice.yaml is checked where it is written, by lint as by any command.
-    let config =
-        ws.text("thinslice.yaml") + "publish: { to: \"localhost:9092\", topic: \"a/{slice}\" }\n";
+    let original = ws.text("thinslice.yaml");
+    let config = original.clone() + "publish: { to: \"localhost:9092\", topic: \"a/{slice}\" }\n";
     let lines = config.lines().count();
     let ws = ws.with_file("thinslice.yaml", &config);
     let lint = ws.run(&["lint"]).expect(2);
@@ -747,6 +747,29 @@ fn wrong_settings_are_refused_before_anything_is_sent() {
     );
     assert!(
         lint.stderr.contains(&format!("thinslice.yaml:{lines}:")),
+        "{}",
+        lint.stderr
+    );
+
+    // The slices it names are the workspace's; a marking's label is one line.
+    let config = original
+        + "publish: { slices: [power-substation] }\nmarking: { label: \"clearance=a\\nb\" }\n";
+    let lint = ws
+        .with_file("thinslice.yaml", &config)
+        .run(&["lint"])
+        .expect(2);
+    assert!(
+        lint.stderr.contains("no slice named `power-substation`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("did you mean `power-substations`"),
+        "{}",
+        lint.stderr
+    );
+    assert!(
+        lint.stderr.contains("is not one line of text"),
         "{}",
         lint.stderr
     );
