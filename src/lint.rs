@@ -43,37 +43,7 @@ pub fn lint(workspace: &Workspace) -> Result<Linted<'_>> {
         },
     };
 
-    // A licence is named by its IRI: it is written as one.
-    let markings = std::iter::once((
-        crate::workspace::WORKSPACE_FILE.to_string(),
-        workspace.marking.as_ref(),
-    ))
-    .chain(
-        plan.slices
-            .iter()
-            .map(|s| (s.file.name.clone(), s.marking.as_ref())),
-    );
-    for (place, marking) in markings {
-        // A label travels as a message header: one line of printable text.
-        if let Some(label) = marking.and_then(|m| m.label.as_ref())
-            && (label.is_empty() || label.chars().any(char::is_control))
-        {
-            let value = label.clone();
-            problems.push(
-                crate::share::ShareError::BadLabel {
-                    place: place.clone(),
-                    value,
-                }
-                .into(),
-            );
-        }
-        if let Some(licence) = marking.and_then(|m| m.licence.as_ref())
-            && oxrdf::NamedNode::new(licence).is_err()
-        {
-            let value = licence.clone();
-            problems.push(crate::share::ShareError::BadLicence { place, value }.into());
-        }
-    }
+    problems.extend(marking_problems(workspace, &plan));
     // The slices `publish:` names are the workspace's.
     if let Err(err) = crate::pipeline::check_names(&plan.slices, &workspace.publish.slices) {
         problems.push(err);
@@ -206,6 +176,42 @@ fn withheld(
         }
     }
     out
+}
+
+/// Markings as they travel: a licence is named by its IRI (it is written as one), a label
+/// is one line of text (it is a message header).
+fn marking_problems(workspace: &Workspace, plan: &Plan<'_>) -> Vec<Error> {
+    let mut problems = Vec::new();
+    let markings = std::iter::once((
+        crate::workspace::WORKSPACE_FILE.to_string(),
+        workspace.marking.as_ref(),
+    ))
+    .chain(
+        plan.slices
+            .iter()
+            .map(|s| (s.file.name.clone(), s.marking.as_ref())),
+    );
+    for (place, marking) in markings {
+        if let Some(label) = marking.and_then(|m| m.label.as_ref())
+            && (label.is_empty() || label.chars().any(char::is_control))
+        {
+            let value = label.clone();
+            problems.push(
+                crate::share::ShareError::BadLabel {
+                    place: place.clone(),
+                    value,
+                }
+                .into(),
+            );
+        }
+        if let Some(licence) = marking.and_then(|m| m.licence.as_ref())
+            && oxrdf::NamedNode::new(licence).is_err()
+        {
+            let value = licence.clone();
+            problems.push(crate::share::ShareError::BadLicence { place, value }.into());
+        }
+    }
+    problems
 }
 
 /// `rdf: { starts }` pairs a code property (whose values are states) with a date property.

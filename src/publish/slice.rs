@@ -178,6 +178,37 @@ pub(super) fn publish(
         );
         hand_over(out, prepared, false)?;
     }
+    let dropped = withheld.map(Withheld::dropped).unwrap_or_default();
+    let task = send_things(
+        workspace,
+        (name, &dropped),
+        (&writer, &headers),
+        &mut seen,
+        out,
+        progress,
+    )?;
+    retract_gone(out, &headers, &seen)?;
+    out.finish()?;
+    // Only once every thing was taken with it.
+    out.state.labelled(name, headers.label.as_deref())?;
+    task.finish();
+    Ok(())
+}
+
+/// Sends the things of the slice's entities, a batch at a time; returns its progress task.
+fn send_things(
+    workspace: &Workspace,
+    (name, dropped): (&str, &[&str]),
+    (writer, headers): (&ThingTriples, &Headers),
+    seen: &mut HashSet<u128, Xxh3DefaultBuilder>,
+    out: &mut Outbox<'_>,
+    progress: &dyn Progress,
+) -> Result<Box<dyn crate::progress::Task>, PublishError> {
+    let none = |why: &str, help: &str| PublishError::NoThings {
+        slice: name.to_string(),
+        why: why.to_string(),
+        help: help.to_string(),
+    };
     let path = workspace
         .output_dir
         .join("entities")
@@ -197,14 +228,13 @@ pub(super) fn publish(
     let rows = ParquetReader::new(open()?).num_rows().map_err(unreadable)?;
     let task = progress.task(&format!("publishing {name}"), Some(rows as u64));
     let size = workspace.batch_rows.max(1);
-    let dropped = withheld.map(Withheld::dropped).unwrap_or_default();
     for start in (0..rows).step_by(size) {
         let mut batch = ParquetReader::new(open()?)
             .with_slice(Some((start, size.min(rows - start))))
             .finish()
             .map_err(unreadable)?;
         // What the share policy drops is not in the entities: it has no triples either.
-        for column in &dropped {
+        for column in dropped {
             if batch.column(column).is_err() {
                 let nulls = Column::full_null((*column).into(), batch.height(), &DataType::String);
                 batch.with_column(nulls).map_err(unreadable)?;
@@ -221,7 +251,7 @@ pub(super) fn publish(
             .into_par_iter()
             .map(|(row, iri, bytes)| {
                 let origin = origins.as_ref().and_then(|o| o.get(row));
-                prepare(published, &headers, iri, bytes, origin, None)
+                prepare(published, headers, iri, bytes, origin, None)
             })
             .collect();
         making.finish();
@@ -230,12 +260,7 @@ pub(super) fn publish(
         }
         task.set_position((start + size).min(rows) as u64);
     }
-    retract_gone(out, &headers, &seen)?;
-    out.finish()?;
-    // Only once every thing was taken with it.
-    out.state.labelled(name, headers.label.as_deref())?;
-    task.finish();
-    Ok(())
+    Ok(task)
 }
 
 /// Things published before and gone from the source since: deleted, in IRI order.
