@@ -127,6 +127,12 @@ xlsx_read = timings(xlsx_run).get("reading assets", xlsx_seconds)
 figures["xlsx"] = {"rows": xlsx_rows, "read_seconds": xlsx_read, "command_seconds": xlsx_seconds}
 print(f"\nxlsx sheet, {xlsx_rows:,} rows x 20 columns")
 row("thinslice read", f"{xlsx_read:,.2f} s", f"(whole profile command {xlsx_seconds:.2f} s)")
+c_name = median("calamine")
+c_seconds, c_rss, _ = measured(c_name)
+c_read = json.load(open(os.path.join(OUT, f"{c_name}.json")))["seconds"]
+figures["xlsx"].update({"calamine_seconds": c_read, "calamine_command_seconds": c_seconds})
+row("calamine alone (the floor)", f"{c_read:,.2f} s",
+    f"(whole command {c_seconds:.2f} s, {c_rss:,.0f} MB; thinslice / calamine {xlsx_read / c_read:.2f}x)")
 init_seconds, init_rss, init_status = measured(median("init"))
 figures["init"] = {"rows": xlsx_rows, "seconds": init_seconds, "peak_rss_mb": init_rss, "exit": init_status}
 row("thinslice init", f"{init_seconds:,.2f} s", f"(drafting a workspace from it, exit {init_status}; target < 3 s)")
