@@ -11,9 +11,12 @@
 //!    `slice` (which rows and columns) → `rdl` → `mapping` (rows become
 //!    things in the RDL's terms) → `checks` (conformance, by dimension) → `output`
 //!    (atomic files, one writer per format).
-//! 3. What names and reads all of that: `workspace` (`thinslice.yaml`), `report` (the
-//!    reports of a run), `regression` (outputs in canonical form, and their differences
-//!    from the expectations), `profile` (what a source holds).
+//! 3. What names and reads all of that: `broker` (messages to and from Kafka, behind two
+//!    traits), `workspace` (`thinslice.yaml`), `report` (the reports of a run), `manifest`
+//!    (what a run wrote, and its provenance), `regression` (outputs in canonical form, and
+//!    their differences from the expectations), `profile` (what a source holds), `publish`
+//!    (a run's things as RDF Patch messages, changes only) and `receive` (a topic into a
+//!    local copy), `export` (things back into an organisation's own table).
 //! 4. `error`: every module's error as one.
 //! 5. Orchestration: `pipeline` (slices checked against their sources, sources in waves,
 //!    a source cut batch by batch), `lint` (every static check), `terms` (the RDL's own jobs:
