@@ -87,6 +87,19 @@ for name, what, target in [
     row("wall time", f"{seconds_rdl:,.3f} s", f"(target < {target} s)")
     row("peak resident memory", f"{rss_rdl:,.0f} MB")
 
+n_name = median("narrow")
+n_seconds, n_rss, n_status = measured(n_name)
+figures["narrow"] = {"seconds": n_seconds, "peak_rss_mb": n_rss, "exit": n_status}
+print(f"\na narrow shape: every row, two of the twenty columns, a code map (bench/narrow), exit {n_status}")
+row("wall time", f"{n_seconds:,.2f} s", f"{rows / n_seconds:,.0f} rows/s")
+row("reading assets", f"{timings(n_name).get('reading assets', 0.0):,.2f} s")
+row("peak resident memory", f"{n_rss:,.0f} MB")
+if peers:
+    pn_seconds, pn_rss, _ = measured(median("polars-narrow"))
+    figures["narrow"].update({"polars_seconds": pn_seconds, "polars_peak_rss_mb": pn_rss})
+    row("hand-written Python polars", f"{pn_seconds:,.2f} s", f"{pn_rss:,.0f} MB")
+    row("  thinslice / polars", f"{n_seconds / pn_seconds:.2f}x", "(target <= 1.2x)")
+
 s_seconds, s_rss, s_status = measured(median("share"))
 figures["share"] = {"seconds": s_seconds, "peak_rss_mb": s_rss, "exit": s_status}
 print(f"\nthe same job, one sensitive property (the pumps' identifiers, and so their IRIs) pseudonymised, exit {s_status}")
