@@ -216,6 +216,23 @@ impl<'a> Scan<'a> {
         Ok((!self.source.is_null_text(&text)).then_some(text))
     }
 
+    /// Checks that field `index` of a row is text in the source's encoding.
+    fn check(
+        &self,
+        record: &::csv::ByteRecord,
+        line: u64,
+        index: usize,
+    ) -> Result<(), SourceError> {
+        match self.source.options.encoding {
+            // Every byte is a character of Windows-1252.
+            Encoding::Windows1252 => Ok(()),
+            Encoding::Utf8 => {
+                let raw = record.get(index).unwrap_or_default();
+                self.decode(raw, line, index).map(drop)
+            }
+        }
+    }
+
     /// The next record and the line it starts on.
     fn next(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, SourceError> {
         let more = self
@@ -412,9 +429,10 @@ fn read_pass<E: From<SourceError>>(
             return Ok(Pass::NeedsTypes);
         }
         for (index, column) in columns.iter_mut().enumerate() {
-            let value = scan.value(&record, line, index)?;
-            if let Some(column) = column {
-                column.push(value.as_deref());
+            match column {
+                Some(column) => column.push(scan.value(&record, line, index)?.as_deref()),
+                // A column not kept is only checked to be text, as every column is.
+                None => scan.check(&record, line, index)?,
             }
         }
         rows.push(line);
