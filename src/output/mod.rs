@@ -12,6 +12,7 @@ use thiserror::Error;
 
 mod atomic;
 mod format;
+pub mod log;
 mod rdf;
 
 pub use atomic::{AtomicFile, commit_all, recover, remove_partials};

@@ -115,6 +115,15 @@ fn hand_over(out: &mut Outbox<'_>, prepared: Prepared, counted: bool) -> Result<
     }
 }
 
+/// Nothing to publish for `slice`: why, and what to do.
+fn no_things(slice: &str, why: &str, help: &str) -> PublishError {
+    PublishError::NoThings {
+        slice: slice.to_string(),
+        why: why.to_string(),
+        help: help.to_string(),
+    }
+}
+
 /// Publishes slice `name`'s things from the workspace's last run.
 pub(super) fn publish(
     workspace: &Workspace,
@@ -124,11 +133,7 @@ pub(super) fn publish(
     out: &mut Outbox<'_>,
     progress: &dyn Progress,
 ) -> Result<(), PublishError> {
-    let none = |why: &str, help: &str| PublishError::NoThings {
-        slice: name.to_string(),
-        why: why.to_string(),
-        help: help.to_string(),
-    };
+    let none = |why: &str, help: &str| no_things(name, why, help);
     let Some(mapping) = checked.mappings.get(name) else {
         return Err(none(
             "it has no mapping, so no things",
@@ -204,11 +209,7 @@ fn send_things(
     out: &mut Outbox<'_>,
     progress: &dyn Progress,
 ) -> Result<Box<dyn crate::progress::Task>, PublishError> {
-    let none = |why: &str, help: &str| PublishError::NoThings {
-        slice: name.to_string(),
-        why: why.to_string(),
-        help: help.to_string(),
-    };
+    let none = |why: &str, help: &str| no_things(name, why, help);
     let path = workspace
         .output_dir
         .join("entities")

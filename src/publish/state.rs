@@ -7,13 +7,14 @@
 //! log is rewritten whole when most of it is out of date.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
-use crate::output::{AtomicFile, OutputError, write_error};
+use crate::output::log::{Records, SyncedLog, record};
+use crate::output::{AtomicFile, OutputError};
 
 /// A thing as published.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +55,7 @@ pub struct Intent {
 
 /// What a topic holds, by slice and thing.
 pub struct State {
-    path: PathBuf,
-    log: Option<File>,
+    log: SyncedLog,
     slices: HashMap<String, Things>,
     /// The security label each slice's things were last sent with.
     labels: HashMap<String, String>,
@@ -77,8 +77,7 @@ impl State {
             )
             .collect();
         let mut state = Self {
-            path: dir.join(format!("{topic}@{server}.state")),
-            log: None,
+            log: SyncedLog::new(dir.join(format!("{topic}@{server}.state"))),
             slices: HashMap::new(),
             labels: HashMap::new(),
             chunk: 0,
@@ -104,10 +103,10 @@ impl State {
 
     /// Reads the log; returns how many records it holds.
     fn replay(&mut self) -> Result<usize, OutputError> {
-        let Ok(file) = File::open(&self.path) else {
+        let Ok(file) = File::open(self.log.path()) else {
             return Ok(0);
         };
-        let mut reader = BufReader::new(file);
+        let mut reader = Records::new(BufReader::new(file));
         let mut pending: Vec<(u64, String, Intent)> = Vec::new();
         let mut records = 0;
         // A record cut short by a kill is the end of what was written.
@@ -168,27 +167,6 @@ impl State {
         }
     }
 
-    fn append(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        if self.log.is_none() {
-            if let Some(dir) = self.path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| write_error(dir, e))?;
-            }
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-                .map_err(|e| write_error(&self.path, e))?;
-            self.log = Some(file);
-        }
-        let path = &self.path;
-        match self.log.as_mut() {
-            Some(file) => (file.write_all(bytes))
-                .and_then(|()| file.sync_data())
-                .map_err(|e| write_error(path, e)),
-            None => Ok(()),
-        }
-    }
-
     /// Records a chunk of `slice`'s things about to be sent. Returns its number, for
     /// [`State::acked`].
     pub fn intend(&mut self, slice: &str, chunk: &[Intent]) -> Result<u64, OutputError> {
@@ -201,26 +179,29 @@ impl State {
         for intent in chunk {
             write_intent(&mut bytes, number, slice, intent);
         }
-        self.append(&bytes)?;
+        self.log.append(&bytes)?;
         Ok(number)
     }
 
     /// The broker acknowledged chunk `number`. What this publish sent is not looked up
     /// again by it: the log keeps it for the next.
     pub fn acked(&mut self, number: u64) -> Result<(), OutputError> {
-        self.append(format!("K {number}\n").as_bytes())
+        let mut bytes = Vec::new();
+        record(&mut bytes, &["K", &number.to_string()], &[]);
+        self.log.append(&bytes)
     }
 
     /// Every thing of `slice` was sent with `label`.
     pub fn labelled(&mut self, slice: &str, label: Option<&str>) -> Result<(), OutputError> {
-        let label = label.unwrap_or(NO_LABEL);
-        let record = format!("L {} {}\n{slice}{label}", slice.len(), label.len());
-        self.append(record.as_bytes())
+        let mut bytes = Vec::new();
+        write_label(&mut bytes, slice, label.unwrap_or(NO_LABEL));
+        self.log.append(&bytes)
     }
 
     /// Rewrites the log as what it says now: one acknowledged chunk, the labels.
     fn compact(&mut self) -> Result<(), OutputError> {
-        let (atomic, file) = AtomicFile::create(&self.path)?;
+        self.log.close();
+        let (atomic, file) = AtomicFile::create(self.log.path())?;
         let mut out = BufWriter::new(file);
         let mut slices: Vec<&String> = self.slices.keys().collect();
         slices.sort();
@@ -241,16 +222,12 @@ impl State {
         }
         let mut labels: Vec<(&String, &String)> = self.labels.iter().collect();
         labels.sort();
-        let mut tail = String::from("K 0\n");
+        bytes.clear();
+        record(&mut bytes, &["K", "0"], &[]);
         for (slice, label) in labels {
-            tail.push_str(&format!(
-                "L {} {}\n{slice}{label}",
-                slice.len(),
-                label.len()
-            ));
+            write_label(&mut bytes, slice, label);
         }
-        out.write_all(tail.as_bytes())
-            .map_err(|e| atomic.error(e))?;
+        out.write_all(&bytes).map_err(|e| atomic.error(e))?;
         out.flush().map_err(|e| atomic.error(e))?;
         drop(out);
         atomic.commit()?;
@@ -259,11 +236,9 @@ impl State {
     }
 }
 
-/// A record of the log, each a line of words and then bytes of the lengths it gives (no
-/// escapes: the packed triples are written as they are):
-/// `I CHUNK SLICE_LEN THING_LEN SHA256|- PACKED_LEN|-` then the slice's name, the thing's
-/// IRI and its packed triples: a thing about to be sent; `K CHUNK`: a chunk
-/// acknowledged; `L SLICE_LEN LABEL_LEN` then the slice and its label.
+/// A record of the log (see [`crate::output::log`]): `I CHUNK SHA256|-` with the slice's
+/// name, the thing's IRI and its packed triples (absent: retracted): a thing about to be
+/// sent; `K CHUNK`: a chunk acknowledged; `L` with a slice and its label.
 enum Record {
     Intent(u64, String, Intent),
     Acked(u64),
@@ -272,52 +247,44 @@ enum Record {
 
 fn write_intent(out: &mut Vec<u8>, chunk: u64, slice: &str, intent: &Intent) {
     let sha = intent.sha256.as_deref().unwrap_or("-");
-    let len = (intent.packed.as_ref()).map_or_else(|| "-".to_string(), |t| t.len().to_string());
-    let head = format!(
-        "I {chunk} {} {} {sha} {len}\n",
-        slice.len(),
-        intent.thing.len()
-    );
-    out.extend_from_slice(head.as_bytes());
-    out.extend_from_slice(slice.as_bytes());
-    out.extend_from_slice(intent.thing.as_bytes());
-    if let Some(packed) = &intent.packed {
-        out.extend_from_slice(packed);
-    }
+    let fields = [
+        Some(slice.as_bytes()),
+        Some(intent.thing.as_bytes()),
+        intent.packed.as_deref(),
+    ];
+    record(out, &["I", &chunk.to_string(), sha], &fields);
 }
 
-fn read_record(reader: &mut impl BufRead) -> Option<Record> {
-    let mut head = String::new();
-    if reader.read_line(&mut head).ok()? == 0 || !head.ends_with('\n') {
-        return None;
-    }
-    let words: Vec<&str> = head.split_whitespace().collect();
-    let mut bytes = |len: &str| -> Option<Vec<u8>> {
-        let mut bytes = vec![0; len.parse().ok()?];
-        reader.read_exact(&mut bytes).ok()?;
-        Some(bytes)
-    };
-    let text = |bytes: Vec<u8>| String::from_utf8(bytes).ok();
-    match words.as_slice() {
-        ["K", chunk] => Some(Record::Acked(chunk.parse().ok()?)),
-        ["L", slice, label] => {
-            let slice = text(bytes(slice)?)?;
-            Some(Record::Label(slice, text(bytes(label)?)?))
-        }
-        ["I", chunk, slice, thing, sha, packed] => {
-            let slice = text(bytes(slice)?)?;
-            let thing = text(bytes(thing)?)?;
-            let packed = match *packed {
-                "-" => None,
-                len => Some(bytes(len)?),
+fn write_label(out: &mut Vec<u8>, slice: &str, label: &str) {
+    record(
+        out,
+        &["L"],
+        &[Some(slice.as_bytes()), Some(label.as_bytes())],
+    );
+}
+
+fn read_record(records: &mut Records<impl BufRead>) -> Option<Record> {
+    let head = records.head()?;
+    match head.first().map(String::as_str) {
+        Some("K") => Some(Record::Acked(head.get(1)?.parse().ok()?)),
+        Some("L") => {
+            let texts: [Option<String>; 2] = records.texts(head.get(1..)?)?.try_into().ok()?;
+            let [Some(slice), Some(label)] = texts else {
+                return None;
             };
-            let sha256 = (*sha != "-").then(|| sha.to_string());
+            Some(Record::Label(slice, label))
+        }
+        Some("I") => {
+            let (chunk, sha) = (head.get(1)?.parse().ok()?, head.get(2)?);
+            let fields: [Option<Vec<u8>>; 3] = records.fields(head.get(3..)?)?.try_into().ok()?;
+            let [slice, thing, packed] = fields;
+            let text = |field: Option<Vec<u8>>| String::from_utf8(field?).ok();
             let intent = Intent {
-                thing,
-                sha256,
+                thing: text(thing)?,
+                sha256: (sha != "-").then(|| sha.clone()),
                 packed,
             };
-            Some(Record::Intent(chunk.parse().ok()?, slice, intent))
+            Some(Record::Intent(chunk, text(slice)?, intent))
         }
         _ => None,
     }

@@ -6,8 +6,8 @@
 //! (a change deletes the old triples and adds the new, so applying it again is no change).
 
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,7 @@ use thiserror::Error;
 mod copy;
 
 use crate::broker::{BrokerError, Endpoint, Message, PATIENCE, Received};
+use crate::output::log::{Records, SyncedLog, record};
 use crate::output::{OutputError, write_error};
 use crate::progress::Progress;
 use crate::publish::header;
@@ -34,7 +35,7 @@ const JOURNAL: &str = ".journal";
 /// Held by the receiver writing a copy folder.
 const LOCK: &str = ".lock";
 
-/// Messages handled between two commits of the group's position.
+/// Messages applied, and written to the journal, together.
 const BATCH: usize = 20_000;
 
 /// What to receive, and into where.
@@ -124,8 +125,8 @@ pub enum ReceiveError {
     },
 }
 
-/// A message as the journal keeps it: `M SLICE_LEN KEY_LEN TYPE_LEN BODY_LEN` and a
-/// newline, then the four as bytes (lengths, not escapes).
+/// A message as the journal keeps it (see [`crate::output::log`]): `M` with its slice, key,
+/// content type and body.
 #[derive(Debug)]
 struct Journaled {
     slice: String,
@@ -136,48 +137,26 @@ struct Journaled {
 
 impl Journaled {
     fn write(&self, out: &mut Vec<u8>) {
-        let content_type = self.content_type.as_deref().unwrap_or_default();
-        let head = format!(
-            "M {} {} {} {}\n",
-            self.slice.len(),
-            self.key.len(),
-            content_type.len(),
-            self.body.len()
-        );
-        for part in [head.as_bytes(), self.slice.as_bytes(), self.key.as_bytes()] {
-            out.extend_from_slice(part);
-        }
-        out.extend_from_slice(content_type.as_bytes());
-        out.extend_from_slice(&self.body);
+        let fields = [
+            Some(self.slice.as_bytes()),
+            Some(self.key.as_bytes()),
+            self.content_type.as_deref().map(str::as_bytes),
+            Some(self.body.as_slice()),
+        ];
+        record(out, &["M"], &fields);
     }
 
     /// The next entry; none at the end, or where a kill cut the journal short.
-    fn read(reader: &mut impl BufRead) -> Option<Self> {
-        let mut head = String::new();
-        if reader.read_line(&mut head).ok()? == 0 || !head.ends_with('\n') {
-            return None;
-        }
-        let lens: Vec<usize> = (head.split_whitespace().skip(1))
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .ok()?;
-        let [slice, key, content_type, body] = lens.as_slice() else {
-            return None;
-        };
-        let mut bytes = |len: usize| -> Option<Vec<u8>> {
-            let mut bytes = vec![0; len];
-            reader.read_exact(&mut bytes).ok()?;
-            Some(bytes)
-        };
-        let text = |bytes: Vec<u8>| String::from_utf8(bytes).ok();
-        let slice = text(bytes(*slice)?)?;
-        let key = text(bytes(*key)?)?;
-        let content_type = text(bytes(*content_type)?)?;
+    fn read(records: &mut Records<impl BufRead>) -> Option<Self> {
+        let head = records.head()?;
+        let fields: [Option<Vec<u8>>; 4] = records.fields(head.get(1..)?)?.try_into().ok()?;
+        let [slice, key, content_type, body] = fields;
+        let text = |field: Option<Vec<u8>>| String::from_utf8(field?).ok();
         Some(Self {
-            slice,
-            key,
-            content_type: (!content_type.is_empty()).then_some(content_type),
-            body: bytes(*body)?,
+            slice: text(slice)?,
+            key: text(key)?,
+            content_type: content_type.and_then(|t| String::from_utf8(t).ok()),
+            body: body?,
         })
     }
 }
@@ -210,7 +189,7 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
             copy.apply(&slice, &entry.key, &changes);
         }
     }
-    let mut journal: Option<File> = None;
+    let mut journal = SyncedLog::new(journal_path.clone());
     // The copy is the member: the same folder, the same member of the group.
     let folder = std::fs::canonicalize(request.into).unwrap_or_else(|_| request.into.to_path_buf());
     let digest = Sha256::digest(folder.to_string_lossy().as_bytes());
@@ -248,14 +227,14 @@ pub fn receive(request: &Request<'_>, progress: &dyn Progress) -> Result<Account
             last.insert((position.topic.clone(), position.partition), position);
         }
         // Applied, on disk: a receiver stopped from here on applies it again, to no effect.
-        append(&mut journal, &journal_path, &lines)?;
+        journal.append(&lines)?;
         task.set_position(account.received);
         if polled.caught_up {
             break;
         }
     }
     task.finish();
-    drop(journal);
+    journal.close();
     account.files = copy.save()?;
     account.things = copy.counts();
     // The group moves past what was handled only once it is in the copies, and only at a
@@ -346,35 +325,11 @@ fn safe_name(name: &str) -> String {
     }
 }
 
-fn append(journal: &mut Option<File>, path: &Path, lines: &[u8]) -> Result<(), ReceiveError> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let fail = |e: std::io::Error| ReceiveError::from(write_error(path, e));
-    if journal.is_none() {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(fail)?;
-        *journal = Some(file);
-    }
-    if let Some(file) = journal {
-        (file.write_all(lines))
-            .and_then(|()| file.sync_data())
-            .map_err(fail)?;
-    }
-    Ok(())
-}
-
 fn read_journal(path: &Path) -> Result<Vec<Journaled>, ReceiveError> {
     let Ok(file) = File::open(path) else {
         return Ok(Vec::new());
     };
-    let mut reader = BufReader::new(file);
+    let mut reader = Records::new(BufReader::new(file));
     let mut entries = Vec::new();
     // An entry cut short by a kill is the end of what was written; its message was not
     // committed, so it comes again.
