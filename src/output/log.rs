@@ -6,7 +6,7 @@
 //! the log's end.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::{OutputError, write_error};
@@ -100,8 +100,16 @@ impl<R: BufRead> Records<R> {
                 fields.push(None);
                 continue;
             }
-            let mut bytes = vec![0; length.parse().ok()?];
-            self.reader.read_exact(&mut bytes).ok()?;
+            // Read, not allocated ahead: a damaged length asks for no memory it cannot find.
+            let length: u64 = length.parse().ok()?;
+            let mut bytes = Vec::new();
+            (&mut self.reader)
+                .take(length)
+                .read_to_end(&mut bytes)
+                .ok()?;
+            if bytes.len() as u64 != length {
+                return None;
+            }
             fields.push(Some(bytes));
         }
         Some(fields)
@@ -142,5 +150,9 @@ mod tests {
         assert_eq!(records.head().expect("the ack"), ["K", "7"]);
         let head = records.head().expect("the cut record's line");
         assert_eq!(records.fields(&head[2..]), None);
+        // A damaged length is the end too, whatever it asks for.
+        let mut damaged = Records::new(std::io::Cursor::new(b"M 99999999999999\nab".to_vec()));
+        let head = damaged.head().expect("its line");
+        assert_eq!(damaged.fields(&head[1..]), None);
     }
 }
