@@ -248,6 +248,15 @@ impl Inferred {
             self.0 = Some(merge(self.0, text_kind(text)));
         }
     }
+
+    /// Takes in what `other` saw: the result is what seeing both sets of values would give.
+    pub(crate) fn absorb(&mut self, other: Inferred) {
+        if let Some(kind) = other.0
+            && self.0 != Some(Kind::Text)
+        {
+            self.0 = Some(merge(self.0, kind));
+        }
+    }
 }
 
 /// A text column built value by value, straight into polars' string storage, noting on the
@@ -269,14 +278,6 @@ impl TextColumn {
         }
     }
 
-    /// A column whose type was inferred beforehand, from every value of the file.
-    pub(crate) fn typed(name: &str, kind: Inferred) -> Self {
-        Self {
-            kind,
-            ..Self::new(name, false)
-        }
-    }
-
     pub(crate) fn push(&mut self, value: Option<&str>) {
         match value {
             None => self.builder.append_null(),
@@ -289,19 +290,23 @@ impl TextColumn {
         }
     }
 
-    /// The column: numeric when every value is a number (by inference, or as typed
-    /// beforehand), else text. A numeric column comes with its text as written
-    /// ([`text_of`]).
-    pub(crate) fn finish(self) -> Vec<Column> {
-        let text = self.builder.finish();
-        let typed = match self.kind.0 {
-            Some(Kind::Int) => parsed::<Int64Type>(&text).into_column(),
-            Some(Kind::Float) => parsed::<Float64Type>(&text).into_column(),
-            _ => return vec![text.into_column()],
-        };
-        let written = text.with_name(text_of(typed.name()).into()).into_column();
-        vec![typed, written]
+    /// The values as text, and what they would all be (by inference, or as typed).
+    pub(crate) fn into_parts(self) -> (StringChunked, Inferred) {
+        (self.builder.finish(), self.kind)
     }
+}
+
+/// A column of text as its type says: numeric when every value is a number (by inference, or
+/// as typed beforehand), else text. A numeric column comes with its text as written
+/// ([`text_of`]).
+pub(crate) fn finish_text(text: StringChunked, kind: Inferred) -> Vec<Column> {
+    let typed = match kind.0 {
+        Some(Kind::Int) => parsed::<Int64Type>(&text).into_column(),
+        Some(Kind::Float) => parsed::<Float64Type>(&text).into_column(),
+        _ => return vec![text.into_column()],
+    };
+    let written = text.with_name(text_of(typed.name()).into()).into_column();
+    vec![typed, written]
 }
 
 /// Each (trimmed) text parsed as a number; a text that does not parse is null.

@@ -7,10 +7,18 @@ use std::fs::File;
 use std::io::{Chain, Cursor, Read};
 use std::rc::Rc;
 
-use super::cells::{Inferred, TextColumn, name_headers, table};
+use rayon::prelude::*;
+
+use super::cells::{Inferred, name_headers, table};
 use super::{Encoding, OriginKind, Source, SourceError, Table};
 use crate::columns::is_reserved;
 use crate::progress::Progress;
+
+mod chunks;
+mod pieces;
+
+use chunks::{Boundaries, Chunk, Chunker};
+use pieces::{Batcher, Layout, Piece, Want};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -171,74 +179,12 @@ impl<'a> Scan<'a> {
         Ok(scan)
     }
 
-    /// The next data row and the line it starts on, checked against the header's width.
-    fn next_row(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, SourceError> {
-        let line = match self.pending.take() {
-            Some((first, line)) => {
-                *record = first;
-                line
-            }
-            None => match self.next(record)? {
-                Some(line) => line,
-                None => return Ok(None),
-            },
-        };
-        // Trailing empty fields (`a;b;c;;`, as spreadsheet exports write them) are not
-        // values; any other difference in width means the row was split or merged wrongly.
-        let width = self.headers.len();
-        let used = record
-            .iter()
-            .rposition(|f| !f.is_empty())
-            .map_or(0, |last| last + 1);
-        if record.len() < width || used > width {
-            return Err(SourceError::Ragged {
-                id: self.source.id.clone(),
-                path: self.source.display.clone(),
-                line,
-                found: record.len(),
-                expected: width,
-                header_line: self.header_line,
-                delimiter: char::from(self.source.options.delimiter),
-            });
-        }
-        Ok(Some(line))
-    }
-
-    /// Field `index` of a row as text; None when the source's rules make it null.
-    fn value<'r>(
-        &self,
-        record: &'r ::csv::ByteRecord,
-        line: u64,
-        index: usize,
-    ) -> Result<Option<Cow<'r, str>>, SourceError> {
-        let raw = record.get(index).unwrap_or_default();
-        let text = self.decode(raw, line, index)?;
-        Ok((!self.source.is_null_text(&text)).then_some(text))
-    }
-
-    /// Checks that field `index` of a row is text in the source's encoding.
-    fn check(
-        &self,
-        record: &::csv::ByteRecord,
-        line: u64,
-        index: usize,
-    ) -> Result<(), SourceError> {
-        match self.source.options.encoding {
-            // Every byte is a character of Windows-1252.
-            Encoding::Windows1252 => Ok(()),
-            Encoding::Utf8 => {
-                let raw = record.get(index).unwrap_or_default();
-                self.decode(raw, line, index).map(drop)
-            }
-        }
-    }
-
     /// The next record and the line it starts on.
     fn next(&mut self, record: &mut ::csv::ByteRecord) -> Result<Option<u64>, SourceError> {
         let more = self
             .reader
             .read_byte_record(record)
-            .map_err(|e| csv_error(self.source, e))?;
+            .map_err(|e| csv_error(self.source, e, 0))?;
         if !more {
             return Ok(None);
         }
@@ -283,7 +229,7 @@ impl<'a> Scan<'a> {
             }
             let mut raw = Vec::with_capacity(record.len());
             for (index, field) in record.iter().enumerate() {
-                raw.push(self.decode(field, line, index)?.into_owned());
+                raw.push(decode(self.source, field, line, index)?.into_owned());
             }
             // Trailing empty header cells come from trailing delimiters, not columns.
             while raw.last().is_some_and(|h| h.trim().is_empty()) && raw.len() > 1 {
@@ -301,6 +247,32 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Where the data rows start: after the header, or at the first record of a file
+    /// without one. Only line terminators lie between that offset and the first data row.
+    fn data_start(&self) -> Result<Start, SourceError> {
+        let offset = match &self.pending {
+            Some((first, _)) => first.position().map_or(0, |p| p.byte()),
+            None => self.reader.position().byte(),
+        };
+        let mut head = Vec::new();
+        open_input(self.source)?
+            .take(offset.saturating_add(1))
+            .read_to_end(&mut head)
+            .map_err(|e| self.source.open_error(e))?;
+        let before = &head[..head
+            .len()
+            .min(usize::try_from(offset).unwrap_or(usize::MAX))];
+        let mut breaks = line_breaks(before);
+        // A CRLF across the offset: its LF is counted with the data.
+        if before.last() == Some(&b'\r') && head.get(before.len()) == Some(&b'\n') {
+            breaks -= 1;
+        }
+        Ok(Start {
+            offset,
+            line: breaks + 1,
+        })
+    }
+
     fn no_header_line(&self) -> SourceError {
         let (header_row, span) = self
             .source
@@ -315,30 +287,31 @@ impl<'a> Scan<'a> {
             span,
         }
     }
+}
 
-    fn decode<'b>(
-        &self,
-        field: &'b [u8],
-        line: u64,
-        index: usize,
-    ) -> Result<Cow<'b, str>, SourceError> {
-        match self.source.options.encoding {
-            Encoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(field)
-                .0),
-            Encoding::Utf8 => std::str::from_utf8(field).map(Cow::Borrowed).map_err(|e| {
-                let bad = field.get(e.valid_up_to()).copied().unwrap_or(0);
-                SourceError::NotUtf8 {
-                    id: self.source.id.clone(),
-                    path: self.source.display.clone(),
-                    line,
-                    field: index + 1,
-                    byte: bad,
-                    src: self.source.config.src.clone(),
-                    span: self.source.config.span,
-                }
-            }),
-        }
+/// A field as text in the source's encoding.
+fn decode<'b>(
+    source: &Source,
+    field: &'b [u8],
+    line: u64,
+    index: usize,
+) -> Result<Cow<'b, str>, SourceError> {
+    match source.options.encoding {
+        Encoding::Windows1252 => Ok(encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(field)
+            .0),
+        Encoding::Utf8 => std::str::from_utf8(field).map(Cow::Borrowed).map_err(|e| {
+            let bad = field.get(e.valid_up_to()).copied().unwrap_or(0);
+            SourceError::NotUtf8 {
+                id: source.id.clone(),
+                path: source.display.clone(),
+                line,
+                field: index + 1,
+                byte: bad,
+                src: source.config.src.clone(),
+                span: source.config.span,
+            }
+        }),
     }
 }
 
@@ -346,10 +319,17 @@ pub(super) fn headers(source: &Source) -> Result<Vec<String>, SourceError> {
     Ok(Scan::open(source)?.headers)
 }
 
+/// How many bytes of a CSV file one core parses at a time.
+const CHUNK_BYTES: usize = 1 << 20;
+
 /// Reads the file; of its columns, only those named in `wanted` (all when None) are kept.
 /// Every field is still decoded, so a bad byte is reported wherever it is. The rows come to
 /// `each` in tables of at most `batch` rows (all in one table when None), so a caller that
 /// keeps only some rows never holds the whole file.
+///
+/// The file is cut into chunks at record boundaries on one thread and the chunks are parsed
+/// on every core, then put back in file order: the rows, their lines, the batches and the
+/// first error are those of one reader reading the file from start to end.
 ///
 /// Type inference (`infer_types`) needs every row of a column: a file longer than one batch
 /// is first read through for its columns' types alone, keeping nothing, then read in batches
@@ -361,12 +341,36 @@ pub(super) fn read<E: From<SourceError>>(
     progress: &dyn Progress,
     each: &mut dyn FnMut(Table) -> Result<(), E>,
 ) -> Result<(), E> {
+    read_in_chunks(source, wanted, batch, CHUNK_BYTES, progress, each)
+}
+
+fn read_in_chunks<E: From<SourceError>>(
+    source: &Source,
+    wanted: Option<&[String]>,
+    batch: Option<usize>,
+    chunk_bytes: usize,
+    progress: &dyn Progress,
+    each: &mut dyn FnMut(Table) -> Result<(), E>,
+) -> Result<(), E> {
     let task = progress.task(&format!("reading {}", source.id), Some(file_size(source)));
-    match read_pass(source, wanted, batch, None, task.as_ref(), each)? {
+    let scan = Scan::open(source)?;
+    let start = scan.data_start()?;
+    let layout = Layout {
+        source,
+        keep: kept(&scan.headers, wanted),
+        header_line: scan.header_line,
+        headers: scan.headers,
+    };
+    let reading = Reading {
+        layout: &layout,
+        start,
+        chunk_bytes,
+    };
+    match reading.columns(batch, None, task.as_ref(), each)? {
         Pass::Done => {}
         Pass::NeedsTypes => {
-            let types = infer_types(source, wanted, progress)?;
-            read_pass(source, wanted, batch, Some(&types), task.as_ref(), each)?;
+            let types = reading.types(progress)?;
+            reading.columns(batch, Some(&types), task.as_ref(), each)?;
         }
     }
     task.finish();
@@ -384,6 +388,13 @@ enum Pass {
     NeedsTypes,
 }
 
+/// Whether a pass goes on after a piece.
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
 /// Which columns are kept: those named in `wanted`, or all.
 fn kept(headers: &[String], wanted: Option<&[String]>) -> Vec<bool> {
     headers
@@ -392,113 +403,140 @@ fn kept(headers: &[String], wanted: Option<&[String]>) -> Vec<bool> {
         .collect()
 }
 
-/// One pass over the file's rows, in tables of at most `batch` rows. `types` are the kept
-/// columns' types when already known; without them and with inference, a file longer than
-/// a batch stops the pass.
-fn read_pass<E: From<SourceError>>(
-    source: &Source,
-    wanted: Option<&[String]>,
-    batch: Option<usize>,
-    types: Option<&[Inferred]>,
-    task: &dyn crate::progress::Task,
-    each: &mut dyn FnMut(Table) -> Result<(), E>,
-) -> Result<Pass, E> {
-    let mut scan = Scan::open(source)?;
-    let infer = source.options.infer_types && types.is_none();
-    let keep = kept(&scan.headers, wanted);
-    let headers = scan.headers.clone();
-    let new_columns = || -> Vec<Option<TextColumn>> {
-        let mut typed = types.unwrap_or_default().iter();
-        headers
-            .iter()
-            .zip(&keep)
-            .map(|(name, keep)| {
-                keep.then(|| match typed.next() {
-                    Some(kind) => TextColumn::typed(name, *kind),
-                    None => TextColumn::new(name, infer),
-                })
-            })
-            .collect()
-    };
-    let mut columns = new_columns();
-    let mut rows: Vec<u64> = Vec::new();
-    let mut batches = 0;
-    let mut record = ::csv::ByteRecord::new();
-    while let Some(line) = scan.next_row(&mut record)? {
-        if infer && batch.is_some_and(|b| rows.len() >= b) {
-            return Ok(Pass::NeedsTypes);
-        }
-        for (index, column) in columns.iter_mut().enumerate() {
-            match column {
-                Some(column) => column.push(scan.value(&record, line, index)?.as_deref()),
-                // A column not kept is only checked to be text, as every column is.
-                None => scan.check(&record, line, index)?,
-            }
-        }
-        rows.push(line);
-        if rows.len().is_multiple_of(16_384) {
-            task.set_position(record.position().map_or(0, |p| p.byte()));
-        }
-        if !infer && batch.is_some_and(|b| rows.len() >= b) {
-            let full = std::mem::replace(&mut columns, new_columns());
-            let built = full
-                .into_iter()
-                .flatten()
-                .flat_map(TextColumn::finish)
-                .collect();
-            each(table(
-                source,
-                std::mem::take(&mut rows),
-                built,
-                OriginKind::Lines,
-            )?)?;
-            batches += 1;
-        }
-    }
-    // The last rows, or the empty table of a file without rows (its columns still count).
-    if !rows.is_empty() || batches == 0 {
-        let built = columns
-            .into_iter()
-            .flatten()
-            .flat_map(TextColumn::finish)
-            .collect();
-        each(table(source, rows, built, OriginKind::Lines)?)?;
-    }
-    Ok(Pass::Done)
+/// Where the data rows start: the offset (after any byte-order mark) from which the rest of
+/// the file is data, and the line there.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    offset: u64,
+    line: u64,
 }
 
-/// The types of the kept columns, from every row of the file; nothing else is kept.
-fn infer_types(
-    source: &Source,
-    wanted: Option<&[String]>,
-    progress: &dyn Progress,
-) -> Result<Vec<Inferred>, SourceError> {
-    let task = progress.task(
-        &format!("inferring types {}", source.id),
-        Some(file_size(source)),
-    );
-    let mut scan = Scan::open(source)?;
-    let keep = kept(&scan.headers, wanted);
-    let mut types = vec![Inferred::default(); keep.len()];
-    let mut record = ::csv::ByteRecord::new();
-    let mut rows: u64 = 0;
-    while let Some(line) = scan.next_row(&mut record)? {
-        for (index, kind) in types.iter_mut().enumerate() {
-            if let Some(text) = scan.value(&record, line, index)? {
-                kind.see(&text);
+/// Passes over a file's data rows.
+struct Reading<'a> {
+    layout: &'a Layout<'a>,
+    start: Start,
+    chunk_bytes: usize,
+}
+
+impl Reading<'_> {
+    /// One pass over the rows, in tables of at most `batch` rows. `types` are the kept
+    /// columns' types when already known; without them and with inference, a file longer
+    /// than a batch stops the pass.
+    fn columns<E: From<SourceError>>(
+        &self,
+        batch: Option<usize>,
+        types: Option<&[Inferred]>,
+        task: &dyn crate::progress::Task,
+        each: &mut dyn FnMut(Table) -> Result<(), E>,
+    ) -> Result<Pass, E> {
+        let source = self.layout.source;
+        let infer = source.options.infer_types && types.is_none();
+        let mut batcher = Batcher::new(self.layout, types);
+        let mut batches = 0;
+        let flow = self.pieces(Want::Columns { infer }, &mut |piece,
+                                                               end|
+         -> Result<Flow, E> {
+            batcher.push(piece).map_err(|e| source.frame_error(e))?;
+            task.set_position(end);
+            if infer {
+                let longer = batch.is_some_and(|b| batcher.rows() > b);
+                return Ok(if longer { Flow::Stop } else { Flow::Go });
             }
+            while let Some(b) = batch.filter(|b| batcher.rows() >= *b) {
+                let (rows, columns) = batcher.take(b);
+                each(table(source, rows, columns, OriginKind::Lines)?)?;
+                batches += 1;
+            }
+            Ok(Flow::Go)
+        })?;
+        if flow == Flow::Stop {
+            return Ok(Pass::NeedsTypes);
         }
-        rows += 1;
-        if rows.is_multiple_of(16_384) {
-            task.set_position(record.position().map_or(0, |p| p.byte()));
+        // The last rows, or the empty table of a file without rows (its columns still count).
+        if batcher.rows() > 0 || batches == 0 {
+            let (rows, columns) = batcher.take(usize::MAX);
+            each(table(source, rows, columns, OriginKind::Lines)?)?;
         }
+        Ok(Pass::Done)
     }
-    task.finish();
-    Ok(types
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(kind, keep)| keep.then_some(kind))
-        .collect())
+
+    /// The types of the kept columns, from every row of the file; nothing else is kept.
+    fn types(&self, progress: &dyn Progress) -> Result<Vec<Inferred>, SourceError> {
+        let source = self.layout.source;
+        let task = progress.task(
+            &format!("inferring types {}", source.id),
+            Some(file_size(source)),
+        );
+        let mut kinds = Batcher::new(self.layout, None).into_kinds();
+        self.pieces(Want::Types, &mut |piece, end| {
+            for (kind, seen) in kinds.iter_mut().zip(piece.kinds) {
+                kind.absorb(seen);
+            }
+            task.set_position(end);
+            Ok::<_, SourceError>(Flow::Go)
+        })?;
+        task.finish();
+        Ok(kinds)
+    }
+
+    /// Cuts the data rows into chunks on one thread while the chunks already cut are parsed
+    /// on every core, a round at a time, and hands the pieces in file order to `each` (with
+    /// the offset after them) until it says stop.
+    fn pieces<E: From<SourceError>>(
+        &self,
+        want: Want,
+        each: &mut dyn FnMut(Piece, u64) -> Result<Flow, E>,
+    ) -> Result<Flow, E> {
+        let source = self.layout.source;
+        let mut input = open_input(source)?;
+        std::io::copy(
+            &mut (&mut input).take(self.start.offset),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| source.open_error(e))?;
+        let round = rayon::current_num_threads().max(1) * 2;
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel(round);
+            let options = &source.options;
+            let mut chunker = Chunker::new(
+                input,
+                Boundaries::new(options.delimiter, options.quote),
+                self.chunk_bytes,
+                self.start.line,
+                self.start.offset,
+            );
+            scope.spawn(move || {
+                loop {
+                    let next = chunker.next_chunk().transpose();
+                    let last = !matches!(next, Some(Ok(_)));
+                    // A closed channel means the pass stopped; it says why.
+                    if next.is_none_or(|chunk| send.send(chunk).is_err()) || last {
+                        return;
+                    }
+                }
+            });
+            let mut chunks = receive.iter();
+            loop {
+                let cut: Vec<Chunk> = chunks
+                    .by_ref()
+                    .take(round)
+                    .collect::<std::io::Result<_>>()
+                    .map_err(|e| source.open_error(e))?;
+                if cut.is_empty() {
+                    return Ok(Flow::Go);
+                }
+                let pieces: Vec<Result<Piece, SourceError>> = cut
+                    .par_iter()
+                    .map(|chunk| self.layout.parse(chunk, want))
+                    .collect();
+                for (piece, chunk) in pieces.into_iter().zip(&cut) {
+                    if each(piece?, chunk.end)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+            }
+        })
+    }
 }
 
 /// How many lines a file has; a last line without a terminator counts.
@@ -520,8 +558,9 @@ fn empty_error(source: &Source) -> SourceError {
     }
 }
 
-fn csv_error(source: &Source, err: ::csv::Error) -> SourceError {
-    let line = err.position().map_or(0, |p| p.line());
+/// A failure of the csv crate; its line counts from `lines_before` + 1.
+fn csv_error(source: &Source, err: ::csv::Error, lines_before: u64) -> SourceError {
+    let line = err.position().map_or(0, |p| p.line() + lines_before);
     if !err.is_io_error() {
         return SourceError::Csv {
             path: source.display.clone(),
@@ -558,13 +597,111 @@ mod tests {
     }
 
     fn read(infer: bool, batch: Option<usize>) -> Vec<DataFrame> {
+        read_chunked(&source(infer), batch, super::CHUNK_BYTES).expect("read")
+    }
+
+    fn read_chunked(
+        source: &crate::source::Source,
+        batch: Option<usize>,
+        chunk_bytes: usize,
+    ) -> Result<Vec<DataFrame>, super::SourceError> {
         let mut tables = Vec::new();
-        super::read(&source(infer), None, batch, &Silent, &mut |table| {
+        super::read_in_chunks(source, None, batch, chunk_bytes, &Silent, &mut |table| {
             tables.push(table.frame);
             Ok::<(), super::SourceError>(())
-        })
-        .expect("read");
-        tables
+        })?;
+        Ok(tables)
+    }
+
+    /// A workspace of one CSV source `a.csv` holding `text`, read with `options`.
+    fn source_of(text: &[u8], options: &str) -> (tempfile::TempDir, crate::source::Source) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::write(dir.path().join("a.csv"), text).expect("write");
+        let yaml = format!("sources:\n  src: {{ path: a.csv{options} }}\n");
+        let file = YamlFile::from_text(
+            dir.path().join("thinslice.yaml"),
+            "thinslice.yaml".into(),
+            yaml,
+        );
+        let workspace = Workspace::from_file(dir.path(), file).expect("workspace");
+        let source = workspace.sources["src"].clone();
+        (dir, source)
+    }
+
+    #[test]
+    fn chunks_of_any_size_read_as_one_reader_does() {
+        let fixture = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/csv/bom-crlf.csv"),
+        )
+        .expect("fixture");
+        let texts: [(&[u8], &str); 4] = [
+            (&fixture, ", nulls: [\"\", N/A]"),
+            (
+                b"id,size,n\n1,5\" pipe,1\n\n2,\"6\"\" \r\nvalve\",2.5\r\n3,x\"y\",3\r4,,7\n",
+                "",
+            ),
+            (
+                b"junk \"\nx\"line\nid;v\r\na;1\r\n\r\nb;\"x\n\"\r\n",
+                ", header_row: 3, delimiter: \";\"",
+            ),
+            (b"1,a\n2,b\r\n3,\"c\nd\"\n", ", header_row: 0"),
+        ];
+        for (text, options) in texts {
+            for infer in [false, true] {
+                let (_dir, source) = source_of(text, &format!("{options}, infer_types: {infer}"));
+                for batch in [None, Some(1), Some(2), Some(3)] {
+                    let whole = read_chunked(&source, batch, 1 << 20).expect("read");
+                    for size in 1..=text.len() {
+                        let chunked = read_chunked(&source, batch, size).expect("read");
+                        assert_eq!(chunked.len(), whole.len(), "{options} {batch:?} {size}");
+                        for (a, b) in chunked.iter().zip(&whole) {
+                            assert_eq!(a.schema(), b.schema(), "{options} {size}");
+                            assert!(a.equals_missing(b), "{options} {batch:?} {size}:\n{a}\n{b}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_later_chunk_is_the_first_in_row_order_with_its_line() {
+        let mut text = b"id,v\n".to_vec();
+        for i in 0..50 {
+            text.extend_from_slice(format!("{i},\"a\nb\"\n").as_bytes());
+        }
+        text.extend_from_slice(b"x,\xff\n");
+        text.extend_from_slice(b"y,1,2\n");
+        let (_dir, source) = source_of(&text, "");
+        for size in [1, 7, 64, 1 << 20] {
+            let err = read_chunked(&source, Some(4), size).expect_err("bad byte");
+            assert!(
+                matches!(
+                    err,
+                    super::SourceError::NotUtf8 {
+                        line: 102,
+                        field: 2,
+                        ..
+                    }
+                ),
+                "{size}: {err:?}"
+            );
+        }
+        text.truncate(text.len() - 10);
+        text.extend_from_slice(b"y,1,2\nx,\xff\n");
+        let (_dir, source) = source_of(&text, "");
+        let err = read_chunked(&source, None, 16).expect_err("ragged");
+        assert!(
+            matches!(
+                err,
+                super::SourceError::Ragged {
+                    line: 102,
+                    found: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     /// The lines each record of `text` starts on, read as a source.
