@@ -91,6 +91,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Publish(#[from] crate::publish::PublishError),
 
     #[error(transparent)]

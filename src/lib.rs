@@ -54,6 +54,7 @@ pub(crate) mod quality;
 pub(crate) mod rdl;
 pub(crate) mod receive;
 pub(crate) mod regression;
+pub(crate) mod remote;
 pub(crate) mod report;
 pub(crate) mod share;
 pub(crate) mod slice;

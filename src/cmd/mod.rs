@@ -17,13 +17,15 @@ pub mod slice;
 pub mod test;
 pub mod verify;
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::error::{Error, Result};
 use crate::job::Reported;
 use crate::progress::{Progress, Silent, Timed, Timings};
+use crate::remote::Location;
 use crate::report::text;
 use crate::workspace::Workspace;
 use bars::Bars;
@@ -45,6 +47,9 @@ pub struct Context {
     /// Filled when `--timings` asked for them.
     pub timings: Option<Timings>,
     pub batch_rows: usize,
+    /// The local folder and the object-storage URL of the outputs of a workspace whose
+    /// `output:` is remote, once loaded: uploaded when the command is done.
+    pub remote_output: RefCell<Option<(PathBuf, String)>>,
 }
 
 impl Context {
@@ -71,6 +76,7 @@ impl Context {
             progress,
             timings,
             batch_rows: usize::try_from(cli.batch_rows).unwrap_or(usize::MAX),
+            remote_output: RefCell::new(None),
         }
     }
 
@@ -92,10 +98,37 @@ impl Context {
         Some(table)
     }
 
+    /// The workspace, with its sources on object storage fetched.
     pub fn workspace(&self) -> Result<Workspace> {
         let mut workspace = Workspace::load(&self.workspace_dir)?;
         workspace.batch_rows = self.batch_rows;
+        for source in workspace.sources.values() {
+            if let Some(url) = &source.remote {
+                let task = self.progress.task(&format!("fetching {}", source.id), None);
+                Location::parse(url)?.fetch(&source.path)?;
+                task.finish();
+            }
+        }
+        if let Some(url) = &workspace.output_remote {
+            *self.remote_output.borrow_mut() = Some((workspace.output_dir.clone(), url.clone()));
+        }
         Ok(workspace)
+    }
+
+    /// Uploads what a command wrote to a remote output folder.
+    fn upload_outputs(&self) -> Result<()> {
+        let Some((folder, url)) = self.remote_output.borrow().clone() else {
+            return Ok(());
+        };
+        if !folder.is_dir() {
+            return Ok(());
+        }
+        let task = self.progress.task(&format!("uploading to {url}"), None);
+        let mut record = folder.clone().into_os_string();
+        record.push(".uploaded.json");
+        Location::parse(&url)?.upload_folder(&folder, Path::new(&record))?;
+        task.finish();
+        Ok(())
     }
 }
 
@@ -133,6 +166,12 @@ pub fn interrupted(doing: Doing) -> ! {
 
 /// Runs the command the user asked for.
 pub fn dispatch(cli: &Cli, ctx: &Context) -> Result<Outcome> {
+    let outcome = command(cli, ctx)?;
+    ctx.upload_outputs()?;
+    Ok(outcome)
+}
+
+fn command(cli: &Cli, ctx: &Context) -> Result<Outcome> {
     match &cli.command {
         Command::Run(args) => run::run(args, ctx),
         Command::Slice(args) => slice::run(args, ctx),

@@ -124,6 +124,9 @@ pub struct Source {
     pub path: PathBuf,
     /// The path as written in `thinslice.yaml`, for messages.
     pub display: String,
+    /// The object's URL when the source is on object storage (`s3://...`); `path` is then
+    /// where it is fetched to.
+    pub remote: Option<String>,
     pub format: SourceFormat,
     pub options: SourceOptions,
     pub config: ConfigSpan,

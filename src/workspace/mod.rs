@@ -123,6 +123,9 @@ pub struct Workspace {
     pub slices_dir: PathBuf,
     pub mappings_dir: PathBuf,
     pub output_dir: PathBuf,
+    /// Where the outputs are uploaded when `output:` is on object storage; `output_dir` is
+    /// then the local folder they are written in first.
+    pub output_remote: Option<String>,
     pub thresholds: Thresholds,
     /// The formats `run` and `map` write data in.
     pub outputs: Formats,
@@ -230,7 +233,8 @@ impl Workspace {
                     .as_ref()
                     .map_or("mappings", |m| m.value.as_str()),
             ),
-            output_dir: root.join(output),
+            output_dir: output_folder(root, output),
+            output_remote: crate::remote::is_remote(output).then(|| output.to_string()),
             sources,
             thresholds: quality,
             outputs: yaml.outputs.as_deref().map_or(Formats::ALL, Formats::of),
@@ -298,6 +302,17 @@ impl Workspace {
     }
 }
 
+/// Where the outputs are written: `output:` itself, or, when it is on object storage, the
+/// local folder they are written in before they go up.
+fn output_folder(root: &Path, output: &str) -> PathBuf {
+    match crate::remote::is_remote(output) {
+        true => root
+            .join(crate::remote::STAGED_DIR)
+            .join(crate::remote::folder_for(output)),
+        false => root.join(output),
+    }
+}
+
 /// Sources that lie outside the workspace and the folders `allowed_folders` names.
 fn outside_allowed(
     root: &Path,
@@ -309,7 +324,7 @@ fn outside_allowed(
         .chain(allowed_folders.iter().map(|f| root.join(&f.value)))
         .map(|folder| paths::resolved(&folder))
         .collect();
-    for (id, source) in sources {
+    for (id, source) in sources.iter().filter(|(_, s)| s.remote.is_none()) {
         let real = paths::resolved(&source.path);
         if !allowed.iter().any(|folder| paths::is_within(&real, folder)) {
             outside.push(WorkspaceError::OutsideWorkspace {
@@ -408,7 +423,17 @@ fn resolve_source(
 ) -> Result<Source, WorkspaceError> {
     let at = |s: &serde_saphyr::Location| file.span(s);
     let yaml = spec.value;
-    let full_path = root.join(&yaml.path.value);
+    let remote = crate::remote::is_remote(&yaml.path.value).then(|| yaml.path.value.clone());
+    let full_path = match &remote {
+        // Fetched into the workspace and read there: see `remote`.
+        Some(url) => {
+            let name = url.rsplit('/').next().unwrap_or_default();
+            root.join(crate::remote::FETCHED_DIR)
+                .join(crate::remote::folder_for(url))
+                .join(if name.is_empty() { "object" } else { name })
+        }
+        None => root.join(&yaml.path.value),
+    };
     let path_span = at(&yaml.path.referenced);
     let format = match &yaml.format {
         Some(f) => f.value,
@@ -467,6 +492,7 @@ fn resolve_source(
         id: id.to_string(),
         path: full_path,
         display: yaml.path.value.clone(),
+        remote,
         format,
         options: SourceOptions {
             sheet: yaml.sheet.map(|s| (s.value.clone(), at(&s.referenced))),

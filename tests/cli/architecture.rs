@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "checks",
     "share",
     "output",
+    "remote",
     "broker",
     "workspace",
     "report",

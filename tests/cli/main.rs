@@ -16,6 +16,7 @@ mod interruption;
 mod kafka;
 mod layers;
 mod mappings;
+mod object_storage;
 mod rdf;
 mod registers;
 mod regression;
