@@ -1,15 +1,21 @@
-//! The benchmark's data: a synthetic asset register of N rows and 20 columns, and the
-//! substations its pumps are fed by. Deterministic (same N, same bytes).
+//! The benchmark's data: a synthetic asset register of N rows and 20 columns, the
+//! substations its pumps are fed by, and the sites and pressure zones its assets are in.
+//! Deterministic (same N, same bytes).
 //!
 //!     cargo run --release --example bench-generate -- ROWS DIR
+//!     cargo run --release --example bench-generate -- --links DIR
 //!     cargo run --release --example bench-generate -- --xlsx ROWS DIR
 //!     cargo run --release --example bench-generate -- --rdl CLASSES DIR
 //!
-//! The first writes `assets.csv` and `substations.csv`; the second the same register as one
-//! sheet of `assets.xlsx` (numbers as numbers), for the workbook-reading comparison.
+//! The first writes `assets.csv`, `substations.csv`, `sites.csv` and `zones.csv`; the second
+//! only `sites.csv` and `zones.csv` (they do not depend on N), beside a register written before
+//! they were; the third the same register as one sheet of `assets.xlsx` (numbers as numbers),
+//! for the workbook-reading comparison.
 //!
 //! About 1% of rows carry a defect: a duplicate identifier, a feeder that does not exist, a
-//! negative power, an unknown type code, a unit written into the value.
+//! negative power, an unknown type code, a unit written into the value. About 1% of the
+//! register's sites and zones are missing from `sites.csv` and `zones.csv`, so links to them
+//! dangle.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -32,6 +38,10 @@ impl Rng {
 }
 
 const SUBSTATIONS: u64 = 5_000;
+/// The register's sites are `S0000` to `S1999`, its zones `Z0` to `Z96`.
+const SITES: u64 = 2_000;
+const ZONES: u64 = 97;
+const SITE_TYPES: [&str; 4] = ["PS", "TW", "RS", "BH"];
 const TYPES: [&str; 8] = ["PMP", "PMP", "PUMP", "VLV", "VLV", "MN", "RES", "HYD"];
 const STATUSES: [&str; 4] = ["In Service", "In Service", "OOS", "Decommissioned"];
 const MATERIALS: [&str; 5] = ["DI", "PE", "PVC", "Steel", "CI"];
@@ -106,7 +116,7 @@ fn asset(rng: &mut Rng, i: u64) -> Vec<Cell> {
     };
     let diameter = 50 * (1 + rng.below(20));
     let status = STATUSES[rng.below(4) as usize];
-    let site = rng.below(2_000);
+    let site = rng.below(SITES);
     let maker = MAKERS[rng.below(6) as usize];
     let model = rng.below(900);
     let serial = rng.next() % 10_000_000_000;
@@ -142,12 +152,39 @@ fn asset(rng: &mut Rng, i: u64) -> Vec<Cell> {
         Number(flow as f64),
         Text(pressure),
         Text(material.to_string()),
-        Text(format!("Z{}", i % 97)),
+        Text(format!("Z{}", i % ZONES)),
         Number(criticality as f64),
         Text(inspection),
         Text(format!("inspector {inspector}")),
         Text(notes.to_string()),
     ]
+}
+
+/// The sites and pressure zones the register's `site` and `zone` columns name, less one in a
+/// hundred sites and one of the 97 zones (`Z42`), whose links then dangle. Drawn from a
+/// generator of their own, so the register's bytes do not depend on them.
+fn write_link_targets(dir: &Path) -> std::io::Result<()> {
+    let mut rng = Rng(0x51_7E_5);
+    let mut out = BufWriter::new(File::create(dir.join("sites.csv"))?);
+    writeln!(out, "site_id,name,site_type")?;
+    for i in 0..SITES {
+        let kind = SITE_TYPES[rng.below(4) as usize];
+        if i % 100 != 37 {
+            writeln!(out, "S{i:04},Site {i},{kind}")?;
+        }
+    }
+    out.flush()?;
+    let mut out = BufWriter::new(File::create(dir.join("zones.csv"))?);
+    writeln!(out, "zone_id,name")?;
+    for i in (0..ZONES).filter(|&i| i != 42) {
+        writeln!(out, "Z{i},Pressure zone {i}")?;
+    }
+    out.flush()?;
+    eprintln!(
+        "wrote {SITES} sites and {ZONES} zones, less the missing ones, to {}",
+        dir.display()
+    );
+    Ok(())
 }
 
 fn write_csv(rows: u64, dir: &Path) -> std::io::Result<()> {
@@ -174,7 +211,7 @@ fn write_csv(rows: u64, dir: &Path) -> std::io::Result<()> {
         "wrote {rows} assets and {SUBSTATIONS} substations to {}",
         dir.display()
     );
-    Ok(())
+    write_link_targets(dir)
 }
 
 fn write_xlsx(rows: u64, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
@@ -270,6 +307,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         std::fs::create_dir_all(&dir)?;
         return Ok(write_rdl(classes, &dir)?);
+    }
+    if args.first().is_some_and(|a| a == "--links") {
+        let dir = PathBuf::from(args.get(1).cloned().unwrap_or_else(|| "bench/data".into()));
+        std::fs::create_dir_all(&dir)?;
+        return Ok(write_link_targets(&dir)?);
     }
     let xlsx = args.first().is_some_and(|a| a == "--xlsx");
     if xlsx {

@@ -100,6 +100,44 @@ if peers:
     row("hand-written Python polars", f"{pn_seconds:,.2f} s", f"{pn_rss:,.0f} MB")
     row("  thinslice / polars", f"{n_seconds / pn_seconds:.2f}x", "(target <= 1.2x)")
 
+
+def shape(name, title, phases_shown):
+    """A job shape beside its hand-written polars peer (bench/peers/NAME.py, under --peers):
+    wall time, things and triples, the phases that weigh most, and the ratio of the times.
+    The two must make the same things and triples (and score the same links) to compare."""
+    run = median(name)
+    t_seconds, t_rss, t_status = measured(run)
+    slices = json.load(open(os.path.join(OUT, f"{run}.json")))["slices"]
+    things = sum(s.get("things") or 0 for s in slices)
+    triples = sum(s.get("triples") or 0 for s in slices)
+    integrity = sum(s["conformance"]["integrity"]["passed"] for s in slices)
+    figures[name] = {"seconds": t_seconds, "peak_rss_mb": t_rss, "exit": t_status, "things": things,
+                     "triples": triples}
+    print(f"\n{title} (bench/{name}), exit {t_status}")
+    row("wall time", f"{t_seconds:,.2f} s", f"{rows / t_seconds:,.0f} rows/s")
+    row("things, triples", f"{things:,}", f"{triples:,} triples")
+    shown = timings(run)
+    for label in phases_shown:
+        row(label, f"{shown.get(label, 0.0):,.2f} s")
+    row("peak resident memory", f"{t_rss:,.0f} MB")
+    if peers:
+        p_run = median(f"polars-{name}")
+        p_seconds, p_rss, _ = measured(p_run)
+        peer = json.load(open(os.path.join(OUT, f"{p_run}.json")))
+        figures[name].update({"polars_seconds": p_seconds, "polars_peak_rss_mb": p_rss})
+        same = peer["things"] == things and peer["triples"] == triples
+        if "integrity" in peer:
+            same = same and peer["integrity"]["passed"] == integrity
+        row("hand-written Python polars", f"{p_seconds:,.2f} s",
+            f"{p_rss:,.0f} MB" + ("" if same else f"; NOT THE SAME WORK: {json.dumps(peer)}"))
+        row("  thinslice / polars", f"{t_seconds / p_seconds:.2f}x", "(target <= 1.2x)")
+
+
+shape("wide", "a wide shape: every row, nineteen of the twenty columns, a property from each",
+      ["reading assets", "mapping assets", "writing RDF assets"])
+shape("links", "a links shape: every row, three links, each to a slice of its own",
+      ["reading assets", "mapping assets", "checking assets", "writing RDF assets"])
+
 s_seconds, s_rss, s_status = measured(median("share"))
 figures["share"] = {"seconds": s_seconds, "peak_rss_mb": s_rss, "exit": s_status}
 print(f"\nthe same job, one sensitive property (the pumps' identifiers, and so their IRIs) pseudonymised, exit {s_status}")
