@@ -164,7 +164,7 @@ fn asset(rng: &mut Rng, i: u64) -> Vec<Cell> {
 /// hundred sites and one of the 97 zones (`Z42`), whose links then dangle. Drawn from a
 /// generator of their own, so the register's bytes do not depend on them.
 fn write_link_targets(dir: &Path) -> std::io::Result<()> {
-    let mut rng = Rng(0x51_7E_5);
+    let mut rng = Rng(0x0005_17E5);
     let mut out = BufWriter::new(File::create(dir.join("sites.csv"))?);
     writeln!(out, "site_id,name,site_type")?;
     for i in 0..SITES {

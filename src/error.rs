@@ -95,6 +95,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Shard(#[from] crate::shard::ShardError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Publish(#[from] crate::publish::PublishError),
 
     #[error(transparent)]

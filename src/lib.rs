@@ -56,6 +56,7 @@ pub(crate) mod receive;
 pub(crate) mod regression;
 pub(crate) mod remote;
 pub(crate) mod report;
+pub(crate) mod shard;
 pub(crate) mod share;
 pub(crate) mod slice;
 pub(crate) mod source;

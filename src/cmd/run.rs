@@ -5,16 +5,27 @@
 use super::{Context, Outcome, print_checked_run};
 use crate::error::Result;
 use crate::job::{self, Writes};
+use crate::shard;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only this slice (repeatable). Default: every slice in the workspace.
     #[arg(long = "slice", short = 's', value_name = "NAME")]
     pub slices: Vec<String>,
+
+    /// Run one shard of many: read the K-th of N parts of every source and write under
+    /// out/shards/K/. `auto`: K and N from a Kubernetes Indexed Job, a Slurm array or an AWS
+    /// Batch array job (with THINSLICE_SHARD_COUNT where the scheduler does not give N).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<String>,
 }
 
 pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
-    let workspace = ctx.workspace()?;
+    let mut workspace = ctx.workspace()?;
+    if let Some(given) = &args.shard {
+        let part = shard::parse(given, &|name| std::env::var(name).ok())?;
+        shard::apply(&mut workspace, part);
+    }
     let run = job::run(
         &workspace,
         &args.slices,

@@ -77,6 +77,24 @@ pub enum Encoding {
     Windows1252,
 }
 
+/// One of N parts of every source, for a run spread over machines (`run --shard K/N`): a
+/// CSV file's K-th byte range, cut at record boundaries; a Parquet file's K-th range of rows;
+/// a workbook whole in part 1 (a sheet is not cut).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Part {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Part {
+    /// Where part `index` of `0..len` starts (`index - 1`) or ends (`index`).
+    pub fn bound(&self, index: u32, len: u64) -> u64 {
+        let scaled = u128::from(len) * u128::from(index) / u128::from(self.count.max(1));
+        u64::try_from(scaled).unwrap_or(len)
+    }
+}
+
 /// Reader options, resolved from `thinslice.yaml` with their defaults.
 #[derive(Debug, Clone)]
 pub struct SourceOptions {
@@ -127,6 +145,8 @@ pub struct Source {
     /// The object's URL when the source is on object storage (`s3://...`); `path` is then
     /// where it is fetched to.
     pub remote: Option<String>,
+    /// The part of the source this run reads, when the run is one shard of many.
+    pub part: Option<Part>,
     pub format: SourceFormat,
     pub options: SourceOptions,
     pub config: ConfigSpan,
@@ -221,7 +241,15 @@ impl Source {
     ) -> Result<(), E> {
         let mut table = match self.format {
             SourceFormat::Csv => return csv::read(self, wanted, batch, progress, each),
-            SourceFormat::Workbook => workbook::read(self, progress)?,
+            SourceFormat::Workbook => {
+                let mut whole = workbook::read(self, progress)?;
+                // A sheet is not cut: it is part 1's, whole; the other parts have its
+                // columns and none of its rows.
+                if self.part.is_some_and(|p| p.index != 1) {
+                    whole.frame = whole.frame.head(Some(0));
+                }
+                whole
+            }
             SourceFormat::Parquet => return parquet::read(self, wanted, batch, progress, each),
         };
         if let Some(wanted) = wanted {
@@ -294,6 +322,11 @@ impl Table {
     /// source's first batch), in [`DATA_ROW`].
     pub fn number_rows(&mut self, next: &mut u64) -> PolarsResult<()> {
         let height = self.frame.height() as u64;
+        // A part of a source is numbered by its reader, which knows where the part starts.
+        if self.frame.schema().contains(DATA_ROW) {
+            *next += height;
+            return Ok(());
+        }
         let rows: Vec<u64> = (*next..*next + height).collect();
         self.frame.with_column(Column::new(DATA_ROW.into(), rows))?;
         *next += height;

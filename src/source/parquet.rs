@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use super::cells::name_headers;
 use super::{Origin, OriginKind, Source, SourceError, Table};
-use crate::columns::{ROW_COLUMN, is_reserved};
+use crate::columns::{DATA_ROW, ROW_COLUMN, is_reserved};
 use crate::progress::Progress;
 
 fn open(source: &Source) -> Result<ParquetReader<File>, SourceError> {
@@ -80,9 +80,17 @@ pub(super) fn read<E: From<SourceError>>(
         .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
         .map(|(original, name)| (original.to_string(), name.clone()))
         .unzip();
-    let rows = reader.num_rows().map_err(fail)?;
-    let step = batch.unwrap_or(rows).max(1);
-    let mut offset = 0;
+    let all = reader.num_rows().map_err(fail)?;
+    // A part of the file (a shard): its range of rows.
+    let (first, rows) = match source.part {
+        Some(part) => (
+            part.bound(part.index - 1, all as u64) as usize,
+            part.bound(part.index, all as u64) as usize,
+        ),
+        None => (0, all),
+    };
+    let step = batch.unwrap_or(rows - first).max(1);
+    let mut offset = first;
     loop {
         let len = step.min(rows - offset);
         let read = open(source)?
@@ -91,7 +99,11 @@ pub(super) fn read<E: From<SourceError>>(
             .finish()
             .map_err(fail)?;
         let positions: Vec<u64> = (offset as u64 + 1..=(offset + len) as u64).collect();
-        let mut columns = vec![Column::new(PlSmallStr::from(ROW_COLUMN), positions)];
+        let mut columns = vec![Column::new(PlSmallStr::from(ROW_COLUMN), positions.clone())];
+        if source.part.is_some() {
+            // A row's position is its place among the data rows.
+            columns.push(Column::new(PlSmallStr::from(DATA_ROW), positions));
+        }
         for (original, name) in projection.iter().zip(&kept) {
             let column = read.column(original).map_err(fail)?;
             columns.push(column.clone().with_name(PlSmallStr::from(name.as_str())));
@@ -105,7 +117,7 @@ pub(super) fn read<E: From<SourceError>>(
             },
         })?;
         offset += len;
-        if offset >= rows {
+        if offset >= rows || len == 0 {
             break;
         }
     }

@@ -493,6 +493,7 @@ fn resolve_source(
         path: full_path,
         display: yaml.path.value.clone(),
         remote,
+        part: None,
         format,
         options: SourceOptions {
             sheet: yaml.sheet.map(|s| (s.value.clone(), at(&s.referenced))),

@@ -25,6 +25,7 @@ const LAYERS: &[&str] = &[
     "remote",
     "broker",
     "workspace",
+    "shard",
     "report",
     "manifest",
     "regression",

@@ -21,6 +21,7 @@ mod rdf;
 mod registers;
 mod regression;
 mod report_page;
+mod shards;
 mod sharing;
 mod slices;
 mod sources;

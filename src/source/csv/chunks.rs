@@ -24,6 +24,10 @@ pub(super) struct Boundaries {
     delimiter: u8,
     quote: u8,
     state: State,
+    /// The records ended so far (blank lines are none).
+    records: u64,
+    /// The last byte scanned: whether a terminator at the next call's start ends a record.
+    prev: u8,
 }
 
 impl Boundaries {
@@ -33,6 +37,8 @@ impl Boundaries {
             delimiter,
             quote,
             state: State::Unquoted { field_start: true },
+            records: 0,
+            prev: b'\n',
         }
     }
 
@@ -64,6 +70,8 @@ impl Boundaries {
                 State::Unquoted { field_start } => {
                     let opening = self.opening_quote(bytes, at, field_start);
                     let end = opening.unwrap_or(bytes.len());
+                    let before = if at == 0 { self.prev } else { bytes[at - 1] };
+                    self.records += record_ends(bytes, at, end, before);
                     if let Some(after) = last_record_end(bytes, at, end) {
                         last = Some(after);
                     }
@@ -85,6 +93,9 @@ impl Boundaries {
                 }
             }
         }
+        if let Some(byte) = bytes.last().filter(|_| from < bytes.len()) {
+            self.prev = *byte;
+        }
         last
     }
 
@@ -105,6 +116,77 @@ impl Boundaries {
     fn ends_field(&self, byte: u8) -> bool {
         byte == self.delimiter || matches!(byte, b'\n' | b'\r')
     }
+}
+
+/// How many records end in `bytes[from..to]`, outside quotes: a terminator ends one unless
+/// it follows another (the LF of a CRLF, a blank line). `before` is the byte before `from`.
+fn record_ends(bytes: &[u8], from: usize, to: usize, before: u8) -> u64 {
+    memchr::memchr2_iter(b'\n', b'\r', &bytes[from..to])
+        .filter(|&i| {
+            let prev = if i == 0 { before } else { bytes[from + i - 1] };
+            !matches!(prev, b'\n' | b'\r')
+        })
+        .count() as u64
+}
+
+/// How many records `bytes` (from a record's start) ends.
+pub(super) fn records_in(bytes: &[u8], delimiter: u8, quote: u8) -> u64 {
+    let mut boundaries = Boundaries::new(delimiter, quote);
+    boundaries.scan(bytes, 0);
+    boundaries.records
+}
+
+/// Where one part of a file's data lies: its byte range (from the data's start), the line
+/// it starts on and how many records come before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    pub(super) begin: u64,
+    pub(super) end: u64,
+    pub(super) line: u64,
+    pub(super) records: u64,
+}
+
+/// The parts are cut at the record boundaries found in pieces of this size: any reader of
+/// the same file finds the same ones, so the parts meet exactly.
+const SPAN_PIECE: usize = 64 << 10;
+
+/// Where part `index` of `count` of the data in `input` lies: from the first record
+/// boundary at or after its share of the bytes to the first at or after the next part's.
+/// `input` starts at the data's start, on line `first_line`, and holds `len` bytes.
+pub(super) fn part_span<R: Read>(
+    input: R,
+    (delimiter, quote): (u8, u8),
+    first_line: u64,
+    len: u64,
+    part: crate::source::Part,
+) -> std::io::Result<Span> {
+    let begin_at = part.bound(part.index.saturating_sub(1), len);
+    let end_at = part.bound(part.index, len);
+    let boundaries = Boundaries::new(delimiter, quote);
+    let mut pieces = Chunker::new(input, boundaries, SPAN_PIECE, first_line, 0);
+    let (mut at, mut line, mut records) = (0, first_line, 0);
+    let mut begin = None;
+    loop {
+        if begin.is_none() && at >= begin_at {
+            begin = Some((at, line, records));
+        }
+        if at >= end_at {
+            break;
+        }
+        let Some(piece) = pieces.next_chunk()? else {
+            break;
+        };
+        records += records_in(&piece.bytes, delimiter, quote);
+        at = piece.end;
+        line = pieces.next_line;
+    }
+    let (begin, line, records) = begin.unwrap_or((at, line, records));
+    Ok(Span {
+        begin,
+        end: at,
+        line,
+        records,
+    })
 }
 
 /// The position after the last line terminator in `bytes[from..to]` that ends a record.
@@ -144,7 +226,7 @@ pub(super) struct Chunker<R> {
     scanned: usize,
     /// The last record boundary found in `buffer`.
     cut: Option<usize>,
-    next_line: u64,
+    pub(super) next_line: u64,
     offset: u64,
     done: bool,
 }
@@ -310,5 +392,50 @@ mod tests {
                 (9, b"e\n".to_vec())
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod part_tests {
+    use super::*;
+    use crate::source::Part;
+
+    #[test]
+    fn records_are_counted_as_the_csv_crate_reads_them() {
+        let text = b"a,b\r\n\n\"x\ny\",2\r\n\r\nc,\"\"\n5\" pipe,1\rlast";
+        let whole = ::csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&text[..])
+            .byte_records()
+            .count() as u64;
+        // The last record has no terminator: one more than the ends counted.
+        assert_eq!(records_in(text, b',', b'"') + 1, whole);
+    }
+
+    #[test]
+    fn parts_meet_exactly_and_cover_the_data() {
+        let mut text = Vec::new();
+        for i in 0..5_000 {
+            text.extend_from_slice(format!("{i},\"line\nbreak {i}\",x\r\n").as_bytes());
+        }
+        for count in 1..=5 {
+            let mut spans = Vec::new();
+            for index in 1..=count {
+                let part = Part { index, count };
+                let span =
+                    part_span(&text[..], (b',', b'"'), 2, text.len() as u64, part).expect("span");
+                spans.push(span);
+            }
+            assert_eq!(spans[0].begin, 0);
+            assert_eq!(spans.last().map(|s| s.end), Some(text.len() as u64));
+            for pair in spans.windows(2) {
+                assert_eq!(pair[0].end, pair[1].begin, "{count} parts");
+                // Each record spans two lines; the data starts on line 2.
+                assert_eq!(pair[1].line, 2 + 2 * pair[1].records);
+                let before = &text[..pair[1].begin as usize];
+                assert_eq!(records_in(before, b',', b'"'), pair[1].records);
+            }
+        }
     }
 }

@@ -7,18 +7,17 @@ use std::fs::File;
 use std::io::{Chain, Cursor, Read};
 use std::rc::Rc;
 
-use rayon::prelude::*;
-
-use super::cells::{Inferred, name_headers, table};
-use super::{Encoding, OriginKind, Source, SourceError, Table};
+use super::cells::name_headers;
+use super::{Encoding, Source, SourceError, Table};
 use crate::columns::is_reserved;
 use crate::progress::Progress;
 
 mod chunks;
 mod pieces;
+mod reading;
 
-use chunks::{Boundaries, Chunk, Chunker};
-use pieces::{Batcher, Layout, Piece, Want};
+use pieces::Layout;
+use reading::{Pass, Reading, Start, kept};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -361,182 +360,71 @@ fn read_in_chunks<E: From<SourceError>>(
         header_line: scan.header_line,
         headers: scan.headers,
     };
-    let reading = Reading {
+    let whole = Reading {
         layout: &layout,
         start,
         chunk_bytes,
+        part: None,
     };
-    match reading.columns(batch, None, task.as_ref(), each)? {
-        Pass::Done => {}
-        Pass::NeedsTypes => {
-            let types = reading.types(progress)?;
-            reading.columns(batch, Some(&types), task.as_ref(), each)?;
+    let Some(part) = source.part else {
+        match whole.columns(batch, None, task.as_ref(), each)? {
+            Pass::Done => {}
+            Pass::NeedsTypes => {
+                let types = whole.types(progress)?;
+                whole.columns(batch, Some(&types), task.as_ref(), each)?;
+            }
         }
-    }
+        task.finish();
+        return Ok(());
+    };
+    // One part of the file (a shard): its columns have the types of the whole file's.
+    let types = match source.options.infer_types {
+        true => Some(whole.types(progress)?),
+        false => None,
+    };
+    let mut input = open_input(source)?;
+    skip(&mut input, start.offset).map_err(|e| source.open_error(e))?;
+    let len = content_len(source)?.saturating_sub(start.offset);
+    let options = &source.options;
+    let span = chunks::part_span(
+        input,
+        (options.delimiter, options.quote),
+        start.line,
+        len,
+        part,
+    )
+    .map_err(|e| source.open_error(e))?;
+    let reading = Reading {
+        start: Start {
+            offset: start.offset + span.begin,
+            line: span.line,
+        },
+        part: Some(span),
+        ..whole
+    };
+    reading.columns(batch, types.as_deref(), task.as_ref(), each)?;
     task.finish();
     Ok(())
 }
 
+/// Skips `bytes` of `input`.
+fn skip(input: &mut impl Read, bytes: u64) -> std::io::Result<()> {
+    std::io::copy(&mut input.take(bytes), &mut std::io::sink()).map(drop)
+}
+
+/// The file's length without its byte-order mark.
+fn content_len(source: &Source) -> Result<u64, SourceError> {
+    // The input starts with the bytes read to look for the mark: none when they were it.
+    let input = open_input(source)?;
+    let bom = match input.get_ref().0.get_ref().is_empty() {
+        true => BOM.len() as u64,
+        false => 0,
+    };
+    Ok(file_size(source).saturating_sub(bom))
+}
+
 fn file_size(source: &Source) -> u64 {
     std::fs::metadata(&source.path).map_or(0, |m| m.len())
-}
-
-/// How a pass over the file ended.
-enum Pass {
-    Done,
-    /// The file is longer than a batch, and its columns' types are not known yet.
-    NeedsTypes,
-}
-
-/// Whether a pass goes on after a piece.
-#[derive(PartialEq, Eq)]
-enum Flow {
-    Go,
-    Stop,
-}
-
-/// Which columns are kept: those named in `wanted`, or all.
-fn kept(headers: &[String], wanted: Option<&[String]>) -> Vec<bool> {
-    headers
-        .iter()
-        .map(|name| wanted.is_none_or(|w| w.iter().any(|c| c == name)))
-        .collect()
-}
-
-/// Where the data rows start: the offset (after any byte-order mark) from which the rest of
-/// the file is data, and the line there.
-#[derive(Debug, Clone, Copy)]
-struct Start {
-    offset: u64,
-    line: u64,
-}
-
-/// Passes over a file's data rows.
-struct Reading<'a> {
-    layout: &'a Layout<'a>,
-    start: Start,
-    chunk_bytes: usize,
-}
-
-impl Reading<'_> {
-    /// One pass over the rows, in tables of at most `batch` rows. `types` are the kept
-    /// columns' types when already known; without them and with inference, a file longer
-    /// than a batch stops the pass.
-    fn columns<E: From<SourceError>>(
-        &self,
-        batch: Option<usize>,
-        types: Option<&[Inferred]>,
-        task: &dyn crate::progress::Task,
-        each: &mut dyn FnMut(Table) -> Result<(), E>,
-    ) -> Result<Pass, E> {
-        let source = self.layout.source;
-        let infer = source.options.infer_types && types.is_none();
-        let mut batcher = Batcher::new(self.layout, types);
-        let mut batches = 0;
-        let flow = self.pieces(Want::Columns { infer }, &mut |piece,
-                                                               end|
-         -> Result<Flow, E> {
-            batcher.push(piece).map_err(|e| source.frame_error(e))?;
-            task.set_position(end);
-            if infer {
-                let longer = batch.is_some_and(|b| batcher.rows() > b);
-                return Ok(if longer { Flow::Stop } else { Flow::Go });
-            }
-            while let Some(b) = batch.filter(|b| batcher.rows() >= *b) {
-                let (rows, columns) = batcher.take(b);
-                each(table(source, rows, columns, OriginKind::Lines)?)?;
-                batches += 1;
-            }
-            Ok(Flow::Go)
-        })?;
-        if flow == Flow::Stop {
-            return Ok(Pass::NeedsTypes);
-        }
-        // The last rows, or the empty table of a file without rows (its columns still count).
-        if batcher.rows() > 0 || batches == 0 {
-            let (rows, columns) = batcher.take(usize::MAX);
-            each(table(source, rows, columns, OriginKind::Lines)?)?;
-        }
-        Ok(Pass::Done)
-    }
-
-    /// The types of the kept columns, from every row of the file; nothing else is kept.
-    fn types(&self, progress: &dyn Progress) -> Result<Vec<Inferred>, SourceError> {
-        let source = self.layout.source;
-        let task = progress.task(
-            &format!("inferring types {}", source.id),
-            Some(file_size(source)),
-        );
-        let mut kinds = Batcher::new(self.layout, None).into_kinds();
-        self.pieces(Want::Types, &mut |piece, end| {
-            for (kind, seen) in kinds.iter_mut().zip(piece.kinds) {
-                kind.absorb(seen);
-            }
-            task.set_position(end);
-            Ok::<_, SourceError>(Flow::Go)
-        })?;
-        task.finish();
-        Ok(kinds)
-    }
-
-    /// Cuts the data rows into chunks on one thread while the chunks already cut are parsed
-    /// on every core, a round at a time, and hands the pieces in file order to `each` (with
-    /// the offset after them) until it says stop.
-    fn pieces<E: From<SourceError>>(
-        &self,
-        want: Want,
-        each: &mut dyn FnMut(Piece, u64) -> Result<Flow, E>,
-    ) -> Result<Flow, E> {
-        let source = self.layout.source;
-        let mut input = open_input(source)?;
-        std::io::copy(
-            &mut (&mut input).take(self.start.offset),
-            &mut std::io::sink(),
-        )
-        .map_err(|e| source.open_error(e))?;
-        let round = rayon::current_num_threads().max(1) * 2;
-        std::thread::scope(|scope| {
-            let (send, receive) = std::sync::mpsc::sync_channel(round);
-            let options = &source.options;
-            let mut chunker = Chunker::new(
-                input,
-                Boundaries::new(options.delimiter, options.quote),
-                self.chunk_bytes,
-                self.start.line,
-                self.start.offset,
-            );
-            scope.spawn(move || {
-                loop {
-                    let next = chunker.next_chunk().transpose();
-                    let last = !matches!(next, Some(Ok(_)));
-                    // A closed channel means the pass stopped; it says why.
-                    if next.is_none_or(|chunk| send.send(chunk).is_err()) || last {
-                        return;
-                    }
-                }
-            });
-            let mut chunks = receive.iter();
-            loop {
-                let cut: Vec<Chunk> = chunks
-                    .by_ref()
-                    .take(round)
-                    .collect::<std::io::Result<_>>()
-                    .map_err(|e| source.open_error(e))?;
-                if cut.is_empty() {
-                    return Ok(Flow::Go);
-                }
-                let pieces: Vec<Result<Piece, SourceError>> = cut
-                    .par_iter()
-                    .map(|chunk| self.layout.parse(chunk, want))
-                    .collect();
-                for (piece, chunk) in pieces.into_iter().zip(&cut) {
-                    if each(piece?, chunk.end)? == Flow::Stop {
-                        return Ok(Flow::Stop);
-                    }
-                }
-            }
-        })
-    }
 }
 
 /// How many lines a file has; a last line without a terminator counts.

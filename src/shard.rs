@@ -1,0 +1,162 @@
+//! A run spread over machines by the scheduler an organisation already runs: `run --shard
+//! K/N` reads the K-th of N parts of every source (see [`Part`]) and writes its outputs
+//! under `out/shards/K/`. `--shard auto` takes K and N from the environment of a Kubernetes
+//! Indexed Job, a Slurm job array or an AWS Batch array job.
+
+use crate::source::Part;
+use crate::workspace::Workspace;
+
+/// Where a shard's outputs go, under the output folder.
+pub const SHARDS_DIR: &str = "shards";
+
+/// The count, for schedulers that give each task its index only.
+const COUNT: &str = "THINSLICE_SHARD_COUNT";
+
+/// A `--shard` that names no shard this run can be.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ShardError {
+    #[error("--shard {given}: {reason}")]
+    #[diagnostic(
+        code(thinslice::shard::bad),
+        help("write it as K/N, the K-th of N shards counting from 1 (`--shard 2/8`), or `auto`")
+    )]
+    Bad { given: String, reason: String },
+
+    #[error("--shard auto: {reason}")]
+    #[diagnostic(
+        code(thinslice::shard::auto),
+        help(
+            "`auto` reads JOB_COMPLETION_INDEX (Kubernetes Indexed Job), SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT (Slurm array), or AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array); Kubernetes and AWS Batch do not say how many shards there are: set THINSLICE_SHARD_COUNT"
+        )
+    )]
+    Auto { reason: String },
+}
+
+/// The shard `given` names (`K/N` or `auto`), with `env` as the environment.
+pub fn parse(given: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Part, ShardError> {
+    if given == "auto" {
+        return from_env(env);
+    }
+    let bad = |reason: &str| ShardError::Bad {
+        given: given.to_string(),
+        reason: reason.to_string(),
+    };
+    let (index, count) = given
+        .split_once('/')
+        .ok_or_else(|| bad("not of the form K/N"))?;
+    let number = |text: &str| text.trim().parse::<u32>().ok();
+    let (Some(index), Some(count)) = (number(index), number(count)) else {
+        return Err(bad("K and N are whole numbers"));
+    };
+    checked(index, count).map_err(|reason| bad(&reason))
+}
+
+fn checked(index: u32, count: u32) -> Result<Part, String> {
+    if count == 0 {
+        return Err("there is no shard of 0".into());
+    }
+    if index == 0 || index > count {
+        return Err(format!("shards are counted from 1 to {count}"));
+    }
+    Ok(Part { index, count })
+}
+
+/// K and N from a scheduler's environment; its indices count from 0 (Slurm's from the
+/// array's first task), shards from 1.
+fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Part, ShardError> {
+    let auto = |reason: String| ShardError::Auto { reason };
+    let number = |name: &str| -> Result<Option<u32>, ShardError> {
+        match env(name) {
+            None => Ok(None),
+            Some(text) => (text.trim().parse::<u32>().map(Some))
+                .map_err(|_| auto(format!("{name}={text} is not a whole number"))),
+        }
+    };
+    let count = number(COUNT)?;
+    let (index, count) = if let Some(task) = number("SLURM_ARRAY_TASK_ID")? {
+        let first = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let count = count.or(number("SLURM_ARRAY_TASK_COUNT")?);
+        (task.checked_sub(first), count)
+    } else if let Some(index) = number("JOB_COMPLETION_INDEX")? {
+        (Some(index), count)
+    } else if let Some(index) = number("AWS_BATCH_JOB_ARRAY_INDEX")? {
+        (Some(index), count)
+    } else {
+        return Err(auto("no scheduler's task index is set".into()));
+    };
+    let index = index.ok_or_else(|| auto("the task is before the array's first".into()))?;
+    let count = count.ok_or_else(|| auto(format!("{COUNT} is not set")))?;
+    checked(index + 1, count).map_err(auto)
+}
+
+/// Makes `workspace` a run of shard `part`: every source read in part, the outputs under
+/// `out/shards/K/`.
+pub fn apply(workspace: &mut Workspace, part: Part) {
+    for source in workspace.sources.values_mut() {
+        source.part = Some(part);
+    }
+    workspace.output_dir = workspace
+        .output_dir
+        .join(SHARDS_DIR)
+        .join(part.index.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn k_of_n_counts_from_one() {
+        let none = with(&[]);
+        assert_eq!(parse("2/8", &none).ok(), Some(Part { index: 2, count: 8 }));
+        assert_eq!(parse("1/1", &none).ok(), Some(Part { index: 1, count: 1 }));
+        for bad in ["0/4", "5/4", "1/0", "2", "a/b", "-1/3", ""] {
+            assert!(parse(bad, &none).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn auto_reads_each_scheduler_and_counts_from_one() {
+        let k8s = with(&[("JOB_COMPLETION_INDEX", "0"), (COUNT, "4")]);
+        assert_eq!(parse("auto", &k8s).ok(), Some(Part { index: 1, count: 4 }));
+        let slurm = with(&[
+            ("SLURM_ARRAY_TASK_ID", "7"),
+            ("SLURM_ARRAY_TASK_MIN", "5"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ]);
+        assert_eq!(
+            parse("auto", &slurm).ok(),
+            Some(Part { index: 3, count: 3 })
+        );
+        let batch = with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "9"), (COUNT, "10")]);
+        assert_eq!(
+            parse("auto", &batch).ok(),
+            Some(Part {
+                index: 10,
+                count: 10
+            })
+        );
+    }
+
+    #[test]
+    fn auto_without_what_it_needs_says_which() {
+        let no_count = with(&[("JOB_COMPLETION_INDEX", "0")]);
+        let err = parse("auto", &no_count).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("--shard auto: THINSLICE_SHARD_COUNT is not set")
+        );
+        let nothing = with(&[]);
+        assert!(parse("auto", &nothing).is_err());
+        let beyond = with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "4"), (COUNT, "4")]);
+        assert!(parse("auto", &beyond).is_err());
+    }
+}
