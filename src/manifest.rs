@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -121,14 +122,17 @@ pub fn outputs(
     output_dir: &Path,
     since: std::time::SystemTime,
 ) -> std::io::Result<Vec<FileDigest>> {
-    let mut out = Vec::new();
+    let mut written = Vec::new();
     for (shown, path) in files(output_dir, false)? {
-        let written = std::fs::metadata(&path)?.modified()?;
-        if written >= since {
-            out.push(digest(&path, shown)?);
+        if std::fs::metadata(&path)?.modified()? >= since {
+            written.push((shown, path));
         }
     }
-    Ok(out)
+    // A run's files are read back whole to be hashed: one file per core.
+    written
+        .into_par_iter()
+        .map(|(shown, path)| digest(&path, shown))
+        .collect()
 }
 
 /// The run's id: the digest of its outputs' digests and its start.
@@ -230,7 +234,7 @@ pub fn inputs(workspace: &crate::workspace::Workspace) -> std::io::Result<Vec<Fi
     let mut seen = std::collections::BTreeSet::new();
     paths.retain(|(shown, _)| seen.insert(shown.clone()));
     paths
-        .into_iter()
+        .into_par_iter()
         .map(|(shown, path)| digest(&path, shown.replace('\\', "/")))
         .collect()
 }
@@ -331,21 +335,21 @@ pub fn record(
         path: workspace.display_path(&dir.join(MANIFEST)),
         source: e.into(),
     };
-    let started_at = started;
-    let started = timestamp(started);
+    let finished = timestamp(std::time::SystemTime::now());
+    let provenance_path = dir.join(PROVENANCE);
+    let _ = std::fs::remove_file(&provenance_path);
+    // Inputs and outputs are read whole to be hashed, side by side.
+    let (inputs, outputs) = rayon::join(|| inputs(workspace), || outputs(dir, started));
     let mut manifest = Manifest {
         id: String::new(),
         thinslice: env!("CARGO_PKG_VERSION").to_string(),
-        started,
-        finished: timestamp(std::time::SystemTime::now()),
+        started: timestamp(started),
+        finished,
         marking: workspace.marking.clone().filter(|m| !m.is_empty()),
-        inputs: inputs(workspace).map_err(fail)?,
-        outputs: Vec::new(),
+        inputs: inputs.map_err(fail)?,
+        outputs: outputs.map_err(fail)?,
         slices,
     };
-    let provenance_path = dir.join(PROVENANCE);
-    let _ = std::fs::remove_file(&provenance_path);
-    manifest.outputs = outputs(dir, started_at).map_err(fail)?;
     manifest.id = run_id(&manifest.outputs, &manifest.started);
     let sources: Vec<&str> = workspace
         .sources
