@@ -79,6 +79,8 @@ pub enum Command {
     Map(cmd::map::Args),
     /// Slice, map and check conformance; write the reports but no data outputs.
     Check(cmd::check::Args),
+    /// Merge the shards of a run (`run --shard K/N`, under out/shards/) into its reports.
+    Merge(cmd::merge::Args),
     /// Compare a run with the committed expectations (expected/); --bless accepts it.
     Test(cmd::test::Args),
     /// Check the workspace (slices, RDL, mappings) without reading data.

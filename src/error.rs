@@ -99,6 +99,10 @@ pub enum Error {
 
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Merge(#[from] crate::shard::MergeError),
+
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     Publish(#[from] crate::publish::PublishError),
 
     #[error(transparent)]

@@ -163,7 +163,7 @@ impl Status {
 }
 
 /// Checks made and passed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Tally {
     pub checked: u64,
     pub passed: u64,

@@ -30,6 +30,59 @@ pub enum ShardError {
         )
     )]
     Auto { reason: String },
+
+    #[error(
+        "slice `{slice}` reads the rows of slice `{other}` ({how}), and a run in shards splits `{other}`'s source"
+    )]
+    #[diagnostic(
+        code(thinslice::shard::joined),
+        help(
+            "each shard would see only its part of `{other}`: run this workspace whole, or in one shard (--shard 1/1); slices read through lookups or as attributes can be sharded when both come from workbooks (read whole by shard 1)"
+        )
+    )]
+    Joined {
+        slice: String,
+        other: String,
+        how: &'static str,
+    },
+}
+
+/// Why shards could not be merged.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum MergeError {
+    #[error("{dir}: no shard's state is there")]
+    #[diagnostic(
+        code(thinslice::merge::none),
+        help("run the shards first (`thinslice run --shard K/N`), with the same output folder")
+    )]
+    NoShards { dir: String },
+
+    #[error("shard {index} of {count} is missing from {dir}")]
+    #[diagnostic(
+        code(thinslice::merge::missing),
+        help(
+            "run it (`thinslice run --shard {index}/{count}`), or copy its out/shards/{index}/ here"
+        )
+    )]
+    Missing { index: u32, count: u32, dir: String },
+
+    #[error("shard {index} was one of {theirs}, another one of {ours}")]
+    #[diagnostic(
+        code(thinslice::merge::mixed),
+        help("the shards of one run share N: remove the other run's shards from out/shards/")
+    )]
+    Mixed { index: u32, theirs: u32, ours: u32 },
+
+    #[error("shard {index} read a different {input} from shard 1")]
+    #[diagnostic(
+        code(thinslice::merge::inputs),
+        help("every shard must run on the same workspace and data: run them again")
+    )]
+    Inputs { index: u32, input: String },
+
+    #[error("{path}: unreadable shard state: {reason}")]
+    #[diagnostic(code(thinslice::merge::state), help("run that shard again"))]
+    Unreadable { path: String, reason: String },
 }
 
 /// The shard `given` names (`K/N` or `auto`), with `env` as the environment.
@@ -99,6 +152,7 @@ pub fn apply(workspace: &mut Workspace, part: Part) {
         .output_dir
         .join(SHARDS_DIR)
         .join(part.index.to_string());
+    workspace.shard = Some(part);
 }
 
 #[cfg(test)]

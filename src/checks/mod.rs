@@ -8,6 +8,7 @@ mod completeness;
 mod custom;
 pub mod digitalisation;
 mod integrity;
+mod partial;
 pub mod quarantine;
 mod uniqueness;
 mod values;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+pub use partial::{Partial, resume_all};
 pub use quarantine::Quarantine;
 pub use uniqueness::Identities;
 
@@ -216,6 +218,8 @@ pub struct Scorer<'a> {
     /// Codes a pattern matched: (property, column, pattern, code) → how often.
     matched: BTreeMap<(String, String, String, String), u64>,
     failures: Vec<DataFrame>,
+    /// A shard's things, (row, identifier) in row order, for `merge`'s uniqueness.
+    things: Vec<(u64, String)>,
 }
 
 impl<'a> Scorer<'a> {
@@ -243,7 +247,13 @@ impl<'a> Scorer<'a> {
             unmapped: BTreeMap::new(),
             matched: BTreeMap::new(),
             failures: Vec::new(),
+            things: Vec::new(),
         }
+    }
+
+    /// The slice scored.
+    pub fn slice(&self) -> &str {
+        &self.conformance.slice
     }
 
     /// Checks one batch: `rows` as cut from the source, `mapped` what the mapping made of

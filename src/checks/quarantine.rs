@@ -19,7 +19,7 @@ pub const ROWS_IN_REPORT: usize = 20;
 pub const OTHER_REASONS: &str = "other reasons";
 
 /// A reason rows were quarantined for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct QuarantineReason {
     pub reason: String,
     /// How many rows it sent to quarantine.
@@ -29,14 +29,14 @@ pub struct QuarantineReason {
 }
 
 /// One quarantined row: where it is, and why it became no thing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct QuarantinedRow {
     pub origin: String,
     pub reason: String,
 }
 
 /// A slice's quarantine, summed up.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Quarantine {
     /// Most rows first; a tie in the order first met.
     pub reasons: Vec<QuarantineReason>,
@@ -107,6 +107,16 @@ impl Quarantine {
                 first: at.to_string(),
             }),
         }
+    }
+
+    /// Takes in another part's quarantine (a later shard's, before either is finished): as
+    /// if its batches had followed this part's.
+    pub(super) fn absorb(&mut self, later: Quarantine) {
+        for reason in later.reasons {
+            self.count(&reason.reason, reason.count, &reason.first);
+        }
+        let room = ROWS_IN_REPORT.saturating_sub(self.rows.len());
+        self.rows.extend(later.rows.into_iter().take(room));
     }
 
     /// Orders the reasons, most rows first, once every batch is in.

@@ -89,6 +89,9 @@ pub struct Identities {
     same: BTreeSet<(String, String)>,
     /// Things whose identifier a thing of another slice uses: slice → row → identifier.
     crossed: Mutex<BTreeMap<String, BTreeMap<u64, String>>>,
+    /// A shard's identities: the other shards' are not known, so no slice is ever read in
+    /// full and every link waits for `merge`.
+    partial: bool,
 }
 
 impl Identities {
@@ -114,11 +117,27 @@ impl Identities {
                 .collect(),
             same,
             crossed: Mutex::default(),
+            partial: false,
         }
+    }
+
+    /// These identities, as a shard's (see [`Identities::is_partial`]).
+    pub fn partial(mut self) -> Self {
+        self.partial = true;
+        self
+    }
+
+    /// Whether these are a shard's identities: links are not checked, and each slice's
+    /// things are kept for `merge`.
+    pub fn is_partial(&self) -> bool {
+        self.partial
     }
 
     /// Notes that `slice` is read in full: its links are checked as they go by from now on.
     pub fn complete(&self, slice: &str) {
+        if self.partial {
+            return;
+        }
         if let Some(register) = self.slices.get(slice) {
             register.complete.store(true, Ordering::SeqCst);
         }
@@ -237,6 +256,9 @@ impl Scorer<'_> {
             .collect();
         let repeats = identities.record(&self.conformance.slice, &things);
         self.repeats.extend(repeats);
+        if identities.is_partial() {
+            (self.things).extend(things.iter().map(|(id, row)| (*row, id.to_string())));
+        }
         Ok(())
     }
 

@@ -8,6 +8,7 @@ pub mod export;
 pub mod init;
 pub mod lint;
 pub mod map;
+pub mod merge;
 pub mod profile;
 pub mod publish;
 pub mod rdl;
@@ -184,6 +185,7 @@ fn command(cli: &Cli, ctx: &Context) -> Result<Outcome> {
         Command::Rdl(args) => rdl::run(args, ctx),
         Command::Map(args) => map::run(args, ctx),
         Command::Check(args) => check::run(args, ctx),
+        Command::Merge(args) => merge::run(args, ctx),
         Command::Test(args) => test::run(args, ctx),
         Command::Init(args) => init::run(args, ctx),
         Command::Completions(args) => completions::run(args),

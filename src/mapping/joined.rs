@@ -270,7 +270,7 @@ fn absent_attributes(attributes: &Attributes, rows: &DataFrame) -> PolarsResult<
 
 /// An attribute a mapping reads that is on no row of its attribute slice: each of its
 /// values is missing, which only completeness would otherwise show.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Absent {
     pub attribute: String,
     pub slice: String,

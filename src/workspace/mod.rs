@@ -141,6 +141,8 @@ pub struct Workspace {
     pub rdf_starts: Vec<(String, String, SourceSpan)>,
     /// Rows per batch when a source can be read in batches (`--batch-rows`).
     pub batch_rows: usize,
+    /// The shard this run is, when it is one of many (`run --shard`).
+    pub shard: Option<crate::source::Part>,
 }
 
 impl Workspace {
@@ -244,6 +246,7 @@ impl Workspace {
             marking: yaml.marking.clone(),
             publish,
             batch_rows: crate::source::BATCH_ROWS,
+            shard: None,
             file,
         };
         let output = yaml

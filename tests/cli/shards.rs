@@ -11,17 +11,29 @@ use crate::support::TestWorkspace;
 
 /// The example workspace plus 20,000 pumps in a CSV with quoted line breaks, CRLF and a
 /// literal quote, numbered by `{_row}`, so the parts must cut records and count them right.
+/// Some identifiers repeat far apart (in different shards), and the pumps link to the
+/// substations of another source (read whole by shard 1), some to none that exists.
 fn workspace() -> TestWorkspace {
-    let mut csv = String::from("ID,Name\r\n");
+    let mut csv = String::from("ID,Name,Feeder\r\n");
     for i in 0..20_000 {
+        // Every 2,500th pump repeats the identifier of one 10,000 rows earlier.
+        let id = if i >= 10_000 && i % 2_500 == 0 {
+            i - 10_000
+        } else {
+            i
+        };
+        let feeder = match i % 400 {
+            0 => "SS-NOPE".to_string(),
+            n => format!("SS-{:04}", 1 + n % 9),
+        };
         match i % 7 {
-            0 => csv.push_str(&format!("P{i:05},\"Pump {i}\nsecond line\"\r\n")),
-            3 => csv.push_str(&format!("P{i:05},Pump {i} 5\" pipe\n")),
-            5 => csv.push_str(&format!("P{i:05},\"Pump, \"\"{i}\"\"\"\n\n")),
-            _ => csv.push_str(&format!("P{i:05},Pump {i}\r\n")),
+            0 => csv.push_str(&format!("P{id:05},\"Pump {i}\nsecond line\",{feeder}\r\n")),
+            3 => csv.push_str(&format!("P{id:05},Pump {i} 5\" pipe,{feeder}\n")),
+            5 => csv.push_str(&format!("P{id:05},\"Pump, \"\"{i}\"\"\",{feeder}\n\n")),
+            _ => csv.push_str(&format!("P{id:05},Pump {i},{feeder}\r\n")),
         }
     }
-    let mapping = "slice: extra-pumps\nclass: Pump\nid: \"https://data.example.org/test/pump/{ID}\"\nlabel: \"{Name} (row {_row}, line {_line})\"\n";
+    let mapping = "slice: extra-pumps\nclass: Pump\nid: \"https://data.example.org/test/pump/{ID}\"\nlabel: \"{Name} (row {_row}, line {_line})\"\nlinks:\n  fedBy: { slice: power-substations, id: \"https://data.example.org/power/substation/{Feeder}\" }\n";
     TestWorkspace::example_with_extra_pumps(&csv, mapping)
 }
 
@@ -77,13 +89,52 @@ fn union(parts: &[BTreeMap<String, Vec<String>>]) -> BTreeMap<String, Vec<String
     all
 }
 
+/// The reports a run or a merge wrote: every file but the data, the shards, the manifest and
+/// the provenance (which name the files of one machine).
+fn reports(out: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    let mut found = BTreeMap::new();
+    for name in ["report.json", "report.html", "junit.xml"] {
+        found.insert(name.to_string(), std::fs::read(out.join(name)).expect(name));
+    }
+    for entry in std::fs::read_dir(out.join("failures"))
+        .expect("failures")
+        .flatten()
+    {
+        let name = format!("failures/{}", entry.file_name().to_string_lossy());
+        found.insert(name, std::fs::read(entry.path()).expect("failures"));
+    }
+    found
+}
+
 #[test]
 fn one_three_and_four_shards_hold_a_single_runs_data() {
     let single = workspace();
     let run = single.run(&["--no-progress", "run"]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     let expected = union(&[data(&single.path().join("out"))]);
-    assert_eq!(expected["rdf/extra-pumps.nt"].len(), 40_000);
+    let single_reports = reports(&single.path().join("out"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&single_reports["report.json"]).expect("json");
+    let pumps = (report["slices"].as_array().into_iter().flatten())
+        .find(|s| s["slice"] == "extra-pumps")
+        .expect("the pumps' report")
+        .clone();
+    // What the merge must find across shards: 4 identifiers used twice, 50 feeders missing.
+    assert_eq!(
+        pumps["dimensions"]["uniqueness"]["passed"],
+        20_000 - 8,
+        "{pumps}"
+    );
+    assert_eq!(
+        pumps["dimensions"]["integrity"]["checked"], 20_000,
+        "{pumps}"
+    );
+    assert_eq!(
+        pumps["dimensions"]["integrity"]["passed"],
+        20_000 - 50,
+        "{pumps}"
+    );
+    assert_eq!(expected["rdf/extra-pumps.nt"].len(), 60_000);
     let labels = &expected["rdf/extra-pumps.nt"];
     assert!(
         labels.iter().any(|l| l.contains("(row 20000, line ")),
@@ -111,6 +162,16 @@ fn one_three_and_four_shards_hold_a_single_runs_data() {
             };
             assert!(parts.iter().all(|p| pumps(p) > 0 && pumps(p) < 20_000));
         }
+        // The merge's reports are the single run's, byte for byte: uniqueness and links
+        // checked over every shard, the same exit code.
+        let merge = ws.run(&["--no-progress", "merge"]);
+        assert_eq!(merge.code, run.code, "{count} shards: {}", merge.stderr);
+        let merged = reports(&ws.path().join("out"));
+        for (name, bytes) in &single_reports {
+            let same = merged.get(name) == Some(bytes);
+            assert!(same, "{count} shards: {name} differs from the single run's");
+        }
+        assert_eq!(merged.len(), single_reports.len());
         let got = union(&parts);
         assert_eq!(
             got.keys().collect::<Vec<_>>(),
@@ -164,4 +225,63 @@ fn a_shard_from_the_schedulers_environment_and_a_bad_one() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_merge_without_every_shard_says_which_is_missing() {
+    let ws = workspace();
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, 2, "{}", merge.stderr);
+    assert!(
+        merge.stderr.contains("no shard's state is there"),
+        "{}",
+        merge.stderr
+    );
+    for shard in ["1/3", "3/3"] {
+        let run = ws.run(&["--no-progress", "run", "--shard", shard]);
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    }
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, 2, "{}", merge.stderr);
+    assert!(
+        merge.stderr.contains("shard 2 of 3 is missing"),
+        "{}",
+        merge.stderr
+    );
+    assert!(
+        merge.stderr.contains("thinslice run --shard 2/3"),
+        "{}",
+        merge.stderr
+    );
+    // A shard of another split of the same run is not taken for one of these.
+    let run = ws.run(&["--no-progress", "run", "--shard", "2/2"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, 2, "{}", merge.stderr);
+    assert!(
+        merge.stderr.contains("one of 2, another one of 3"),
+        "{}",
+        merge.stderr
+    );
+}
+
+#[test]
+fn a_lookup_into_a_split_source_is_refused_in_shards_and_run_whole_in_one() {
+    let csv = "ID,Name,Feeder\nP1,Pump 1,SS-0001\nP2,Pump 2,SS-0002\n";
+    let mapping = "slice: extra-pumps\nclass: Pump\nid: \"https://data.example.org/test/pump/{ID}\"\nlabel: \"{Name} (fed by {fedBy.Name})\"\nlinks:\n  fedBy: { slice: power-substations, id: \"https://data.example.org/power/substation/{Feeder}\" }\n";
+    let ws = TestWorkspace::example_with_extra_pumps(csv, mapping);
+    let run = ws.run(&["--no-progress", "run", "--shard", "1/2"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "slice `extra-pumps` reads the rows of slice `power-substations` (through a lookup)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!ws.path().join("out/shards/1").exists(), "nothing written");
+    let whole = ws.run(&["--no-progress", "run", "--shard", "1/1"]);
+    assert!(whole.code == 0 || whole.code == 1, "{}", whole.stderr);
+    let nt = ws.text("out/shards/1/rdf/extra-pumps.nt");
+    assert!(nt.contains("Pump 1 (fed by "), "{nt}");
 }

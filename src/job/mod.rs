@@ -9,18 +9,16 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 
-use crate::checks::digitalisation::{self, ColumnLevel};
+use crate::checks::digitalisation::ColumnLevel;
 use crate::checks::{Conformance, Identities};
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::lint::{Linted, lint};
-use crate::mapping::{Kept, Mapping, MappingError};
+use crate::mapping::{Kept, Mapping};
 use crate::output::{self, AtomicFile, FileFormat, Formats};
 use crate::pipeline::{Plan, check_names};
 use crate::profile::SourceProfile;
 use crate::progress::Progress;
-use crate::quality::Level;
-use crate::rdl::Rdl;
 use crate::regression::{self, Canonical, EXPECTED_DIR, SliceDiff, Tolerances};
 use crate::report::conformance::{self, Report};
 use crate::report::{self, ReportFiles, SliceAccount, SliceRun};
@@ -29,6 +27,13 @@ use crate::stream::{
     Files, Shared, SliceMapping, SliceStream, Streamed, side_by_side, stream_source,
 };
 use crate::workspace::Workspace;
+
+mod finish;
+mod shards;
+
+use finish::{Finished, finish};
+
+pub use shards::merge;
 
 /// Which data files a job writes (the reports are [`run`]'s).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +67,8 @@ pub struct Execution {
     pub markings: BTreeMap<String, crate::marking::Marking>,
     pub conformances: Vec<Conformance>,
     pub source_levels: BTreeMap<String, Vec<ColumnLevel>>,
+    /// A shard's share of each mapped slice's checks, for `merge` (empty unless sharded).
+    pub shard: Vec<shards::ShardSlice>,
 }
 
 /// A run and its reports.
@@ -81,6 +88,19 @@ pub fn run(
 ) -> Result<Reported> {
     let started = std::time::SystemTime::now();
     let execution = execute(workspace, slices, writes, progress)?;
+    if workspace.shard.is_some() {
+        shards::write_state(workspace, &execution)?;
+    }
+    reported(workspace, execution, started)
+}
+
+/// Builds the conformance report of an execution and writes it with the failure lists and
+/// the manifest.
+fn reported(
+    workspace: &Workspace,
+    execution: Execution,
+    started: std::time::SystemTime,
+) -> Result<Reported> {
     let report = conformance::build(
         &execution.runs,
         &execution.conformances,
@@ -278,6 +298,7 @@ fn execute(
     let key = crate::lint::early_key(workspace)?;
     let mut checked = lint(workspace)?;
     check_names(&checked.plan.slices, slices)?;
+    shards::refuse_split_joins(&checked)?;
     crate::lint::hand_key(workspace, &mut checked, key)?;
     output::recover(&workspace.output_dir)?;
     // Slices hold source columns as read: internal, not written when anything is withheld
@@ -305,7 +326,7 @@ fn execute(
         .iter_mut()
         .flat_map(|s| std::mem::take(&mut s.written))
         .collect();
-    let finished: Vec<Result<(SliceRun, Option<Conformance>)>> = streamed
+    let finished: Vec<Result<Finished>> = streamed
         .into_par_iter()
         .map(|stream| {
             let withheld = checked.withheld.get(&stream.slice.name);
@@ -319,10 +340,12 @@ fn execute(
         .collect();
     let mut runs = Vec::new();
     let mut conformances = Vec::new();
+    let mut shard = Vec::new();
     for result in finished {
-        let (run, conformance) = result?;
+        let (run, conformance, part) = result?;
         runs.push(run);
         conformances.extend(conformance);
+        shard.extend(part);
     }
     let mut written = written;
     if files.things && files.formats.triples().next().is_some() {
@@ -341,19 +364,7 @@ fn execute(
             let _ = std::fs::remove_file(path);
         }
     }
-    credit_read_elsewhere(&checked, &conformances, &mut runs);
-    let source_levels = source_levels(&checked.plan, &runs);
-    let base = workspace.marking.clone().unwrap_or_default();
-    let markings = (checked.plan.slices.iter())
-        .map(|s| (s.name.clone(), base.overridden_by(s.marking.as_ref())))
-        .filter(|(_, m)| !m.is_empty())
-        .collect();
-    Ok(Execution {
-        runs,
-        markings,
-        conformances,
-        source_levels,
-    })
+    Ok(finish::execution(&checked, runs, conformances, shard))
 }
 
 /// A checked workspace and the slices a job was asked for (none: all of them).
@@ -444,7 +455,12 @@ impl<'j> Job<'j> {
                 .into_iter()
                 .flat_map(move |m| m.same_things_as.iter().map(move |o| (slice, o.as_str())))
         });
-        Identities::new(slices.iter().copied(), same)
+        let identities = Identities::new(slices.iter().copied(), same);
+        // A shard sees some of each slice's things: uniqueness and links wait for `merge`.
+        match self.checked.plan.workspace.shard {
+            Some(_) => identities.partial(),
+            None => identities,
+        }
     }
 
     /// The stream of one slice: a slice read only for its things writes nothing.
@@ -476,117 +492,4 @@ impl<'j> Job<'j> {
         };
         SliceStream::new(slice, mapped, files, progress)
     }
-}
-
-/// A streamed slice's run, and its conformance once every slice's identifiers are known.
-fn finish(
-    stream: Streamed,
-    workspace: &Workspace,
-    (rdl, withheld): (Option<&Rdl>, Option<&crate::share::Withheld>),
-    identities: &Identities,
-) -> Result<(SliceRun, Option<Conformance>)> {
-    let slice = stream.slice;
-    let account = SliceAccount::new(
-        &slice.name,
-        &slice.source,
-        stream.account,
-        stream.rows_path.map(|p| workspace.display_path(&p)),
-    );
-    let thresholds = workspace.thresholds.overridden_by(&slice.thresholds);
-    let mut run = SliceRun {
-        account,
-        things: None,
-        quarantined: None,
-        failed_values: None,
-        entities: None,
-        triples: None,
-        conformance: None,
-        levels: Vec::new(),
-        thresholds,
-    };
-    let (Some(mapped), Some(rdl)) = (stream.mapped, rdl) else {
-        run.levels = digitalisation::levels(&stream.columns, None, None, None);
-        return Ok((run, None));
-    };
-    let mapping = mapped.mapping;
-    let mut conformance = mapped
-        .scorer
-        .finish(identities)
-        .map_err(|source| MappingError::run(mapping, source))?;
-    conformance.absent_attributes = mapped.absent_attributes;
-    if let Some(withheld) = withheld {
-        (withheld.conformance(&mut conformance))
-            .map_err(|source| MappingError::run(mapping, source))?;
-    }
-    run.things = Some(mapped.things);
-    run.quarantined = Some(mapped.quarantined);
-    run.failed_values = Some(mapped.failed_values);
-    run.entities = mapped.entities.map(|p| workspace.display_path(&p));
-    run.triples = mapped.triples;
-    run.conformance = Some(conformance.dimensions.clone());
-    run.levels = digitalisation::levels(
-        &stream.columns,
-        Some(mapping),
-        Some(rdl),
-        Some(&conformance),
-    );
-    Ok((run, Some(conformance)))
-}
-
-/// A column another slice's mapping read (through a link, or as an attribute) reached the
-/// level that mapping raised it to, when that is higher than its own slice's.
-fn credit_read_elsewhere(checked: &Linted, conformances: &[Conformance], runs: &mut [SliceRun]) {
-    let Some(rdl) = checked.rdl.as_ref() else {
-        return;
-    };
-    for conformance in conformances {
-        let Some(mapping) = checked.mapping_of(&conformance.slice) else {
-            continue;
-        };
-        for (slice, column, level, mapped_to) in
-            digitalisation::read_elsewhere(mapping, rdl, conformance)
-        {
-            let levels = runs
-                .iter_mut()
-                .filter(|r| r.account.slice == slice)
-                .flat_map(|r| r.levels.iter_mut());
-            for known in levels.filter(|l| l.column == column && l.level < level) {
-                known.level = level;
-                known.mapped_to = mapped_to.clone();
-            }
-        }
-    }
-}
-
-/// Each source column at the best level any slice raised it to; columns no slice reads
-/// stay syntactic.
-fn source_levels(plan: &Plan, runs: &[SliceRun]) -> BTreeMap<String, Vec<ColumnLevel>> {
-    let mut sources = BTreeMap::new();
-    for (source, headers) in &plan.headers {
-        let levels = headers
-            .iter()
-            .map(|column| {
-                let best = runs
-                    .iter()
-                    .filter(|r| &r.account.source == source)
-                    .flat_map(|r| {
-                        let renamed = plan
-                            .slices
-                            .iter()
-                            .find(|s| s.name == r.account.slice)
-                            .map(|s| s.output_name(column))
-                            .unwrap_or_else(|| column.clone());
-                        r.levels.iter().filter(move |l| l.column == renamed)
-                    })
-                    .max_by_key(|l| l.level);
-                ColumnLevel {
-                    column: column.clone(),
-                    level: best.map_or(Level::Syntactic, |b| b.level),
-                    mapped_to: best.and_then(|b| b.mapped_to.clone()),
-                }
-            })
-            .collect();
-        sources.insert(source.clone(), levels);
-    }
-    sources
 }

@@ -1,0 +1,342 @@
+//! A run spread over shards (`run --shard K/N`) and their merge (`thinslice merge`). Each
+//! shard keeps, beside its outputs, its state in `out/shards/K/shard/`: each slice's row
+//! accounts and its share of the checks ([`Partial`]: tallies, failures, things and link
+//! targets). `merge` sums what was counted row by row and checks what needs every shard
+//! (uniqueness, links) over all of them with the same code as a single run, so its reports
+//! are a single run's.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Execution, Job, Reported};
+use crate::checks::digitalisation;
+use crate::checks::{Partial, Scorer, resume_all};
+use crate::error::Result;
+use crate::lint::lint;
+use crate::manifest::FileDigest;
+use crate::mapping::{Absent, MappingError};
+use crate::output::{OutputError, write_atomic, write_text};
+use crate::progress::Progress;
+use crate::report::{SliceAccount, SliceRun};
+use crate::shard::{MergeError, SHARDS_DIR};
+use crate::slice::RowAccount;
+use crate::workspace::Workspace;
+
+/// The folder of a shard's state, in its output folder.
+const STATE_DIR: &str = "shard";
+const STATE_FILE: &str = "shard.json";
+
+/// A shard's share of one mapped slice's checks.
+pub struct ShardSlice {
+    pub slice: String,
+    pub columns: Vec<String>,
+    pub absent: Vec<Absent>,
+    pub partial: Partial,
+}
+
+/// What `merge` reads of a shard: `shard.json`, and a Parquet file per frame of a partial.
+#[derive(Debug, Serialize, Deserialize)]
+struct ShardState {
+    index: u32,
+    count: u32,
+    /// The files the shard read (workspace, sources, RDL, slices, mappings): every shard of
+    /// one run read the same.
+    inputs: Vec<FileDigest>,
+    slices: Vec<SliceState>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SliceState {
+    slice: String,
+    source: String,
+    read: u64,
+    in_slice: u64,
+    outside: u64,
+    rows_output: Option<String>,
+    things: Option<u64>,
+    quarantined: Option<u64>,
+    failed_values: Option<u64>,
+    entities: Option<String>,
+    triples: Option<u64>,
+    columns: Vec<String>,
+    absent: Vec<Absent>,
+    partial: Option<Partial>,
+}
+
+fn state_error(path: &Path, reason: impl ToString) -> MergeError {
+    MergeError::Unreadable {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// A shard sees its part of every slice: a slice that reads another's rows (a lookup
+/// through a link, attributes) would miss those in other shards, unless both are read whole
+/// by shard 1 (workbooks).
+pub(super) fn refuse_split_joins(checked: &crate::lint::Linted) -> Result<()> {
+    let workspace = checked.plan.workspace;
+    if workspace.shard.is_none_or(|p| p.count < 2) {
+        return Ok(());
+    }
+    let whole = |slice: &str| {
+        let source = (checked.plan.slices.iter()).find(|s| s.name == slice);
+        source
+            .and_then(|s| workspace.sources.get(&s.source))
+            .is_some_and(|s| s.format == crate::source::SourceFormat::Workbook)
+    };
+    for (slice, mapping) in &checked.mappings {
+        let lookups = (mapping.lookups.iter()).map(|l| (l.slice.as_str(), "through a lookup"));
+        let attributes = (mapping.attributes.iter()).map(|a| (a.slice.as_str(), "as attributes"));
+        for (other, how) in lookups.chain(attributes) {
+            if !(whole(slice) && whole(other)) {
+                return Err(crate::shard::ShardError::Joined {
+                    slice: slice.clone(),
+                    other: other.to_string(),
+                    how,
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a shard's state beside its outputs.
+pub(super) fn write_state(workspace: &Workspace, execution: &Execution) -> Result<()> {
+    let Some(part) = workspace.shard else {
+        return Ok(());
+    };
+    let dir = workspace.output_dir.join(STATE_DIR);
+    let by_slice: BTreeMap<&str, &ShardSlice> = (execution.shard.iter())
+        .map(|s| (s.slice.as_str(), s))
+        .collect();
+    let mut slices = Vec::new();
+    for run in &execution.runs {
+        let name = run.account.slice.as_str();
+        let shard = by_slice.get(name);
+        if let Some(shard) = shard {
+            let partial = &shard.partial;
+            for (frame, kind) in [
+                (&partial.failures, "failures"),
+                (&partial.things, "things"),
+                (&partial.links, "links"),
+            ] {
+                write_frame(&dir.join(format!("{name}.{kind}.parquet")), frame)?;
+            }
+        }
+        slices.push(SliceState {
+            slice: name.to_string(),
+            source: run.account.source.clone(),
+            read: run.account.rows_read,
+            in_slice: run.account.rows_in_slice,
+            outside: run.account.rows_outside,
+            rows_output: run.account.output.clone(),
+            things: run.things,
+            quarantined: run.quarantined,
+            failed_values: run.failed_values,
+            entities: run.entities.clone(),
+            triples: run.triples,
+            columns: shard.map_or_else(Vec::new, |s| s.columns.clone()),
+            absent: shard.map_or_else(Vec::new, |s| s.absent.clone()),
+            partial: shard.map(|s| s.partial.clone()),
+        });
+    }
+    let state = ShardState {
+        index: part.index,
+        count: part.count,
+        inputs: crate::manifest::inputs(workspace).map_err(|e| OutputError::Write {
+            path: workspace.display_path(&dir.join(STATE_FILE)),
+            source: e.into(),
+        })?,
+        slices,
+    };
+    let text = serde_json::to_string_pretty(&state).unwrap_or_default();
+    write_text(&dir.join(STATE_FILE), &text)?;
+    Ok(())
+}
+
+fn write_frame(path: &Path, frame: &DataFrame) -> Result<()> {
+    let mut frame = frame.clone();
+    write_atomic(path, |writer| {
+        ParquetWriter::new(writer).finish(&mut frame)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+fn read_frame(path: &Path) -> std::result::Result<DataFrame, MergeError> {
+    let file = std::fs::File::open(path).map_err(|e| state_error(path, e))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| state_error(path, e))
+}
+
+/// Every shard's state under `out/shards/`, 1 to N, checked to be one run's.
+fn read_states(output_dir: &Path) -> std::result::Result<Vec<(PathBuf, ShardState)>, MergeError> {
+    let dir = output_dir.join(SHARDS_DIR);
+    let shown = dir.display().to_string();
+    let mut found = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let path = entry.path().join(STATE_DIR).join(STATE_FILE);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let state: ShardState = serde_json::from_str(&text).map_err(|e| state_error(&path, e))?;
+        found.insert(state.index, (entry.path().join(STATE_DIR), state));
+    }
+    let Some(count) = found.values().next().map(|(_, s)| s.count) else {
+        return Err(MergeError::NoShards { dir: shown });
+    };
+    for (index, (_, state)) in &found {
+        if state.count != count {
+            return Err(MergeError::Mixed {
+                index: *index,
+                theirs: state.count,
+                ours: count,
+            });
+        }
+    }
+    let states: Vec<(PathBuf, ShardState)> = found.into_values().collect();
+    for index in 1..=count {
+        if !states.iter().any(|(_, s)| s.index == index) {
+            return Err(MergeError::Missing {
+                index,
+                count,
+                dir: shown,
+            });
+        }
+    }
+    let first = &states[0].1;
+    for (_, state) in &states[1..] {
+        for (mine, theirs) in state.inputs.iter().zip(&first.inputs) {
+            if mine != theirs {
+                return Err(MergeError::Inputs {
+                    index: state.index,
+                    input: mine.path.clone(),
+                });
+            }
+        }
+    }
+    Ok(states)
+}
+
+/// A partial as a shard kept it, with its frames.
+fn partial_of(
+    folder: &Path,
+    state: &SliceState,
+) -> std::result::Result<Option<Partial>, MergeError> {
+    let Some(mut partial) = state.partial.clone() else {
+        return Ok(None);
+    };
+    let frame = |kind: &str| read_frame(&folder.join(format!("{}.{kind}.parquet", state.slice)));
+    partial.failures = frame("failures")?;
+    partial.things = frame("things")?;
+    partial.links = frame("links")?;
+    Ok(Some(partial))
+}
+
+/// `thinslice merge`: the shards' states under `out/shards/` made into the run's reports in
+/// `out/`, as a single run would have written them.
+pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported> {
+    let started = std::time::SystemTime::now();
+    let task = progress.task("merging shards", None);
+    let states = read_states(&workspace.output_dir)?;
+    let checked = lint(workspace)?;
+    let has_mapping = |slice: &str| checked.mapping_of(slice).is_some();
+    let job = Job {
+        checked: &checked,
+        asked: &[],
+        has_mapping: &has_mapping,
+    };
+    let identities = job.identities();
+    let first = &states[0].1;
+    let mut scorers = Vec::new();
+    let mut runs = Vec::new();
+    for (at, slice) in first.slices.iter().enumerate() {
+        let parts: Vec<(&Path, &SliceState)> = (states.iter())
+            .filter_map(|(folder, s)| s.slices.get(at).map(|slice| (folder.as_path(), slice)))
+            .collect();
+        runs.push(merged_run(slice, &parts));
+        let (Some(mapping), Some(rdl)) = (checked.mapping_of(&slice.slice), checked.rdl.as_ref())
+        else {
+            continue;
+        };
+        let mut partials = Vec::new();
+        for (folder, state) in &parts {
+            partials.extend(partial_of(folder, state)?);
+        }
+        let Some(place) = partials.first().map(|p| p.place.clone()) else {
+            continue;
+        };
+        let scorer = Scorer::new(&slice.slice, mapping, rdl, place.origin(), &has_mapping);
+        scorers.push((scorer, partials));
+    }
+    let scorers = resume_all(scorers, &identities)
+        .map_err(|source| crate::error::Error::Report { source })?;
+    let mut conformances = Vec::new();
+    for scorer in scorers {
+        let slice = scorer.slice().to_string();
+        let mapping = checked.mapping_of(&slice);
+        let mut conformance = scorer
+            .finish(&identities)
+            .map_err(|source| crate::error::Error::Report { source })?;
+        let state = first.slices.iter().find(|s| s.slice == slice);
+        conformance.absent_attributes = state.map_or_else(Vec::new, |s| s.absent.clone());
+        if let (Some(withheld), Some(m)) = (checked.withheld.get(&slice), mapping) {
+            (withheld.conformance(&mut conformance)).map_err(|e| MappingError::run(m, e))?;
+        }
+        if let Some(run) = runs.iter_mut().find(|r| r.account.slice == slice) {
+            run.conformance = Some(conformance.dimensions.clone());
+            let columns = state.map_or(&[][..], |s| s.columns.as_slice());
+            run.levels =
+                digitalisation::levels(columns, mapping, checked.rdl.as_ref(), Some(&conformance));
+        }
+        conformances.push(conformance);
+    }
+    for run in &mut runs {
+        let slice = (checked.plan.slices.iter()).find(|s| s.name == run.account.slice);
+        run.thresholds = match slice {
+            Some(slice) => workspace.thresholds.overridden_by(&slice.thresholds),
+            None => workspace.thresholds.clone(),
+        };
+    }
+    task.finish();
+    let execution = super::finish::execution(&checked, runs, conformances, Vec::new());
+    super::reported(workspace, execution, started)
+}
+
+/// A slice's run over every shard: its rows and things summed; its files said as every
+/// shard's (`out/shards/*/...`).
+fn merged_run(first: &SliceState, parts: &[(&Path, &SliceState)]) -> SliceRun {
+    let sum = |f: &dyn Fn(&SliceState) -> Option<u64>| -> Option<u64> {
+        parts.iter().map(|(_, s)| f(s)).sum()
+    };
+    let every = |path: &Option<String>| {
+        path.as_ref()
+            .map(|p| p.replacen(&format!("{SHARDS_DIR}/1/"), &format!("{SHARDS_DIR}/*/"), 1))
+    };
+    let account = RowAccount {
+        read: parts.iter().map(|(_, s)| s.read).sum(),
+        in_slice: parts.iter().map(|(_, s)| s.in_slice).sum(),
+        outside: parts.iter().map(|(_, s)| s.outside).sum(),
+    };
+    SliceRun {
+        account: SliceAccount::new(
+            &first.slice,
+            &first.source,
+            account,
+            every(&first.rows_output),
+        ),
+        things: sum(&|s| s.things),
+        quarantined: sum(&|s| s.quarantined),
+        failed_values: sum(&|s| s.failed_values),
+        entities: every(&first.entities),
+        triples: sum(&|s| s.triples),
+        conformance: None,
+        levels: Vec::new(),
+        thresholds: Default::default(),
+    }
+}
