@@ -176,6 +176,72 @@ impl Location {
         Ok(count)
     }
 
+    /// Downloads the objects under `prefix` (relative to this location) whose relative path
+    /// `wanted` accepts into `folder`, keeping their relative paths, and notes them in
+    /// `record` as uploaded (they are the store's already). Returns how many.
+    pub fn download_folder(
+        &self,
+        prefix: &str,
+        folder: &Path,
+        record: &Path,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> Result<usize, RemoteError> {
+        let runtime = runtime(&self.url)?;
+        let base = format!("{}/", self.path);
+        let under = ObjectPath::from(format!("{}/{prefix}", self.path));
+        let listed: Vec<object_store::ObjectMeta> = runtime.block_on(async {
+            let mut listing = self.store.list(Some(&under));
+            let mut all = Vec::new();
+            while let Some(meta) = listing.next().await {
+                all.push(meta.map_err(|e| self.failure(e))?);
+            }
+            Ok::<_, RemoteError>(all)
+        })?;
+        let mut uploaded: BTreeMap<String, String> = std::fs::read_to_string(record)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        let mut count = 0;
+        for meta in listed {
+            let key = meta.location.to_string();
+            let Some(relative) = key.strip_prefix(&base).map(str::to_string) else {
+                continue;
+            };
+            // A key is the store's: it must not lead out of the folder.
+            let safe = !relative
+                .split('/')
+                .any(|part| part.is_empty() || part == "..");
+            if !safe || !wanted(&relative) {
+                continue;
+            }
+            let local = folder.join(&relative);
+            let object = Location {
+                url: format!("{}/{relative}", self.url.trim_end_matches('/')),
+                store: self.store.clone(),
+                path: meta.location.clone(),
+            };
+            if let Some(parent) = local.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| OutputError::Write {
+                    path: parent.display().to_string(),
+                    source: e.into(),
+                })?;
+            }
+            object.fetch(&local)?;
+            let hash = file_hash(&local).map_err(|e| OutputError::Write {
+                path: local.display().to_string(),
+                source: e.into(),
+            })?;
+            uploaded.insert(relative, hash);
+            count += 1;
+        }
+        let text = serde_json::to_string_pretty(&uploaded).unwrap_or_default();
+        std::fs::write(record, text).map_err(|e| OutputError::Write {
+            path: record.display().to_string(),
+            source: e.into(),
+        })?;
+        Ok(count)
+    }
+
     /// One object from a file, read and sent in parts of 8 MiB when it is larger than one:
     /// memory holds a few parts, whatever the file's size.
     async fn upload(
@@ -248,12 +314,14 @@ fn upload_order(mut files: Vec<String>) -> Vec<String> {
 
 /// The note of which version of an object a fetched copy holds.
 fn tag_file(copy: &Path) -> PathBuf {
-    let mut name = copy.file_name().unwrap_or_default().to_os_string();
+    let mut name = std::ffi::OsString::from(".");
+    name.push(copy.file_name().unwrap_or_default());
     name.push(".etag");
     copy.with_file_name(name)
 }
 
-/// Every file under `folder`, as `/`-separated paths relative to it, sorted.
+/// Every file under `folder`, as `/`-separated paths relative to it, sorted; hidden ones
+/// (a write's temporaries, the notes of fetched copies) left out.
 fn local_files(folder: &Path) -> Vec<String> {
     let mut files = Vec::new();
     let mut pending = vec![folder.to_path_buf()];
@@ -263,6 +331,9 @@ fn local_files(folder: &Path) -> Vec<String> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else if let Ok(relative) = path.strip_prefix(folder) {

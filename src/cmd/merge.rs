@@ -11,6 +11,8 @@ pub struct Args {}
 
 pub fn run(_args: &Args, ctx: &Context) -> Result<Outcome> {
     let workspace = ctx.workspace()?;
+    // Shards that ran on other machines left their states in the store.
+    ctx.fetch_shard_states()?;
     let merged = job::merge(&workspace, ctx.progress.as_ref())?;
     print_checked_run(ctx, &workspace, &merged)
 }

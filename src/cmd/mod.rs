@@ -116,6 +116,29 @@ impl Context {
         Ok(workspace)
     }
 
+    /// For `merge` with a remote output folder: every shard's state, from the store into
+    /// the local folder (shards run on other machines uploaded theirs).
+    pub fn fetch_shard_states(&self) -> Result<()> {
+        let Some((folder, url)) = self.remote_output.borrow().clone() else {
+            return Ok(());
+        };
+        let task = self
+            .progress
+            .task(&format!("fetching the shards from {url}"), None);
+        let wanted = |relative: &str| {
+            let parts: Vec<&str> = relative.split('/').collect();
+            parts.len() == 4 && parts[0] == crate::shard::SHARDS_DIR && parts[2] == "shard"
+        };
+        Location::parse(&url)?.download_folder(
+            crate::shard::SHARDS_DIR,
+            &folder,
+            &upload_record(&folder),
+            &wanted,
+        )?;
+        task.finish();
+        Ok(())
+    }
+
     /// Uploads what a command wrote to a remote output folder.
     fn upload_outputs(&self) -> Result<()> {
         let Some((folder, url)) = self.remote_output.borrow().clone() else {
@@ -125,12 +148,17 @@ impl Context {
             return Ok(());
         }
         let task = self.progress.task(&format!("uploading to {url}"), None);
-        let mut record = folder.clone().into_os_string();
-        record.push(".uploaded.json");
-        Location::parse(&url)?.upload_folder(&folder, Path::new(&record))?;
+        Location::parse(&url)?.upload_folder(&folder, &upload_record(&folder))?;
         task.finish();
         Ok(())
     }
+}
+
+/// Where what was uploaded from a staged output folder is noted.
+fn upload_record(folder: &Path) -> PathBuf {
+    let mut record = folder.as_os_str().to_os_string();
+    record.push(".uploaded.json");
+    PathBuf::from(record)
 }
 
 /// What a command is doing when it is interrupted, for what to say.

@@ -302,3 +302,42 @@ fn an_output_larger_than_a_part_goes_up_in_parts_and_comes_back_whole() {
     );
     assert!(uploaded == local, "the object is the file, byte for byte");
 }
+
+#[test]
+fn shards_on_separate_machines_share_a_bucket_and_merge_from_it() {
+    let Some(s3) = S3::start() else { return };
+    s3.create_bucket("runs");
+    let env = s3.env();
+    let env = env_of(&env);
+    let to = |ws: TestWorkspace, output: &str| {
+        let config = ws.text("thinslice.yaml").replace("output: out", output);
+        ws.with_file("thinslice.yaml", &config)
+    };
+    // One machine runs it whole; two others a shard each; a fourth merges.
+    let whole = to(TestWorkspace::example(), "output: s3://runs/whole");
+    let expected = whole.run_with(&["--no-progress", "run"], &env);
+    for index in 1..=2 {
+        let machine = to(TestWorkspace::example(), "output: s3://runs/sharded");
+        let shard = format!("{index}/2");
+        let run = machine.run_with(&["--no-progress", "run", "--shard", &shard], &env);
+        assert!(run.code == 0 || run.code == 1, "{shard}: {}", run.stderr);
+    }
+    let merger = to(TestWorkspace::example(), "output: s3://runs/sharded");
+    let merge = merger.run_with(&["--no-progress", "merge"], &env);
+    assert_eq!(merge.code, expected.code, "{}", merge.stderr);
+
+    let single = tempfile::tempdir().expect("folder");
+    s3.download("runs", "whole/", single.path());
+    let merged = tempfile::tempdir().expect("folder");
+    let keys = s3.download("runs", "sharded/", merged.path());
+    for name in ["report.json", "report.html", "junit.xml"] {
+        let a = std::fs::read(single.path().join(name)).expect(name);
+        let b = std::fs::read(merged.path().join(name)).expect(name);
+        assert!(a == b, "the merged {name} is the whole run's");
+    }
+    assert!(
+        keys.iter().any(|k| k == "shards/2/shard/shard.json"),
+        "{keys:?}"
+    );
+    assert!(!keys.iter().any(|k| k.contains(".etag")), "{keys:?}");
+}
