@@ -366,6 +366,43 @@ mod tests {
     }
 
     #[test]
+    fn random_text_in_random_chunks_reads_as_the_whole() {
+        // Text made of the bytes that matter (quotes, delimiters, CR, LF) and a letter, in
+        // random chunk sizes: the records read chunk by chunk are the whole's, every time.
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = [b'a', b',', b'"', b'\r', b'\n', b' '];
+        for _ in 0..3_000 {
+            let len = (next() % 40) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let size = 1 + (next() % 8) as usize;
+            let cut = chunks(&text, size);
+            assert_eq!(cut.concat(), text);
+            let pieces: Vec<_> = cut.iter().flat_map(|c| records(c)).collect();
+            assert_eq!(
+                pieces,
+                records(&text),
+                "{:?} in chunks of {size}",
+                String::from_utf8_lossy(&text)
+            );
+            let ended: u64 = cut.iter().map(|c| records_in(c, b',', b'"')).sum();
+            assert_eq!(
+                ended,
+                records_in(&text, b',', b'"'),
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
+    #[test]
     fn a_chunk_never_ends_between_cr_and_lf() {
         let text = b"a,b\r\nc,d\r\ne,f\r\n";
         for size in 1..=text.len() {
