@@ -99,7 +99,12 @@ pub fn files(output_dir: &Path, hidden: bool) -> std::io::Result<Vec<(String, Pa
                 continue;
             }
             if entry.file_type()?.is_dir() {
-                folders.push(path);
+                // The shards of a run in shards each have their own manifest (`verify
+                // out/shards/K`); the run's reports in out/ are merge's.
+                let shards = folder == output_dir && entry.file_name() == crate::shard::SHARDS_DIR;
+                if !shards {
+                    folders.push(path);
+                }
                 continue;
             }
             let relative = path.strip_prefix(output_dir).unwrap_or(&path);

@@ -51,7 +51,9 @@ pub enum RemoteError {
     #[error("{url}: there is no such object")]
     #[diagnostic(
         code(thinslice::remote::not_found),
-        help("check the bucket and the key; list them with your store's own tool")
+        help(
+            "check the bucket (it must exist: thinslice does not create buckets) and the key; list them with your store's own tool"
+        )
     )]
     NotFound { url: String },
 
@@ -86,8 +88,16 @@ impl Location {
         let parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
         // Keys the store does not know are ignored: the whole environment can be offered.
         let options = std::env::vars().map(|(k, v)| (k.to_ascii_lowercase(), v));
+        // A URL of a known scheme that the store cannot be built for is a matter of the
+        // environment (credentials, endpoint), not of how the URL is written.
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(bad("it names no bucket".into()));
+        }
         let (store, path) =
-            object_store::parse_url_opts(&parsed, options).map_err(|e| bad(e.to_string()))?;
+            object_store::parse_url_opts(&parsed, options).map_err(|e| RemoteError::Store {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             url: url.to_string(),
             store: Arc::from(store),

@@ -32,18 +32,19 @@ pub enum ShardError {
     Auto { reason: String },
 
     #[error(
-        "slice `{slice}` reads the rows of slice `{other}` ({how}), and a run in shards splits `{other}`'s source"
+        "slice `{slice}` reads the rows of slice `{other}` ({how}), and a run in shards splits the source of `{split}`"
     )]
     #[diagnostic(
         code(thinslice::shard::joined),
         help(
-            "each shard would see only its part of `{other}`: run this workspace whole, or in one shard (--shard 1/1); slices read through lookups or as attributes can be sharded when both come from workbooks (read whole by shard 1)"
+            "each shard would see only part of the rows that go together: run this workspace whole, or in one shard (--shard 1/1); slices read through lookups or as attributes can be sharded when both come from workbooks (read whole by shard 1)"
         )
     )]
     Joined {
         slice: String,
         other: String,
         how: &'static str,
+        split: String,
     },
 }
 
@@ -79,6 +80,28 @@ pub enum MergeError {
         help("every shard must run on the same workspace and data: run them again")
     )]
     Inputs { index: u32, input: String },
+
+    #[error("shard {index} ran the slices {theirs}; shard 1 ran {first}")]
+    #[diagnostic(
+        code(thinslice::merge::slices),
+        help(
+            "the shards of one run run the same slices: run them again with the same --slice options (or none)"
+        )
+    )]
+    Slices {
+        index: u32,
+        theirs: String,
+        first: String,
+    },
+
+    #[error("{input} changed since the shards ran")]
+    #[diagnostic(
+        code(thinslice::merge::changed),
+        help(
+            "merge applies the workspace's mappings and thresholds to what the shards made: run the shards again on the workspace as it is now, or put {input} back"
+        )
+    )]
+    Changed { input: String },
 
     #[error("{path}: unreadable shard state: {reason}")]
     #[diagnostic(code(thinslice::merge::state), help("run that shard again"))]
@@ -126,20 +149,29 @@ fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Part, ShardError> {
         }
     };
     let count = number(COUNT)?;
-    let (index, count) = if let Some(task) = number("SLURM_ARRAY_TASK_ID")? {
+    // (index from 0, count, the variables they came from)
+    let (index, count, from) = if let Some(task) = number("SLURM_ARRAY_TASK_ID")? {
         let first = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        // `--array=1-7:2` numbers its tasks 1, 3, 5, 7.
+        let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
         let count = count.or(number("SLURM_ARRAY_TASK_COUNT")?);
-        (task.checked_sub(first), count)
+        let offset = task.checked_sub(first).filter(|o| o % step == 0);
+        let names = (
+            "SLURM_ARRAY_TASK_ID (less SLURM_ARRAY_TASK_MIN, over SLURM_ARRAY_TASK_STEP)",
+            "SLURM_ARRAY_TASK_COUNT",
+        );
+        (offset.map(|o| o / step), count, names)
     } else if let Some(index) = number("JOB_COMPLETION_INDEX")? {
-        (Some(index), count)
+        (Some(index), count, ("JOB_COMPLETION_INDEX", COUNT))
     } else if let Some(index) = number("AWS_BATCH_JOB_ARRAY_INDEX")? {
-        (Some(index), count)
+        (Some(index), count, ("AWS_BATCH_JOB_ARRAY_INDEX", COUNT))
     } else {
         return Err(auto("no scheduler's task index is set".into()));
     };
-    let index = index.ok_or_else(|| auto("the task is before the array's first".into()))?;
-    let count = count.ok_or_else(|| auto(format!("{COUNT} is not set")))?;
-    checked(index + 1, count).map_err(auto)
+    let index = index.ok_or_else(|| auto(format!("{} is not a task of the array", from.0)))?;
+    let count = count.ok_or_else(|| auto(format!("{} is not set", from.1)))?;
+    checked(index + 1, count)
+        .map_err(|reason| auto(format!("{reason}; {} gives shard {}", from.0, index + 1)))
 }
 
 /// Makes `workspace` a run of shard `part`: every source read in part, the outputs under
@@ -190,6 +222,16 @@ mod tests {
             parse("auto", &slurm).ok(),
             Some(Part { index: 3, count: 3 })
         );
+        let stepped = with(&[
+            ("SLURM_ARRAY_TASK_ID", "5"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ]);
+        assert_eq!(
+            parse("auto", &stepped).ok(),
+            Some(Part { index: 3, count: 4 })
+        );
         let batch = with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "9"), (COUNT, "10")]);
         assert_eq!(
             parse("auto", &batch).ok(),
@@ -211,6 +253,18 @@ mod tests {
         let nothing = with(&[]);
         assert!(parse("auto", &nothing).is_err());
         let beyond = with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "4"), (COUNT, "4")]);
-        assert!(parse("auto", &beyond).is_err());
+        let err = parse("auto", &beyond).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "--shard auto: shards are counted from 1 to 4; AWS_BATCH_JOB_ARRAY_INDEX gives shard 5"
+            )
+        );
+        let slurm = with(&[("SLURM_ARRAY_TASK_ID", "2")]);
+        let err = parse("auto", &slurm).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("--shard auto: SLURM_ARRAY_TASK_COUNT is not set")
+        );
     }
 }

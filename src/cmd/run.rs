@@ -25,6 +25,13 @@ pub fn run(args: &Args, ctx: &Context) -> Result<Outcome> {
     if let Some(given) = &args.shard {
         let part = shard::parse(given, &|name| std::env::var(name).ok())?;
         shard::apply(&mut workspace, part);
+        // A shard uploads its own part only: shards run side by side on one machine share
+        // the staged folder, and each writes its part alone.
+        if let Some((folder, url)) = ctx.remote_output.borrow_mut().as_mut() {
+            let part = format!("{}/{}", shard::SHARDS_DIR, part.index);
+            *folder = folder.join(&part);
+            *url = format!("{}/{part}", url.trim_end_matches('/'));
+        }
     }
     let run = job::run(
         &workspace,

@@ -92,10 +92,12 @@ pub(super) fn refuse_split_joins(checked: &crate::lint::Linted) -> Result<()> {
         let attributes = (mapping.attributes.iter()).map(|a| (a.slice.as_str(), "as attributes"));
         for (other, how) in lookups.chain(attributes) {
             if !(whole(slice) && whole(other)) {
+                let split = if whole(slice) { other } else { slice.as_str() };
                 return Err(crate::shard::ShardError::Joined {
                     slice: slice.clone(),
                     other: other.to_string(),
                     how,
+                    split: split.to_string(),
                 }
                 .into());
             }
@@ -210,17 +212,58 @@ fn read_states(output_dir: &Path) -> std::result::Result<Vec<(PathBuf, ShardStat
         }
     }
     let first = &states[0].1;
+    let names = |state: &ShardState| -> Vec<String> {
+        state.slices.iter().map(|s| s.slice.clone()).collect()
+    };
     for (_, state) in &states[1..] {
-        for (mine, theirs) in state.inputs.iter().zip(&first.inputs) {
-            if mine != theirs {
-                return Err(MergeError::Inputs {
-                    index: state.index,
-                    input: mine.path.clone(),
-                });
-            }
+        if names(state) != names(first) {
+            return Err(MergeError::Slices {
+                index: state.index,
+                theirs: names(state).join(", "),
+                first: names(first).join(", "),
+            });
+        }
+        if let Some(input) = first_change(&first.inputs, &state.inputs) {
+            return Err(MergeError::Inputs {
+                index: state.index,
+                input,
+            });
         }
     }
     Ok(states)
+}
+
+/// The workspace merge runs in must be the one the shards ran: the same files (workspace,
+/// sources, RDL, slices, mappings) with the same bytes, else its mappings and thresholds would
+/// be applied to what other ones made.
+fn same_workspace(
+    workspace: &Workspace,
+    states: &[(PathBuf, ShardState)],
+) -> std::result::Result<(), MergeError> {
+    let Some((_, first)) = states.first() else {
+        return Ok(());
+    };
+    let now = crate::manifest::inputs(workspace).map_err(|e| MergeError::Unreadable {
+        path: workspace.display_path(&workspace.root),
+        reason: e.to_string(),
+    })?;
+    match first_change(&first.inputs, &now) {
+        Some(input) => Err(MergeError::Changed { input }),
+        None => Ok(()),
+    }
+}
+
+/// The first file that one list of inputs has and the other has not, or with other bytes.
+fn first_change(then: &[FileDigest], now: &[FileDigest]) -> Option<String> {
+    let by_path = |digests: &[FileDigest]| -> BTreeMap<String, String> {
+        (digests.iter())
+            .map(|d| (d.path.clone(), d.sha256.clone()))
+            .collect()
+    };
+    let (then, now) = (by_path(then), by_path(now));
+    (then.keys().chain(now.keys()))
+        .find(|path| then.get(*path) != now.get(*path))
+        .cloned()
 }
 
 /// A partial as a shard kept it, with its frames.
@@ -244,6 +287,7 @@ pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported>
     let started = std::time::SystemTime::now();
     let task = progress.task("merging shards", None);
     let states = read_states(&workspace.output_dir)?;
+    same_workspace(workspace, &states)?;
     let checked = lint(workspace)?;
     let has_mapping = |slice: &str| checked.mapping_of(slice).is_some();
     let job = Job {
@@ -255,9 +299,12 @@ pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported>
     let first = &states[0].1;
     let mut scorers = Vec::new();
     let mut runs = Vec::new();
-    for (at, slice) in first.slices.iter().enumerate() {
+    for slice in &first.slices {
         let parts: Vec<(&Path, &SliceState)> = (states.iter())
-            .filter_map(|(folder, s)| s.slices.get(at).map(|slice| (folder.as_path(), slice)))
+            .filter_map(|(folder, s)| {
+                let theirs = s.slices.iter().find(|other| other.slice == slice.slice);
+                theirs.map(|theirs| (folder.as_path(), theirs))
+            })
             .collect();
         runs.push(merged_run(slice, &parts));
         let (Some(mapping), Some(rdl)) = (checked.mapping_of(&slice.slice), checked.rdl.as_ref())

@@ -341,3 +341,50 @@ fn shards_on_separate_machines_share_a_bucket_and_merge_from_it() {
     );
     assert!(!keys.iter().any(|k| k.contains(".etag")), "{keys:?}");
 }
+
+#[test]
+fn shards_side_by_side_on_one_machine_upload_their_own_parts() {
+    let Some(s3) = S3::start() else { return };
+    s3.create_bucket("side");
+    let env = s3.env();
+    let ws = TestWorkspace::example();
+    let config = ws
+        .text("thinslice.yaml")
+        .replace("output: out", "output: s3://side/run");
+    let ws = ws.with_file("thinslice.yaml", &config);
+    let children: Vec<_> = (1..=4)
+        .map(|index| {
+            let mut command =
+                ws.command(&["--no-progress", "run", "--shard", &format!("{index}/4")]);
+            for (name, value) in &env {
+                if let Some(value) = value {
+                    command.env(name, value);
+                }
+            }
+            command
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        let code = out.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 1,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let merge = ws.run_with(&["--no-progress", "merge"], &env_of(&env));
+    assert!(merge.code == 0 || merge.code == 1, "{}", merge.stderr);
+    let fetched = tempfile::tempdir().expect("folder");
+    let keys = s3.download("side", "run/", fetched.path());
+    assert!(keys.iter().all(|k| !k.contains(".partial")), "{keys:?}");
+    for index in 1..=4 {
+        let state = format!("shards/{index}/shard/shard.json");
+        assert!(keys.contains(&state), "{state} in {keys:?}");
+    }
+    assert!(keys.iter().any(|k| k == "report.json"), "{keys:?}");
+}

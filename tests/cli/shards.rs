@@ -272,16 +272,68 @@ fn a_lookup_into_a_split_source_is_refused_in_shards_and_run_whole_in_one() {
     let ws = TestWorkspace::example_with_extra_pumps(csv, mapping);
     let run = ws.run(&["--no-progress", "run", "--shard", "1/2"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
+    let words = run.stderr.split_whitespace().filter(|w| *w != "│");
+    let said = words.collect::<Vec<_>>().join(" ");
     assert!(
-        run.stderr.contains(
-            "slice `extra-pumps` reads the rows of slice `power-substations` (through a lookup)"
+        said.contains(
+            "slice `extra-pumps` reads the rows of slice `power-substations` (through a lookup), and a run in shards splits the source of `extra-pumps`"
         ),
-        "{}",
-        run.stderr
+        "{said}"
     );
     assert!(!ws.path().join("out/shards/1").exists(), "nothing written");
     let whole = ws.run(&["--no-progress", "run", "--shard", "1/1"]);
     assert!(whole.code == 0 || whole.code == 1, "{}", whole.stderr);
     let nt = ws.text("out/shards/1/rdf/extra-pumps.nt");
     assert!(nt.contains("Pump 1 (fed by "), "{nt}");
+}
+
+#[test]
+fn a_merge_refuses_shards_of_other_slices_or_a_changed_workspace() {
+    let ws = workspace();
+    for shard in ["1/2", "2/2"] {
+        let run = ws.run(&["--no-progress", "run", "--shard", shard]);
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    }
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert!(merge.code == 0 || merge.code == 1, "{}", merge.stderr);
+    // The shards' files have their own manifests: the merged folder verifies.
+    let verify = ws.run(&["--no-progress", "verify"]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    let verify = ws.run(&["--no-progress", "verify", "out/shards/2"]);
+    assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+
+    // A mapping changed after the shards ran.
+    let mapping = ws.text("mappings/water-pumps.yaml");
+    let ws = ws.with_file(
+        "mappings/water-pumps.yaml",
+        &format!("{mapping}\n# changed\n"),
+    );
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, 2, "{}", merge.stderr);
+    assert!(
+        merge
+            .stderr
+            .contains("mappings/water-pumps.yaml changed since the shards ran"),
+        "{}",
+        merge.stderr
+    );
+    let ws = ws.with_file("mappings/water-pumps.yaml", &mapping);
+
+    // A shard that ran other slices than the rest.
+    let run = ws.run(&[
+        "--no-progress",
+        "run",
+        "--shard",
+        "1/2",
+        "--slice",
+        "telecom-exchanges",
+    ]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, 2, "{}", merge.stderr);
+    assert!(
+        merge.stderr.contains("shard 2 ran the slices"),
+        "{}",
+        merge.stderr
+    );
 }
