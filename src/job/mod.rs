@@ -352,6 +352,10 @@ fn execute(
         written.extend(crate::terms::used_rdl(workspace, &checked, &runs)?);
     }
     output::commit_all(&workspace.output_dir, written)?;
+    if workspace.shard.is_none() && files.things {
+        // An earlier run in shards is not this run's data: out/ holds one run.
+        shards::remove_shards(&workspace.output_dir)?;
+    }
     if !internal {
         // An earlier run's rows as read must not stay beside outputs that withhold them.
         for slice in &checked.plan.slices {

@@ -281,6 +281,19 @@ fn partial_of(
     Ok(Some(partial))
 }
 
+/// Removes an earlier run's shards from the output folder.
+pub(super) fn remove_shards(output_dir: &Path) -> Result<()> {
+    let shards = output_dir.join(SHARDS_DIR);
+    match std::fs::remove_dir_all(&shards) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(OutputError::Write {
+            path: shards.display().to_string(),
+            source: e.into(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// `thinslice merge`: the shards' states under `out/shards/` made into the run's reports in
 /// `out/`, as a single run would have written them.
 pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported> {
@@ -351,6 +364,9 @@ pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported>
         };
     }
     task.finish();
+    // The run's data is in its shards: an earlier whole run's beside the merged reports
+    // would be taken for this run's.
+    crate::output::remove_data(&workspace.output_dir)?;
     let execution = super::finish::execution(&checked, runs, conformances, Vec::new());
     super::reported(workspace, execution, started)
 }

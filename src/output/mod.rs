@@ -82,6 +82,8 @@ pub enum Folder {
 }
 
 impl Folder {
+    pub const ALL: [Folder; 4] = [Self::Slices, Self::Entities, Self::Quarantine, Self::Rdf];
+
     fn name(self) -> &'static str {
         match self {
             Self::Slices => "slices",
@@ -120,6 +122,24 @@ where
         .into_inner()
         .map_err(|e| atomic.error(e.into_error()))?;
     atomic.commit()
+}
+
+/// Removes the data folders of `output_dir` (slices, entities, quarantine, RDF): what a run
+/// whose data now lives elsewhere (in its shards) does with an earlier run's.
+pub fn remove_data(output_dir: &Path) -> Result<(), OutputError> {
+    for folder in Folder::ALL {
+        let path = output_dir.join(folder.name());
+        match std::fs::remove_dir_all(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(OutputError::Write {
+                    path: path.display().to_string(),
+                    source: e.into(),
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes a text file, atomically.

@@ -337,3 +337,32 @@ fn a_merge_refuses_shards_of_other_slices_or_a_changed_workspace() {
         merge.stderr
     );
 }
+
+#[test]
+fn out_holds_one_run_whole_or_in_shards() {
+    let ws = TestWorkspace::example();
+    let whole = ws.run(&["--no-progress", "run"]);
+    assert!(whole.code == 0 || whole.code == 1, "{}", whole.stderr);
+    assert!(ws.path().join("out/entities").is_dir());
+    for shard in ["1/2", "2/2"] {
+        let run = ws.run(&["--no-progress", "run", "--shard", shard]);
+        assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    }
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, whole.code, "{}", merge.stderr);
+    // The earlier whole run's data is gone from beside the merged reports.
+    for folder in ["entities", "rdf", "quarantine", "slices"] {
+        assert!(!ws.path().join("out").join(folder).exists(), "{folder}");
+    }
+    assert!(ws.path().join("out/shards/2/entities").is_dir());
+    // A whole run again: the shards are an earlier run's, and go.
+    let again = ws.run(&["--no-progress", "run"]);
+    assert_eq!(again.code, whole.code, "{}", again.stderr);
+    assert!(!ws.path().join("out/shards").exists());
+    let merge = ws.run(&["--no-progress", "merge"]);
+    assert_eq!(merge.code, 2, "{}", merge.stderr);
+    assert!(
+        ws.path().join("out/entities").is_dir(),
+        "a refused merge removes nothing"
+    );
+}
