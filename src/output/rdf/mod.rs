@@ -13,6 +13,7 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 mod ies4;
+mod iri;
 mod ntriples;
 mod triples;
 

@@ -307,7 +307,7 @@ impl<'a> Triples<'a> {
         let mut nodes = Nodes::default();
         let ies4 = self.predicates.ies4.as_ref();
         for row in rows {
-            let Some(subject) = self.ids.get(row).and_then(|id| NamedNodeRef::new(id).ok()) else {
+            let Some(subject) = self.ids.get(row).and_then(super::iri::iri) else {
                 invalid += 1;
                 continue;
             };
@@ -342,9 +342,9 @@ impl<'a> Triples<'a> {
                             Some(iri) => NamedNodeRef::new_unchecked(iri).into(),
                             None => return Ok(()),
                         },
-                        Object::Iri => match NamedNodeRef::new(value) {
-                            Ok(iri) => iri.into(),
-                            Err(_) => {
+                        Object::Iri => match super::iri::iri(value) {
+                            Some(iri) => iri.into(),
+                            None => {
                                 invalid += 1;
                                 return Ok(());
                             }
