@@ -260,6 +260,7 @@ pub fn csv_source(data: &[u8]) {
     }
     let lines = 1 + line_breaks(data);
     let mut last = 0;
+    let mut whole = Vec::new();
     let result = source.read_batches(None, 7, &Silent, &mut |table| {
         let rows = table.frame.column(ROW_COLUMN).expect("rows");
         for line in rows.u64().expect("line numbers").iter().flatten() {
@@ -269,8 +270,31 @@ pub fn csv_source(data: &[u8]) {
             );
             last = line;
         }
+        whole.push(table.frame);
         Ok::<(), crate::source::SourceError>(())
     });
+    // Parsed in chunks of a few bytes (cut at record boundaries by the quote-aware scan),
+    // the file reads the same: the same tables, or the same first error.
+    let chunk_bytes = 1 + usize::from(pick >> 6);
+    let mut chunked = Vec::new();
+    let in_chunks = source.read_csv_chunked(7, chunk_bytes, &mut |table| {
+        chunked.push(table.frame);
+        Ok::<(), crate::source::SourceError>(())
+    });
+    match (&result, &in_chunks) {
+        (Ok(()), Ok(())) => {
+            assert_eq!(
+                whole.len(),
+                chunked.len(),
+                "tables in chunks of {chunk_bytes}"
+            );
+            for (a, b) in whole.iter().zip(&chunked) {
+                assert!(a.equals_missing(b), "chunks of {chunk_bytes}:\n{a}\n{b}");
+            }
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("whole {result:?}, in chunks of {chunk_bytes} {in_chunks:?}"),
+    }
     if let Err(e) = result {
         render(&e);
     }
@@ -333,5 +357,23 @@ pub fn init_csv(data: &[u8]) {
             panic!("{:?}", miette::Report::new(failed))
         }
         Err(e) => render(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The CSV corpus the fuzzer grew, replayed: `cargo test --features fuzz --lib fuzz`.
+    #[test]
+    fn the_csv_corpus_reads_the_same_whole_and_in_chunks() {
+        let corpus =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/csv_source");
+        let Ok(entries) = std::fs::read_dir(&corpus) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if let Ok(data) = std::fs::read(entry.path()) {
+                super::csv_source(&data);
+            }
+        }
     }
 }

@@ -230,6 +230,19 @@ impl Source {
         self.read_in(wanted, Some(batch_rows.max(1)), progress, each)
     }
 
+    /// A CSV source read as [`Source::read_batches`] does, but parsed in chunks of
+    /// `chunk_bytes`: fuzzing holds the chunked read to the whole one.
+    #[cfg(feature = "fuzz")]
+    pub(crate) fn read_csv_chunked<E: From<SourceError>>(
+        &self,
+        batch_rows: usize,
+        chunk_bytes: usize,
+        each: &mut dyn FnMut(Table) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let silent = crate::progress::Silent;
+        csv::read_in_chunks(self, None, Some(batch_rows), chunk_bytes, &silent, each)
+    }
+
     /// Reads the source in tables of at most `batch` rows (CSV and Parquet; workbooks and
     /// None: one table).
     fn read_in<E: From<SourceError>>(

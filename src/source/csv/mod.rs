@@ -343,7 +343,8 @@ pub(super) fn read<E: From<SourceError>>(
     read_in_chunks(source, wanted, batch, CHUNK_BYTES, progress, each)
 }
 
-fn read_in_chunks<E: From<SourceError>>(
+/// [`read`] with chunks of `chunk_bytes` (tests and fuzzing: many chunks in a small file).
+pub(crate) fn read_in_chunks<E: From<SourceError>>(
     source: &Source,
     wanted: Option<&[String]>,
     batch: Option<usize>,
