@@ -57,6 +57,15 @@ pub enum RemoteError {
     )]
     NotFound { url: String },
 
+    #[error("{url}: the outputs cannot go there: {reason}")]
+    #[diagnostic(
+        code(thinslice::remote::output),
+        help(
+            "the bucket must exist (thinslice does not create buckets) and the credentials must allow listing and writing it: checked before the job runs, so a long run does not end in a failed upload"
+        )
+    )]
+    Unwritable { url: String, reason: String },
+
     #[error("{url}: the object store failed: {reason}")]
     #[diagnostic(
         code(thinslice::remote::store),
@@ -114,6 +123,20 @@ impl Location {
                 url: self.url.clone(),
                 reason: other.to_string(),
             },
+        }
+    }
+
+    /// Checks that the folder can be listed (the bucket exists, the credentials and the
+    /// endpoint answer): for an output folder, before the job runs.
+    pub fn check_output(&self) -> Result<(), RemoteError> {
+        let runtime = runtime(&self.url)?;
+        let first = runtime.block_on(async { self.store.list(Some(&self.path)).next().await });
+        match first {
+            Some(Err(e)) => Err(RemoteError::Unwritable {
+                url: self.url.clone(),
+                reason: e.to_string(),
+            }),
+            _ => Ok(()),
         }
     }
 

@@ -111,6 +111,7 @@ impl Context {
             }
         }
         if let Some(url) = &workspace.output_remote {
+            Location::parse(url)?.check_output()?;
             *self.remote_output.borrow_mut() = Some((workspace.output_dir.clone(), url.clone()));
         }
         Ok(workspace)

@@ -388,3 +388,26 @@ fn shards_side_by_side_on_one_machine_upload_their_own_parts() {
     }
     assert!(keys.iter().any(|k| k == "report.json"), "{keys:?}");
 }
+
+#[test]
+fn an_output_bucket_that_does_not_exist_is_said_before_the_job_runs() {
+    let Some(s3) = S3::start() else { return };
+    let ws = TestWorkspace::example();
+    let config = ws
+        .text("thinslice.yaml")
+        .replace("output: out", "output: s3://nowhere-bucket/run");
+    let ws = ws.with_file("thinslice.yaml", &config);
+    let run = ws.run_with(&["--no-progress", "run"], &env_of(&s3.env()));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("s3://nowhere-bucket/run: the outputs cannot go there"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "no job ran: {}", run.stdout);
+    assert!(
+        !ws.path().join(".thinslice/staged").exists(),
+        "nothing written"
+    );
+}
