@@ -180,10 +180,7 @@ impl Location {
     /// last. Returns how many were uploaded.
     pub fn upload_folder(&self, folder: &Path, record: &Path) -> Result<usize, RemoteError> {
         let runtime = runtime(&self.url)?;
-        let mut uploaded: BTreeMap<String, String> = std::fs::read_to_string(record)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default();
+        let mut uploaded = read_record(record);
         let mut count = 0;
         for relative in upload_order(local_files(folder)) {
             let local = folder.join(&relative);
@@ -201,11 +198,7 @@ impl Location {
             uploaded.insert(relative, hash);
             count += 1;
         }
-        let text = serde_json::to_string_pretty(&uploaded).unwrap_or_default();
-        std::fs::write(record, text).map_err(|e| OutputError::Write {
-            path: record.display().to_string(),
-            source: e.into(),
-        })?;
+        write_record(record, &uploaded)?;
         Ok(count)
     }
 
@@ -230,10 +223,7 @@ impl Location {
             }
             Ok::<_, RemoteError>(all)
         })?;
-        let mut uploaded: BTreeMap<String, String> = std::fs::read_to_string(record)
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or_default();
+        let mut uploaded = read_record(record);
         let mut count = 0;
         for meta in listed {
             let key = meta.location.to_string();
@@ -267,11 +257,7 @@ impl Location {
             uploaded.insert(relative, hash);
             count += 1;
         }
-        let text = serde_json::to_string_pretty(&uploaded).unwrap_or_default();
-        std::fs::write(record, text).map_err(|e| OutputError::Write {
-            path: record.display().to_string(),
-            source: e.into(),
-        })?;
+        write_record(record, &uploaded)?;
         Ok(count)
     }
 
@@ -336,6 +322,22 @@ fn file_hash(path: &Path) -> std::io::Result<String> {
         hasher.update(&buffer[..n]);
     }
     Ok(format!("{:032x}", hasher.digest128()))
+}
+
+/// What was uploaded from a folder: relative path → content hash.
+fn read_record(record: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(record)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+fn write_record(record: &Path, uploaded: &BTreeMap<String, String>) -> Result<(), OutputError> {
+    let text = serde_json::to_string_pretty(uploaded).unwrap_or_default();
+    std::fs::write(record, text).map_err(|e| OutputError::Write {
+        path: record.display().to_string(),
+        source: e.into(),
+    })
 }
 
 /// The files in the order they go up: the manifest says which files make the run, so it
