@@ -240,6 +240,11 @@ fn print_checked_run(ctx: &Context, workspace: &Workspace, run: &Reported) -> Re
                 workspace.display_path(&files.json),
                 workspace.display_path(&files.junit),
             ));
+            // Outputs going to a store are said where they go, not where they are staged.
+            if let Some((folder, url)) = ctx.remote_output.borrow().as_ref() {
+                let staged = format!("{}/", workspace.display_path(folder));
+                summary = summary.replace(&staged, &format!("{}/", url.trim_end_matches('/')));
+            }
             print(&summary)?;
         }
     }

@@ -194,6 +194,14 @@ fn a_workspace_reads_its_sources_from_s3_and_writes_its_outputs_there() {
         !ws.path().join("out").exists(),
         "nothing is written to a local out/"
     );
+    // Where the outputs went is said as the store's URL, not the staged local folder.
+    assert!(
+        run.stdout
+            .contains("reports: s3://registers/runs/latest/report.html"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(".thinslice/staged"), "{}", run.stdout);
 
     let fetched = tempfile::tempdir().expect("folder");
     let uploaded = s3.download("registers", "runs/latest/", fetched.path());
