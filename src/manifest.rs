@@ -330,10 +330,13 @@ pub const PROVENANCE: &str = "provenance.ttl";
 
 /// Writes `provenance.ttl` and the manifest after a run: the outputs as they are now, the
 /// provenance file among them.
+/// `inputs`: the inputs' digests when the run took them already (a shard, a merge), else
+/// they are taken here.
 pub fn record(
     workspace: &crate::workspace::Workspace,
     started: std::time::SystemTime,
     slices: Vec<SliceFacts>,
+    inputs: Option<Vec<FileDigest>>,
 ) -> Result<Manifest, OutputError> {
     let dir = &workspace.output_dir;
     let fail = |e: std::io::Error| OutputError::Write {
@@ -344,7 +347,11 @@ pub fn record(
     let provenance_path = dir.join(PROVENANCE);
     let _ = std::fs::remove_file(&provenance_path);
     // Inputs and outputs are read whole to be hashed, side by side.
-    let (inputs, outputs) = rayon::join(|| inputs(workspace), || outputs(dir, started));
+    let taken = inputs;
+    let (inputs, outputs) = rayon::join(
+        || taken.map_or_else(|| self::inputs(workspace), Ok),
+        || outputs(dir, started),
+    );
     let mut manifest = Manifest {
         id: String::new(),
         thinslice: env!("CARGO_PKG_VERSION").to_string(),
@@ -444,6 +451,7 @@ pub fn record_job(
     started: std::time::SystemTime,
     runs: &[crate::report::SliceRun],
     markings: &BTreeMap<String, Marking>,
+    inputs: Option<Vec<FileDigest>>,
 ) -> Result<(), OutputError> {
     let facts = (runs.iter())
         .map(|run| SliceFacts {
@@ -458,6 +466,6 @@ pub fn record_job(
         })
         .collect();
     companions(&workspace.output_dir, markings)?;
-    record(workspace, started, facts)?;
+    record(workspace, started, facts, inputs)?;
     Ok(())
 }

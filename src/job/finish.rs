@@ -106,6 +106,7 @@ pub(super) fn execution(
         conformances,
         source_levels,
         shard,
+        inputs: None,
     }
 }
 

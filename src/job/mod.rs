@@ -69,6 +69,9 @@ pub struct Execution {
     pub source_levels: BTreeMap<String, Vec<ColumnLevel>>,
     /// A shard's share of each mapped slice's checks, for `merge` (empty unless sharded).
     pub shard: Vec<shards::ShardSlice>,
+    /// The inputs' digests, when the job took them already (a shard for its state, a merge
+    /// to compare with the shards'): the manifest does not read every input twice.
+    pub inputs: Option<Vec<crate::manifest::FileDigest>>,
 }
 
 /// A run and its reports.
@@ -87,9 +90,9 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Reported> {
     let started = std::time::SystemTime::now();
-    let execution = execute(workspace, slices, writes, progress)?;
+    let mut execution = execute(workspace, slices, writes, progress)?;
     if workspace.shard.is_some() {
-        shards::write_state(workspace, &execution)?;
+        execution.inputs = Some(shards::write_state(workspace, &execution)?);
     }
     reported(workspace, execution, started)
 }
@@ -117,7 +120,8 @@ fn reported(
     }
     let files = report::write(&workspace.output_dir, &report, &execution.conformances)?;
     // What was written, and from what: for a recipient to verify.
-    crate::manifest::record_job(workspace, started, &execution.runs, &execution.markings)?;
+    let (runs, markings) = (&execution.runs, &execution.markings);
+    crate::manifest::record_job(workspace, started, runs, markings, execution.inputs.clone())?;
     Ok(Reported {
         execution,
         report,
@@ -251,7 +255,8 @@ pub fn test(
     match crate::manifest::read(&workspace.output_dir) {
         Ok(_) => crate::manifest::refresh(&workspace.output_dir, started)?,
         Err(_) => {
-            crate::manifest::record_job(workspace, started, &execution.runs, &execution.markings)?
+            let (runs, markings) = (&execution.runs, &execution.markings);
+            crate::manifest::record_job(workspace, started, runs, markings, None)?
         }
     }
     Ok(Verdict::Compared(diffs))

@@ -106,10 +106,10 @@ pub(super) fn refuse_split_joins(checked: &crate::lint::Linted) -> Result<()> {
     Ok(())
 }
 
-/// Writes a shard's state beside its outputs.
-pub(super) fn write_state(workspace: &Workspace, execution: &Execution) -> Result<()> {
+/// Writes a shard's state beside its outputs; returns the digests of the inputs it read.
+pub(super) fn write_state(workspace: &Workspace, execution: &Execution) -> Result<Vec<FileDigest>> {
     let Some(part) = workspace.shard else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let dir = workspace.output_dir.join(STATE_DIR);
     let by_slice: BTreeMap<&str, &ShardSlice> = (execution.shard.iter())
@@ -157,7 +157,7 @@ pub(super) fn write_state(workspace: &Workspace, execution: &Execution) -> Resul
     };
     let text = serde_json::to_string_pretty(&state).unwrap_or_default();
     write_text(&dir.join(STATE_FILE), &text)?;
-    Ok(())
+    Ok(state.inputs)
 }
 
 fn write_frame(path: &Path, frame: &DataFrame) -> Result<()> {
@@ -236,20 +236,19 @@ fn read_states(output_dir: &Path) -> std::result::Result<Vec<(PathBuf, ShardStat
 /// The workspace merge runs in must be the one the shards ran: the same files (workspace,
 /// sources, RDL, slices, mappings) with the same bytes, else its mappings and thresholds would
 /// be applied to what other ones made.
+/// Returns the inputs' digests, for the merge's manifest.
 fn same_workspace(
     workspace: &Workspace,
     states: &[(PathBuf, ShardState)],
-) -> std::result::Result<(), MergeError> {
-    let Some((_, first)) = states.first() else {
-        return Ok(());
-    };
+) -> std::result::Result<Vec<FileDigest>, MergeError> {
     let now = crate::manifest::inputs(workspace).map_err(|e| MergeError::Unreadable {
         path: workspace.display_path(&workspace.root),
         reason: e.to_string(),
     })?;
-    match first_change(&first.inputs, &now) {
+    let first = states.first().map(|(_, state)| state.inputs.as_slice());
+    match first.and_then(|then| first_change(then, &now)) {
         Some(input) => Err(MergeError::Changed { input }),
-        None => Ok(()),
+        None => Ok(now),
     }
 }
 
@@ -300,7 +299,7 @@ pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported>
     let started = std::time::SystemTime::now();
     let task = progress.task("merging shards", None);
     let states = read_states(&workspace.output_dir)?;
-    same_workspace(workspace, &states)?;
+    let inputs = same_workspace(workspace, &states)?;
     let checked = lint(workspace)?;
     let has_mapping = |slice: &str| checked.mapping_of(slice).is_some();
     let job = Job {
@@ -367,7 +366,8 @@ pub fn merge(workspace: &Workspace, progress: &dyn Progress) -> Result<Reported>
     // The run's data is in its shards: an earlier whole run's beside the merged reports
     // would be taken for this run's.
     crate::output::remove_data(&workspace.output_dir)?;
-    let execution = super::finish::execution(&checked, runs, conformances, Vec::new());
+    let mut execution = super::finish::execution(&checked, runs, conformances, Vec::new());
+    execution.inputs = Some(inputs);
     super::reported(workspace, execution, started)
 }
 

@@ -60,17 +60,8 @@ impl Lines {
     fn line_of(&mut self, offset: u64) -> u64 {
         let mut window = self.window.borrow_mut();
         let window = &mut *window;
-        let len = window.bytes.len();
-        let mut start = usize::try_from(offset.saturating_sub(window.base))
-            .unwrap_or(usize::MAX)
-            .min(len);
-        while start < len && matches!(window.bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > window.counted {
-            self.newlines += line_breaks(&window.bytes[window.counted..start]);
-            window.counted = start;
-        }
+        let at = usize::try_from(offset.saturating_sub(window.base)).unwrap_or(usize::MAX);
+        self.newlines += breaks_before_record(&window.bytes, at, &mut window.counted);
         // Counted bytes are dropped now and then, not on every record.
         if window.counted > 1 << 20 {
             window.bytes.drain(..window.counted);
@@ -79,6 +70,22 @@ impl Lines {
         }
         self.newlines + 1
     }
+}
+
+/// The line breaks in `bytes[*counted..]` up to the start of the record the csv crate
+/// reports at `offset` (its positions point before the previous record's terminator and any
+/// blank lines, so terminators are skipped first); `counted` moves there.
+fn breaks_before_record(bytes: &[u8], offset: usize, counted: &mut usize) -> u64 {
+    let mut start = offset.min(bytes.len());
+    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    if start <= *counted {
+        return 0;
+    }
+    let breaks = line_breaks(&bytes[*counted..start]);
+    *counted = start;
+    breaks
 }
 
 /// The line breaks in `bytes`: LF, CRLF and a lone CR each end a line, as the CSV reader

@@ -142,9 +142,8 @@ impl Layout<'_> {
     }
 }
 
-/// Line numbers of a chunk's records. The csv crate's positions point before the previous
-/// record's line terminator and any blank lines, so a record's first line is found from the
-/// bytes: skip terminators from the reported offset, count line breaks before.
+/// Line numbers of a chunk's records, counted from the bytes as the header's are
+/// ([`super::breaks_before_record`]).
 struct ChunkLines<'a> {
     bytes: &'a [u8],
     counted: usize,
@@ -154,15 +153,8 @@ struct ChunkLines<'a> {
 impl ChunkLines<'_> {
     /// The line on which the record reported at `offset` starts; offsets do not decrease.
     fn line_of(&mut self, offset: u64) -> u64 {
-        let len = self.bytes.len();
-        let mut start = usize::try_from(offset).unwrap_or(usize::MAX).min(len);
-        while start < len && matches!(self.bytes[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > self.counted {
-            self.line += super::line_breaks(&self.bytes[self.counted..start]);
-            self.counted = start;
-        }
+        let at = usize::try_from(offset).unwrap_or(usize::MAX);
+        self.line += super::breaks_before_record(self.bytes, at, &mut self.counted);
         self.line
     }
 }
@@ -187,11 +179,6 @@ impl Batcher {
             texts,
             kinds,
         }
-    }
-
-    /// The kept columns' types, as given or merged so far.
-    pub(super) fn into_kinds(self) -> Vec<Inferred> {
-        self.kinds
     }
 
     pub(super) fn rows(&self) -> usize {

@@ -124,7 +124,8 @@ impl Reading<'_> {
             &format!("inferring types {}", source.id),
             Some(file_size(source)),
         );
-        let mut kinds = Batcher::new(self.layout, None).into_kinds();
+        let kept = self.layout.keep.iter().filter(|keep| **keep).count();
+        let mut kinds = vec![Inferred::default(); kept];
         self.pieces(Want::Types, &mut |piece, end| {
             for (kind, seen) in kinds.iter_mut().zip(piece.kinds) {
                 kind.absorb(seen);
