@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -67,11 +68,24 @@ pub fn timestamp(at: std::time::SystemTime) -> String {
 
 /// A file's SHA-256 and size, read in blocks.
 pub fn digest(path: &Path, shown: String) -> std::io::Result<FileDigest> {
+    digest_unless(path, shown, &AtomicBool::new(false))?
+        .ok_or_else(|| std::io::Error::other("stopped"))
+}
+
+/// A file's SHA-256 and size, or None once `stop` is set.
+fn digest_unless(
+    path: &Path,
+    shown: String,
+    stop: &AtomicBool,
+) -> std::io::Result<Option<FileDigest>> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     let mut bytes = 0u64;
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let read = file.read(&mut buffer)?;
         if read == 0 {
             break;
@@ -79,11 +93,24 @@ pub fn digest(path: &Path, shown: String) -> std::io::Result<FileDigest> {
         bytes += read as u64;
         hasher.update(&buffer[..read]);
     }
-    Ok(FileDigest {
+    Ok(Some(FileDigest {
         path: shown,
         sha256: hex::encode(hasher.finalize()),
         bytes,
-    })
+    }))
+}
+
+/// An output's SHA-256 and size: as its writer took them, when this process wrote it and it
+/// has not changed since; else read.
+fn output_digest(path: &Path, shown: String) -> std::io::Result<FileDigest> {
+    match crate::output::written(path) {
+        Some(written) => Ok(FileDigest {
+            path: shown,
+            sha256: hex::encode(written.sha256),
+            bytes: written.bytes,
+        }),
+        None => digest(path, shown),
+    }
 }
 
 /// Every file under the output folder but the manifest itself, by path; hidden ones (names
@@ -133,10 +160,11 @@ pub fn outputs(
             written.push((shown, path));
         }
     }
-    // A run's files are read back whole to be hashed: one file per core.
+    // Those another process wrote (or this one only read) are read whole to be hashed:
+    // one file per core.
     written
         .into_par_iter()
-        .map(|(shown, path)| digest(&path, shown))
+        .map(|(shown, path)| output_digest(&path, shown))
         .collect()
 }
 
@@ -203,9 +231,9 @@ pub fn verify(
     Ok(differences)
 }
 
-/// What a run read: its sources, `thinslice.yaml`, its slices, mappings and export
-/// mappings, the RDL's files.
-pub fn inputs(workspace: &crate::workspace::Workspace) -> std::io::Result<Vec<FileDigest>> {
+/// What a run reads: its sources, `thinslice.yaml`, its slices, mappings and export
+/// mappings, the RDL's files; each with its path as the manifest shows it.
+fn input_files(workspace: &crate::workspace::Workspace) -> Vec<(String, PathBuf)> {
     let mut paths: Vec<(String, PathBuf)> = vec![(
         crate::workspace::WORKSPACE_FILE.to_string(),
         workspace.root.join(crate::workspace::WORKSPACE_FILE),
@@ -239,9 +267,47 @@ pub fn inputs(workspace: &crate::workspace::Workspace) -> std::io::Result<Vec<Fi
     let mut seen = std::collections::BTreeSet::new();
     paths.retain(|(shown, _)| seen.insert(shown.clone()));
     paths
-        .into_par_iter()
-        .map(|(shown, path)| digest(&path, shown.replace('\\', "/")))
+        .into_iter()
+        .map(|(shown, path)| (shown.replace('\\', "/"), path))
         .collect()
+}
+
+/// What a run read (see [`input_files`]), hashed a file per core.
+pub fn inputs(workspace: &crate::workspace::Workspace) -> std::io::Result<Vec<FileDigest>> {
+    input_files(workspace)
+        .into_par_iter()
+        .map(|(shown, path)| digest(&path, shown))
+        .collect()
+}
+
+/// What a run reads, hashed one file after another while `job` runs beside, on a thread of
+/// its own: at the end of the job it was a tail of its own, and a file per core on the
+/// job's threads would hold up the job's parallel parts. A job that fails stops the
+/// hashing; digests that could not be taken are None (the manifest takes them again, and
+/// says what failed).
+pub fn inputs_beside<T, E>(
+    workspace: &crate::workspace::Workspace,
+    job: impl FnOnce() -> Result<T, E>,
+) -> Result<(T, Option<Vec<FileDigest>>), E> {
+    let stop = AtomicBool::new(false);
+    let (done, inputs) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| {
+            let mut digests = Vec::new();
+            for (shown, path) in input_files(workspace) {
+                match digest_unless(&path, shown, &stop) {
+                    Ok(Some(digest)) => digests.push(digest),
+                    Ok(None) | Err(_) => return None,
+                }
+            }
+            Some(digests)
+        });
+        let done = job();
+        if done.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        (done, hashing.join().ok().flatten())
+    });
+    Ok((done?, inputs))
 }
 
 /// The same facts as PROV-O, in Turtle: the run a `prov:Activity` that used the inputs,
@@ -371,7 +437,7 @@ pub fn record(
     write_text(&provenance_path, &provenance(&manifest, &sources))?;
     manifest
         .outputs
-        .push(digest(&provenance_path, PROVENANCE.to_string()).map_err(fail)?);
+        .push(output_digest(&provenance_path, PROVENANCE.to_string()).map_err(fail)?);
     manifest.outputs.sort_by(|a, b| a.path.cmp(&b.path));
     write(dir, &manifest)?;
     Ok(manifest)

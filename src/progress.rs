@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 pub trait Progress: Send + Sync {
     /// Starts a task; `total` is in the task's own unit (bytes, rows), if known.
     fn task(&self, label: &str, total: Option<u64>) -> Box<dyn Task>;
+
+    /// Work done by a thread of its own under `label` (a slice's writer), told when it
+    /// ends: shown nowhere, added up by `--timings`.
+    fn spent(&self, _label: &str, _took: Duration) {}
 }
 
 /// One piece of long work under way.
@@ -62,6 +66,10 @@ pub struct Timed {
 }
 
 impl Progress for Timed {
+    fn spent(&self, label: &str, took: Duration) {
+        self.timings.record(label, took);
+    }
+
     fn task(&self, label: &str, total: Option<u64>) -> Box<dyn Task> {
         Box::new(TimedTask {
             inner: self.inner.task(label, total),

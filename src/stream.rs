@@ -11,8 +11,8 @@ use crate::columns::{ORIGIN_COLUMN, REASON, data_columns};
 use crate::error::{Error, Result};
 use crate::mapping::{self, Compiled, Joined, Kept, MappedRows, Mapping, MappingError};
 use crate::output::{
-    AtomicFile, FileFormat, Folder, Formats, OutputError, RdfFiles, RdfSettings, RdfSink, SliceRdf,
-    TableSink, data_path,
+    AtomicFile, Behind, FileFormat, Folder, Formats, OutputError, RdfFiles, RdfSettings, RdfSink,
+    SliceRdf, TableSink, data_path,
 };
 use crate::pipeline::Plan;
 use crate::progress::{Progress, Task};
@@ -85,7 +85,7 @@ pub struct SliceStream<'a> {
     account: RowAccount,
     /// The slice's columns, known from its first batch.
     columns: Vec<String>,
-    rows_sink: Option<TableSink>,
+    rows_sink: Option<Behind<TableSink>>,
     mapped: Option<MappingStream<'a>>,
 }
 
@@ -100,9 +100,9 @@ struct MappingStream<'a> {
     /// The rows of other slices joined to each batch, made at the first batch.
     joined: Option<Vec<Joined>>,
     scorer: Option<Scorer<'a>>,
-    entities: Option<TableSink>,
-    quarantine: Option<TableSink>,
-    rdf: Option<RdfSink>,
+    entities: Option<Behind<TableSink>>,
+    quarantine: Option<Behind<TableSink>>,
+    rdf: Option<Behind<RdfSink>>,
     things: u64,
     quarantined: u64,
     failed_values: u64,
@@ -183,7 +183,6 @@ impl<'a> SliceStream<'a> {
         self.account.in_slice += rows.account.in_slice;
         self.account.outside += rows.account.outside;
         if self.files.slices && self.files.formats(Folder::Slices) != Formats::NONE {
-            let task = phase(self.progress, "writing slice", &self.slice.name);
             let table = slice_table(&rows, origin)
                 .map_err(|e| frame_error(&self.slice.source, origin, e))?;
             append(
@@ -191,9 +190,8 @@ impl<'a> SliceStream<'a> {
                 &self.files,
                 Folder::Slices,
                 &self.slice.name,
-                &table,
+                table,
             )?;
-            task.finish();
         }
         let (slice, source) = (self.slice, &self.slice.source);
         let kept = |things: Option<&DataFrame>| -> Result<()> {
@@ -218,7 +216,7 @@ impl<'a> SliceStream<'a> {
         let mut written = Vec::new();
         let rows_path = match self.rows_sink {
             Some(sink) => {
-                written.extend(sink.finish()?);
+                written.extend(sink.end(self.progress)?);
                 self.files.shown(Folder::Slices, &self.slice.name)
             }
             None => None,
@@ -316,19 +314,16 @@ impl<'a> MappingStream<'a> {
         task.finish();
 
         if files.quarantine {
-            let task = phase(progress, "writing quarantine", &slice.name);
             let table = quarantine_table(&batch, origin).map_err(fail)?;
             append(
                 &mut self.quarantine,
                 &files,
                 Folder::Quarantine,
                 &slice.name,
-                &table,
+                table,
             )?;
-            task.finish();
         }
         if files.things {
-            let task = phase(progress, "writing entities", &slice.name);
             // Checked on the values as read; written as the share policy says.
             if let Some(withheld) = withheld {
                 batch.entities = withheld.things(&batch.entities).map_err(fail)?;
@@ -340,34 +335,41 @@ impl<'a> MappingStream<'a> {
                 &files,
                 Folder::Entities,
                 &slice.name,
-                &table,
+                table,
             )?;
-            task.finish();
 
-            let task = phase(progress, "writing RDF", &slice.name);
             let marking =
                 (files.marking.cloned().unwrap_or_default()).overridden_by(slice.marking.as_ref());
             let sink = match &mut self.rdf {
                 Some(sink) => sink,
-                None => self.rdf.insert(RdfSink::create(
-                    mapping,
-                    rdl,
-                    RdfFiles {
-                        output_dir: files.output_dir,
-                        formats: files.formats(Folder::Rdf),
-                        rdf: SliceRdf {
-                            slice: &slice.name,
-                            settings: files.rdf,
-                            key: &slice.key,
-                            source: &slice.source,
-                            withheld: self.with.withheld,
-                            marking: (!marking.is_empty()).then_some(&marking),
+                None => {
+                    let sink = RdfSink::create(
+                        mapping,
+                        rdl,
+                        RdfFiles {
+                            output_dir: files.output_dir,
+                            formats: files.formats(Folder::Rdf),
+                            rdf: SliceRdf {
+                                slice: &slice.name,
+                                settings: files.rdf,
+                                key: &slice.key,
+                                source: &slice.source,
+                                withheld: self.with.withheld,
+                                marking: (!marking.is_empty()).then_some(&marking),
+                            },
                         },
-                    },
-                )?),
+                    )?;
+                    let label = format!("writing {} {}", Folder::Rdf.writing(), slice.name);
+                    let shown = data_path(
+                        files.output_dir,
+                        Folder::Rdf,
+                        &slice.name,
+                        FileFormat::Ntriples,
+                    );
+                    self.rdf.insert(Behind::start(sink, label, &shown)?)
+                }
             };
-            sink.write(&batch.entities)?;
-            task.finish();
+            sink.write(batch.entities)?;
         }
         Ok(())
     }
@@ -376,22 +378,19 @@ impl<'a> MappingStream<'a> {
     fn end(self, written: &mut Vec<AtomicFile>) -> Result<Option<MappedSlice<'a>>> {
         let (slice, files, progress) = (self.slice, self.files, self.progress);
         if let Some(sink) = self.quarantine {
-            written.extend(sink.finish()?);
+            written.extend(sink.end(progress)?);
         }
         let entities = match self.entities {
             Some(sink) => {
-                written.extend(sink.finish()?);
+                written.extend(sink.end(progress)?);
                 files.shown(Folder::Entities, &slice.name)
             }
             None => None,
         };
         let triples = match self.rdf {
             Some(sink) => {
-                // What is still queued for the disk is part of writing RDF.
-                let task = phase(progress, "writing RDF", &slice.name);
-                let (stats, files) = sink.finish()?;
+                let (stats, files) = sink.end(progress)?;
                 written.extend(files);
-                task.finish();
                 Some(stats.triples)
             }
             None => None,
@@ -482,21 +481,24 @@ pub fn stream_source<'a>(
 /// Appends `table` to `slice`'s table in `folder`, opening its files on the first batch,
 /// whose columns the table keeps.
 fn append(
-    sink: &mut Option<TableSink>,
+    sink: &mut Option<Behind<TableSink>>,
     files: &Files,
     folder: Folder,
     slice: &str,
-    table: &DataFrame,
+    table: DataFrame,
 ) -> Result<(), OutputError> {
     let sink = match sink {
         Some(sink) => sink,
-        None => sink.insert(TableSink::create(
-            table.schema(),
-            files.output_dir,
-            folder,
-            slice,
-            files.formats(folder),
-        )?),
+        None => {
+            let formats = files.formats(folder);
+            let opened =
+                TableSink::create(table.schema(), files.output_dir, folder, slice, formats)?;
+            let label = format!("writing {} {slice}", folder.writing());
+            let shown = files
+                .shown(folder, slice)
+                .unwrap_or_else(|| files.output_dir.to_path_buf());
+            sink.insert(Behind::start(opened, label, &shown)?)
+        }
     };
     sink.write(table)
 }

@@ -57,9 +57,9 @@ pub(crate) fn used_rdl(
         source,
     })?;
     let (atomic, mut file) = AtomicFile::create(&path)?;
-    std::io::Write::write_all(&mut file, &bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| atomic.error(e))?;
+    std::io::Write::write_all(&mut file, &bytes).map_err(|e| atomic.error(e))?;
+    // Done with: its digest is sealed; the commit syncs it.
+    drop(file);
     Ok(Some(atomic))
 }
 

@@ -90,7 +90,9 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Reported> {
     let started = std::time::SystemTime::now();
-    let mut execution = execute(workspace, slices, writes, progress)?;
+    let (mut execution, inputs) =
+        crate::manifest::inputs_beside(workspace, || execute(workspace, slices, writes, progress))?;
+    execution.inputs = inputs;
     if workspace.shard.is_some() {
         execution.inputs = Some(shards::write_state(workspace, &execution)?);
     }

@@ -149,10 +149,13 @@ pub(super) fn write_state(workspace: &Workspace, execution: &Execution) -> Resul
     let state = ShardState {
         index: part.index,
         count: part.count,
-        inputs: crate::manifest::inputs(workspace).map_err(|e| OutputError::Write {
-            path: workspace.display_path(&dir.join(STATE_FILE)),
-            source: e.into(),
-        })?,
+        inputs: match &execution.inputs {
+            Some(taken) => taken.clone(),
+            None => crate::manifest::inputs(workspace).map_err(|e| OutputError::Write {
+                path: workspace.display_path(&dir.join(STATE_FILE)),
+                source: e.into(),
+            })?,
+        },
         slices,
     };
     let text = serde_json::to_string_pretty(&state).unwrap_or_default();

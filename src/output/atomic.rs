@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::written::{OutputFile, Seal, record};
 use super::{OutputError, write_error};
 
 /// The temporaries being written, so an interrupted run can remove them.
@@ -67,14 +68,17 @@ pub struct AtomicFile {
     /// done; None once synced.
     handle: Option<File>,
     committed: bool,
+    /// The digest its writer leaves when done, recorded when the file is put in place.
+    seal: Seal,
     /// The folders made for this file, deepest first: removed again, if left empty, when
     /// the file is dropped before its commit, so a failed run leaves no empty folders.
     made: Vec<PathBuf>,
 }
 
 impl AtomicFile {
-    /// Creates the temporary (and the folder), returning it and the handle to write through.
-    pub fn create(path: &Path) -> Result<(Self, File), OutputError> {
+    /// Creates the temporary (and the folder), returning it and the handle to write through,
+    /// which hashes what it writes (dropped, it leaves the digest for the manifest).
+    pub fn create(path: &Path) -> Result<(Self, OutputFile), OutputError> {
         let parent = path.parent().unwrap_or(Path::new("."));
         let fail = |e: std::io::Error| write_error(path, e);
         let made: Vec<PathBuf> = parent
@@ -86,11 +90,14 @@ impl AtomicFile {
         let temporary = temporary_name(path);
         registered(&temporary, true);
         let file = File::create(&temporary).map_err(fail)?;
+        let handle = Some(file.try_clone().map_err(fail)?);
+        let (file, seal) = OutputFile::new(file);
         let atomic = Self {
             path: path.to_path_buf(),
             temporary,
-            handle: Some(file.try_clone().map_err(fail)?),
+            handle,
             committed: false,
+            seal,
             made,
         };
         Ok((atomic, file))
@@ -117,6 +124,7 @@ impl AtomicFile {
         let mut closed = self.close()?;
         fs::rename(&closed.temporary, &closed.path).map_err(|e| closed.error(e))?;
         closed.committed = true;
+        record(&closed.path, &closed.seal);
         Ok(())
     }
 }
@@ -172,6 +180,7 @@ pub fn commit_all(output_dir: &Path, files: Vec<AtomicFile>) -> Result<(), Outpu
     for file in &mut closed {
         fs::rename(&file.temporary, &file.path).map_err(|e| file.error(e))?;
         file.committed = true;
+        record(&file.path, &file.seal);
     }
     // The renames reach the disk before the journal that would redo them is removed.
     let folders: BTreeSet<&Path> = closed.iter().filter_map(|f| f.path.parent()).collect();

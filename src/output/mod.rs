@@ -2,7 +2,6 @@
 //! into place, so a crash never leaves a half-written file that looks complete. Each
 //! [`FileFormat`] is written by its sink: tables by [`TableSink`], triples by [`RdfSink`].
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -11,13 +10,19 @@ use polars::prelude::*;
 use thiserror::Error;
 
 mod atomic;
+mod behind;
 mod format;
 pub mod log;
 mod rdf;
+mod written;
 
 pub use atomic::{AtomicFile, commit_all, recover, remove_partials};
+pub use behind::{Behind, Sink};
 pub use format::{FileFormat, Formats, TableFormat, TripleFormat};
-pub use rdf::{IES4, Pattern, RdfFiles, RdfSettings, RdfSink, SliceRdf, ThingTriples, class_of};
+pub use rdf::{
+    IES4, Pattern, RdfFiles, RdfSettings, RdfSink, RdfStats, SliceRdf, ThingTriples, class_of,
+};
+pub use written::{OutputFile, written};
 
 #[derive(Debug, Error, Diagnostic)]
 pub enum OutputError {
@@ -92,6 +97,16 @@ impl Folder {
             Self::Rdf => "rdf",
         }
     }
+
+    /// What writing into it is called in `--timings`: `writing entities pumps`.
+    pub fn writing(self) -> &'static str {
+        match self {
+            Self::Slices => "slice",
+            Self::Entities => "entities",
+            Self::Quarantine => "quarantine",
+            Self::Rdf => "RDF",
+        }
+    }
 }
 
 /// Where `slice`'s file of `format` in `folder` goes: `OUT/entities/NAME.parquet`.
@@ -113,7 +128,7 @@ pub(crate) fn write_error(path: &Path, cause: impl Into<Cause>) -> OutputError {
 /// synced and renamed over `path` only when `write` succeeded.
 pub fn write_atomic<F>(path: &Path, write: F) -> Result<(), OutputError>
 where
-    F: FnOnce(&mut BufWriter<File>) -> Result<(), Cause>,
+    F: FnOnce(&mut BufWriter<OutputFile>) -> Result<(), Cause>,
 {
     let (atomic, file) = AtomicFile::create(path)?;
     let mut writer = BufWriter::new(file);
@@ -202,16 +217,16 @@ const ROW_GROUP: usize = 512 * 512;
 /// One table file being written batch by batch.
 enum TableFile {
     /// Boxed: polars' Parquet writer is several times the size of its CSV writer.
-    Parquet(Box<polars::io::parquet::write::BatchedWriter<File>>),
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<OutputFile>>),
     /// Written made safe to open in a spreadsheet.
-    Csv(polars::io::csv::write::BatchedWriter<File>),
+    Csv(polars::io::csv::write::BatchedWriter<OutputFile>),
 }
 
 impl TableFile {
     /// Opens the writer of `format` for a table of `schema`: the one place a table format
     /// meets its writer. Both are written through unbuffered files: polars hands them large
     /// blocks.
-    fn open(format: TableFormat, file: File, schema: &Schema) -> PolarsResult<Self> {
+    fn open(format: TableFormat, file: OutputFile, schema: &Schema) -> PolarsResult<Self> {
         Ok(match format {
             TableFormat::Parquet => {
                 Self::Parquet(Box::new(ParquetWriter::new(file).batched(schema)?))
@@ -323,6 +338,7 @@ fn conform(frame: &DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
 mod tests {
     use super::*;
     use std::fs;
+    use std::fs::File;
 
     #[test]
     fn a_failed_write_leaves_neither_the_file_nor_its_temporary() {
@@ -359,6 +375,7 @@ mod tests {
                 .write(true)
                 .open("/dev/full")
                 .expect("/dev/full");
+            let (full, _) = written::OutputFile::new(full);
             let path = Path::new("out/entities/pumps.parquet");
             let failed = TableFile::open(format, full, frame.schema())
                 .and_then(|mut writer| {

@@ -3,7 +3,6 @@
 //! per-triple loop only borrows text: no allocation per triple.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
@@ -20,8 +19,8 @@ mod triples;
 pub use ies4::{IES4, ISO8601, class_of};
 
 use super::{
-    AtomicFile, Cause, FileFormat, Folder, Formats, OutputError, TripleFormat, data_path,
-    write_error,
+    AtomicFile, Cause, FileFormat, Folder, Formats, OutputError, OutputFile, TripleFormat,
+    data_path, write_error,
 };
 use crate::mapping::Mapping;
 use crate::rdl::Rdl;
@@ -185,7 +184,7 @@ pub struct RdfStats {
 pub struct RdfSink {
     predicates: Predicates,
     nt: Option<(AtomicFile, Background)>,
-    ttl: Option<(AtomicFile, WriterTurtleSerializer<BufWriter<File>>)>,
+    ttl: Option<(AtomicFile, WriterTurtleSerializer<BufWriter<OutputFile>>)>,
     stats: RdfStats,
     /// The file named in an error that is not one file's.
     shown: PathBuf,

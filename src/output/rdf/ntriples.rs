@@ -1,6 +1,5 @@
 //! N-Triples written by all cores, in order, through a writer on its own thread.
 
-use std::fs::File;
 use std::io::Write;
 
 use oxrdf::vocab::xsd;
@@ -9,7 +8,7 @@ use rayon::prelude::*;
 
 use super::RdfStats;
 use super::triples::Triples;
-use crate::output::Cause;
+use crate::output::{Cause, OutputFile};
 
 /// Things per chunk of N-Triples serialised by one core (a few megabytes of text).
 const NT_CHUNK: usize = 4_096;
@@ -28,7 +27,7 @@ pub(super) struct Background {
 }
 
 impl Background {
-    pub(super) fn start(mut file: File) -> Self {
+    pub(super) fn start(mut file: OutputFile) -> Self {
         let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(NT_QUEUE);
         let (recycle, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
         let writer = std::thread::spawn(move || {

@@ -2,7 +2,7 @@
 //! ([`Shape`]); each batch's columns are turned into text column by column (by polars), and
 //! the per-thing loop hands out triples that borrow that text, in the workspace's pattern.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{LiteralRef, NamedNodeRef, TermRef, TripleRef};
@@ -22,7 +22,7 @@ pub(super) enum Object {
     /// A typed literal; `None` is a plain string.
     Literal(Option<NamedNodeRef<'static>>),
     /// An RDL term, through the code → IRI table.
-    Code(HashMap<String, String>),
+    Code(PlHashMap<String, String>),
     /// An IRI written in the cell.
     Iri,
 }
@@ -57,7 +57,7 @@ pub(super) struct Predicate {
 /// The predicates of a mapping's things, worked out once for all its batches.
 pub(super) struct Predicates {
     pub(super) all: Vec<Predicate>,
-    class_iris: HashMap<String, String>,
+    class_iris: PlHashMap<String, String>,
     labelled: bool,
     /// With the IES4 pattern: its naming scheme and node names.
     pub(super) ies4: Option<Ies4>,

@@ -600,6 +600,45 @@ mod tests {
         );
     }
 
+    /// A chunk is checked to be UTF-8 as a whole, which stands for its fields; one that is
+    /// not is checked field by field, so a bad byte in a column no slice keeps is still
+    /// found, with its line and field, whatever chunk it falls in.
+    #[test]
+    fn a_bad_byte_in_a_column_not_kept_is_found_in_any_chunk() {
+        let mut text = b"id,note,v\n".to_vec();
+        for i in 0..40 {
+            text.extend_from_slice(format!("{i},\"café crème\",{i}\n").as_bytes());
+        }
+        let good = text.clone();
+        text.extend_from_slice(b"40,caf\xe9,40\n41,ok,41\n");
+        let wanted = ["id".to_string(), "v".to_string()];
+        for size in [1, 5, 64, 300, 1 << 20] {
+            let read = |text: &[u8]| {
+                let (_dir, source) = source_of(text, "");
+                let mut rows = 0;
+                super::read_in_chunks(&source, Some(&wanted), None, size, &Silent, &mut |t| {
+                    rows += t.frame.height();
+                    Ok::<(), super::SourceError>(())
+                })
+                .map(|()| rows)
+            };
+            assert_eq!(read(&good).expect("valid"), 40, "{size}");
+            let err = read(&text).expect_err("bad byte");
+            assert!(
+                matches!(
+                    err,
+                    super::SourceError::NotUtf8 {
+                        line: 42,
+                        field: 2,
+                        byte: 0xE9,
+                        ..
+                    }
+                ),
+                "{size}: {err:?}"
+            );
+        }
+    }
+
     /// The lines each record of `text` starts on, read as a source.
     fn lines_of(text: &[u8]) -> Vec<u64> {
         let dir = tempfile::tempdir().expect("temporary folder");

@@ -73,6 +73,11 @@ impl Layout<'_> {
         let mut kinds = vec![Inferred::default(); self.kept_names().count()];
         let mut rows = Vec::new();
         let mut record = ::csv::ByteRecord::new();
+        // Fields are cut at ASCII bytes, so in a chunk that is UTF-8 as a whole every field
+        // is: one check of the chunk stands for the unkept columns' fields. A chunk with a
+        // bad byte is checked field by field, to say which field of which line.
+        let utf8 = source.options.encoding == Encoding::Utf8;
+        let unkept_checked = utf8 && std::str::from_utf8(&chunk.bytes).is_ok();
         loop {
             let more = reader
                 .read_byte_record(&mut record)
@@ -87,7 +92,7 @@ impl Layout<'_> {
                 let raw = record.get(index).unwrap_or_default();
                 if !keep {
                     // Every byte is a character of Windows-1252.
-                    if source.options.encoding == Encoding::Utf8 {
+                    if utf8 && !unkept_checked {
                         super::decode(source, raw, line, index)?;
                     }
                     continue;
