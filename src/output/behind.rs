@@ -163,3 +163,108 @@ fn drain<S: Sink>(mut sink: S, receive: Receiver<Message>) -> Outcome<S::Ended> 
     }
     (None, took)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::progress::{Silent, Timed, Timings};
+
+    /// Heights of the tables written, in order; fails on a table of `fail_at` rows; notes
+    /// whether it was ended or dropped.
+    struct Heights {
+        seen: Arc<Mutex<Vec<usize>>>,
+        fail_at: Option<usize>,
+        ended: Arc<AtomicBool>,
+    }
+
+    impl Sink for Heights {
+        type Ended = usize;
+        const WRITES: &'static str = "test";
+        fn write(&mut self, table: &DataFrame) -> Result<(), OutputError> {
+            if Some(table.height()) == self.fail_at {
+                let refused = std::io::Error::other("refused");
+                return Err(write_error(Path::new("out/x.parquet"), refused));
+            }
+            self.seen.lock().expect("seen").push(table.height());
+            Ok(())
+        }
+        fn end(self) -> Result<usize, OutputError> {
+            self.ended.store(true, Ordering::SeqCst);
+            Ok(self.seen.lock().expect("seen").len())
+        }
+    }
+
+    fn table(height: usize) -> DataFrame {
+        df!("a" => vec![1i64; height]).expect("table")
+    }
+
+    fn heights(fail_at: Option<usize>) -> (Heights, Arc<Mutex<Vec<usize>>>, Arc<AtomicBool>) {
+        let (seen, ended) = (Arc::default(), Arc::new(AtomicBool::new(false)));
+        let sink = Heights {
+            seen: Arc::clone(&seen),
+            fail_at,
+            ended: Arc::clone(&ended),
+        };
+        (sink, seen, ended)
+    }
+
+    #[test]
+    fn tables_are_written_in_order_and_the_time_is_told() {
+        let (sink, seen, ended) = heights(None);
+        let label = "writing entities pumps".to_string();
+        let mut behind = Behind::start(sink, label, Path::new("out/x.parquet")).expect("start");
+        for height in 1..=50 {
+            behind.write(table(height)).expect("queued");
+        }
+        let timings = Timings::default();
+        let progress = Timed {
+            inner: Box::new(Silent),
+            timings: timings.clone(),
+        };
+        assert_eq!(behind.end(&progress).expect("ended"), 50);
+        assert_eq!(*seen.lock().expect("seen"), (1..=50).collect::<Vec<_>>());
+        assert!(ended.load(Ordering::SeqCst));
+        let phases = timings.phases();
+        assert_eq!(phases.len(), 1);
+        assert_eq!(phases[0].0, "writing entities pumps");
+    }
+
+    #[test]
+    fn a_writer_that_failed_says_why_at_the_next_write_or_the_end() {
+        let (sink, seen, ended) = heights(Some(3));
+        let mut behind = Behind::start(sink, "w".into(), Path::new("out/x.parquet")).expect("s");
+        let mut failed = None;
+        for height in 1..=20 {
+            if let Err(e) = behind.write(table(height)) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let failed = match failed {
+            Some(e) => e,
+            None => behind.end(&Silent).expect_err("the third table failed"),
+        };
+        let text = format!("{failed}: {:?}", std::error::Error::source(&failed));
+        assert!(
+            text.contains("out/x.parquet") && text.contains("refused"),
+            "{text}"
+        );
+        assert_eq!(*seen.lock().expect("seen"), [1, 2]);
+        assert!(!ended.load(Ordering::SeqCst), "a failed sink is not ended");
+    }
+
+    #[test]
+    fn a_writer_dropped_before_its_end_drops_its_sink_unended() {
+        let (sink, seen, ended) = heights(None);
+        let mut behind = Behind::start(sink, "w".into(), Path::new("out/x.parquet")).expect("s");
+        behind.write(table(4)).expect("queued");
+        drop(behind);
+        assert_eq!(*seen.lock().expect("seen"), [4]);
+        assert!(!ended.load(Ordering::SeqCst));
+    }
+}

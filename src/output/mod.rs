@@ -215,11 +215,11 @@ pub fn write_csv(frame: &DataFrame, path: &Path) -> Result<(), OutputError> {
 const ROW_GROUP: usize = 512 * 512;
 
 /// One table file being written batch by batch.
+/// Each writer boxed: both are large, and of different sizes.
 enum TableFile {
-    /// Boxed: polars' Parquet writer is several times the size of its CSV writer.
     Parquet(Box<polars::io::parquet::write::BatchedWriter<OutputFile>>),
     /// Written made safe to open in a spreadsheet.
-    Csv(polars::io::csv::write::BatchedWriter<OutputFile>),
+    Csv(Box<polars::io::csv::write::BatchedWriter<OutputFile>>),
 }
 
 impl TableFile {
@@ -233,11 +233,11 @@ impl TableFile {
             }
             TableFormat::Csv => {
                 let written = spreadsheet_safe(&DataFrame::empty_with_schema(schema))?;
-                Self::Csv(
+                Self::Csv(Box::new(
                     CsvWriter::new(file)
                         .include_header(true)
                         .batched(written.schema())?,
-                )
+                ))
             }
         })
     }
