@@ -287,7 +287,7 @@ impl Source {
 
     /// Whether a text cell is a null by this source's rules.
     pub(crate) fn is_null_text(&self, text: &str) -> bool {
-        let trimmed = text.trim();
+        let trimmed = trim(text);
         (self.options.whitespace_is_null && trimmed.is_empty())
             || self.options.nulls.iter().any(|n| n == trimmed || n == text)
     }
@@ -558,9 +558,42 @@ pub fn column_letters(index: u32) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
+/// `text.trim()`, quickly for the many values that neither start nor end with white space:
+/// they are their own trimmed text, and the Unicode-aware trim (a tenth of reading a
+/// workbook, once per cell) is skipped.
+fn trim(text: &str) -> &str {
+    // An ASCII byte that is no white space: not tab, line feed, vertical tab, form feed,
+    // carriage return or space.
+    let plain = |byte: Option<&u8>| {
+        byte.is_some_and(|&b| b.is_ascii() && b != b' ' && !(0x09..=0x0D).contains(&b))
+    };
+    let bytes = text.as_bytes();
+    match plain(bytes.first()) && plain(bytes.last()) {
+        true => text,
+        false => text.trim(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_trim_is_the_trim() {
+        let ends = (0u32..0x3100).filter_map(char::from_u32);
+        for end in ends {
+            for text in [
+                format!("{end}"),
+                format!("{end}x"),
+                format!("x{end}"),
+                format!("{end}N/A{end}"),
+                format!("a{end}b"),
+            ] {
+                assert_eq!(trim(&text), text.trim(), "{:?}", text);
+            }
+        }
+        assert_eq!(trim(""), "");
+    }
 
     #[test]
     fn column_letters_follow_the_spreadsheet_convention() {
