@@ -296,10 +296,7 @@ pub(super) fn written(schema: &Schema, column: &str) -> Expr {
 
 /// A placeholder's value: its text, trimmed; an empty value is no value.
 fn placeholder(value: Expr) -> Expr {
-    let text = value.cast(DataType::String).str().strip_chars(lit(NULL));
-    when(text.clone().eq(lit("")))
-        .then(lit(NULL))
-        .otherwise(text)
+    super::text::trimmed_or_null(value, true)
 }
 
 /// An identifier template as an expression: literals and the columns' text as written,
@@ -455,13 +452,14 @@ pub(super) fn each_text(
     )
 }
 
-/// Escapes the characters that cannot stand in an IRI path segment, in one pass over each
-/// value (a value with nothing to escape is not copied).
+/// Escapes the characters that cannot stand in an IRI path segment (a column with nothing
+/// to escape is not copied).
 fn percent_encode(text: Expr) -> Expr {
-    text.map(
-        |column| Ok(column.str()?.apply_values(escape_segment).into_column()),
-        |_, field| Ok(Field::new(field.name().clone(), DataType::String)),
-    )
+    super::text::where_needed(text, has_escape, escape_segment)
+}
+
+fn has_escape(text: &str) -> bool {
+    text.chars().any(needs_escape)
 }
 
 /// What an IRI path segment cannot hold as it is (RFC 3987 `ipchar`): `%` itself, space,
@@ -484,7 +482,7 @@ fn is_supplementary_ucschar(code: u32) -> bool {
 }
 
 fn escape_segment(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    if !has_escape(text) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut escaped = String::with_capacity(text.len() + 8);
@@ -513,7 +511,7 @@ fn class_expr(mapping: &Mapping, stage: &mut Stage) -> (Expr, Expr) {
         } => {
             let mut code = col(column.as_str()).cast(DataType::String);
             if *trim {
-                code = code.str().strip_chars(lit(NULL));
+                code = super::text::trimmed(code);
             }
             let code = stage.share(0, "code", code);
             let fallback = match unmapped {

@@ -184,7 +184,7 @@ impl Kept {
     /// per attribute (with its unit and cell). The first row of an attribute a thing has
     /// twice is the one read.
     fn attributes(&self, attributes: &Attributes, schema: &Schema) -> PolarsResult<Joined> {
-        let trimmed = |e: Expr| e.cast(DataType::String).str().strip_chars(lit(NULL));
+        let trimmed = super::text::trimmed;
         let key = |i: usize| hidden(&format!("attribute-key:{i}"));
         let keys: Vec<String> = (0..attributes.keys.len()).map(key).collect();
         let mut rows = self.rows(&attributes.slice)?;

@@ -14,6 +14,7 @@ mod links;
 mod lookup;
 mod tables;
 mod template;
+mod text;
 mod validate;
 mod values;
 mod yaml;

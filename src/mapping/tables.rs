@@ -158,12 +158,7 @@ impl Validator<'_> {
         terms: Terms,
     ) -> PolarsResult<Option<Vec<(Key, String)>>> {
         let table = &rule.value;
-        let text = |column: &str| {
-            col(column)
-                .cast(DataType::String)
-                .str()
-                .strip_chars(lit(NULL))
-        };
+        let text = |column: &str| super::text::trimmed(col(column));
         let mut picked = rows.frame.clone().lazy();
         if let Some(condition) = &table.condition
             && let Ok(condition) = compile_condition(&condition.value)

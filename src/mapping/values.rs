@@ -51,10 +51,7 @@ fn without_placeholders(rule: &PropertyRule, schema: &Schema, value: Expr) -> Ex
     if rule.nulls.is_empty() || schema.get(column.as_str()).is_none() {
         return value;
     }
-    let text = written(schema, column)
-        .cast(DataType::String)
-        .str()
-        .strip_chars(lit(NULL));
+    let text = super::text::trimmed(written(schema, column));
     let nulls = Series::new("nulls".into(), rule.nulls.clone());
     when(text.is_in(lit(nulls).implode(false), false))
         .then(lit(NULL))
@@ -71,18 +68,13 @@ fn with_default(rule: &PropertyRule, value: Expr) -> Expr {
 /// Text normalised as the rule says: trimmed, case folded, empty as null. What a value map's
 /// codes are matched against, in the mapping and in the report of what patterns matched.
 pub fn normalised_text(rule: &PropertyRule, value: Expr) -> Expr {
-    let mut text = value.cast(DataType::String);
-    if rule.trim {
-        text = text.str().strip_chars(lit(NULL));
-    }
-    text = match rule.case {
+    // Case folding leaves an empty text empty: nulls first, on the text as read.
+    let text = super::text::trimmed_or_null(value, rule.trim);
+    match rule.case {
         Some(Case::Lower) => text.str().to_lowercase(),
         Some(Case::Upper) => text.str().to_uppercase(),
         None => text,
-    };
-    when(text.clone().eq(lit("")))
-        .then(lit(NULL))
-        .otherwise(text)
+    }
 }
 
 /// A value map's code written as the values it is matched against are: trimmed and case
@@ -369,15 +361,7 @@ fn number_expr(
 /// empty one means the declared unit).
 fn written_unit(rule: &PropertyRule, text: Expr, stage: &mut Stage) -> Expr {
     match &rule.unit_from {
-        Some(column) => {
-            let unit = col(column.as_str())
-                .cast(DataType::String)
-                .str()
-                .strip_chars(lit(NULL));
-            when(unit.clone().eq(lit("")))
-                .then(lit(NULL).cast(DataType::String))
-                .otherwise(unit)
-        }
+        Some(column) => super::text::trimmed_or_null(col(column.as_str()), true),
         None => stage.share(1, "unit", number_part(text, NumberPart::Unit)),
     }
 }

@@ -562,16 +562,22 @@ pub fn column_letters(index: u32) -> String {
 /// they are their own trimmed text, and the Unicode-aware trim (a tenth of reading a
 /// workbook, once per cell) is skipped.
 fn trim(text: &str) -> &str {
-    // An ASCII byte that is no white space: not tab, line feed, vertical tab, form feed,
-    // carriage return or space.
-    let plain = |byte: Option<&u8>| {
-        byte.is_some_and(|&b| b.is_ascii() && b != b' ' && !(0x09..=0x0D).contains(&b))
-    };
-    let bytes = text.as_bytes();
-    match plain(bytes.first()) && plain(bytes.last()) {
+    match is_trimmed(text) {
         true => text,
         false => text.trim(),
     }
+}
+
+/// Whether `text` neither starts nor ends with white space (as `str::trim` sees it).
+pub(crate) fn is_trimmed(text: &str) -> bool {
+    // An ASCII byte that is no white space (tab, line feed, vertical tab, form feed,
+    // carriage return, space) settles its end without decoding a character.
+    let plain = |byte: u8| byte.is_ascii() && byte != b' ' && !(0x09..=0x0D).contains(&byte);
+    let (Some(&first), Some(&last)) = (text.as_bytes().first(), text.as_bytes().last()) else {
+        return true;
+    };
+    let starts = plain(first) || !text.starts_with(char::is_whitespace);
+    starts && (plain(last) || !text.ends_with(char::is_whitespace))
 }
 
 #[cfg(test)]
@@ -590,6 +596,7 @@ mod tests {
                 format!("a{end}b"),
             ] {
                 assert_eq!(trim(&text), text.trim(), "{:?}", text);
+                assert_eq!(is_trimmed(&text), text.trim() == text, "{:?}", text);
             }
         }
         assert_eq!(trim(""), "");
