@@ -51,6 +51,21 @@ pub struct Example {
     pub at: String,
 }
 
+/// The `top` most frequent values, most frequent first, then in text order. Only those
+/// are put in order: a column of 100,000 distinct values is not sorted whole.
+fn most_frequent(mut counts: Vec<(u64, &str)>, top: usize) -> Vec<(u64, &str)> {
+    let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
+    if top == 0 {
+        return Vec::new();
+    }
+    if counts.len() > top {
+        counts.select_nth_unstable_by(top - 1, order);
+        counts.truncate(top);
+    }
+    counts.sort_unstable_by(order);
+    counts
+}
+
 impl SourceProfile {
     /// Profiles a table read from `source`, keeping the `top` most frequent values per
     /// column.
@@ -70,10 +85,6 @@ impl SourceProfile {
                 .clone()
                 .group_by([col("value")])
                 .agg([len().alias("count")])
-                .sort_by_exprs(
-                    [col("count"), col("value")],
-                    SortMultipleOptions::default().with_order_descending_multi([true, false]),
-                )
                 .collect()
                 .map_err(frame_error)?;
             let distinct = counted.height() as u64;
@@ -88,15 +99,13 @@ impl SourceProfile {
                 .cast(&DataType::UInt64)
                 .map_err(frame_error)?;
             let count_column = count_column.u64().map_err(frame_error)?;
-            let top_values = value_column
-                .iter()
-                .zip(count_column.iter())
-                .take(top)
-                .filter_map(|(v, c)| {
-                    Some(ValueCount {
-                        value: v?.to_string(),
-                        count: c?,
-                    })
+            let counts = value_column.iter().zip(count_column.iter());
+            let counts = counts.filter_map(|(v, c)| Some((c?, v?)));
+            let top_values = most_frequent(counts.collect(), top)
+                .into_iter()
+                .map(|(count, value)| ValueCount {
+                    value: value.to_string(),
+                    count,
                 })
                 .collect();
 
@@ -223,5 +232,26 @@ fn shorten(value: &str, max: usize) -> String {
     } else {
         let cut: String = value.chars().take(max - 1).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::most_frequent;
+
+    #[test]
+    fn the_most_frequent_are_those_a_whole_sort_puts_first() {
+        let words: Vec<String> = (0..500)
+            .map(|i| format!("v{}", (i * 7919) % 1000))
+            .collect();
+        let counts: Vec<(u64, &str)> = (words.iter().enumerate())
+            .map(|(i, w)| (((i * 31) % 13) as u64, w.as_str()))
+            .collect();
+        let mut sorted = counts.clone();
+        sorted.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        for top in [0, 1, 5, 37, 499, 500, 800] {
+            let expected: Vec<_> = sorted.iter().take(top).copied().collect();
+            assert_eq!(most_frequent(counts.clone(), top), expected, "top {top}");
+        }
     }
 }

@@ -1,17 +1,42 @@
 //! Whether an xlsx sheet has merged cells, told fast: calamine finds them by reading the
 //! sheet's whole XML a second time (a third of the time a large sheet takes to read), so the
-//! sheet's part is inflated on another thread while calamine reads its cells, and searched
-//! for a `mergeCell` element; calamine is asked only when there is one.
+//! sheet's part is inflated on another thread, from the moment the file is opened (while
+//! calamine reads the shared strings, then the sheet's cells), and searched for a
+//! `mergeCell` element; calamine is asked only when there is one.
 
 use std::io::Read;
 use std::path::Path;
+use std::thread::JoinHandle;
 
-/// Whether the sheet named `sheet` holds merged cells; None when it cannot be told (the
-/// workbook's parts are not where they should be), and calamine is to be asked.
-pub(super) fn has_merged_cells(path: &Path, sheet: &str) -> Option<bool> {
+/// A look for merged cells under way.
+pub(super) struct Look(JoinHandle<Option<(String, bool)>>);
+
+impl Look {
+    /// Starts looking at the sheet named `sheet` (the first when None) of the workbook at
+    /// `path`; None when no thread could be started (calamine is asked then).
+    pub(super) fn start(path: &Path, sheet: Option<&str>) -> Option<Self> {
+        let (path, sheet) = (path.to_path_buf(), sheet.map(str::to_string));
+        std::thread::Builder::new()
+            .name("merged cells".into())
+            .spawn(move || has_merged_cells(&path, sheet.as_deref()))
+            .ok()
+            .map(Self)
+    }
+
+    /// Whether the sheet `name` has merged cells; None when the look could not tell, or
+    /// looked at another sheet.
+    pub(super) fn told(self, name: &str) -> Option<bool> {
+        let (looked_at, merged) = self.0.join().ok()??;
+        (looked_at == name).then_some(merged)
+    }
+}
+
+/// The sheet looked at (the one named `sheet`, else the first) and whether it holds merged
+/// cells; None when it cannot be told (the workbook's parts are not where they should be).
+fn has_merged_cells(path: &Path, sheet: Option<&str>) -> Option<(String, bool)> {
     let file = std::fs::File::open(path).ok()?;
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).ok()?;
-    let part = sheet_part(&mut archive, sheet)?;
+    let (name, part) = sheet_part(&mut archive, sheet)?;
     let mut xml = archive.by_name(&part).ok()?;
     // Read in pieces, keeping the tail of the last one, so a tag split between two pieces
     // is found; a sheet is never held whole. The name without `<`, so a prefixed element
@@ -23,23 +48,24 @@ pub(super) fn has_merged_cells(path: &Path, sheet: &str) -> Option<bool> {
     loop {
         let read = xml.read(&mut buffer[kept..]).ok()?;
         if read == 0 {
-            return Some(false);
+            return Some((name, false));
         }
         let filled = kept + read;
         if finder.find(&buffer[..filled]).is_some() {
-            return Some(true);
+            return Some((name, true));
         }
         kept = (needle.len() - 1).min(filled);
         buffer.copy_within(filled - kept..filled, 0);
     }
 }
 
-/// The zip path of a sheet's part: `xl/workbook.xml` gives the sheet's relationship id, and
-/// `xl/_rels/workbook.xml.rels` the part it points to.
+/// The name and zip path of a sheet's part (the sheet named `sheet`, else the first):
+/// `xl/workbook.xml` gives the sheet's relationship id, and `xl/_rels/workbook.xml.rels` the
+/// part it points to.
 fn sheet_part<R: Read + std::io::Seek>(
     archive: &mut zip::ZipArchive<R>,
-    sheet: &str,
-) -> Option<String> {
+    sheet: Option<&str>,
+) -> Option<(String, String)> {
     let text = |archive: &mut zip::ZipArchive<R>, name: &str| -> Option<String> {
         let mut text = String::new();
         archive.by_name(name).ok()?.read_to_string(&mut text).ok()?;
@@ -47,18 +73,19 @@ fn sheet_part<R: Read + std::io::Seek>(
     };
     let workbook = text(archive, "xl/workbook.xml")?;
     let relationships = text(archive, "xl/_rels/workbook.xml.rels")?;
-    let id = elements(&workbook, "sheet")
+    let element = elements(&workbook, "sheet")
         .into_iter()
-        .find(|e| attribute(e, "name").as_deref() == Some(sheet))
-        .and_then(|e| attribute(e, "r:id"))?;
+        .find(|e| sheet.is_none() || attribute(e, "name").as_deref() == sheet)?;
+    let (name, id) = (attribute(element, "name")?, attribute(element, "r:id")?);
     let target = elements(&relationships, "Relationship")
         .into_iter()
         .find(|e| attribute(e, "Id").as_deref() == Some(id.as_str()))
         .and_then(|e| attribute(e, "Target"))?;
-    Some(match target.strip_prefix('/') {
+    let part = match target.strip_prefix('/') {
         Some(absolute) => absolute.to_string(),
         None => format!("xl/{target}"),
-    })
+    };
+    Some((name, part))
 }
 
 /// The start tags of the elements named `name` (without a namespace prefix).
@@ -117,9 +144,21 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let merged = workbook(dir.path(), true);
         let plain = workbook(dir.path(), false);
-        assert_eq!(has_merged_cells(&merged, "Pumps & valves"), Some(true));
-        assert_eq!(has_merged_cells(&merged, "Other"), Some(false));
-        assert_eq!(has_merged_cells(&plain, "Pumps & valves"), Some(false));
-        assert_eq!(has_merged_cells(&plain, "Nowhere"), None);
+        let told = |path: &Path, sheet: Option<&str>, name: &str| {
+            Look::start(path, sheet).and_then(|look| look.told(name))
+        };
+        assert_eq!(
+            told(&merged, Some("Pumps & valves"), "Pumps & valves"),
+            Some(true)
+        );
+        assert_eq!(told(&merged, Some("Other"), "Other"), Some(false));
+        assert_eq!(
+            told(&plain, Some("Pumps & valves"), "Pumps & valves"),
+            Some(false)
+        );
+        assert_eq!(told(&plain, Some("Nowhere"), "Nowhere"), None);
+        // The first sheet, when none is named; a look at another sheet tells nothing.
+        assert_eq!(told(&merged, None, "Other"), Some(false));
+        assert_eq!(told(&merged, None, "Pumps & valves"), None);
     }
 }

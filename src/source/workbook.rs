@@ -250,6 +250,8 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
     let not_workbook = |reason| source.not_workbook(reason);
     check_inflated(source)?;
     check_compound_file(source)?;
+    let named = source.options.sheet.as_ref().map(|(name, _)| name.as_str());
+    let look = super::merges::Look::start(&source.path, named);
     let mut workbook = open_workbook_auto(&source.path).map_err(|e| not_workbook(e.into()))?;
     let names = workbook.sheet_names();
     let (name, sheet_span) = match &source.options.sheet {
@@ -280,12 +282,8 @@ fn read_sheet_unguarded(source: &Source) -> Result<ReadSheet, SourceError> {
     let mut merges_told = None;
     let grid = match &mut workbook {
         Sheets::Xlsx(xlsx) => {
-            let (grid, told) = std::thread::scope(|scope| {
-                let told = scope.spawn(|| super::merges::has_merged_cells(&source.path, &name));
-                let grid = xlsx_grid(xlsx, &name, source, limit);
-                (grid, told.join().ok().flatten())
-            });
-            merges_told = told;
+            let grid = xlsx_grid(xlsx, &name, source, limit);
+            merges_told = look.and_then(|look| look.told(&name));
             grid.map_err(|e| match e {
                 GridError::Xlsx(e) => not_workbook(e.into()),
                 GridError::TooManyCells => too_many(),
@@ -558,7 +556,7 @@ fn ref_cell(data: &DataRef<'_>, source: &Source) -> Cell {
 fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
     let serial = dt.as_f64();
     if !(0.0..2_958_466.0).contains(&serial) {
-        return Cell::Text(serial.to_string());
+        return Cell::Text(serial.to_string().into());
     }
     let (year, month, day, hour, minute, second, milli) = dt.to_ymd_hms_milli();
     let date = NaiveDate::from_ymd_opt(year.into(), month.into(), day.into());
@@ -566,7 +564,7 @@ fn excel_datetime(dt: &calamine::ExcelDateTime) -> Cell {
         NaiveTime::from_hms_milli_opt(hour.into(), minute.into(), second.into(), milli.into());
     match (date, time) {
         (Some(date), Some(time)) => datetime_cell(date.and_time(time)),
-        _ => Cell::Text(format!("{year:04}-{month:02}-{day:02}")),
+        _ => Cell::Text(format!("{year:04}-{month:02}-{day:02}").into()),
     }
 }
 
@@ -574,7 +572,7 @@ fn text_cell(text: &str, source: &Source) -> Cell {
     if source.is_null_text(text) {
         Cell::Null
     } else {
-        Cell::Text(text.to_string())
+        Cell::Text(polars::prelude::PlSmallStr::from_str(text))
     }
 }
 
