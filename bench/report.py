@@ -61,7 +61,9 @@ row("rows/s", f"{rows / seconds:,.0f}")
 row("triples", f"{triples:,}")
 row("triples/s (whole job)", f"{triples / seconds:,.0f}")
 if rdf_seconds:
-    row("RDF writing", f"{triples / rdf_seconds:,.0f}", f"triples/s ({rdf_seconds:.2f} s; target >= 2,000,000)")
+    # The writer's thread runs beside reading and mapping: its wall time includes waiting
+    # for a core while they run.
+    row("RDF writing", f"{triples / rdf_seconds:,.0f}", f"triples/s ({rdf_seconds:.2f} s on its own thread, beside the rest; target >= 2,000,000)")
 row("peak resident memory", f"{rss:,.0f} MB", "(target at 10M rows: <= 1,024 MB)")
 print("  phases:")
 for label, value in sorted(phases.items(), key=lambda kv: -kv[1]):

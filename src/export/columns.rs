@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_saphyr::{Location, Spanned};
 
-use super::spec::{Checker, ColumnYaml, Ordered, PropertyColumn, Source, UnitChange};
+use super::spec::{Checker, ColumnYaml, DateFormat, Ordered, PropertyColumn, Source, UnitChange};
 use crate::diag::{self, Term};
 use crate::rdl::Datatype;
 
@@ -178,7 +178,7 @@ impl Checker<'_> {
             datatype,
             unit,
             decimal,
-            format: yaml.format.as_ref().map(|f| f.value.clone()),
+            format: yaml.format.as_ref().map(|f| DateFormat::new(&f.value)),
             values,
             key,
             split: yaml.split.as_ref().map(|s| s.value.clone()),
@@ -245,25 +245,11 @@ impl Checker<'_> {
     }
 }
 
-/// A date as `format` writes it, or an error where the format asks for what the value has
-/// not (a time of a date, a time zone).
-pub(super) fn formatted(
-    format: &str,
-    date: chrono::NaiveDateTime,
-    with_time: bool,
-) -> Option<String> {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let written = match with_time {
-        true => write!(out, "{}", date.format(format)),
-        false => write!(out, "{}", date.date().format(format)),
-    };
-    written.ok().map(|_| out)
-}
-
 /// A format that cannot write a date, or writes two dates alike (it leaves out the day, the
 /// month or the year), would change values: refused.
 fn keeps_the_date(format: &str, with_time: bool) -> Result<(), String> {
+    let format = DateFormat::new(format);
+    let formatted = |date, with_time| format.write(date, with_time);
     let at = |y: i32, m: u32, d: u32| {
         chrono::NaiveDate::from_ymd_opt(y, m, d).and_then(|date| date.and_hms_opt(10, 30, 0))
     };
@@ -275,7 +261,7 @@ fn keeps_the_date(format: &str, with_time: bool) -> Result<(), String> {
     ) else {
         return Ok(());
     };
-    let Some(text) = formatted(format, base, with_time) else {
+    let Some(text) = formatted(base, with_time) else {
         let what = match with_time {
             true => "asks for what a date and time has not (a time zone)",
             false => "asks for what a date has not (a time, a time zone)",
@@ -283,7 +269,7 @@ fn keeps_the_date(format: &str, with_time: bool) -> Result<(), String> {
         return Err(what.to_string());
     };
     for (other, what) in [(day, "day"), (month, "month"), (year, "year")] {
-        if formatted(format, other, with_time).as_deref() == Some(text.as_str()) {
+        if formatted(other, with_time).as_deref() == Some(text.as_str()) {
             return Err(format!(
                 "does not write the {what}: two dates would read alike"
             ));

@@ -121,8 +121,10 @@ fn property_cell(value: &str, column: &PropertyColumn) -> Result<String, String>
                         .map(|d| d.and_time(chrono::NaiveTime::MIN))
                 })
                 .map_err(|_| format!("`{value}` is not an ISO date"))?;
-            let formatted = super::columns::formatted(format, moment, with_time)
-                .ok_or_else(|| format!("the format `{format}` cannot write `{value}`"))?;
+            let formatted = (format.write(moment, with_time)).ok_or_else(|| {
+                let format = &format.written;
+                format!("the format `{format}` cannot write `{value}`")
+            })?;
             Ok(formatted)
         }
         Datatype::Code => match &column.values {

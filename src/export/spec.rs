@@ -113,6 +113,38 @@ pub enum Source {
     Property(PropertyColumn),
 }
 
+/// A date format (chrono's `strftime`) as written, and parsed once for every cell it
+/// writes (parsing it again for each cell was a tenth of an export).
+#[derive(Debug, Clone)]
+pub struct DateFormat {
+    pub written: String,
+    /// None when chrono cannot read it: no date is written with it.
+    items: Option<Vec<chrono::format::Item<'static>>>,
+}
+
+impl DateFormat {
+    pub fn new(written: &str) -> Self {
+        let items = chrono::format::StrftimeItems::new(written).parse_to_owned();
+        Self {
+            written: written.to_string(),
+            items: items.ok(),
+        }
+    }
+
+    /// `date` as the format writes it; None where the format asks for what the value has
+    /// not (a time of a date, a time zone).
+    pub fn write(&self, date: chrono::NaiveDateTime, with_time: bool) -> Option<String> {
+        use std::fmt::Write;
+        let items = self.items.as_ref()?.iter();
+        let mut out = String::new();
+        let written = match with_time {
+            true => write!(out, "{}", date.format_with_items(items)),
+            false => write!(out, "{}", date.date().format_with_items(items)),
+        };
+        written.ok().map(|_| out)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct PropertyColumn {
     /// The RDL property's key.
@@ -123,7 +155,7 @@ pub struct PropertyColumn {
     pub unit: Option<UnitChange>,
     pub decimal: char,
     /// A date's format (chrono's `strftime`); ISO when none.
-    pub format: Option<String>,
+    pub format: Option<DateFormat>,
     /// A code's reverse map: RDL code → the organisation's code.
     pub values: Option<HashMap<String, String>>,
     /// A link's target written as its key: the template's text before and after `{…}`.
