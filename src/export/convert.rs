@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::spec::{Column as ExportColumn, PropertyColumn, Source, Target, UnitChange};
 use super::things::SEVERAL;
@@ -28,10 +29,12 @@ pub struct Failure {
 
 /// The table as text, column by column, with its failures.
 pub struct Table {
-    pub columns: Vec<(String, Vec<Option<String>>)>,
+    /// Each column's cells, inline up to 24 bytes: a batch's millions of short cells are not
+    /// each an allocation.
+    pub columns: Vec<(String, Vec<Option<PlSmallStr>>)>,
     /// The things' IRIs and origins, one per row.
     pub things: Vec<String>,
-    pub origins: Vec<Option<String>>,
+    pub origins: Vec<Option<PlSmallStr>>,
     pub failures: Vec<Failure>,
 }
 
@@ -201,7 +204,8 @@ fn column_of(source: &Source) -> &str {
 }
 
 /// The rows of `things` as the target's columns; `first` is the table row of its first
-/// (rows are numbered from 1 across the chunks a table is written in).
+/// (rows are numbered from 1 across the chunks a table is written in). The columns are
+/// converted side by side, a core each.
 pub fn table(
     things: &DataFrame,
     columns: &[ExportColumn],
@@ -219,48 +223,69 @@ pub fn table(
         .collect::<PolarsResult<_>>()?;
     let (ids, origin_column) = (text(ID)?, text(ORIGIN_COLUMN)?);
     let height = things.height();
-    let mut out: Vec<(String, Vec<Option<String>>)> = columns
-        .iter()
-        .map(|c| (c.name.clone(), Vec::with_capacity(height)))
+    let things: Vec<String> = (values(ids, height).into_iter())
+        .map(|id| id.unwrap_or_default().to_string())
         .collect();
-    let mut failures = Vec::new();
-    let mut thing_ids = Vec::with_capacity(height);
-    let mut origins = Vec::with_capacity(height);
-    for row in 0..height {
-        let thing = ids.and_then(|c| c.get(row)).unwrap_or_default();
-        let origin = origin_column.and_then(|c| c.get(row));
-        for ((column, source), (name, cells)) in columns.iter().zip(&sources).zip(out.iter_mut()) {
-            let value = source.and_then(|s| s.get(row));
-            let written = cell(&column.source, value).and_then(|value| match value {
-                Some(text) if target.windows_1252 && !encodable(&text) => {
-                    Err((text, "has characters Windows-1252 cannot write".to_string()))
-                }
-                other => Ok(other),
-            });
-            match written {
-                Ok(value) => cells.push(value),
-                Err((value, reason)) => {
-                    failures.push(Failure {
-                        row: first + row + 1,
-                        column: name.clone(),
-                        thing: thing.to_string(),
-                        origin: origin.map(str::to_string),
-                        value,
-                        reason,
-                    });
-                    cells.push(None);
+    let origins: Vec<Option<PlSmallStr>> = (values(origin_column, height).into_iter())
+        .map(|origin| origin.map(PlSmallStr::from_str))
+        .collect();
+    // Each column's cells, and its failures as (row, value, reason).
+    type Converted = (Vec<Option<PlSmallStr>>, Vec<(usize, String, String)>);
+    let converted: Vec<Converted> = columns
+        .par_iter()
+        .zip(sources.par_iter())
+        .map(|(column, source)| {
+            let mut cells = Vec::with_capacity(height);
+            let mut failed = Vec::new();
+            for (row, value) in values(*source, height).into_iter().enumerate() {
+                let written = cell(&column.source, value).and_then(|value| match value {
+                    Some(text) if target.windows_1252 && !encodable(&text) => {
+                        Err((text, "has characters Windows-1252 cannot write".to_string()))
+                    }
+                    other => Ok(other),
+                });
+                match written {
+                    Ok(value) => cells.push(value.map(PlSmallStr::from_string)),
+                    Err((value, reason)) => {
+                        failed.push((row, value, reason));
+                        cells.push(None);
+                    }
                 }
             }
+            (cells, failed)
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut out = Vec::with_capacity(columns.len());
+    for (column, (cells, failed)) in columns.iter().zip(converted) {
+        for (row, value, reason) in failed {
+            failures.push(Failure {
+                row: first + row + 1,
+                column: column.name.clone(),
+                thing: things[row].clone(),
+                origin: origins[row].as_deref().map(str::to_string),
+                value,
+                reason,
+            });
         }
-        thing_ids.push(thing.to_string());
-        origins.push(origin.map(str::to_string));
+        out.push((column.name.clone(), cells));
     }
+    // Row by row, then in column order: as a reader of the table meets them.
+    failures.sort_by_key(|f| f.row);
     Ok(Table {
         columns: out,
-        things: thing_ids,
+        things,
         origins,
         failures,
     })
+}
+
+/// A column's texts, row by row; none where the things have no such column.
+fn values(source: Option<&StringChunked>, height: usize) -> Vec<Option<&str>> {
+    match source {
+        Some(texts) => texts.iter().collect(),
+        None => vec![None; height],
+    }
 }
 
 fn encodable(text: &str) -> bool {

@@ -166,18 +166,22 @@ fn whole(columns: &[ExportColumn], chunks: &mut Chunks<'_>) -> Result<Table, Cau
     }))
 }
 
+fn texts(values: &[Option<PlSmallStr>]) -> Vec<Option<&str>> {
+    values.iter().map(|v| v.as_deref()).collect()
+}
+
 /// The table as a frame: numbers as numbers, the rest as text.
 fn frame(table: &Table, columns: &[ExportColumn]) -> PolarsResult<DataFrame> {
     let mut out: Vec<Column> = Vec::new();
     for ((name, values), column) in table.columns.iter().zip(columns) {
-        let text = Column::new(name.into(), values.clone());
+        let text = Column::new(name.into(), texts(values));
         out.push(match numeric(column) {
             true => text.cast(&DataType::Float64)?,
             false => text,
         });
     }
     out.push(Column::new(THING.into(), table.things.clone()));
-    out.push(Column::new(ORIGIN.into(), table.origins.clone()));
+    out.push(Column::new(ORIGIN.into(), texts(&table.origins)));
     DataFrame::new(table.things.len(), out)
 }
 
