@@ -285,15 +285,7 @@ fn partial_of(
 
 /// Removes an earlier run's shards from the output folder.
 pub(super) fn remove_shards(output_dir: &Path) -> Result<()> {
-    let shards = output_dir.join(SHARDS_DIR);
-    match std::fs::remove_dir_all(&shards) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(OutputError::Write {
-            path: shards.display().to_string(),
-            source: e.into(),
-        }
-        .into()),
-        _ => Ok(()),
-    }
+    Ok(crate::output::remove_folder(&output_dir.join(SHARDS_DIR))?)
 }
 
 /// `thinslice merge`: the shards' states under `out/shards/` made into the run's reports in

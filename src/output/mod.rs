@@ -143,18 +143,20 @@ where
 /// whose data now lives elsewhere (in its shards) does with an earlier run's.
 pub fn remove_data(output_dir: &Path) -> Result<(), OutputError> {
     for folder in Folder::ALL {
-        let path = output_dir.join(folder.name());
-        match std::fs::remove_dir_all(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(OutputError::Write {
-                    path: path.display().to_string(),
-                    source: e.into(),
-                });
-            }
-            _ => {}
-        }
+        remove_folder(&output_dir.join(folder.name()))?;
     }
     Ok(())
+}
+
+/// Removes a folder and all it holds; one that is not there is no error.
+pub fn remove_folder(path: &Path) -> Result<(), OutputError> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(OutputError::Write {
+            path: path.display().to_string(),
+            source: e.into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Writes a text file, atomically.

@@ -5,7 +5,7 @@
 //! instead, and the digest is kept with the committed file's identity (size, modification
 //! time, inode), so a file changed since is read again.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fs::{File, Metadata};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -81,7 +81,7 @@ struct Committed {
 }
 
 /// The files this process committed, by canonical path.
-static LEDGER: Mutex<Option<HashMap<PathBuf, Committed>>> = Mutex::new(None);
+static LEDGER: Mutex<BTreeMap<PathBuf, Committed>> = Mutex::new(BTreeMap::new());
 
 #[cfg(unix)]
 fn inode(metadata: &Metadata) -> u64 {
@@ -112,9 +112,7 @@ pub(super) fn record(path: &Path, seal: &Seal) {
         inode: inode(&metadata),
     };
     let mut ledger = LEDGER.lock().unwrap_or_else(PoisonError::into_inner);
-    ledger
-        .get_or_insert_with(HashMap::new)
-        .insert(canonical, committed);
+    ledger.insert(canonical, committed);
 }
 
 /// The digest of the file at `path` as this process wrote it, if it did and the file has
@@ -123,7 +121,7 @@ pub fn written(path: &Path) -> Option<Written> {
     let canonical = std::fs::canonicalize(path).ok()?;
     let metadata = std::fs::metadata(&canonical).ok()?;
     let ledger = LEDGER.lock().unwrap_or_else(PoisonError::into_inner);
-    let committed = *ledger.as_ref()?.get(&canonical)?;
+    let committed = *ledger.get(&canonical)?;
     let same = committed.written.bytes == metadata.len()
         && committed.modified == metadata.modified().ok()
         && committed.inode == inode(&metadata);
